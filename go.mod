@@ -1,0 +1,3 @@
+module github.com/userdb/userdb
+
+go 1.26.8

@@ -1,0 +1,201 @@
+package userdb
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps everything userdb persists. The SQL implementation lives in
+// package sqlstore; any other implementation must pass storetest.Run.
+//
+// Callers set IDs (NewID) and creation times; the store writes what it is
+// given and sets User.Version to 1 on creation. Times are stored and returned
+// in UTC. Lookups of a missing row fail with ENOTFOUND (never nil, nil);
+// uniqueness violations fail with ECONFLICT; invalid filters with EINVALID.
+type Store interface {
+	// Tx runs fn in one transaction: every write fn makes through tx commits
+	// together or not at all. Calling Tx on tx runs fn in the same transaction.
+	Tx(ctx context.Context, fn func(tx Store) error) error
+	// Ping reports whether the database is reachable and its schema current.
+	Ping(ctx context.Context) error
+	Close() error
+
+	AccountStore
+	UserStore
+	RoleStore
+	SessionStore
+	TokenStore
+	EventStore
+	OutboxStore
+	APIKeyStore
+}
+
+// AccountStore keeps accounts (tenants).
+type AccountStore interface {
+	// CreateAccount fails with ECONFLICT when the name is taken (case-insensitively).
+	CreateAccount(ctx context.Context, a *Account) error
+	FindAccountByID(ctx context.Context, id string) (*Account, error)
+	FindAccountByName(ctx context.Context, name string) (*Account, error)
+	// FindAccounts lists accounts ordered by name.
+	FindAccounts(ctx context.Context, f AccountFilter) ([]*Account, error)
+	UpdateAccount(ctx context.Context, id string, up AccountUpdate, now time.Time) (*Account, error)
+	// DeleteAccount deletes an account and its roles; it fails with ECONFLICT
+	// while users belong to it.
+	DeleteAccount(ctx context.Context, id string) error
+}
+
+// AccountFilter selects accounts.
+type AccountFilter struct {
+	Query  string // substring of the name, case-insensitive
+	Status Status
+	Limit  int
+}
+
+// UserStore keeps users and their failed-login counters.
+type UserStore interface {
+	// CreateUser fails with ECONFLICT when the email or username is taken
+	// (case-insensitively) and ENOTFOUND when the account does not exist.
+	CreateUser(ctx context.Context, u *User) error
+	FindUserByID(ctx context.Context, id string) (*User, error)
+	// FindUserByLogin finds a user by username or email, case-insensitively.
+	FindUserByLogin(ctx context.Context, login string) (*User, error)
+	FindUserByEmail(ctx context.Context, email string) (*User, error)
+	// FindUsers returns one page of users and the cursor of the next page
+	// ("" on the last page).
+	FindUsers(ctx context.Context, f UserFilter) (users []*User, next string, err error)
+	// CountUsers counts the users matching f (its cursor and limit ignored).
+	CountUsers(ctx context.Context, f UserFilter) (int, error)
+	// UpdateUser applies up and returns the user as stored. With up.Version
+	// set, a stale version fails with ECONFLICT.
+	UpdateUser(ctx context.Context, id string, up UserUpdate, now time.Time) (*User, error)
+	// DeleteUser deletes the user with its roles, sessions, tokens and
+	// password history; its events stay.
+	DeleteUser(ctx context.Context, id string) error
+	// RecordFailedLogin adds one to the user's failed-login count in a single
+	// atomic step and, when the count reaches lockAfter (> 0) while the user
+	// is ENABLED, locks the user. locked is true only for the one call that
+	// locked it.
+	RecordFailedLogin(ctx context.Context, id string, now time.Time, lockAfter int) (count int, locked bool, err error)
+	// UnlockUser enables a LOCKED user and resets its counter. It fails with
+	// ECONFLICT when the user is not locked (so two unlocks record one event).
+	UnlockUser(ctx context.Context, id string, now time.Time) error
+	// FindLockedUsers lists the ids of LOCKED users locked at or before until.
+	FindLockedUsers(ctx context.Context, until time.Time) ([]string, error)
+
+	// AddPasswordHistory records a former password hash and keeps only the
+	// newest keep entries of the user.
+	AddPasswordHistory(ctx context.Context, userID, hash string, at time.Time, keep int) error
+	// FindPasswordHistory returns up to n former hashes, newest first.
+	FindPasswordHistory(ctx context.Context, userID string, n int) ([]string, error)
+}
+
+// User sort keys accepted by UserFilter.Sort.
+const (
+	SortCreated   = "created"
+	SortEmail     = "email"
+	SortUsername  = "username"
+	SortSurname   = "surname"
+	SortGivenName = "givenName"
+)
+
+// UserFilter selects users. Zero fields do not filter.
+type UserFilter struct {
+	AccountID string
+	Status    Status
+	Role      string // role name
+	// Query matches a substring of the username, email or names,
+	// case-insensitively and literally (no wildcards).
+	Query           string
+	CreatedAfter    *time.Time
+	CreatedBefore   *time.Time
+	LastLoginAfter  *time.Time
+	LastLoginBefore *time.Time
+	Sort            string // one of the Sort* keys; SortCreated by default
+	Desc            bool
+	Cursor          string // from the previous page
+	Limit           int    // 1..1000; 50 by default
+}
+
+// RoleStore keeps roles and who has them.
+type RoleStore interface {
+	// CreateRole fails with ECONFLICT when the account already has a role of
+	// that name and ENOTFOUND when the account does not exist.
+	CreateRole(ctx context.Context, r *Role) error
+	FindRoleByID(ctx context.Context, id string) (*Role, error)
+	FindRoleByName(ctx context.Context, accountID, name string) (*Role, error)
+	// FindRoles lists the roles of an account ("" for all), ordered by name.
+	FindRoles(ctx context.Context, accountID string) ([]*Role, error)
+	UpdateRole(ctx context.Context, id string, up RoleUpdate, now time.Time) (*Role, error)
+	// DeleteRole deletes the role and every assignment of it.
+	DeleteRole(ctx context.Context, id string) error
+	// AddUserRole gives a user a role; giving it twice is not an error.
+	AddUserRole(ctx context.Context, userID, roleID string) error
+	// RemoveUserRole takes a role away; ENOTFOUND when the user lacked it.
+	RemoveUserRole(ctx context.Context, userID, roleID string) error
+}
+
+// SessionStore keeps sessions.
+type SessionStore interface {
+	CreateSession(ctx context.Context, s *Session) error
+	FindSessionByTokenHash(ctx context.Context, hash []byte) (*Session, error)
+	FindSessionByID(ctx context.Context, id string) (*Session, error)
+	// FindSessionsByUser lists a user's sessions, newest first.
+	FindSessionsByUser(ctx context.Context, userID string) ([]*Session, error)
+	// TouchSessions records last-seen times in one batch (session id -> time);
+	// a time never moves backwards and unknown ids are ignored.
+	TouchSessions(ctx context.Context, seen map[string]time.Time) error
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteUserSessions ends every session of the user except exceptID and
+	// returns the sessions it ended.
+	DeleteUserSessions(ctx context.Context, userID, exceptID string) ([]*Session, error)
+	// DeleteExpiredSessions removes sessions past their absolute expiry, or
+	// (idleBefore non-zero) last seen before idleBefore.
+	DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Time) (int, error)
+}
+
+// TokenStore keeps one-time tokens.
+type TokenStore interface {
+	CreateToken(ctx context.Context, t *OneTimeToken) error
+	// FindToken returns a token that is unused and unexpired at now, or ENOTFOUND.
+	FindToken(ctx context.Context, kind TokenKind, hash []byte, now time.Time) (*OneTimeToken, error)
+	// ConsumeToken uses a token up. Of any number of concurrent calls for one
+	// token exactly one succeeds; the others, and calls for used, expired or
+	// unknown tokens, fail with ENOTFOUND.
+	ConsumeToken(ctx context.Context, kind TokenKind, hash []byte, now time.Time) (*OneTimeToken, error)
+	// DeleteUserTokens deletes the user's unused tokens of a kind.
+	DeleteUserTokens(ctx context.Context, userID string, kind TokenKind) error
+}
+
+// EventStore keeps the audit log.
+type EventStore interface {
+	// CreateEvent appends an event and sets its ID.
+	CreateEvent(ctx context.Context, e *Event) error
+	// FindEvents returns events newest first.
+	FindEvents(ctx context.Context, f EventFilter) ([]*Event, error)
+}
+
+// OutboxStore keeps emails waiting to be sent.
+type OutboxStore interface {
+	// EnqueueEmail adds an email and sets its ID.
+	EnqueueEmail(ctx context.Context, m *OutboxEmail) error
+	// ClaimEmails takes up to limit unsent emails due at now, adds one to
+	// their attempts and hides them from other claims until now+lease, so
+	// several senders never take the same email at once.
+	ClaimEmails(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*OutboxEmail, error)
+	MarkEmailSent(ctx context.Context, id int64, now time.Time) error
+	// MarkEmailFailed records an error and when to try again.
+	MarkEmailFailed(ctx context.Context, id int64, errMsg string, next time.Time) error
+	// FindEmails lists emails newest first (sent and unsent), for operators and tests.
+	FindEmails(ctx context.Context, limit int) ([]*OutboxEmail, error)
+}
+
+// APIKeyStore keeps API keys.
+type APIKeyStore interface {
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	FindAPIKeyByID(ctx context.Context, id string) (*APIKey, error)
+	FindAPIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error)
+	// FindAPIKeys lists the keys of an account ("" for all), newest first.
+	FindAPIKeys(ctx context.Context, accountID string) ([]*APIKey, error)
+	RevokeAPIKey(ctx context.Context, id string, now time.Time) error
+	TouchAPIKey(ctx context.Context, id string, now time.Time) error
+}
