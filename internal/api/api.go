@@ -1,0 +1,211 @@
+package api
+
+import (
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/httpx"
+	"github.com/userdb/userdb/internal/service"
+)
+
+// Endpoint is one of the original's configurable routes.
+type Endpoint struct {
+	Enabled bool
+	URI     string
+}
+
+// Endpoint names, as in the original's `endpoints` option.
+const (
+	EpLogin         = "login"
+	EpLogout        = "logout"
+	EpMe            = "me"
+	EpRegister      = "register"
+	EpVerify        = "verify"
+	EpForgot        = "forgot"
+	EpChange        = "change"
+	EpExpired       = "expired"
+	EpCheckPassword = "check_password"
+)
+
+// Options configure the API.
+type Options struct {
+	Endpoints   map[string]Endpoint
+	CookieName  string
+	SameSite    http.SameSite
+	Secure      string // auto | always | never
+	Transformer Transformer
+	// LoginPage is where a browser that is not signed in is sent.
+	LoginPage string
+}
+
+// API serves the JSON routes.
+type API struct {
+	svc  *service.Service
+	opts Options
+}
+
+// New returns the API.
+func New(svc *service.Service, o Options) *API {
+	if o.Transformer == nil {
+		o.Transformer = NoTransform
+	}
+	if o.CookieName == "" {
+		o.CookieName = "userdb"
+	}
+	if o.SameSite == 0 {
+		o.SameSite = http.SameSiteLaxMode
+	}
+	if o.LoginPage == "" {
+		o.LoginPage = o.Endpoints[EpLogin].URI
+	}
+	return &API{svc: svc, opts: o}
+}
+
+// Routes registers the API's routes on mux.
+func (a *API) Routes(mux *http.ServeMux) {
+	ep := func(name string, methods []string, h http.HandlerFunc) {
+		e, ok := a.opts.Endpoints[name]
+		if !ok || !e.Enabled || e.URI == "" {
+			return
+		}
+		for _, m := range methods {
+			mux.HandleFunc(m+" "+e.URI, h)
+		}
+	}
+	ep(EpLogin, []string{"POST"}, a.login)
+	ep(EpLogout, []string{"POST", "GET"}, a.authed(a.logout))
+	ep(EpMe, []string{"GET"}, a.authed(a.me))
+	ep(EpMe, []string{"POST"}, a.authed(a.updateMe))
+	ep(EpRegister, []string{"POST"}, a.register)
+	ep(EpVerify, []string{"GET"}, a.verify)
+	ep(EpVerify, []string{"POST"}, a.resendVerification)
+	ep(EpForgot, []string{"POST", "GET"}, a.forgot)
+	ep(EpChange, []string{"GET"}, a.checkResetToken)
+	ep(EpChange, []string{"POST"}, a.change)
+	ep(EpExpired, []string{"POST"}, a.authed(a.expired))
+	ep(EpCheckPassword, []string{"POST"}, a.checkPassword)
+	if me, ok := a.opts.Endpoints[EpMe]; ok && me.Enabled {
+		mux.HandleFunc("POST "+me.URI+"/password", a.authed(a.changePassword))
+		mux.HandleFunc("GET "+me.URI+"/sessions", a.authed(a.listSessions))
+		mux.HandleFunc("DELETE "+me.URI+"/sessions/{id}", a.authed(a.endSession))
+		mux.HandleFunc("DELETE "+me.URI+"/sessions", a.authed(a.endOtherSessions))
+	}
+}
+
+// Principal is the signed-in caller of a request.
+type Principal struct {
+	User    *userdb.User
+	Session *userdb.Session
+}
+
+type principalKey struct{}
+
+// authedHandler receives the caller.
+type authedHandler func(w http.ResponseWriter, r *http.Request, p *Principal)
+
+// authed lets only signed-in callers through; others get 401 JSON or, for a
+// browser, a redirect to the sign-in page.
+func (a *API) authed(h authedHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := a.Authenticate(r)
+		if err != nil {
+			a.Unauthenticated(w, r, err)
+			return
+		}
+		h(w, r.WithContext(service.WithMeta(r.Context(), meta(r, p.User.ID))), p)
+	}
+}
+
+// Authenticate finds the caller of r from its session cookie.
+func (a *API) Authenticate(r *http.Request) (*Principal, error) {
+	c, err := r.Cookie(a.opts.CookieName)
+	if err != nil {
+		return nil, userdb.Errorf(userdb.EUNAUTHORIZED, "Not signed in.")
+	}
+	u, s, err := a.svc.Authenticate(r.Context(), c.Value)
+	if err != nil {
+		return nil, err
+	}
+	return &Principal{User: u, Session: s}, nil
+}
+
+// Unauthenticated answers a request that needs a signed-in caller.
+func (a *API) Unauthenticated(w http.ResponseWriter, r *http.Request, err error) {
+	if userdb.IsCode(err, userdb.EUNAUTHORIZED) && httpx.WantsHTML(r) && r.Method == http.MethodGet {
+		httpx.RedirectToLogin(w, r, a.opts.LoginPage)
+		return
+	}
+	httpx.Error(w, r, err)
+}
+
+// meta describes the request for the audit log.
+func meta(r *http.Request, actor string) service.Meta {
+	return service.Meta{ActorID: actor, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
+}
+
+// withMeta returns r with its metadata for the audit log (no actor yet).
+func withMeta(r *http.Request) *http.Request {
+	return r.WithContext(service.WithMeta(r.Context(), meta(r, "")))
+}
+
+// setSession sets the session cookie.
+func (a *API) setSession(w http.ResponseWriter, r *http.Request, l *service.Login) {
+	http.SetCookie(w, &http.Cookie{
+		Name: a.opts.CookieName, Value: l.Secret, Path: "/",
+		Expires: l.Session.ExpiresAt, HttpOnly: true, Secure: a.secure(r), SameSite: a.opts.SameSite,
+	})
+}
+
+// clearSession removes the session cookie.
+func (a *API) clearSession(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{
+		Name: a.opts.CookieName, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(1, 0),
+		HttpOnly: true, Secure: a.secure(r), SameSite: a.opts.SameSite,
+	})
+}
+
+// secure decides the cookie's Secure flag: always, except in "auto" mode on
+// plain HTTP to a loopback host (development).
+func (a *API) secure(r *http.Request) bool {
+	switch a.opts.Secure {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if r.TLS != nil {
+		return true
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
+// view renders a user through the transformer.
+func (a *API) view(r *http.Request, u *userdb.User) (any, error) {
+	roles, err := a.svc.AccountRoles(r.Context(), u.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	return a.opts.Transformer(NewUserView(u, roles, a.svc.PasswordExpired(u))), nil
+}
+
+// account answers {"account": view} with the status.
+func (a *API) account(w http.ResponseWriter, r *http.Request, status int, u *userdb.User) {
+	v, err := a.view(r, u)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, status, map[string]any{"account": v})
+}

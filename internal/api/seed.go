@@ -1,0 +1,299 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/httpx"
+	"github.com/userdb/userdb/internal/service"
+)
+
+type loginRequest struct {
+	Login    string `json:"login"`
+	Username string `json:"username"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+func (req loginRequest) name() string {
+	for _, s := range []string{req.Login, req.Username, req.Email} {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// login: POST /login {login|username|email, password} -> {"account": ...} and a session cookie.
+func (a *API) login(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	r = withMeta(r)
+	l, err := a.svc.Login(r.Context(), req.name(), req.Password)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	// A new id at every sign-in: a session planted before it is ended.
+	if old, err := a.Authenticate(r); err == nil {
+		_ = a.svc.Logout(r.Context(), old.User, old.Session)
+	}
+	a.setSession(w, r, l)
+	a.account(w, r, http.StatusOK, l.User)
+}
+
+// logout: POST (or GET) /logout ends the session.
+func (a *API) logout(w http.ResponseWriter, r *http.Request, p *Principal) {
+	if err := a.svc.Logout(r.Context(), p.User, p.Session); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	a.clearSession(w, r)
+	w.WriteHeader(http.StatusOK)
+}
+
+// me: GET /me -> {"account": ...}.
+func (a *API) me(w http.ResponseWriter, r *http.Request, p *Principal) {
+	a.account(w, r, http.StatusOK, p.User)
+}
+
+type profileRequest struct {
+	GivenName  *string        `json:"givenName"`
+	MiddleName *string        `json:"middleName"`
+	Surname    *string        `json:"surname"`
+	CustomData map[string]any `json:"customData"`
+}
+
+// updateMe: POST /me changes the caller's names and custom data.
+func (a *API) updateMe(w http.ResponseWriter, r *http.Request, p *Principal) {
+	var req profileRequest
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	u, err := a.svc.UpdateProfile(r.Context(), p.User, service.ProfileUpdate{
+		GivenName: req.GivenName, MiddleName: req.MiddleName, Surname: req.Surname, CustomData: req.CustomData,
+	})
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	a.account(w, r, http.StatusOK, u)
+}
+
+type registerRequest struct {
+	Username   string         `json:"username"`
+	Email      string         `json:"email"`
+	GivenName  string         `json:"givenName"`
+	MiddleName string         `json:"middleName"`
+	Surname    string         `json:"surname"`
+	FullName   string         `json:"fullName"`
+	Password   string         `json:"password"`
+	CustomData map[string]any `json:"customData"`
+}
+
+// register: POST /register -> 201 {"account": ...}; signed in unless the
+// email must be verified first.
+func (a *API) register(w http.ResponseWriter, r *http.Request) {
+	var req registerRequest
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	r = withMeta(r)
+	u, l, err := a.svc.Register(r.Context(), service.NewUser{
+		Username: req.Username, Email: req.Email, GivenName: req.GivenName, MiddleName: req.MiddleName,
+		Surname: req.Surname, FullName: req.FullName, Password: req.Password, CustomData: req.CustomData,
+	})
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if l != nil {
+		a.setSession(w, r, l)
+	}
+	a.account(w, r, http.StatusCreated, u)
+}
+
+// verify: GET /verify?sptoken= verifies the email -> {"account": ...}.
+func (a *API) verify(w http.ResponseWriter, r *http.Request) {
+	r = withMeta(r)
+	u, err := a.svc.Verify(r.Context(), r.URL.Query().Get("sptoken"))
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	a.account(w, r, http.StatusOK, u)
+}
+
+// resendVerification: POST /verify {login|username|email} -> always 200.
+func (a *API) resendVerification(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	r = withMeta(r)
+	if err := a.svc.ResendVerification(r.Context(), req.name()); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, struct{}{})
+}
+
+// forgot: POST /forgot {email|username|login} (or GET with the same in the
+// query) -> always 200 when well-formed.
+func (a *API) forgot(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if r.Method == http.MethodGet {
+		q := r.URL.Query()
+		req = loginRequest{Login: q.Get("login"), Username: q.Get("username"), Email: q.Get("email")}
+	} else if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	r = withMeta(r)
+	if err := a.svc.Forgot(r.Context(), req.name()); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, struct{}{})
+}
+
+// checkResetToken: GET /change?sptoken= -> 200 if the token is good, else 400.
+func (a *API) checkResetToken(w http.ResponseWriter, r *http.Request) {
+	if err := a.svc.CheckResetToken(r.Context(), r.URL.Query().Get("sptoken")); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, struct{}{})
+}
+
+type changeRequest struct {
+	SPToken  string `json:"sptoken"`
+	Password string `json:"password"`
+}
+
+// change: POST /change {sptoken, password} sets the password from a reset link.
+func (a *API) change(w http.ResponseWriter, r *http.Request) {
+	var req changeRequest
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if req.SPToken == "" {
+		req.SPToken = r.URL.Query().Get("sptoken")
+	}
+	r = withMeta(r)
+	if _, err := a.svc.ResetPassword(r.Context(), req.SPToken, req.Password); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, struct{}{})
+}
+
+type passwordRequest struct {
+	CurrentPassword string `json:"currentPassword"`
+	Password        string `json:"password"`
+}
+
+// expired: POST /expired {password} for a signed-in user whose password
+// expired: sets it and signs the user out, as the original did.
+func (a *API) expired(w http.ResponseWriter, r *http.Request, p *Principal) {
+	var req passwordRequest
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if err := a.svc.ChangeExpiredPassword(r.Context(), p.User, req.Password); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	a.clearSession(w, r)
+	httpx.JSON(w, http.StatusOK, struct{}{})
+}
+
+// changePassword: POST /me/password {currentPassword, password}; the
+// caller's other sessions end.
+func (a *API) changePassword(w http.ResponseWriter, r *http.Request, p *Principal) {
+	var req passwordRequest
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if err := a.svc.ChangePassword(r.Context(), p.User, p.Session, req.CurrentPassword, req.Password); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, struct{}{})
+}
+
+type checkPasswordResponse struct {
+	Good  bool   `json:"good"`
+	Error string `json:"error,omitempty"`
+}
+
+// checkPassword: POST /users/check_password {password} -> {"good": bool, "error": "..."}.
+func (a *API) checkPassword(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Password string `json:"password"`
+	}
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	var ids []string
+	if p, err := a.Authenticate(r); err == nil {
+		ids = []string{p.User.Email, p.User.Username}
+	}
+	if err := a.svc.CheckPassword(req.Password, ids...); err != nil {
+		if !userdb.IsCode(err, userdb.EINVALID) {
+			httpx.Error(w, r, err)
+			return
+		}
+		httpx.JSON(w, http.StatusOK, checkPasswordResponse{Error: userdb.ErrorMessage(err)})
+		return
+	}
+	httpx.JSON(w, http.StatusOK, checkPasswordResponse{Good: true})
+}
+
+// listSessions: GET /me/sessions -> {"sessions": [...]}, the current one flagged.
+func (a *API) listSessions(w http.ResponseWriter, r *http.Request, p *Principal) {
+	list, err := a.svc.Sessions(r.Context(), p.User.ID)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	out := make([]SessionView, len(list))
+	for i, s := range list {
+		out[i] = SessionView{ID: s.ID, CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt, ExpiresAt: s.ExpiresAt,
+			IP: s.IP, UserAgent: s.UserAgent, Current: s.ID == p.Session.ID}
+	}
+	httpx.JSON(w, http.StatusOK, map[string]any{"sessions": out})
+}
+
+// endSession: DELETE /me/sessions/{id}.
+func (a *API) endSession(w http.ResponseWriter, r *http.Request, p *Principal) {
+	id := r.PathValue("id")
+	if err := a.svc.EndSession(r.Context(), p.User, id); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if id == p.Session.ID {
+		a.clearSession(w, r)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// endOtherSessions: DELETE /me/sessions signs out everywhere else.
+func (a *API) endOtherSessions(w http.ResponseWriter, r *http.Request, p *Principal) {
+	n, err := a.svc.EndOtherSessions(r.Context(), p.User, p.Session.ID)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, map[string]int{"ended": n})
+}

@@ -1,0 +1,206 @@
+package password
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/userdb/userdb"
+)
+
+// Params are the argon2id cost parameters (RFC 9106).
+type Params struct {
+	Memory      uint32 // KiB
+	Iterations  uint32
+	Parallelism uint8
+	SaltLen     uint32 // bytes
+	KeyLen      uint32 // bytes
+}
+
+// DefaultParams returns OWASP's recommendation for argon2id: 19 MiB of memory,
+// two passes, one lane, a 16-byte salt and a 32-byte key.
+func DefaultParams() Params {
+	return Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+}
+
+// Validate returns an EINVALID error if the hasher cannot use p: below the
+// minimums of RFC 9106, or above the bounds Verify accepts from stored hashes
+// (so every hash the hasher writes, it can verify).
+func (p Params) Validate() error {
+	var err error
+	switch {
+	case p.SaltLen < 8 || p.SaltLen > 64:
+		err = fmt.Errorf("argon2id salt length must be 8 to 64 bytes, not %d", p.SaltLen)
+	case p.KeyLen < minKeyLen || p.KeyLen > maxKeyLen:
+		err = fmt.Errorf("argon2id key length must be %d to %d bytes, not %d", minKeyLen, maxKeyLen, p.KeyLen)
+	default:
+		err = checkArgon2Cost(p.Memory, p.Iterations, p.Parallelism)
+	}
+	if err != nil {
+		return userdb.Errorf(userdb.EINVALID, "%v", err)
+	}
+	return nil
+}
+
+// DefaultQueue is the number of requests that may wait for a worker when
+// NewHasher is given no queue size.
+const DefaultQueue = 10000
+
+// Hasher hashes passwords with argon2id and verifies them against argon2id,
+// bcrypt, scrypt and PBKDF2 hashes. It is safe for concurrent use.
+//
+// Every hash and verification runs in a bounded pool: argon2id allocates its
+// whole memory cost for each hash, so at most workers of them run at once,
+// and up to queue more wait for a turn. A request that finds the queue full
+// fails at once with ERATELIMITED, so a flood of sign-ins costs bounded
+// memory instead of exhausting it.
+type Hasher struct {
+	params   Params
+	slots    chan struct{} // holds one token per running hash
+	maxQueue int64
+	queued   atomic.Int64
+	running  atomic.Int64
+}
+
+// NewHasher returns a Hasher that writes argon2id hashes with p, runs at most
+// workers hashes at once (runtime.NumCPU() if workers <= 0) and lets at most
+// queue requests wait (DefaultQueue if queue <= 0). It panics if p is
+// invalid; configuration should be checked with p.Validate first.
+func NewHasher(p Params, workers, queue int) *Hasher {
+	if err := p.Validate(); err != nil {
+		panic("password: " + err.Error())
+	}
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	if queue <= 0 {
+		queue = DefaultQueue
+	}
+	return &Hasher{params: p, slots: make(chan struct{}, workers), maxQueue: int64(queue)}
+}
+
+// Queued returns the number of requests waiting for a worker.
+func (h *Hasher) Queued() int { return int(h.queued.Load()) }
+
+// Running returns the number of hashes being computed.
+func (h *Hasher) Running() int { return int(h.running.Load()) }
+
+// Hash returns the argon2id hash of password in the PHC string format of the
+// reference implementation: $argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>, with
+// salt and key in standard base64 without padding. It returns ERATELIMITED if
+// the queue is full, or ctx's error if ctx ends while waiting.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	p := h.params
+	salt := make([]byte, p.SaltLen)
+	rand.Read(salt)
+	var key []byte
+	err := h.run(ctx, func() {
+		key = argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
+	})
+	if err != nil {
+		return "", err
+	}
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, p.Memory, p.Iterations, p.Parallelism, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// Verify reports whether password matches the stored hash encoded, and
+// whether a match should be rehashed with Hash because encoded is not an
+// argon2id hash with the hasher's parameters. See the package's formats.go
+// for the formats accepted.
+//
+// A stored hash that is malformed, of an unknown format or above the cost
+// bounds is a data problem: Verify returns false with an EINTERNAL error,
+// after spending as long as a real verification would. It returns
+// ERATELIMITED if the queue is full, or ctx's error if ctx ends while
+// waiting.
+func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error) {
+	stored, parseErr := parseHash(encoded)
+	err = h.run(ctx, func() {
+		if parseErr != nil {
+			// Why: an unusable hash must not answer faster than a usable one,
+			// or timing would tell which accounts have broken or legacy data.
+			h.dummy(password)
+			return
+		}
+		ok = stored.verify(password)
+	})
+	if err != nil {
+		return false, false, err
+	}
+	if parseErr != nil {
+		return false, false, userdb.Internal(parseErr)
+	}
+	return ok, ok && !h.current(stored), nil
+}
+
+// DummyVerify spends as long as verifying an argon2id hash with the hasher's
+// parameters, and discards the result. Sign-in calls it for unknown users so
+// that timing does not reveal which users exist.
+func (h *Hasher) DummyVerify(ctx context.Context, password string) {
+	// An error means the queue was full or ctx ended; Verify would have
+	// returned just as early, so the timing still matches.
+	_ = h.run(ctx, func() { h.dummy(password) })
+}
+
+// NeedsRehash reports whether encoded is anything other than a well-formed
+// argon2id hash with the hasher's parameters.
+func (h *Hasher) NeedsRehash(encoded string) bool {
+	stored, err := parseHash(encoded)
+	return err != nil || !h.current(stored)
+}
+
+// current reports whether stored is an argon2id hash with h's parameters.
+func (h *Hasher) current(stored hash) bool {
+	a, ok := stored.(*argon2idHash)
+	return ok && a.params() == h.params
+}
+
+// dummy computes an argon2id key with h's parameters and throws it away.
+func (h *Hasher) dummy(password string) {
+	p := h.params
+	argon2.IDKey([]byte(password), make([]byte, p.SaltLen), p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
+}
+
+// run calls fn in a worker slot, waiting in the queue for one if needed.
+func (h *Hasher) run(ctx context.Context, fn func()) error {
+	if err := h.acquire(ctx); err != nil {
+		return err
+	}
+	h.running.Add(1)
+	defer func() {
+		h.running.Add(-1)
+		<-h.slots
+	}()
+	fn()
+	return nil
+}
+
+// acquire takes a worker slot, waiting for one unless the queue is full.
+func (h *Hasher) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	if h.queued.Add(1) > h.maxQueue+100 {
+		h.queued.Add(-1)
+		return userdb.Errorf(userdb.ERATELIMITED, "Server busy, try again.")
+	}
+	defer h.queued.Add(-1)
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

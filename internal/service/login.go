@@ -1,0 +1,314 @@
+package service
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/userdb/userdb"
+)
+
+// errBadLogin is the one answer to every failed sign-in — unknown user, wrong
+// password, locked, disabled or pending — so nobody can tell which it was.
+var errBadLogin = userdb.Errorf(userdb.EUNAUTHORIZED, "Invalid username or password.")
+
+// MaxPasswordBytes bounds what is ever handed to the hasher.
+const MaxPasswordBytes = 1024
+
+// Login is the result of a successful sign-in.
+type Login struct {
+	User    *userdb.User
+	Session *userdb.Session
+	// Secret goes into the session cookie; only its hash is stored.
+	Secret string
+	// PasswordExpired tells the client to send the user to change it.
+	PasswordExpired bool
+}
+
+// Login signs a user in by username or email and password, and starts a
+// session. Every failure is the same EUNAUTHORIZED error and costs one
+// password hash, whether or not the user exists.
+func (s *Service) Login(ctx context.Context, login, password string) (*Login, error) {
+	login = strings.TrimSpace(login)
+	if login == "" || password == "" {
+		return nil, userdb.Errorf(userdb.EINVALID, "Username (or email) and password are required.")
+	}
+	if len(password) > MaxPasswordBytes {
+		return nil, userdb.FieldError("password", "Password must be at most %d bytes.", MaxPasswordBytes)
+	}
+	if len(login) > userdb.MaxEmailLen {
+		s.hasher.DummyVerify(ctx, password)
+		return nil, errBadLogin
+	}
+	u, err := s.store.FindUserByLogin(ctx, login)
+	if userdb.IsCode(err, userdb.ENOTFOUND) {
+		s.hasher.DummyVerify(ctx, password)
+		_ = s.record(ctx, s.store, "login.failed", nil, map[string]any{"reason": "unknown_user"})
+		return nil, errBadLogin
+	} else if err != nil {
+		return nil, err
+	}
+	if u, err = s.autoUnlock(ctx, u); err != nil {
+		return nil, err
+	}
+
+	var ok, rehash bool
+	if u.PasswordHash == "" {
+		s.hasher.DummyVerify(ctx, password)
+	} else if ok, rehash, err = s.hasher.Verify(ctx, password, u.PasswordHash); err != nil && !userdb.IsCode(err, userdb.EINTERNAL) {
+		return nil, err // busy: the pool's queue is full
+	} else if err != nil {
+		s.log.Error("stored password hash unusable", "user", u.ID, "err", err)
+	}
+	if !ok {
+		return nil, s.failLogin(ctx, u)
+	}
+	if u.Status != userdb.StatusEnabled {
+		_ = s.record(ctx, s.store, "login.failed", u, map[string]any{"reason": strings.ToLower(string(u.Status))})
+		return nil, errBadLogin
+	}
+	acc, err := s.store.FindAccountByID(ctx, u.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if acc.Status != userdb.StatusEnabled {
+		_ = s.record(ctx, s.store, "login.failed", u, map[string]any{"reason": "account_disabled"})
+		return nil, errBadLogin
+	}
+
+	up := userdb.UserUpdate{LastLoginAt: ptr(s.clock.Now()), ResetFailedLogins: true}
+	if rehash {
+		// Legacy or outdated hashes are upgraded while the plain password is at hand.
+		h, err := s.hasher.Hash(ctx, password)
+		if err != nil {
+			return nil, err
+		}
+		up.PasswordHash = &h
+	}
+	var res *Login
+	err = s.store.Tx(ctx, func(tx userdb.Store) error {
+		u2, err := tx.UpdateUser(ctx, u.ID, up, s.clock.Now())
+		if err != nil {
+			return err
+		}
+		res, err = s.startSession(ctx, tx, u2)
+		if err != nil {
+			return err
+		}
+		details := map[string]any{"session": res.Session.ID}
+		if rehash {
+			details["rehashed"] = true
+		}
+		return s.record(ctx, tx, "login.succeeded", u2, details)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.sessions.forgetUser(u.ID) // the cached copy has stale login times
+	res.PasswordExpired = s.PasswordExpired(res.User)
+	return res, nil
+}
+
+// failLogin counts a failed attempt atomically and locks the user at the
+// threshold (an admin's status such as DISABLED is left alone).
+func (s *Service) failLogin(ctx context.Context, u *userdb.User) error {
+	var locked bool
+	err := s.store.Tx(ctx, func(tx userdb.Store) error {
+		count, lk, err := tx.RecordFailedLogin(ctx, u.ID, s.clock.Now(), s.opts.LockAfter)
+		if err != nil {
+			return err
+		}
+		locked = lk
+		if err := s.record(ctx, tx, "login.failed", u, map[string]any{"reason": "bad_password", "failures": count}); err != nil {
+			return err
+		}
+		if lk {
+			return s.record(ctx, tx, "user.locked", u, map[string]any{"failures": count})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if locked {
+		s.sessions.forgetUser(u.ID)
+	}
+	return errBadLogin
+}
+
+// autoUnlock unlocks a user whose lock has outlived UnlockAfter, at the next
+// attempt (the original's reenableLockedAccountsAfterSeconds).
+func (s *Service) autoUnlock(ctx context.Context, u *userdb.User) (*userdb.User, error) {
+	if u.Status != userdb.StatusLocked || s.opts.UnlockAfter <= 0 || u.LockedAt == nil {
+		return u, nil
+	}
+	if s.clock.Now().Before(u.LockedAt.Add(s.opts.UnlockAfter)) {
+		return u, nil
+	}
+	err := s.unlock(ctx, u, "auto")
+	if err != nil && !userdb.IsCode(err, userdb.ECONFLICT) {
+		return nil, err // ECONFLICT: someone else unlocked it just now
+	}
+	return s.store.FindUserByID(ctx, u.ID)
+}
+
+func (s *Service) unlock(ctx context.Context, u *userdb.User, how string) error {
+	err := s.store.Tx(ctx, func(tx userdb.Store) error {
+		if err := tx.UnlockUser(ctx, u.ID, s.clock.Now()); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, "user.unlocked", u, map[string]any{"by": how})
+	})
+	if err == nil {
+		s.sessions.forgetUser(u.ID)
+	}
+	return err
+}
+
+// startSession creates a session for u through st.
+func (s *Service) startSession(ctx context.Context, st userdb.Store, u *userdb.User) (*Login, error) {
+	secret, hash := userdb.NewSecret()
+	now := s.clock.Now()
+	m := MetaFrom(ctx)
+	sess := &userdb.Session{
+		ID: userdb.NewID("ses"), TokenHash: hash, UserID: u.ID,
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.opts.SessionLifetime),
+		IP: m.IP, UserAgent: truncate(m.UserAgent, 512),
+	}
+	if err := st.CreateSession(ctx, sess); err != nil {
+		return nil, err
+	}
+	return &Login{User: u, Session: sess, Secret: secret}, nil
+}
+
+// PasswordExpired reports whether u must change its password before going on.
+func (s *Service) PasswordExpired(u *userdb.User) bool {
+	if u.PasswordMustChange {
+		return true
+	}
+	if s.opts.PasswordMaxAge <= 0 || u.PasswordHash == "" {
+		return false
+	}
+	changed := u.CreatedAt
+	if u.PasswordChangedAt != nil {
+		changed = *u.PasswordChangedAt
+	}
+	return !s.clock.Now().Before(changed.Add(s.opts.PasswordMaxAge))
+}
+
+// Logout ends one session.
+func (s *Service) Logout(ctx context.Context, u *userdb.User, sess *userdb.Session) error {
+	err := s.store.Tx(ctx, func(tx userdb.Store) error {
+		if err := tx.DeleteSession(ctx, sess.ID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, "logout", u, map[string]any{"session": sess.ID})
+	})
+	s.sessions.forgetUser(u.ID)
+	if userdb.IsCode(err, userdb.ENOTFOUND) {
+		return nil // already gone: logging out twice is fine
+	}
+	return err
+}
+
+// Sessions lists a user's sessions, newest first.
+func (s *Service) Sessions(ctx context.Context, userID string) ([]*userdb.Session, error) {
+	list, err := s.store.FindSessionsByUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	// Show last-seen times that are still waiting in the batch.
+	s.sessions.seenMu.Lock()
+	for _, x := range list {
+		if t, ok := s.sessions.seen[x.ID]; ok && t.After(x.LastSeenAt) {
+			x.LastSeenAt = t
+		}
+	}
+	s.sessions.seenMu.Unlock()
+	return list, nil
+}
+
+// EndSession ends one of u's sessions by its public id. Another user's
+// session is reported as not found.
+func (s *Service) EndSession(ctx context.Context, u *userdb.User, id string) error {
+	sess, err := s.store.FindSessionByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if sess.UserID != u.ID {
+		return userdb.Errorf(userdb.ENOTFOUND, "No such session.")
+	}
+	err = s.store.Tx(ctx, func(tx userdb.Store) error {
+		if err := tx.DeleteSession(ctx, id); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, "session.ended", u, map[string]any{"session": id})
+	})
+	s.sessions.forgetUser(u.ID)
+	return err
+}
+
+// EndOtherSessions ends all of u's sessions but exceptID ("" ends all) and
+// returns how many ended.
+func (s *Service) EndOtherSessions(ctx context.Context, u *userdb.User, exceptID string) (int, error) {
+	var n int
+	err := s.store.Tx(ctx, func(tx userdb.Store) error {
+		ended, err := s.endSessions(ctx, tx, u, exceptID, "sign_out_everywhere")
+		n = ended
+		return err
+	})
+	return n, err
+}
+
+// endSessions ends u's sessions but exceptID through st and records it.
+func (s *Service) endSessions(ctx context.Context, st userdb.Store, u *userdb.User, exceptID, reason string) (int, error) {
+	ended, err := st.DeleteUserSessions(ctx, u.ID, exceptID)
+	if err != nil {
+		return 0, err
+	}
+	s.sessions.forgetUser(u.ID)
+	if len(ended) == 0 {
+		return 0, nil
+	}
+	ids := make([]string, len(ended))
+	for i, x := range ended {
+		ids[i] = x.ID
+	}
+	return len(ended), s.record(ctx, st, "session.ended", u, map[string]any{"sessions": ids, "reason": reason})
+}
+
+// UnlockExpiredLocks unlocks every user locked for longer than UnlockAfter
+// (or every locked user when all is set) and returns how many it unlocked.
+func (s *Service) UnlockExpiredLocks(ctx context.Context, all bool) (int, error) {
+	until := s.clock.Now().Add(-s.opts.UnlockAfter)
+	if all {
+		until = s.clock.Now().Add(time.Hour * 24 * 365 * 100)
+	}
+	ids, err := s.store.FindLockedUsers(ctx, until)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		u, err := s.store.FindUserByID(ctx, id)
+		if userdb.IsCode(err, userdb.ENOTFOUND) {
+			continue
+		} else if err != nil {
+			return n, err
+		}
+		err = s.unlock(ctx, u, "unlock-all")
+		if err == nil {
+			n++
+		} else if !userdb.IsCode(err, userdb.ECONFLICT) {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

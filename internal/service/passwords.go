@@ -1,0 +1,153 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/userdb/userdb"
+)
+
+// hashNewPassword checks a new password for u against the policy and the
+// password history, and hashes it.
+func (s *Service) hashNewPassword(ctx context.Context, u *userdb.User, password string) (string, error) {
+	if len(password) > MaxPasswordBytes {
+		return "", userdb.FieldError("password", "Password must be at most %d bytes.", MaxPasswordBytes)
+	}
+	if password == "" {
+		return "", userdb.FieldError("password", "Password is required.")
+	}
+	if err := s.policy.Check(password, u.Email, u.Username); err != nil {
+		return "", err
+	}
+	if err := s.checkHistory(ctx, u, password); err != nil {
+		return "", err
+	}
+	return s.hasher.Hash(ctx, password)
+}
+
+// checkHistory refuses a password equal to the current one or one of the
+// last History ones (the original's passwordsCantMatch).
+func (s *Service) checkHistory(ctx context.Context, u *userdb.User, password string) error {
+	n := s.opts.History
+	if n <= 0 || u.ID == "" {
+		return nil
+	}
+	old, err := s.store.FindPasswordHistory(ctx, u.ID, n)
+	if err != nil {
+		return err
+	}
+	if u.PasswordHash != "" {
+		old = append([]string{u.PasswordHash}, old...)
+	}
+	seen := map[string]bool{}
+	for _, h := range old {
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		ok, _, err := s.hasher.Verify(ctx, password, h)
+		if err != nil && !userdb.IsCode(err, userdb.EINTERNAL) {
+			return err
+		}
+		if ok {
+			if n == 1 {
+				return userdb.FieldError("password", "New password must not be the same as your existing password.")
+			}
+			return userdb.FieldError("password", "%s", fmt.Sprintf("New password must not be the same as any of your last %d passwords.", n))
+		}
+	}
+	return nil
+}
+
+// writePassword stores a new hash for u through st and remembers it in the
+// history.
+func (s *Service) writePassword(ctx context.Context, st userdb.Store, u *userdb.User, hash string, extra userdb.UserUpdate) (*userdb.User, error) {
+	now := s.clock.Now()
+	up := extra
+	up.PasswordHash = &hash
+	up.PasswordChangedAt = &now
+	up.PasswordMustChange = ptr(false)
+	u2, err := st.UpdateUser(ctx, u.ID, up, now)
+	if err != nil {
+		return nil, err
+	}
+	if s.opts.History > 0 {
+		if err := st.AddPasswordHistory(ctx, u.ID, hash, now, s.opts.History); err != nil {
+			return nil, err
+		}
+	}
+	return u2, nil
+}
+
+// CheckPassword tells whether a password satisfies the policy (the original's
+// /users/check_password). It hashes nothing.
+func (s *Service) CheckPassword(password string, identifiers ...string) error {
+	if len(password) > MaxPasswordBytes {
+		return userdb.FieldError("password", "Password must be at most %d bytes.", MaxPasswordBytes)
+	}
+	return s.policy.Check(password, identifiers...)
+}
+
+// ChangePassword changes a signed-in user's password after checking the
+// current one, and ends every other session of the user.
+func (s *Service) ChangePassword(ctx context.Context, u *userdb.User, sess *userdb.Session, current, password string) error {
+	if current == "" {
+		return userdb.FieldError("currentPassword", "Current password is required.")
+	}
+	if len(current) > MaxPasswordBytes {
+		return userdb.FieldError("currentPassword", "Current password is incorrect.")
+	}
+	fresh, err := s.store.FindUserByID(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	ok := false
+	if fresh.PasswordHash != "" {
+		if ok, _, err = s.hasher.Verify(ctx, current, fresh.PasswordHash); err != nil && !userdb.IsCode(err, userdb.EINTERNAL) {
+			return err
+		}
+	}
+	if !ok {
+		_ = s.record(ctx, s.store, "password.change_failed", fresh, map[string]any{"reason": "bad_current_password"})
+		return userdb.FieldError("currentPassword", "Current password is incorrect.")
+	}
+	return s.replacePassword(ctx, fresh, password, sess.ID, "password.changed")
+}
+
+// ChangeExpiredPassword sets a new password for a signed-in user whose
+// password expired, and signs the user out everywhere, as the original did.
+func (s *Service) ChangeExpiredPassword(ctx context.Context, u *userdb.User, password string) error {
+	fresh, err := s.store.FindUserByID(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	return s.replacePassword(ctx, fresh, password, "", "password.changed")
+}
+
+// replacePassword sets u's password, ends its sessions but keepSession and
+// sends the "password reset successful" email, in one transaction.
+func (s *Service) replacePassword(ctx context.Context, u *userdb.User, password, keepSession, event string) error {
+	hash, err := s.hashNewPassword(ctx, u, password)
+	if err != nil {
+		return err
+	}
+	err = s.store.Tx(ctx, func(tx userdb.Store) error {
+		u2, err := s.writePassword(ctx, tx, u, hash, userdb.UserUpdate{})
+		if err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, event, u2, nil); err != nil {
+			return err
+		}
+		if _, err := s.endSessions(ctx, tx, u2, keepSession, "password_changed"); err != nil {
+			return err
+		}
+		return s.queueEmail(ctx, tx, EmailPasswordResetDone, u2, "")
+	})
+	if err != nil {
+		return err
+	}
+	s.sessions.forgetUser(u.ID)
+	s.kick()
+	return nil
+}

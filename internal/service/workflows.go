@@ -1,0 +1,313 @@
+package service
+
+import (
+	"context"
+	"strings"
+
+	"github.com/userdb/userdb"
+)
+
+// errBadToken is the one answer for unknown, used and expired tokens.
+var errBadToken = &userdb.Error{Code: userdb.EINVALID, Field: "sptoken", Message: "This link is invalid or has expired."}
+
+// maxTokenLen bounds tokens read from requests (ours are 43 characters).
+const maxTokenLen = 128
+
+// Register creates a user through self-service registration. With
+// verification required the user is PENDING and gets the verification
+// email; otherwise the user is ENABLED and signed in (the Login is non-nil).
+func (s *Service) Register(ctx context.Context, n NewUser) (*userdb.User, *Login, error) {
+	if !s.opts.RegistrationEnabled {
+		return nil, nil, userdb.Errorf(userdb.EFORBIDDEN, "Registration is not enabled.")
+	}
+	if n.Password == "" {
+		return nil, nil, userdb.FieldError("password", "Password is required.")
+	}
+	// What a stranger may not choose for themselves.
+	n.Account, n.Roles, n.PasswordHash, n.Invite, n.Verified = s.opts.RegistrationAccount, nil, "", false, false
+	n.Status = userdb.StatusEnabled
+	if s.opts.RequireVerification {
+		n.Status = userdb.StatusPending
+	}
+	u, err := s.createUser(ctx, n, "user.registered")
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.opts.RequireVerification {
+		err := s.store.Tx(ctx, func(tx userdb.Store) error { return s.sendVerification(ctx, tx, u) })
+		if err != nil {
+			return nil, nil, err
+		}
+		s.kick()
+		return u, nil, nil
+	}
+	var l *Login
+	err = s.store.Tx(ctx, func(tx userdb.Store) error {
+		var err error
+		if l, err = s.startSession(ctx, tx, u); err != nil {
+			return err
+		}
+		if err := s.queueEmail(ctx, tx, EmailWelcome, u, ""); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, "login.succeeded", u, map[string]any{"session": l.Session.ID, "via": "registration"})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	s.kick()
+	return u, l, nil
+}
+
+// sendVerification replaces u's verification tokens with a new one and
+// queues the verification email.
+func (s *Service) sendVerification(ctx context.Context, st userdb.Store, u *userdb.User) error {
+	if err := st.DeleteUserTokens(ctx, u.ID, userdb.TokenVerify); err != nil {
+		return err
+	}
+	tok, err := s.newToken(ctx, st, userdb.TokenVerify, u, s.opts.VerifyTTL)
+	if err != nil {
+		return err
+	}
+	return s.queueEmail(ctx, st, EmailVerification, u, link(s.opts.VerifyURL, tok))
+}
+
+// Verify uses up a verification token: the email is verified, a PENDING
+// user becomes ENABLED, and the "verification successful" and "welcome"
+// emails go out.
+func (s *Service) Verify(ctx context.Context, token string) (*userdb.User, error) {
+	if token == "" || len(token) > maxTokenLen {
+		return nil, errBadToken
+	}
+	var out *userdb.User
+	err := s.store.Tx(ctx, func(tx userdb.Store) error {
+		t, err := tx.ConsumeToken(ctx, userdb.TokenVerify, userdb.HashSecret(token), s.clock.Now())
+		if userdb.IsCode(err, userdb.ENOTFOUND) {
+			return errBadToken
+		} else if err != nil {
+			return err
+		}
+		u, err := tx.FindUserByID(ctx, t.UserID)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		up := userdb.UserUpdate{EmailVerifiedAt: &now}
+		if u.Status == userdb.StatusPending {
+			up.Status = ptr(userdb.StatusEnabled)
+		}
+		if out, err = tx.UpdateUser(ctx, u.ID, up, now); err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, "user.verified", out, nil); err != nil {
+			return err
+		}
+		if err := s.queueEmail(ctx, tx, EmailVerificationSucceeded, out, ""); err != nil {
+			return err
+		}
+		return s.queueEmail(ctx, tx, EmailWelcome, out, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.sessions.forgetUser(out.ID)
+	s.kick()
+	return out, nil
+}
+
+// ResendVerification sends a new verification email to a PENDING user. It
+// answers the same, in about the same time, whether or not the user exists.
+func (s *Service) ResendVerification(ctx context.Context, login string) error {
+	login = strings.TrimSpace(login)
+	if login == "" {
+		return userdb.FieldError("login", "Username or email is required.")
+	}
+	if len(login) > userdb.MaxEmailLen {
+		return nil
+	}
+	u, err := s.store.FindUserByLogin(ctx, login)
+	if userdb.IsCode(err, userdb.ENOTFOUND) || (err == nil && (u.Status != userdb.StatusPending || u.EmailVerifiedAt != nil)) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	s.async(ctx, "resend-verification", func(ctx context.Context) error {
+		err := s.store.Tx(ctx, func(tx userdb.Store) error {
+			if err := s.sendVerification(ctx, tx, u); err != nil {
+				return err
+			}
+			return s.record(ctx, tx, "user.verification_resent", u, nil)
+		})
+		if err == nil {
+			s.kick()
+		}
+		return err
+	})
+	return nil
+}
+
+// Forgot starts a password reset: the user (found by email or username)
+// gets an email with a single-use link. It answers the same, in about the
+// same time, whether or not the user exists: the work for a known user
+// happens after the answer.
+func (s *Service) Forgot(ctx context.Context, login string) error {
+	login = strings.TrimSpace(login)
+	if login == "" {
+		return userdb.FieldError("email", "Email or username is required.")
+	}
+	if len(login) > userdb.MaxEmailLen {
+		return nil
+	}
+	u, err := s.store.FindUserByLogin(ctx, login)
+	if userdb.IsCode(err, userdb.ENOTFOUND) || (err == nil && u.Status == userdb.StatusDisabled) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	s.async(ctx, "forgot", func(ctx context.Context) error {
+		err := s.store.Tx(ctx, func(tx userdb.Store) error {
+			// Only the newest link works.
+			if err := tx.DeleteUserTokens(ctx, u.ID, userdb.TokenReset); err != nil {
+				return err
+			}
+			tok, err := s.newToken(ctx, tx, userdb.TokenReset, u, s.opts.ResetTTL)
+			if err != nil {
+				return err
+			}
+			if err := s.record(ctx, tx, "password.reset_requested", u, nil); err != nil {
+				return err
+			}
+			return s.queueEmail(ctx, tx, EmailForgotPassword, u, link(s.opts.ResetURL, tok))
+		})
+		if err == nil {
+			s.kick()
+		}
+		return err
+	})
+	return nil
+}
+
+// CheckResetToken reports whether a password-reset token is still good,
+// without using it up.
+func (s *Service) CheckResetToken(ctx context.Context, token string) error {
+	if token == "" || len(token) > maxTokenLen {
+		return errBadToken
+	}
+	_, err := s.store.FindToken(ctx, userdb.TokenReset, userdb.HashSecret(token), s.clock.Now())
+	if userdb.IsCode(err, userdb.ENOTFOUND) {
+		return errBadToken
+	}
+	return err
+}
+
+// ResetPassword uses up a reset token and sets the new password. Resetting
+// proves the user controls the email: a PENDING user becomes ENABLED and
+// verified, a LOCKED one is unlocked. Every session of the user ends.
+func (s *Service) ResetPassword(ctx context.Context, token, password string) (*userdb.User, error) {
+	if token == "" || len(token) > maxTokenLen {
+		return nil, errBadToken
+	}
+	t, err := s.store.FindToken(ctx, userdb.TokenReset, userdb.HashSecret(token), s.clock.Now())
+	if userdb.IsCode(err, userdb.ENOTFOUND) {
+		return nil, errBadToken
+	} else if err != nil {
+		return nil, err
+	}
+	u, err := s.store.FindUserByID(ctx, t.UserID)
+	if err != nil {
+		return nil, err
+	}
+	// Checked and hashed before the token is used, so a password the policy
+	// refuses leaves the link working.
+	hash, err := s.hashNewPassword(ctx, u, password)
+	if err != nil {
+		return nil, err
+	}
+	var out *userdb.User
+	err = s.store.Tx(ctx, func(tx userdb.Store) error {
+		if _, err := tx.ConsumeToken(ctx, userdb.TokenReset, userdb.HashSecret(token), s.clock.Now()); userdb.IsCode(err, userdb.ENOTFOUND) {
+			return errBadToken
+		} else if err != nil {
+			return err
+		}
+		extra := userdb.UserUpdate{}
+		switch u.Status {
+		case userdb.StatusPending:
+			extra.Status = ptr(userdb.StatusEnabled)
+		case userdb.StatusLocked:
+			extra.Status, extra.ResetFailedLogins = ptr(userdb.StatusEnabled), true
+		}
+		if u.EmailVerifiedAt == nil {
+			extra.EmailVerifiedAt = ptr(s.clock.Now())
+		}
+		if out, err = s.writePassword(ctx, tx, u, hash, extra); err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, "password.reset", out, nil); err != nil {
+			return err
+		}
+		if _, err := s.endSessions(ctx, tx, out, "", "password_reset"); err != nil {
+			return err
+		}
+		return s.queueEmail(ctx, tx, EmailPasswordResetDone, out, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.sessions.forgetUser(u.ID)
+	s.kick()
+	return out, nil
+}
+
+// AcceptInvitation uses up an invitation token: the user sets a password,
+// the email is verified, the user is ENABLED and signed in.
+func (s *Service) AcceptInvitation(ctx context.Context, token, password string) (*Login, error) {
+	if token == "" || len(token) > maxTokenLen {
+		return nil, errBadToken
+	}
+	t, err := s.store.FindToken(ctx, userdb.TokenInvite, userdb.HashSecret(token), s.clock.Now())
+	if userdb.IsCode(err, userdb.ENOTFOUND) {
+		return nil, errBadToken
+	} else if err != nil {
+		return nil, err
+	}
+	u, err := s.store.FindUserByID(ctx, t.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if u.Status == userdb.StatusDisabled {
+		return nil, errBadToken
+	}
+	hash, err := s.hashNewPassword(ctx, u, password)
+	if err != nil {
+		return nil, err
+	}
+	var l *Login
+	err = s.store.Tx(ctx, func(tx userdb.Store) error {
+		if _, err := tx.ConsumeToken(ctx, userdb.TokenInvite, t.TokenHash, s.clock.Now()); userdb.IsCode(err, userdb.ENOTFOUND) {
+			return errBadToken
+		} else if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		u2, err := s.writePassword(ctx, tx, u, hash, userdb.UserUpdate{
+			Status: ptr(userdb.StatusEnabled), EmailVerifiedAt: &now, LastLoginAt: &now,
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, "user.invitation_accepted", u2, nil); err != nil {
+			return err
+		}
+		if l, err = s.startSession(ctx, tx, u2); err != nil {
+			return err
+		}
+		return s.queueEmail(ctx, tx, EmailWelcome, u2, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.sessions.forgetUser(u.ID)
+	s.kick()
+	return l, nil
+}

@@ -1,0 +1,163 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/userdb/userdb"
+)
+
+const roleColumns = `id, account_id, name, description, status, custom_data, created_at, updated_at`
+
+func scanRole(sc scanner) (*userdb.Role, error) {
+	var r userdb.Role
+	err := sc.Scan(&r.ID, &r.AccountID, &r.Name, &r.Description, &r.Status, jsonDest{&r.CustomData},
+		timeDest{&r.CreatedAt}, timeDest{&r.UpdatedAt})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func roleNameTaken(name string) *userdb.Error {
+	return &userdb.Error{Code: userdb.ECONFLICT, Field: "name", Message: "the account already has a role named " + quote(name)}
+}
+
+// CreateRole stores a new role. Role names are unique within an account,
+// compared case-insensitively. Its times are kept in UTC to the
+// microsecond, and r is updated to match.
+func (s *Store) CreateRole(ctx context.Context, r *userdb.Role) error {
+	if err := requireTimes(namedTime{"createdAt", r.CreatedAt}, namedTime{"updatedAt", r.UpdatedAt}); err != nil {
+		return err
+	}
+	custom, err := jsonValue("customData", r.CustomData)
+	if err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, `INSERT INTO roles (id, account_id, name, name_fold, description, status, custom_data, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.AccountID, r.Name, userdb.Fold(r.Name), r.Description, string(r.Status), custom,
+		s.d.time(r.CreatedAt), s.d.time(r.UpdatedAt))
+	if err != nil {
+		if s.conflictOn(err, "name_fold") {
+			return refine(err, userdb.ECONFLICT, roleNameTaken(r.Name))
+		}
+		err = refine(err, userdb.ECONFLICT, userdb.Errorf(userdb.ECONFLICT, "a role with id %s already exists", r.ID))
+		return refine(err, userdb.ENOTFOUND, &userdb.Error{Code: userdb.ENOTFOUND, Field: "account", Message: "account not found"})
+	}
+	r.CreatedAt, r.UpdatedAt = storedTime(r.CreatedAt), storedTime(r.UpdatedAt)
+	return nil
+}
+
+// FindRoleByID returns the role with the id, or ENOTFOUND.
+func (s *Store) FindRoleByID(ctx context.Context, id string) (*userdb.Role, error) {
+	return s.findRole(ctx, "id = ?", id)
+}
+
+// FindRoleByName returns the account's role with the name, compared
+// case-insensitively, or ENOTFOUND.
+func (s *Store) FindRoleByName(ctx context.Context, accountID, name string) (*userdb.Role, error) {
+	return s.findRole(ctx, "account_id = ? AND name_fold = ?", accountID, userdb.Fold(name))
+}
+
+func (s *Store) findRole(ctx context.Context, cond string, args ...any) (*userdb.Role, error) {
+	rows, err := s.query(ctx, "SELECT "+roleColumns+" FROM roles WHERE "+cond, args...)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := collect(rows, scanRole)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	if len(rs) == 0 {
+		return nil, notFound("role")
+	}
+	return rs[0], nil
+}
+
+// FindRoles lists the roles of an account ("" for every account), ordered
+// by name.
+func (s *Store) FindRoles(ctx context.Context, accountID string) ([]*userdb.Role, error) {
+	var w where
+	if accountID != "" {
+		w.add("account_id = ?", accountID)
+	}
+	rows, err := s.query(ctx, "SELECT "+roleColumns+" FROM roles"+w.sql()+" ORDER BY name_fold, account_id, id", w.args...)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := collect(rows, scanRole)
+	return rs, s.wrap(err)
+}
+
+// UpdateRole applies up and returns the role as stored.
+func (s *Store) UpdateRole(ctx context.Context, id string, up userdb.RoleUpdate, now time.Time) (*userdb.Role, error) {
+	var set sets
+	if up.Name != nil {
+		set.add("name", *up.Name)
+		set.add("name_fold", userdb.Fold(*up.Name))
+	}
+	if up.Description != nil {
+		set.add("description", *up.Description)
+	}
+	if up.Status != nil {
+		set.add("status", string(*up.Status))
+	}
+	if up.CustomData != nil {
+		custom, err := jsonValue("customData", up.CustomData)
+		if err != nil {
+			return nil, err
+		}
+		set.add("custom_data", custom)
+	}
+	set.add("updated_at", s.d.time(now))
+	var out *userdb.Role
+	err := s.inTx(ctx, func(tx *Store) error {
+		n, err := tx.execCount(ctx, "UPDATE roles SET "+set.sql()+" WHERE id = ?", append(set.args, id)...)
+		if err != nil {
+			if up.Name != nil && tx.conflictOn(err, "name_fold") {
+				return refine(err, userdb.ECONFLICT, roleNameTaken(*up.Name))
+			}
+			return err
+		}
+		if n == 0 {
+			return notFound("role")
+		}
+		out, err = tx.FindRoleByID(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+// DeleteRole deletes the role and, by foreign-key cascade, every
+// assignment of it.
+func (s *Store) DeleteRole(ctx context.Context, id string) error {
+	n, err := s.execCount(ctx, "DELETE FROM roles WHERE id = ?", id)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound("role")
+	}
+	return nil
+}
+
+// AddUserRole gives a user a role; giving it twice is not an error. It
+// fails with ENOTFOUND when the user or the role does not exist.
+func (s *Store) AddUserRole(ctx context.Context, userID, roleID string) error {
+	_, err := s.exec(ctx, "INSERT INTO user_roles (user_id, role_id) VALUES (?, ?)"+s.d.ignoreDuplicate("role_id"), userID, roleID)
+	return refine(err, userdb.ENOTFOUND, notFound("user or role"))
+}
+
+// RemoveUserRole takes a role away from a user; ENOTFOUND when the user
+// did not have it.
+func (s *Store) RemoveUserRole(ctx context.Context, userID, roleID string) error {
+	n, err := s.execCount(ctx, "DELETE FROM user_roles WHERE user_id = ? AND role_id = ?", userID, roleID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return userdb.Errorf(userdb.ENOTFOUND, "the user does not have the role")
+	}
+	return nil
+}

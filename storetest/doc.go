@@ -1,0 +1,3 @@
+// Package storetest is the conformance suite that every userdb.Store
+// implementation must pass; an implementation's tests call Run.
+package storetest

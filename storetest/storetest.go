@@ -1,0 +1,60 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/userdb/userdb"
+)
+
+// Run runs the conformance suite against the stores newStore returns. Every
+// subtest calls newStore once and expects a fresh, migrated store that holds
+// only what the first migration creates: the account userdb.DefaultAccountID
+// with the roles super-admin and admin. newStore should close the store in a
+// t.Cleanup.
+//
+// Besides what the userdb.Store doc comments say, the suite requires stores to
+// keep times to at least microsecond precision: times are compared to the
+// microsecond, and must come back in UTC.
+func Run(t *testing.T, newStore func(t *testing.T) userdb.Store) {
+	groups := []struct {
+		name  string
+		tests []test
+	}{
+		{"Accounts", accountTests},
+		{"Users", userTests},
+		{"Times", timeTests},
+		{"FindUsers", findUserTests},
+		{"Tenancy", tenancyTests},
+		{"Lockout", lockoutTests},
+		{"Roles", roleTests},
+		{"Sessions", sessionTests},
+		{"Tokens", tokenTests},
+		{"Events", eventTests},
+		{"Outbox", outboxTests},
+		{"APIKeys", apiKeyTests},
+		{"Tx", txTests},
+	}
+	for _, g := range groups {
+		t.Run(g.name, func(t *testing.T) {
+			for _, tc := range g.tests {
+				t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
+			}
+		})
+	}
+}
+
+// test is one subtest of the suite; it gets a fresh store.
+type test struct {
+	name string
+	fn   func(t *testing.T, s userdb.Store)
+}
+
+// base is the suite's fixed starting time; tests add offsets to it so that
+// order never depends on the wall clock.
+var base = time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+
+// at returns the base time plus d.
+func at(d time.Duration) time.Time { return base.Add(d) }
+
+func ptr[T any](v T) *T { return &v }

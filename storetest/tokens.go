@@ -1,0 +1,138 @@
+package storetest
+
+import (
+	"bytes"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/userdb/userdb"
+)
+
+var tokenTests = []test{
+	{"NotFoundAndConflict", testTokenNotFound},
+	{"FindDoesNotConsume", testFindTokenDoesNotConsume},
+	{"ConcurrentConsume", testConsumeTokenConcurrent},
+	{"Expired", testTokenExpired},
+	{"WrongKind", testTokenWrongKind},
+	{"DeleteUserTokens", testDeleteUserTokens},
+}
+
+func testTokenNotFound(t *testing.T, s userdb.Store) {
+	ctx := t.Context()
+	u := MustCreateUser(t, s, userdb.User{Username: "someone"})
+	_, hash := userdb.NewSecret()
+	_, err := s.FindToken(ctx, userdb.TokenVerify, hash, base)
+	wantCode(t, "FindToken", err, userdb.ENOTFOUND)
+	_, err = s.ConsumeToken(ctx, userdb.TokenVerify, hash, base)
+	wantCode(t, "ConsumeToken", err, userdb.ENOTFOUND)
+
+	tok := MustCreateToken(t, s, u.ID, userdb.TokenVerify, at(time.Hour))
+	dup := *tok
+	wantCode(t, "CreateToken with a taken hash", s.CreateToken(ctx, &dup), userdb.ECONFLICT)
+}
+
+func testFindTokenDoesNotConsume(t *testing.T, s userdb.Store) {
+	ctx := t.Context()
+	u := MustCreateUser(t, s, userdb.User{Username: "someone"})
+	tok := MustCreateToken(t, s, u.ID, userdb.TokenReset, at(time.Hour))
+	for range 2 {
+		got, err := s.FindToken(ctx, userdb.TokenReset, tok.TokenHash, at(time.Minute))
+		must(t, err)
+		wantEqual(t, "UserID", got.UserID, u.ID)
+		wantEqual(t, "Kind", got.Kind, userdb.TokenReset)
+		if !bytes.Equal(got.TokenHash, tok.TokenHash) {
+			t.Errorf("TokenHash = %x, want %x", got.TokenHash, tok.TokenHash)
+		}
+		wantTime(t, "CreatedAt", got.CreatedAt, tok.CreatedAt)
+		wantTime(t, "ExpiresAt", got.ExpiresAt, tok.ExpiresAt)
+		wantTimePtr(t, "ConsumedAt", got.ConsumedAt, nil)
+	}
+	got, err := s.ConsumeToken(ctx, userdb.TokenReset, tok.TokenHash, at(2*time.Minute))
+	must(t, err)
+	wantEqual(t, "consumed token's user", got.UserID, u.ID)
+	wantTimePtr(t, "ConsumedAt", got.ConsumedAt, ptr(at(2*time.Minute)))
+
+	_, err = s.FindToken(ctx, userdb.TokenReset, tok.TokenHash, at(3*time.Minute))
+	wantCode(t, "FindToken after consume", err, userdb.ENOTFOUND)
+	_, err = s.ConsumeToken(ctx, userdb.TokenReset, tok.TokenHash, at(3*time.Minute))
+	wantCode(t, "ConsumeToken twice", err, userdb.ENOTFOUND)
+}
+
+// testConsumeTokenConcurrent uses one token from 50 goroutines at once:
+// exactly one may win.
+func testConsumeTokenConcurrent(t *testing.T, s userdb.Store) {
+	ctx := t.Context()
+	const n = 50
+	u := MustCreateUser(t, s, userdb.User{Username: "someone"})
+	tok := MustCreateToken(t, s, u.ID, userdb.TokenMagic, at(time.Hour))
+
+	got := make([]*userdb.OneTimeToken, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { got[i], errs[i] = s.ConsumeToken(ctx, userdb.TokenMagic, tok.TokenHash, at(time.Minute)) })
+	}
+	wg.Wait()
+
+	wins, losses := 0, 0
+	for i := range n {
+		switch userdb.ErrorCode(errs[i]) {
+		case "":
+			wins++
+			wantEqual(t, "winner's UserID", got[i].UserID, u.ID)
+		case userdb.ENOTFOUND:
+			losses++
+		default:
+			t.Errorf("call %d: %v, want success or %s", i, errs[i], userdb.ENOTFOUND)
+		}
+	}
+	wantEqual(t, "successful consumes", wins, 1)
+	wantEqual(t, "not-found consumes", losses, n-1)
+}
+
+func testTokenExpired(t *testing.T, s userdb.Store) {
+	ctx := t.Context()
+	u := MustCreateUser(t, s, userdb.User{Username: "someone"})
+	tok := MustCreateToken(t, s, u.ID, userdb.TokenVerify, at(time.Hour))
+	_, err := s.FindToken(ctx, userdb.TokenVerify, tok.TokenHash, at(time.Hour+time.Second))
+	wantCode(t, "FindToken after expiry", err, userdb.ENOTFOUND)
+	_, err = s.ConsumeToken(ctx, userdb.TokenVerify, tok.TokenHash, at(time.Hour+time.Second))
+	wantCode(t, "ConsumeToken after expiry", err, userdb.ENOTFOUND)
+	// The failed attempts used nothing up: before expiry it still works.
+	_, err = s.ConsumeToken(ctx, userdb.TokenVerify, tok.TokenHash, at(time.Hour-time.Second))
+	must(t, err)
+}
+
+func testTokenWrongKind(t *testing.T, s userdb.Store) {
+	ctx := t.Context()
+	u := MustCreateUser(t, s, userdb.User{Username: "someone"})
+	tok := MustCreateToken(t, s, u.ID, userdb.TokenVerify, at(time.Hour))
+	_, err := s.FindToken(ctx, userdb.TokenReset, tok.TokenHash, base)
+	wantCode(t, "FindToken of another kind", err, userdb.ENOTFOUND)
+	_, err = s.ConsumeToken(ctx, userdb.TokenReset, tok.TokenHash, base)
+	wantCode(t, "ConsumeToken of another kind", err, userdb.ENOTFOUND)
+	_, err = s.ConsumeToken(ctx, userdb.TokenVerify, tok.TokenHash, base)
+	must(t, err)
+}
+
+func testDeleteUserTokens(t *testing.T, s userdb.Store) {
+	ctx := t.Context()
+	u := MustCreateUser(t, s, userdb.User{Username: "someone"})
+	other := MustCreateUser(t, s, userdb.User{Username: "other"})
+	v1 := MustCreateToken(t, s, u.ID, userdb.TokenVerify, at(time.Hour))
+	v2 := MustCreateToken(t, s, u.ID, userdb.TokenVerify, at(time.Hour))
+	reset := MustCreateToken(t, s, u.ID, userdb.TokenReset, at(time.Hour))
+	otherVerify := MustCreateToken(t, s, other.ID, userdb.TokenVerify, at(time.Hour))
+
+	must(t, s.DeleteUserTokens(ctx, u.ID, userdb.TokenVerify))
+	for _, tok := range []*userdb.OneTimeToken{v1, v2} {
+		_, err := s.FindToken(ctx, userdb.TokenVerify, tok.TokenHash, base)
+		wantCode(t, "FindToken of a deleted token", err, userdb.ENOTFOUND)
+	}
+	_, err := s.FindToken(ctx, userdb.TokenReset, reset.TokenHash, base)
+	must(t, err)
+	_, err = s.FindToken(ctx, userdb.TokenVerify, otherVerify.TokenHash, base)
+	must(t, err)
+	must(t, s.DeleteUserTokens(ctx, "usr_missing", userdb.TokenVerify))
+}
