@@ -155,7 +155,10 @@ func withMeta(r *http.Request) *http.Request {
 func (a *API) setSession(w http.ResponseWriter, r *http.Request, l *service.Login) {
 	http.SetCookie(w, &http.Cookie{
 		Name: a.opts.CookieName, Value: l.Secret, Path: "/",
-		Expires: l.Session.ExpiresAt, HttpOnly: true, Secure: a.secure(r), SameSite: a.opts.SameSite,
+		// Max-Age rather than Expires: relative to the session's start, so a
+		// client's clock does not matter.
+		MaxAge:   int(l.Session.ExpiresAt.Sub(l.Session.CreatedAt).Seconds()),
+		HttpOnly: true, Secure: a.secure(r), SameSite: a.opts.SameSite,
 	})
 }
 

@@ -231,8 +231,6 @@ var defaultsYAML []byte
 // gives Default().
 func Defaults() []byte { return append([]byte(nil), defaultsYAML...) }
 
-const day = 24 * time.Hour
-
 // Default returns the default configuration.
 func Default() *Config {
 	msg := func(subject, template string) Message {

@@ -171,12 +171,14 @@ func TestLoadProblems(t *testing.T) {
 		{
 			name: "wrong types",
 			yaml: "registration:\n  enabled: maybe\nserver:\n  trusted_proxies: 10.0.0.0/8\n  tls: on\n" +
-				"database:\n  max_open_conns: many\n",
+				"  max_body: [1]\ndatabase:\n  max_open_conns: many\nsessions:\n  lifetime: {days: 3}\n",
 			want: []config.Problem{
 				{Key: "registration.enabled", Message: "must be true or false"},
 				{Key: "server.trusted_proxies", Message: "must be a list of strings"},
 				{Key: "server.tls", Message: "must be a mapping of keys"},
+				{Key: "server.max_body", Message: "must be a size such as 1MiB"},
 				{Key: "database.max_open_conns", Message: "must be an integer"},
+				{Key: "sessions.lifetime", Message: "must be a duration such as 15m"},
 			},
 		},
 		{
@@ -269,6 +271,8 @@ func TestLoadEnv(t *testing.T) {
 			func(c *config.Config) any { return c.Registration.Enabled }, true},
 		{"boolean false", map[string]string{"USERDB_DATABASE_MIGRATE_ON_START": "0"},
 			func(c *config.Config) any { return c.Database.MigrateOnStart }, false},
+		{"boolean yes", map[string]string{"USERDB_CUSTOM_DATA_FREE_FORM": "no", "USERDB_REGISTRATION_ENABLED": "Yes"},
+			func(c *config.Config) any { return [2]bool{c.CustomData.FreeForm, c.Registration.Enabled} }, [2]bool{false, true}},
 		{"list", map[string]string{"USERDB_SERVER_TRUSTED_PROXIES": "10.0.0.0/8, 172.16.0.0/12,,"},
 			func(c *config.Config) any { return c.Server.TrustedProxies }, []string{"10.0.0.0/8", "172.16.0.0/12"}},
 		{"top-level key", map[string]string{"USERDB_SUPER_ADMIN_ROLE": "root"},

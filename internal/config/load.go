@@ -142,10 +142,16 @@ func isNull(n *yaml.Node) bool {
 
 // describe names what a value of type t is written as, for problems.
 func describe(t reflect.Type) string {
+	switch t {
+	case reflect.TypeFor[Duration]():
+		return "a duration such as 15m"
+	case reflect.TypeFor[ByteSize]():
+		return "a size such as 1MiB"
+	}
 	switch t.Kind() {
 	case reflect.Bool:
 		return "true or false"
-	case reflect.Int, reflect.Int64:
+	case reflect.Int:
 		return "an integer"
 	case reflect.Slice:
 		return "a list of " + strings.TrimPrefix(describe(t.Elem()), "a ") + "s"
@@ -194,9 +200,9 @@ func setText(v reflect.Value, s string) error {
 	case reflect.String:
 		v.SetString(s)
 	case reflect.Bool:
-		b, err := strconv.ParseBool(s)
+		b, err := parseBool(s)
 		if err != nil {
-			return errors.New("must be true or false")
+			return err
 		}
 		v.SetBool(b)
 	case reflect.Int:
@@ -217,6 +223,22 @@ func setText(v reflect.Value, s string) error {
 		return fmt.Errorf("cannot be set from the environment")
 	}
 	return nil
+}
+
+// parseBool reads a boolean variable: what strconv.ParseBool accepts, and the
+// yes, no, on and off that YAML accepts.
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "yes", "on":
+		return true, nil
+	case "no", "off":
+		return false, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, errors.New("must be true or false")
+	}
+	return b, nil
 }
 
 // fromFile reports whether keys of type t also accept <key>_file.

@@ -13,6 +13,7 @@ type Problem struct {
 	Message string
 }
 
+// String returns "key: message".
 func (p Problem) String() string {
 	if p.Key == "" {
 		return p.Message

@@ -14,6 +14,8 @@ import (
 // bare integer is a number of seconds, as the original library's options were.
 type Duration time.Duration
 
+const day = 24 * time.Hour
+
 // ParseDuration parses a Duration. Negative values parse; Validate rejects them.
 func ParseDuration(s string) (Duration, error) {
 	invalid := fmt.Errorf("invalid duration %q: use seconds or a value like 90s, 15m, 1h30m, 30d", s)

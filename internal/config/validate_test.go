@@ -127,13 +127,14 @@ func TestValidate(t *testing.T) {
 				{"tokens.invite_ttl", "must not be negative"},
 				{"tokens.verification_ttl", "must be more than zero"},
 			}},
-		{"smtp", func(c *config.Config) { c.SMTP.Port, c.SMTP.From, c.SMTP.TLS, c.SMTP.Timeout = 70000, "nobody", "ssl", 0 },
-			[]config.Problem{
-				{"smtp.port", "must be between 1 and 65535"},
-				{"smtp.from", `must be an email address such as "userdb <no-reply@example.com>"`},
-				{"smtp.tls", `must be one of none, starttls, tls, not "ssl"`},
-				{"smtp.timeout", "must be more than zero"},
-			}},
+		{"smtp", func(c *config.Config) {
+			c.SMTP.Port, c.SMTP.From, c.SMTP.TLS, c.SMTP.Timeout = 70000, "nobody", "ssl", 0
+		}, []config.Problem{
+			{"smtp.port", "must be between 1 and 65535"},
+			{"smtp.from", `must be an email address such as "userdb <no-reply@example.com>"`},
+			{"smtp.tls", `must be one of none, starttls, tls, not "ssl"`},
+			{"smtp.timeout", "must be more than zero"},
+		}},
 		{"email", func(c *config.Config) {
 			c.Email.AccountWelcome.Subject = ""
 			c.Email.AccountWelcome.Format = "markdown"

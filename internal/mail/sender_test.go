@@ -41,12 +41,12 @@ func (r recorder) next(t *testing.T) result {
 }
 
 // fakeDriver records messages; fail, if set, decides the outcome of the
-// n-th call (from 1).
+// n-th call (from 1), sending m.
 type fakeDriver struct {
 	mu    sync.Mutex
 	calls int
 	sent  []mail.Message
-	fail  func(n int) error
+	fail  func(n int, m mail.Message) error
 }
 
 func (d *fakeDriver) Send(_ context.Context, m mail.Message) error {
@@ -54,7 +54,7 @@ func (d *fakeDriver) Send(_ context.Context, m mail.Message) error {
 	defer d.mu.Unlock()
 	d.calls++
 	if d.fail != nil {
-		if err := d.fail(d.calls); err != nil {
+		if err := d.fail(d.calls, m); err != nil {
 			return err
 		}
 	}
@@ -176,7 +176,7 @@ func TestKickDoesNotBlock(t *testing.T) {
 
 func TestSenderRetriesWithBackoff(t *testing.T) {
 	st, rec, clock := &memOutbox{}, make(recorder, 10), newFakeClock()
-	d := &fakeDriver{fail: func(n int) error {
+	d := &fakeDriver{fail: func(n int, _ mail.Message) error {
 		if n <= 3 {
 			return errors.New("dial tcp: connection refused")
 		}
@@ -230,7 +230,7 @@ func TestSenderGivesUp(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st, rec, clock := &memOutbox{}, make(recorder, 10), newFakeClock()
-			d := &fakeDriver{fail: func(int) error { return tt.err }}
+			d := &fakeDriver{fail: func(int, mail.Message) error { return tt.err }}
 			s := mail.NewSender(st, d, mail.SenderOptions{
 				MaxAttempts: 3, Backoff: time.Second, PollInterval: time.Hour,
 				Clock: clock, Logger: testLogger(t), OnResult: rec.onResult,

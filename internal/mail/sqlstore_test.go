@@ -28,10 +28,11 @@ func openSQLite(t *testing.T) *sqlstore.Store {
 // end in the state the store reports.
 func TestSenderWithSQLiteStore(t *testing.T) {
 	st, rec, clock := openSQLite(t), make(recorder, 10), newFakeClock()
-	d := &addressDriver{errs: map[string]error{
+	errs := map[string]error{
 		"down@example.com":    errors.New("421 service not available"),
 		"unknown@example.com": mail.Permanent(errors.New("550 no such user")),
-	}}
+	}
+	d := &fakeDriver{fail: func(_ int, m mail.Message) error { return errs[m.To] }}
 	s := mail.NewSender(st, d, mail.SenderOptions{
 		MaxAttempts: 2, Backoff: time.Minute, PollInterval: time.Hour,
 		Clock: clock, Logger: testLogger(t), OnResult: rec.onResult,
@@ -90,15 +91,4 @@ func TestSenderWithSQLiteStore(t *testing.T) {
 	if n := d.callCount(); n != 5 {
 		t.Errorf("%d sends; want 5", n)
 	}
-}
-
-// addressDriver fails sends to the addresses in errs.
-type addressDriver struct {
-	fakeDriver
-	errs map[string]error
-}
-
-func (d *addressDriver) Send(ctx context.Context, m mail.Message) error {
-	d.fakeDriver.fail = func(int) error { return d.errs[m.To] }
-	return d.fakeDriver.Send(ctx, m)
 }

@@ -85,6 +85,11 @@ func (s *Service) createUser(ctx context.Context, n NewUser, event string) (*use
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}
+		if s.opts.History > 0 && u.PasswordHash != "" {
+			if err := tx.AddPasswordHistory(ctx, u.ID, u.PasswordHash, now, s.opts.History); err != nil {
+				return err
+			}
+		}
 		for _, r := range roles {
 			if err := tx.AddUserRole(ctx, u.ID, r.ID); err != nil {
 				return err

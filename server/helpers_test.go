@@ -1,0 +1,234 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/server"
+)
+
+// clock is a test clock that only moves when told.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// env is a server on a fresh SQLite database behind an httptest server.
+type env struct {
+	t     *testing.T
+	srv   *server.Server
+	http  *httptest.Server
+	clock *clock
+}
+
+// fastHashing keeps tests quick; the hashing itself is tested in internal/password.
+func fastHashing(c *server.Config) {
+	c.Hashing.Memory = 64 * 1024
+	c.Hashing.Iterations = 1
+}
+
+func newEnv(t *testing.T, configure ...func(*server.Config)) *env {
+	t.Helper()
+	cfg := server.DefaultConfig()
+	dir := t.TempDir()
+	cfg.Database.DSN = config.DSN("sqlite:" + filepath.ToSlash(filepath.Join(dir, "userdb.db")))
+	cfg.Password.Policy.Mode = "nist"
+	cfg.Lockout.AfterFailures = 5
+	cfg.Lockout.UnlockAfter = 15 * 60 * 1e9
+	fastHashing(cfg)
+	for _, f := range configure {
+		f(cfg)
+	}
+	clk := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	srv, err := server.Open(context.Background(), cfg,
+		server.WithClock(clk), server.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	e := &env{t: t, srv: srv, clock: clk}
+	e.http = httptest.NewServer(srv)
+	t.Cleanup(func() {
+		e.http.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Close(ctx)
+	})
+	return e
+}
+
+// addUser creates an enabled user with a password through the service.
+func (e *env) addUser(email, password string, roles ...string) *userdb.User {
+	e.t.Helper()
+	u, err := e.srv.Service().CreateUser(ctxCLI(), service.NewUser{Email: email, Password: password, Roles: roles, Verified: true})
+	if err != nil {
+		e.t.Fatalf("create user %s: %v", email, err)
+	}
+	return u
+}
+
+func ctxCLI() context.Context {
+	return service.WithMeta(context.Background(), service.Meta{ActorID: "test"})
+}
+
+// client is a browser-less API client with its own cookie jar.
+type client struct {
+	e   *env
+	jar *cookiejar.Jar
+	hc  *http.Client
+}
+
+func (e *env) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{e: e, jar: jar, hc: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+type response struct {
+	status int
+	body   []byte
+	header http.Header
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("response %d is not JSON: %q", r.status, r.body)
+	}
+	return m
+}
+
+func (c *client) do(method, path string, body any, header ...string) response {
+	c.e.t.Helper()
+	var rd io.Reader
+	ct := ""
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd, ct = strings.NewReader(b), "application/json"
+	case []byte:
+		rd, ct = bytes.NewReader(b), "application/json"
+	case url.Values:
+		rd, ct = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
+	default:
+		j, _ := json.Marshal(b)
+		rd, ct = bytes.NewReader(j), "application/json"
+	}
+	req, err := http.NewRequest(method, c.e.http.URL+path, rd)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	req.Header.Set("Accept", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		c.e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, body: b, header: res.Header}
+}
+
+func (c *client) login(login, password string) response {
+	c.e.t.Helper()
+	return c.do("POST", "/login", map[string]string{"login": login, "password": password})
+}
+
+func (c *client) mustLogin(login, password string) map[string]any {
+	c.e.t.Helper()
+	r := c.login(login, password)
+	if r.status != 200 {
+		c.e.t.Fatalf("login %s: %d %s", login, r.status, r.body)
+	}
+	return r.json(c.e.t)["account"].(map[string]any)
+}
+
+var tokenInLink = regexp.MustCompile(`sptoken=([A-Za-z0-9_-]+)`)
+
+// lastEmail returns the newest queued email to addr of a kind, waiting a
+// little for background work (forgot and resend answer before they queue).
+func (e *env) lastEmail(to, kind string) *userdb.OutboxEmail {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		list, err := e.srv.Service().Store().FindEmails(context.Background(), 100)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, m := range list {
+			if m.To == to && m.Kind == kind {
+				return m
+			}
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("no %s email to %s", kind, to)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (e *env) countEmails(to, kind string) int {
+	list, err := e.srv.Service().Store().FindEmails(context.Background(), 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n := 0
+	for _, m := range list {
+		if m.To == to && m.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+func tokenOf(t *testing.T, m *userdb.OutboxEmail) string {
+	t.Helper()
+	match := tokenInLink.FindStringSubmatch(m.Text + m.HTML)
+	if match == nil {
+		t.Fatalf("no sptoken link in %q email", m.Kind)
+	}
+	return match[1]
+}
+
+func (e *env) events(typ string) []*userdb.Event {
+	e.t.Helper()
+	list, err := e.srv.Service().Store().FindEvents(context.Background(), userdb.EventFilter{Type: typ, Limit: 1000})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return list
+}

@@ -1,0 +1,449 @@
+package server_test
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/server"
+)
+
+func TestLoginMeLogout(t *testing.T) {
+	e := newEnv(t)
+	e.addUser("ann@example.com", "correct horse battery")
+	c := e.client()
+
+	if r := c.do("GET", "/me", nil); r.status != 401 {
+		t.Fatalf("GET /me before login: %d", r.status)
+	}
+	acc := c.mustLogin("ANN@example.com", "correct horse battery")
+	if acc["email"] != "ann@example.com" || acc["status"] != "ENABLED" {
+		t.Fatalf("login account = %v", acc)
+	}
+	for _, k := range []string{"password", "passwordHash", "hash"} {
+		if _, ok := acc[k]; ok {
+			t.Fatalf("account JSON carries %q", k)
+		}
+	}
+	me := c.do("GET", "/me", nil)
+	if me.status != 200 || me.json(t)["account"].(map[string]any)["id"] != acc["id"] {
+		t.Fatalf("GET /me: %d %s", me.status, me.body)
+	}
+	if r := c.do("POST", "/logout", nil); r.status != 200 {
+		t.Fatalf("logout: %d", r.status)
+	}
+	if r := c.do("GET", "/me", nil); r.status != 401 {
+		t.Fatalf("GET /me after logout: %d", r.status)
+	}
+	if n := len(e.events("logout")); n != 1 {
+		t.Fatalf("logout events = %d", n)
+	}
+}
+
+func TestSessionCookie(t *testing.T) {
+	e := newEnv(t)
+	e.addUser("ann@example.com", "correct horse battery")
+	r := e.client().login("ann@example.com", "correct horse battery")
+	var cookie *http.Cookie
+	for _, c := range (&http.Response{Header: r.header}).Cookies() {
+		if c.Name == "userdb" {
+			cookie = c
+		}
+	}
+	if cookie == nil {
+		t.Fatal("no userdb cookie")
+	}
+	if !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("cookie flags: %+v", cookie)
+	}
+	// Plain HTTP to 127.0.0.1 is development: Secure is relaxed only there.
+	if cookie.Secure {
+		t.Fatal("Secure set on plain-HTTP loopback")
+	}
+	if len(cookie.Value) < 40 {
+		t.Fatalf("session id too short: %d", len(cookie.Value))
+	}
+}
+
+func TestBrowserRedirectedToLogin(t *testing.T) {
+	e := newEnv(t)
+	r := e.client().do("GET", "/me?x=1", nil, "Accept", "text/html,application/xhtml+xml")
+	if r.status != http.StatusFound || r.header.Get("Location") != "/login?next=%2Fme%3Fx%3D1" {
+		t.Fatalf("browser GET /me: %d Location=%q", r.status, r.header.Get("Location"))
+	}
+}
+
+func TestLoginRotatesSession(t *testing.T) {
+	e := newEnv(t)
+	e.addUser("ann@example.com", "correct horse battery")
+	c := e.client()
+	c.mustLogin("ann@example.com", "correct horse battery")
+	old := c.jar.Cookies(mustURL(e.http.URL))[0].Value
+	c.mustLogin("ann@example.com", "correct horse battery")
+	now := c.jar.Cookies(mustURL(e.http.URL))[0].Value
+	if old == now {
+		t.Fatal("session id not rotated at sign-in")
+	}
+	u, _ := e.srv.Service().FindUser(ctxCLI(), "ann@example.com")
+	list, _ := e.srv.Service().Sessions(ctxCLI(), u.ID)
+	if len(list) != 1 {
+		t.Fatalf("sessions after second sign-in = %d, want the old one ended", len(list))
+	}
+}
+
+func TestRegisterVerifyFlow(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.Registration.Enabled = true })
+	c := e.client()
+	r := c.do("POST", "/register", map[string]any{
+		"email": "bob@example.com", "password": "a long enough secret", "givenName": "Bob", "surname": "Stone",
+		"customData": map[string]any{"team": "blue"},
+	})
+	if r.status != 201 {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	acc := r.json(t)["account"].(map[string]any)
+	if acc["status"] != "PENDING" || acc["fullName"] != "Bob Stone" {
+		t.Fatalf("registered account = %v", acc)
+	}
+	if r := c.login("bob@example.com", "a long enough secret"); r.status != 401 {
+		t.Fatalf("pending user signed in: %d", r.status)
+	}
+	tok := tokenOf(t, e.lastEmail("bob@example.com", "account-verification"))
+	if r := c.do("GET", "/verify?sptoken="+tok, nil); r.status != 200 {
+		t.Fatalf("verify: %d %s", r.status, r.body)
+	}
+	if r := c.do("GET", "/verify?sptoken="+tok, nil); r.status != 400 {
+		t.Fatalf("second verify: %d", r.status)
+	}
+	e.lastEmail("bob@example.com", "account-verification-successful")
+	e.lastEmail("bob@example.com", "account-welcome")
+	acc = c.mustLogin("bob@example.com", "a long enough secret")
+	if acc["emailVerified"] != true || acc["customData"].(map[string]any)["team"] != "blue" {
+		t.Fatalf("verified account = %v", acc)
+	}
+}
+
+func TestRegistrationOffByDefault(t *testing.T) {
+	e := newEnv(t)
+	r := e.client().do("POST", "/register", map[string]any{"email": "x@example.com", "password": "a long enough secret"})
+	if r.status != 403 {
+		t.Fatalf("register with registration off: %d", r.status)
+	}
+}
+
+func TestRegisterWithoutVerificationSignsIn(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) {
+		c.Registration.Enabled = true
+		c.Registration.RequireVerification = false
+	})
+	c := e.client()
+	if r := c.do("POST", "/register", map[string]any{"email": "c@example.com", "password": "a long enough secret"}); r.status != 201 {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	if r := c.do("GET", "/me", nil); r.status != 200 {
+		t.Fatalf("not signed in after registration: %d", r.status)
+	}
+}
+
+func TestForgotAndChange(t *testing.T) {
+	e := newEnv(t)
+	e.addUser("ann@example.com", "correct horse battery")
+	other := e.client()
+	other.mustLogin("ann@example.com", "correct horse battery")
+
+	c := e.client()
+	if r := c.do("POST", "/forgot", map[string]string{"email": "ann@example.com"}); r.status != 200 {
+		t.Fatalf("forgot: %d", r.status)
+	}
+	tok := tokenOf(t, e.lastEmail("ann@example.com", "forgot-password"))
+	if r := c.do("GET", "/change?sptoken="+tok, nil); r.status != 200 {
+		t.Fatalf("GET /change with a good token: %d", r.status)
+	}
+	if r := c.do("GET", "/change?sptoken=nonsense", nil); r.status != 400 {
+		t.Fatalf("GET /change with a bad token: %d", r.status)
+	}
+	// A password the policy refuses leaves the link usable.
+	if r := c.do("POST", "/change", map[string]string{"sptoken": tok, "password": "short"}); r.status != 400 {
+		t.Fatalf("weak password: %d", r.status)
+	}
+	if r := c.do("POST", "/change", map[string]string{"sptoken": tok, "password": "a brand new secret"}); r.status != 200 {
+		t.Fatalf("POST /change: %d %s", r.status, r.body)
+	}
+	if r := c.do("POST", "/change", map[string]string{"sptoken": tok, "password": "another new secret"}); r.status != 400 {
+		t.Fatalf("reused reset link: %d", r.status)
+	}
+	if r := other.do("GET", "/me", nil); r.status != 401 {
+		t.Fatalf("session survived a reset: %d", r.status)
+	}
+	if r := c.login("ann@example.com", "correct horse battery"); r.status != 401 {
+		t.Fatal("old password still works")
+	}
+	c.mustLogin("ann@example.com", "a brand new secret")
+	e.lastEmail("ann@example.com", "password-reset-successful")
+}
+
+func TestForgotUnknownUserSendsNothing(t *testing.T) {
+	e := newEnv(t)
+	r := e.client().do("POST", "/forgot", map[string]string{"email": "nobody@example.com"})
+	if r.status != 200 {
+		t.Fatalf("forgot unknown: %d", r.status)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := e.countEmails("nobody@example.com", "forgot-password"); n != 0 {
+		t.Fatalf("emails to an unknown user: %d", n)
+	}
+}
+
+func TestChangePasswordEndsOtherSessions(t *testing.T) {
+	e := newEnv(t)
+	e.addUser("ann@example.com", "correct horse battery")
+	a, b := e.client(), e.client()
+	a.mustLogin("ann@example.com", "correct horse battery")
+	b.mustLogin("ann@example.com", "correct horse battery")
+
+	if r := a.do("POST", "/me/password", map[string]string{"currentPassword": "wrong", "password": "a brand new secret"}); r.status != 400 {
+		t.Fatalf("wrong current password: %d", r.status)
+	}
+	if r := a.do("POST", "/me/password", map[string]string{"currentPassword": "correct horse battery", "password": "a brand new secret"}); r.status != 200 {
+		t.Fatalf("change: %d %s", r.status, r.body)
+	}
+	if r := a.do("GET", "/me", nil); r.status != 200 {
+		t.Fatalf("own session ended: %d", r.status)
+	}
+	if r := b.do("GET", "/me", nil); r.status != 401 {
+		t.Fatalf("other session survived: %d", r.status)
+	}
+}
+
+func TestSessionsListAndEnd(t *testing.T) {
+	e := newEnv(t)
+	e.addUser("ann@example.com", "correct horse battery")
+	a, b := e.client(), e.client()
+	a.mustLogin("ann@example.com", "correct horse battery")
+	b.mustLogin("ann@example.com", "correct horse battery")
+
+	r := a.do("GET", "/me/sessions", nil)
+	list := r.json(t)["sessions"].([]any)
+	if len(list) != 2 {
+		t.Fatalf("sessions = %d", len(list))
+	}
+	var otherID string
+	current := 0
+	for _, x := range list {
+		s := x.(map[string]any)
+		if s["current"] == true {
+			current++
+		} else {
+			otherID = s["id"].(string)
+		}
+	}
+	if current != 1 {
+		t.Fatalf("current flags = %d", current)
+	}
+	// Another user cannot end it.
+	e.addUser("eve@example.com", "correct horse battery")
+	eve := e.client()
+	eve.mustLogin("eve@example.com", "correct horse battery")
+	if r := eve.do("DELETE", "/me/sessions/"+otherID, nil); r.status != 404 {
+		t.Fatalf("eve ended ann's session: %d", r.status)
+	}
+	if r := a.do("DELETE", "/me/sessions/"+otherID, nil); r.status != 204 {
+		t.Fatalf("end session: %d %s", r.status, r.body)
+	}
+	if r := b.do("GET", "/me", nil); r.status != 401 {
+		t.Fatalf("ended session still works: %d", r.status)
+	}
+}
+
+func TestLockoutConcurrent(t *testing.T) {
+	e := newEnv(t)
+	e.addUser("ann@example.com", "correct horse battery")
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if r := e.client().login("ann@example.com", "wrong password"); r.status != 401 {
+				t.Errorf("wrong password: %d", r.status)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(e.events("user.locked")); n != 1 {
+		t.Fatalf("user.locked events = %d, want exactly 1", n)
+	}
+	if n := len(e.events("login.failed")); n != 20 {
+		t.Fatalf("login.failed events = %d, want 20", n)
+	}
+	c := e.client()
+	r := c.login("ann@example.com", "correct horse battery")
+	if r.status != 401 {
+		t.Fatalf("right password while locked: %d", r.status)
+	}
+	e.clock.Add(16 * time.Minute)
+	c.mustLogin("ann@example.com", "correct horse battery")
+	if n := len(e.events("user.unlocked")); n != 1 {
+		t.Fatalf("user.unlocked events = %d", n)
+	}
+}
+
+func TestSameAnswerForUnknownAndKnownUsers(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.Endpoints.Verify.Enabled = true })
+	e.addUser("ann@example.com", "correct horse battery")
+	c := e.client()
+	cases := []struct {
+		name, method, path string
+		body               func(login string) any
+	}{
+		{"login", "POST", "/login", func(l string) any { return map[string]string{"login": l, "password": "wrong password"} }},
+		{"forgot", "POST", "/forgot", func(l string) any { return map[string]string{"email": l} }},
+		{"resend", "POST", "/verify", func(l string) any { return map[string]string{"login": l} }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			known := c.do(tc.method, tc.path, tc.body("ann@example.com"))
+			unknown := c.do(tc.method, tc.path, tc.body("nobody@example.com"))
+			if known.status != unknown.status || string(known.body) != string(unknown.body) {
+				t.Fatalf("known %d %s / unknown %d %s", known.status, known.body, unknown.status, unknown.body)
+			}
+		})
+	}
+}
+
+func TestPasswordExpiry(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.Password.MaxAge = 24 * 3600 * 1e9 })
+	e.addUser("ann@example.com", "correct horse battery")
+	c := e.client()
+	if acc := c.mustLogin("ann@example.com", "correct horse battery"); acc["password_expired"] == true {
+		t.Fatal("fresh password reported expired")
+	}
+	e.clock.Add(25 * time.Hour)
+	acc := c.mustLogin("ann@example.com", "correct horse battery")
+	if acc["password_expired"] != true {
+		t.Fatalf("expired password not flagged: %v", acc)
+	}
+	if r := c.do("POST", "/expired", map[string]string{"password": "a brand new secret"}); r.status != 200 {
+		t.Fatalf("POST /expired: %d %s", r.status, r.body)
+	}
+	if r := c.do("GET", "/me", nil); r.status != 401 {
+		t.Fatalf("still signed in after /expired: %d", r.status)
+	}
+	if acc := c.mustLogin("ann@example.com", "a brand new secret"); acc["password_expired"] == true {
+		t.Fatal("new password reported expired")
+	}
+}
+
+func TestPasswordHistory(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.Password.History = 2 })
+	e.addUser("ann@example.com", "first secret pass")
+	c := e.client()
+	c.mustLogin("ann@example.com", "first secret pass")
+	change := func(cur, next string) int {
+		return c.do("POST", "/me/password", map[string]string{"currentPassword": cur, "password": next}).status
+	}
+	if s := change("first secret pass", "first secret pass"); s != 400 {
+		t.Fatalf("reusing the current password: %d", s)
+	}
+	if s := change("first secret pass", "second secret pass"); s != 200 {
+		t.Fatalf("change: %d", s)
+	}
+	if s := change("second secret pass", "first secret pass"); s != 400 {
+		t.Fatalf("reusing a recent password: %d", s)
+	}
+}
+
+func TestCheckPassword(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	good := c.do("POST", "/users/check_password", map[string]string{"password": "a long enough secret"}).json(t)
+	bad := c.do("POST", "/users/check_password", map[string]string{"password": "password"}).json(t)
+	if good["good"] != true || bad["good"] != false || bad["error"] == "" {
+		t.Fatalf("good=%v bad=%v", good, bad)
+	}
+}
+
+func TestUpdateMe(t *testing.T) {
+	e := newEnv(t)
+	e.addUser("ann@example.com", "correct horse battery")
+	c := e.client()
+	c.mustLogin("ann@example.com", "correct horse battery")
+	r := c.do("POST", "/me", map[string]any{"givenName": "Ann", "surname": "Lee", "customData": map[string]any{"color": "red"}})
+	if r.status != 200 {
+		t.Fatalf("POST /me: %d %s", r.status, r.body)
+	}
+	acc := c.do("GET", "/me", nil).json(t)["account"].(map[string]any)
+	if acc["fullName"] != "Ann Lee" || acc["customData"].(map[string]any)["color"] != "red" {
+		t.Fatalf("/me after update = %v", acc)
+	}
+	// Users cannot change what is not theirs to change.
+	r = c.do("POST", "/me", map[string]any{"status": "DISABLED", "email": "x@example.com"})
+	acc = c.do("GET", "/me", nil).json(t)["account"].(map[string]any)
+	if acc["status"] != "ENABLED" || acc["email"] != "ann@example.com" {
+		t.Fatalf("user changed protected fields: %v", acc)
+	}
+}
+
+func TestStormpathShape(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.Transformer = "stormpath" })
+	e.addUser("root@example.com", "correct horse battery", "super-admin")
+	acc := e.client().mustLogin("root@example.com", "correct horse battery")
+	if !strings.HasPrefix(acc["href"].(string), "http://localhost/accounts/") {
+		t.Fatalf("href = %v", acc["href"])
+	}
+	groups := acc["groups"].(map[string]any)
+	items := groups["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["name"] != "super-admin" || items[0].(map[string]any)["status"] != "ENABLED" {
+		t.Fatalf("groups = %v", groups)
+	}
+	if !strings.HasSuffix(groups["href"].(string), "/groups") {
+		t.Fatalf("groups href = %v", groups["href"])
+	}
+}
+
+func TestDisabledUserAndAccount(t *testing.T) {
+	e := newEnv(t)
+	u := e.addUser("ann@example.com", "correct horse battery")
+	c := e.client()
+	c.mustLogin("ann@example.com", "correct horse battery")
+	if _, err := e.srv.Service().SetUserStatus(ctxCLI(), u.ID, userdb.StatusDisabled); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.do("GET", "/me", nil); r.status != 401 {
+		t.Fatalf("disabled user's session still works: %d", r.status)
+	}
+	if r := c.login("ann@example.com", "correct horse battery"); r.status != 401 {
+		t.Fatalf("disabled user signed in: %d", r.status)
+	}
+
+	acc, err := e.srv.Service().CreateAccount(ctxCLI(), serviceAccount("acme"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Service().CreateUser(ctxCLI(), newUserIn(acc.Name, "bo@acme.example")); err != nil {
+		t.Fatal(err)
+	}
+	c.mustLogin("bo@acme.example", "correct horse battery")
+	disabled := userdb.StatusDisabled
+	if _, err := e.srv.Service().UpdateAccount(ctxCLI(), acc.ID, userdb.AccountUpdate{Status: &disabled}); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.do("GET", "/me", nil); r.status != 401 {
+		t.Fatalf("session of a disabled account's user: %d", r.status)
+	}
+	if r := c.login("bo@acme.example", "correct horse battery"); r.status != 401 {
+		t.Fatalf("user of a disabled account signed in: %d", r.status)
+	}
+}
+
+func TestCrossOriginPostRefused(t *testing.T) {
+	e := newEnv(t)
+	e.addUser("ann@example.com", "correct horse battery")
+	r := e.client().do("POST", "/login", map[string]string{"login": "ann@example.com", "password": "correct horse battery"},
+		"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
+	if r.status != 403 {
+		t.Fatalf("cross-site POST: %d", r.status)
+	}
+}
