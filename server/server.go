@@ -355,6 +355,7 @@ func (s *Server) recordEmail(m *userdb.OutboxEmail, err error) {
 	if err != nil {
 		e.Type = "email.failed"
 		e.Details["error"] = truncateErr(err)
+		e.Details["final"] = mail.IsPermanent(err) // no further attempt
 	}
 	if uerr := s.store.CreateEvent(context.Background(), e); uerr != nil {
 		s.log.Warn("recording email event", "err", uerr)

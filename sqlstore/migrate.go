@@ -120,46 +120,50 @@ func (s *Store) MigrateTo(ctx context.Context, version int) error {
 		if _, err := conn.ExecContext(ctx, s.d.migrationsTable); err != nil {
 			return err
 		}
-		// Read the applied versions under the lock: another process may
-		// have migrated while this one waited.
-		applied, err := s.appliedMigrations(ctx, conn)
-		if err != nil {
-			return err
-		}
 		for _, m := range ms {
 			if version > 0 && m.version > version {
 				break
 			}
-			if _, ok := applied[m.version]; ok {
-				continue
-			}
-			if err := s.apply(ctx, conn, m); err != nil {
+			applied, err := s.apply(ctx, conn, m)
+			if err != nil {
 				return fmt.Errorf("migration %04d_%s: %w", m.version, m.name, err)
 			}
-			s.log.InfoContext(ctx, "applied database migration", "dialect", s.d.name, "version", m.version, "name", m.name)
+			if applied {
+				s.log.InfoContext(ctx, "applied database migration", "dialect", s.d.name, "version", m.version, "name", m.name)
+			}
 		}
 		return nil
 	})
 	return s.wrap(err)
 }
 
-func (s *Store) apply(ctx context.Context, conn *sql.Conn, m migration) error {
+// apply applies m unless it is recorded as applied already, and reports
+// whether it did.
+func (s *Store) apply(ctx context.Context, conn *sql.Conn, m migration) (bool, error) {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer tx.Rollback()
+	// Checked inside the transaction: on SQLite, which has no migration
+	// lock, BEGIN IMMEDIATE makes another process's migration wait until
+	// this one commits, and then this check sees it.
+	var done int
+	err = tx.QueryRowContext(ctx, s.d.rebind("SELECT COUNT(*) FROM schema_migrations WHERE version = ?"), m.version).Scan(&done)
+	if err != nil || done > 0 {
+		return false, err
+	}
 	for _, stmt := range m.statements {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return err
+			return false, err
 		}
 	}
 	_, err = tx.ExecContext(ctx, s.d.rebind("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"),
 		m.version, m.name, s.d.time(time.Now()))
 	if err != nil {
-		return err
+		return false, err
 	}
-	return tx.Commit()
+	return true, tx.Commit()
 }
 
 // appliedMigrations returns the recorded migrations by version.

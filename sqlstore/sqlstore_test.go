@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/userdb/userdb"
@@ -23,11 +24,15 @@ const (
 
 var dialects = []string{sqlstore.SQLite, sqlstore.Postgres, sqlstore.MySQL}
 
-// forEachDialect runs fn as a subtest named after each dialect. Dialects
-// whose DSN variable is unset are skipped with a message.
+// forEachDialect runs fn as a subtest named after each dialect, the
+// dialects in parallel (each on a database of its own). Dialects whose DSN
+// variable is unset are skipped with a message.
 func forEachDialect(t *testing.T, fn func(t *testing.T, dialect string)) {
 	for _, d := range dialects {
-		t.Run(d, func(t *testing.T) { fn(t, d) })
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			fn(t, d)
+		})
 	}
 }
 
@@ -48,11 +53,7 @@ func newDatabase(t *testing.T, dialect string) string {
 	if base == "" {
 		t.Skipf("%s is not set; set it to run the %s tests", env, dialect)
 	}
-	admin, err := sqlstore.Open(t.Context(), base, sqlstore.Options{MaxOpenConns: 2})
-	if err != nil {
-		t.Fatalf("%s is set but the server does not answer: %v", env, err)
-	}
-	t.Cleanup(func() { admin.Close() })
+	admin := adminStore(t, base)
 	name := "t_" + randomHex(t, 8)
 	u, err := url.Parse(base)
 	if err != nil {
@@ -71,6 +72,42 @@ func newDatabase(t *testing.T, dialect string) string {
 	t.Cleanup(func() { mustExec(t, admin, "DROP DATABASE "+name) })
 	u.Path = "/" + name
 	return u.String()
+}
+
+// admins holds one connection per server DSN, shared by the tests to
+// create and drop their databases, and closed by TestMain.
+var admins struct {
+	sync.Mutex
+	m map[string]*sqlstore.Store
+}
+
+// adminStore returns the shared connection to the server of dsn, and fails
+// the test when the server does not answer.
+func adminStore(t *testing.T, dsn string) *sqlstore.Store {
+	t.Helper()
+	admins.Lock()
+	defer admins.Unlock()
+	if s, ok := admins.m[dsn]; ok {
+		return s
+	}
+	s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{MaxOpenConns: 4})
+	if err != nil {
+		t.Fatalf("a test DSN is set but the server does not answer: %v", err)
+	}
+	if admins.m == nil {
+		admins.m = map[string]*sqlstore.Store{}
+	}
+	admins.m[dsn] = s
+	return s
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, s := range admins.m {
+		s.Close()
+	}
+	cleanupBenchmarks()
+	os.Exit(code)
 }
 
 // newStore opens a fresh database of the dialect, migrated to the latest

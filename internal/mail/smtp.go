@@ -5,7 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
+	netmail "net/mail"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -45,7 +45,7 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 		return nil, errors.New("mail: SMTP host is required")
 	}
 	if cfg.From != "" {
-		if _, err := mail.ParseAddress(cfg.From); err != nil {
+		if _, err := netmail.ParseAddress(cfg.From); err != nil {
 			return nil, fmt.Errorf("mail: SMTP from address %q: %w", cfg.From, err)
 		}
 	}

@@ -185,7 +185,7 @@ func testSMTPErrors(t *testing.T, md *mailtest.MailDev) {
 }
 
 func testSenderDelivers(t *testing.T, md *mailtest.MailDev) {
-	st, rec := &memOutbox{}, make(recorder, 100)
+	st, rec := openSQLite(t), make(recorder, 100) // the real outbox, end to end
 	s := mail.NewSender(st, smtpTo(t, md), mail.SenderOptions{
 		From: "Example App <noreply@example.com>", PollInterval: time.Hour,
 		Logger: testLogger(t), OnResult: rec.onResult,

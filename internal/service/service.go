@@ -3,7 +3,9 @@ package service
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/userdb/userdb"
@@ -90,8 +92,9 @@ type Service struct {
 	roles    roleCache
 
 	// background work that must not show in response times (see forgot).
-	bg     sync.WaitGroup
-	bgSlot chan struct{}
+	bg        sync.WaitGroup
+	bgSlot    chan struct{}
+	bgWaiting atomic.Int64
 }
 
 // New returns a Service. Call Close to flush batched writes.
@@ -148,15 +151,28 @@ func (s *Service) Close(ctx context.Context) {
 	s.sessions.flush(ctx)
 }
 
-// async runs fn after the caller has answered, so the caller's response time
-// does not depend on whether fn has work to do (no user enumeration through
-// timing). The number of such tasks in flight is bounded.
-func (s *Service) async(ctx context.Context, name string, fn func(ctx context.Context) error) {
+// bgDelay is the least time between an answer and the work behind it.
+const bgDelay = 20 * time.Millisecond
+
+// maxBackground bounds the tasks waiting to run after their answer.
+const maxBackground = 10_000
+
+// async runs fn a moment after the caller has answered, so neither the
+// caller's response time nor the CPU it shares with the work depends on what
+// fn finds (no user enumeration through timing). At most bgSlot tasks run at
+// once; past maxBackground waiting, callers are told to slow down.
+func (s *Service) async(ctx context.Context, name string, fn func(ctx context.Context) error) error {
+	if s.bgWaiting.Add(1) > maxBackground {
+		s.bgWaiting.Add(-1)
+		return userdb.Errorf(userdb.ERATELIMITED, "Too many requests, try again later.")
+	}
 	ctx = context.WithoutCancel(ctx)
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
+		time.Sleep(bgDelay + time.Duration(rand.Int64N(int64(bgDelay))))
 		s.bgSlot <- struct{}{}
+		s.bgWaiting.Add(-1)
 		defer func() { <-s.bgSlot }()
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
@@ -164,6 +180,7 @@ func (s *Service) async(ctx context.Context, name string, fn func(ctx context.Co
 			s.log.Error("background task failed", "task", name, "err", err)
 		}
 	}()
+	return nil
 }
 
 // Meta describes who is asking: it goes into every event.

@@ -116,7 +116,8 @@ func (s *Service) Verify(ctx context.Context, token string) (*userdb.User, error
 }
 
 // ResendVerification sends a new verification email to a PENDING user. It
-// answers the same, in about the same time, whether or not the user exists.
+// answers the same, in the same time, whether or not the user exists: even
+// the lookup happens after the answer.
 func (s *Service) ResendVerification(ctx context.Context, login string) error {
 	login = strings.TrimSpace(login)
 	if login == "" {
@@ -125,14 +126,14 @@ func (s *Service) ResendVerification(ctx context.Context, login string) error {
 	if len(login) > userdb.MaxEmailLen {
 		return nil
 	}
-	u, err := s.store.FindUserByLogin(ctx, login)
-	if userdb.IsCode(err, userdb.ENOTFOUND) || (err == nil && (u.Status != userdb.StatusPending || u.EmailVerifiedAt != nil)) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	s.async(ctx, "resend-verification", func(ctx context.Context) error {
-		err := s.store.Tx(ctx, func(tx userdb.Store) error {
+	return s.async(ctx, "resend-verification", func(ctx context.Context) error {
+		u, err := s.store.FindUserByLogin(ctx, login)
+		if userdb.IsCode(err, userdb.ENOTFOUND) || (err == nil && (u.Status != userdb.StatusPending || u.EmailVerifiedAt != nil)) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		err = s.store.Tx(ctx, func(tx userdb.Store) error {
 			if err := s.sendVerification(ctx, tx, u); err != nil {
 				return err
 			}
@@ -143,13 +144,12 @@ func (s *Service) ResendVerification(ctx context.Context, login string) error {
 		}
 		return err
 	})
-	return nil
 }
 
 // Forgot starts a password reset: the user (found by email or username)
-// gets an email with a single-use link. It answers the same, in about the
-// same time, whether or not the user exists: the work for a known user
-// happens after the answer.
+// gets an email with a single-use link. It answers the same, in the same
+// time, whether or not the user exists: even the lookup happens after the
+// answer.
 func (s *Service) Forgot(ctx context.Context, login string) error {
 	login = strings.TrimSpace(login)
 	if login == "" {
@@ -158,14 +158,14 @@ func (s *Service) Forgot(ctx context.Context, login string) error {
 	if len(login) > userdb.MaxEmailLen {
 		return nil
 	}
-	u, err := s.store.FindUserByLogin(ctx, login)
-	if userdb.IsCode(err, userdb.ENOTFOUND) || (err == nil && u.Status == userdb.StatusDisabled) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	s.async(ctx, "forgot", func(ctx context.Context) error {
-		err := s.store.Tx(ctx, func(tx userdb.Store) error {
+	return s.async(ctx, "forgot", func(ctx context.Context) error {
+		u, err := s.store.FindUserByLogin(ctx, login)
+		if userdb.IsCode(err, userdb.ENOTFOUND) || (err == nil && u.Status == userdb.StatusDisabled) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		err = s.store.Tx(ctx, func(tx userdb.Store) error {
 			// Only the newest link works.
 			if err := tx.DeleteUserTokens(ctx, u.ID, userdb.TokenReset); err != nil {
 				return err
@@ -184,7 +184,6 @@ func (s *Service) Forgot(ctx context.Context, login string) error {
 		}
 		return err
 	})
-	return nil
 }
 
 // CheckResetToken reports whether a password-reset token is still good,

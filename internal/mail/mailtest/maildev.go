@@ -25,7 +25,8 @@ type Options struct {
 	MaxMessageSize int
 }
 
-// MailDev is a running MailDev child process listening on loopback ports.
+// MailDev is a MailDev child process listening on loopback ports. Start and
+// Stop must not be called concurrently; the other methods may.
 type MailDev struct {
 	bin      string
 	args     []string
@@ -129,7 +130,7 @@ func freePorts(n int) ([]int, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer l.Close()
+		defer l.Close() // held until all are chosen, so they differ
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
