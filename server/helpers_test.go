@@ -43,7 +43,7 @@ func (c *clock) Add(d time.Duration) {
 
 // env is a server on a fresh SQLite database behind an httptest server.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *server.Server
 	http  *httptest.Server
 	clock *clock
@@ -57,6 +57,16 @@ func fastHashing(c *server.Config) {
 
 func newEnv(t *testing.T, configure ...func(*server.Config)) *env {
 	t.Helper()
+	return openEnv(t, configure...)
+}
+
+// newEnvB is newEnv for benchmarks.
+func newEnvB(b *testing.B, configure ...func(*server.Config)) *env {
+	b.Helper()
+	return openEnv(b, configure...)
+}
+
+func openEnv(t testing.TB, configure ...func(*server.Config)) *env {
 	cfg := server.DefaultConfig()
 	dir := t.TempDir()
 	cfg.Database.DSN = config.DSN("sqlite:" + filepath.ToSlash(filepath.Join(dir, "userdb.db")))
@@ -118,7 +128,7 @@ type response struct {
 	header http.Header
 }
 
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -215,7 +225,7 @@ func (e *env) countEmails(to, kind string) int {
 	return n
 }
 
-func tokenOf(t *testing.T, m *userdb.OutboxEmail) string {
+func tokenOf(t testing.TB, m *userdb.OutboxEmail) string {
 	t.Helper()
 	match := tokenInLink.FindStringSubmatch(m.Text + m.HTML)
 	if match == nil {

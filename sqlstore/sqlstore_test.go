@@ -1,15 +1,20 @@
 package sqlstore_test
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/sqlstore"
@@ -249,5 +254,425 @@ func TestOpenUnreachable(t *testing.T) {
 				t.Errorf("code = %q, want %q (%v)", got, userdb.EINTERNAL, err)
 			}
 		})
+	}
+}
+
+// rebind writes the ? placeholders of q the way the dialect wants them.
+func rebind(dialect, q string) string {
+	if dialect != sqlstore.Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// dbTime is t as the dialect stores it, for tests that write rows directly.
+func dbTime(dialect string, t time.Time) any {
+	if dialect == sqlstore.SQLite {
+		return t.UTC().Format("2006-01-02T15:04:05.000000Z")
+	}
+	return t.UTC()
+}
+
+func wantCode(t *testing.T, what string, err error, code string) {
+	t.Helper()
+	if got := userdb.ErrorCode(err); got != code {
+		t.Fatalf("%s: got %v (code %q), want code %q", what, err, got, code)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+var t0 = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+
+func TestMigrateUpgradeKeepsData(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		ctx := t.Context()
+		s := openStore(t, newDatabase(t, dialect))
+
+		wantStatus := func(applied ...bool) {
+			t.Helper()
+			ms, err := s.MigrationStatus(ctx)
+			must(t, err)
+			if len(ms) != len(applied) {
+				t.Fatalf("MigrationStatus lists %d migrations, want %d", len(ms), len(applied))
+			}
+			for i, m := range ms {
+				if m.Version != i+1 || m.Name == "" {
+					t.Errorf("migration %d = %+v, want version %d with a name", i, m, i+1)
+				}
+				if (m.AppliedAt != nil) != applied[i] {
+					t.Errorf("migration %d applied = %v, want %v", m.Version, m.AppliedAt != nil, applied[i])
+				}
+			}
+		}
+		wantPending := func() {
+			t.Helper()
+			err := s.Ping(ctx)
+			wantCode(t, "Ping with pending migrations", err, userdb.EINTERNAL)
+			if !strings.Contains(err.Error(), "pending") {
+				t.Errorf("Ping error %q does not say migrations are pending", err)
+			}
+		}
+
+		wantStatus(false, false)
+		wantPending()
+		must(t, s.MigrateTo(ctx, 1))
+		wantStatus(true, false)
+		wantPending()
+
+		// Data written at version 1: users directly, since the code
+		// writes the columns version 2 adds.
+		acc := &userdb.Account{ID: "acc_v1", Name: "Old Co", Status: userdb.StatusEnabled, CreatedAt: t0, UpdatedAt: t0}
+		must(t, s.CreateAccount(ctx, acc))
+		insert := rebind(dialect, `INSERT INTO users (id, account_id, username, username_fold, email, email_fold,
+			given_name, surname, full_name, status, password_hash, custom_data, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		for _, u := range []struct{ id, username, email, given, surname string }{
+			{"usr_v1alice", "Alice", "Alice@Example.com", "Alice", "Zeta"},
+			{"usr_v1bob", "bob", "bob@example.com", "Bob", "Young"},
+		} {
+			mustExec(t, s, insert, u.id, acc.ID, u.username, userdb.Fold(u.username), u.email, userdb.Fold(u.email),
+				u.given, u.surname, u.given+" "+u.surname, "ENABLED", "$argon2id$stub", `{"plan":"gold"}`,
+				dbTime(dialect, t0), dbTime(dialect, t0))
+		}
+		must(t, s.AddUserRole(ctx, "usr_v1alice", "rol_admin_default"))
+
+		must(t, s.Migrate(ctx))
+		wantStatus(true, true)
+		must(t, s.Ping(ctx))
+		must(t, s.Migrate(ctx)) // nothing left to do
+		wantStatus(true, true)
+
+		alice, err := s.FindUserByLogin(ctx, "ALICE@example.COM")
+		must(t, err)
+		if alice.ID != "usr_v1alice" || alice.FullName != "Alice Zeta" || alice.AccountID != acc.ID ||
+			alice.PasswordHash != "$argon2id$stub" || alice.CustomData["plan"] != "gold" || alice.Version != 1 ||
+			!alice.CreatedAt.Equal(t0) || !slices.Equal(alice.Roles, []string{"admin"}) {
+			t.Errorf("user written at version 1 reads back as %+v", alice)
+		}
+		// Version 2 backfilled the folded names it sorts and searches by.
+		bySurname, _, err := s.FindUsers(ctx, userdb.UserFilter{AccountID: acc.ID, Sort: userdb.SortSurname})
+		must(t, err)
+		if got := userIDs(bySurname); !slices.Equal(got, []string{"usr_v1bob", "usr_v1alice"}) {
+			t.Errorf("users by surname = %v, want bob (Young) before alice (Zeta)", got)
+		}
+		found, _, err := s.FindUsers(ctx, userdb.UserFilter{Query: "ICE ZE"})
+		must(t, err)
+		if got := userIDs(found); !slices.Equal(got, []string{"usr_v1alice"}) {
+			t.Errorf("search of the full name = %v, want alice", got)
+		}
+	})
+}
+
+func userIDs(us []*userdb.User) []string {
+	var ids []string
+	for _, u := range us {
+		ids = append(ids, u.ID)
+	}
+	return ids
+}
+
+func TestMigrateToRejectsUnknownVersion(t *testing.T) {
+	s := openStore(t, newDatabase(t, sqlstore.SQLite))
+	for _, v := range []int{-1, 999} {
+		err := s.MigrateTo(t.Context(), v)
+		wantCode(t, "MigrateTo("+strconv.Itoa(v)+")", err, userdb.EINVALID)
+	}
+}
+
+// TestMigrateConcurrently runs the migrations from two stores at once, as
+// two nodes starting together would: both succeed and each migration is
+// applied once.
+func TestMigrateConcurrently(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		dsn := newDatabase(t, dialect)
+		stores := []*sqlstore.Store{openStore(t, dsn), openStore(t, dsn)}
+		var wg sync.WaitGroup
+		errs := make([]error, len(stores))
+		for i, s := range stores {
+			wg.Go(func() { errs[i] = s.Migrate(t.Context()) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("store %d: Migrate: %v", i, err)
+			}
+		}
+		must(t, stores[0].Ping(t.Context()))
+		roles, err := stores[1].FindRoles(t.Context(), userdb.DefaultAccountID)
+		must(t, err)
+		if len(roles) != 2 {
+			t.Errorf("default account has %d roles, want the 2 of the first migration", len(roles))
+		}
+	})
+}
+
+// TestErrorsNameTheField checks the messages and fields of mapped
+// constraint violations, which the conformance suite checks only by code.
+func TestErrorsNameTheField(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		ctx := t.Context()
+		s := newStore(t, dialect)
+		user := func(id, username, email, account string) *userdb.User {
+			return &userdb.User{ID: id, AccountID: account, Username: username, Email: email,
+				Status: userdb.StatusEnabled, CreatedAt: t0, UpdatedAt: t0}
+		}
+		must(t, s.CreateUser(ctx, user("usr_1", "one", "one@example.com", userdb.DefaultAccountID)))
+		must(t, s.CreateUser(ctx, user("usr_2", "two", "two@example.com", userdb.DefaultAccountID)))
+		taken := "ONE@example.com"
+		tests := []struct {
+			name        string
+			run         func() error
+			code, field string
+		}{
+			{"email taken", func() error {
+				return s.CreateUser(ctx, user("usr_3", "three", "One@Example.com", userdb.DefaultAccountID))
+			}, userdb.ECONFLICT, "email"},
+			{"username taken", func() error {
+				return s.CreateUser(ctx, user("usr_3", "ONE", "three@example.com", userdb.DefaultAccountID))
+			}, userdb.ECONFLICT, "username"},
+			{"email taken by update", func() error {
+				_, err := s.UpdateUser(ctx, "usr_2", userdb.UserUpdate{Email: &taken}, t0)
+				return err
+			}, userdb.ECONFLICT, "email"},
+			{"missing account", func() error {
+				return s.CreateUser(ctx, user("usr_3", "three", "three@example.com", "acc_missing"))
+			}, userdb.ENOTFOUND, "account"},
+			{"account name taken", func() error {
+				return s.CreateAccount(ctx, &userdb.Account{ID: "acc_x", Name: "DEFAULT", Status: userdb.StatusEnabled, CreatedAt: t0, UpdatedAt: t0})
+			}, userdb.ECONFLICT, "name"},
+			{"role name taken", func() error {
+				return s.CreateRole(ctx, &userdb.Role{ID: "rol_x", AccountID: userdb.DefaultAccountID, Name: "Admin",
+					Status: userdb.StatusEnabled, CreatedAt: t0, UpdatedAt: t0})
+			}, userdb.ECONFLICT, "name"},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				err := tc.run()
+				wantCode(t, tc.name, err, tc.code)
+				var e *userdb.Error
+				if !errors.As(err, &e) {
+					t.Fatalf("error %v is not a *userdb.Error", err)
+				}
+				if e.Field != tc.field {
+					t.Errorf("error %v names field %q, want %q", err, e.Field, tc.field)
+				}
+			})
+		}
+		// A failed write leaves the user as it was.
+		two, err := s.FindUserByID(ctx, "usr_2")
+		must(t, err)
+		if two.Email != "two@example.com" || two.Version != 1 {
+			t.Errorf("user after a failed update = %+v", two)
+		}
+	})
+}
+
+// TestFindUsersByteOrder pages through users whose names mix case,
+// punctuation and non-ASCII letters: every dialect must order them as Go
+// orders their folded bytes, then by id, and keyset pagination must visit
+// each once.
+func TestFindUsersByteOrder(t *testing.T) {
+	names := []string{"Zed", "adam", "Émile", "émilie", "_under", "a-b", "a_b", "ab", "A.c", "zoë", "Zoe", "b", "B2"}
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		ctx := t.Context()
+		s := newStore(t, dialect)
+		var users []*userdb.User
+		for i, n := range names {
+			u := &userdb.User{ID: userdb.NewID("usr"), AccountID: userdb.DefaultAccountID, Username: n,
+				Email: "u" + strconv.Itoa(i) + "@example.com",
+				// Three surnames: most users tie on the sort value.
+				Surname: []string{"Ng", "ng", "Ñu"}[i%3], Status: userdb.StatusEnabled, CreatedAt: t0, UpdatedAt: t0}
+			u.FullName = u.Surname
+			must(t, s.CreateUser(ctx, u))
+			users = append(users, u)
+		}
+		keys := map[string]func(*userdb.User) string{
+			userdb.SortUsername: func(u *userdb.User) string { return userdb.Fold(u.Username) },
+			userdb.SortSurname:  func(u *userdb.User) string { return userdb.Fold(u.Surname) },
+			userdb.SortCreated:  func(*userdb.User) string { return "" },
+		}
+		for sortKey, key := range keys {
+			for _, desc := range []bool{false, true} {
+				t.Run(sortKey+"/desc="+strconv.FormatBool(desc), func(t *testing.T) {
+					want := slices.Clone(users)
+					slices.SortFunc(want, func(a, b *userdb.User) int {
+						return cmp.Or(strings.Compare(key(a), key(b)), strings.Compare(a.ID, b.ID))
+					})
+					if desc {
+						slices.Reverse(want)
+					}
+					var got []*userdb.User
+					f := userdb.UserFilter{Sort: sortKey, Desc: desc, Limit: 2}
+					for range len(names) {
+						page, next, err := s.FindUsers(ctx, f)
+						must(t, err)
+						got = append(got, page...)
+						if next == "" {
+							break
+						}
+						f.Cursor = next
+					}
+					if !slices.Equal(userIDs(got), userIDs(want)) {
+						t.Errorf("order = %v\nwant    %v", usernames(got), usernames(want))
+					}
+				})
+			}
+		}
+	})
+}
+
+func usernames(us []*userdb.User) []string {
+	var names []string
+	for _, u := range us {
+		names = append(names, u.Username)
+	}
+	return names
+}
+
+func TestFindUsersRejectsForeignCursor(t *testing.T) {
+	ctx := t.Context()
+	s := newStore(t, sqlstore.SQLite)
+	for i := range 3 {
+		must(t, s.CreateUser(ctx, &userdb.User{ID: userdb.NewID("usr"), AccountID: userdb.DefaultAccountID,
+			Username: "u" + strconv.Itoa(i), Email: "u" + strconv.Itoa(i) + "@example.com",
+			Status: userdb.StatusEnabled, CreatedAt: t0, UpdatedAt: t0}))
+	}
+	_, next, err := s.FindUsers(ctx, userdb.UserFilter{Sort: userdb.SortEmail, Limit: 1})
+	must(t, err)
+	tests := []struct {
+		name string
+		f    userdb.UserFilter
+	}{
+		{"other sort", userdb.UserFilter{Sort: userdb.SortUsername, Cursor: next}},
+		{"other direction", userdb.UserFilter{Sort: userdb.SortEmail, Desc: true, Cursor: next}},
+		{"truncated", userdb.UserFilter{Sort: userdb.SortEmail, Cursor: next[:len(next)/2]}},
+		{"negative limit", userdb.UserFilter{Limit: -1}},
+		{"unknown status", userdb.UserFilter{Status: "SLEEPING"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := s.FindUsers(ctx, tc.f)
+			wantCode(t, tc.name, err, userdb.EINVALID)
+		})
+	}
+}
+
+// TestTimesKeptToTheMicrosecond checks that what a create stores and what a
+// read returns are equal, not merely the same instant: UTC, microseconds.
+func TestTimesKeptToTheMicrosecond(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		ctx := t.Context()
+		s := newStore(t, dialect)
+		tokyo := time.FixedZone("JST", 9*3600)
+		created := time.Date(2026, 5, 6, 7, 8, 9, 123456789, tokyo)
+		u := &userdb.User{ID: "usr_t", AccountID: userdb.DefaultAccountID, Username: "t", Email: "t@example.com",
+			Status: userdb.StatusEnabled, CreatedAt: created, UpdatedAt: created, LastLoginAt: &created}
+		must(t, s.CreateUser(ctx, u))
+		want := time.Date(2026, 5, 5, 22, 8, 9, 123456000, time.UTC)
+		if u.CreatedAt != want || *u.LastLoginAt != want {
+			t.Errorf("CreateUser left CreatedAt %v, LastLoginAt %v; want both %v", u.CreatedAt, *u.LastLoginAt, want)
+		}
+		got, err := s.FindUserByID(ctx, u.ID)
+		must(t, err)
+		if got.CreatedAt != want || got.UpdatedAt != want || got.LastLoginAt == nil || *got.LastLoginAt != want {
+			t.Errorf("read back CreatedAt %v, UpdatedAt %v, LastLoginAt %v; want %v", got.CreatedAt, got.UpdatedAt, got.LastLoginAt, want)
+		}
+	})
+}
+
+func TestTxPanicRollsBack(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		ctx := t.Context()
+		s := newStore(t, dialect)
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("the panic did not reach the caller")
+				}
+			}()
+			s.Tx(ctx, func(tx userdb.Store) error {
+				must(t, tx.CreateAccount(ctx, &userdb.Account{ID: "acc_p", Name: "p", Status: userdb.StatusEnabled, CreatedAt: t0, UpdatedAt: t0}))
+				panic("boom")
+			})
+		}()
+		_, err := s.FindAccountByID(ctx, "acc_p")
+		wantCode(t, "account created before the panic", err, userdb.ENOTFOUND)
+		// The connection went back to the pool: writes still work.
+		must(t, s.CreateAccount(ctx, &userdb.Account{ID: "acc_q", Name: "q", Status: userdb.StatusEnabled, CreatedAt: t0, UpdatedAt: t0}))
+	})
+}
+
+// TestSQLiteReadsDoNotWaitForWriter holds the single writer connection in a
+// transaction and reads through the Store meanwhile.
+func TestSQLiteReadsDoNotWaitForWriter(t *testing.T) {
+	s := newStore(t, sqlstore.SQLite)
+	ctx := t.Context()
+	err := s.Tx(ctx, func(tx userdb.Store) error {
+		must(t, tx.CreateAccount(ctx, &userdb.Account{ID: "acc_new", Name: "new", Status: userdb.StatusEnabled, CreatedAt: t0, UpdatedAt: t0}))
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if _, err := s.FindAccountByID(rctx, userdb.DefaultAccountID); err != nil {
+			t.Errorf("read during a write transaction: %v", err)
+		}
+		_, err := s.FindAccountByID(rctx, "acc_new")
+		wantCode(t, "uncommitted account seen from outside", err, userdb.ENOTFOUND)
+		return nil
+	})
+	must(t, err)
+	_, err = s.FindAccountByID(ctx, "acc_new")
+	must(t, err)
+}
+
+// TestSQLiteWritersInTwoStores writes through two Stores on one file, as two
+// processes would: the busy timeout and immediate transactions make every
+// write wait its turn instead of failing with SQLITE_BUSY.
+func TestSQLiteWritersInTwoStores(t *testing.T) {
+	ctx := t.Context()
+	dsn := newDatabase(t, sqlstore.SQLite)
+	a := openStore(t, dsn)
+	must(t, a.Migrate(ctx))
+	b := openStore(t, dsn)
+	must(t, a.CreateUser(ctx, &userdb.User{ID: "usr_w", AccountID: userdb.DefaultAccountID, Username: "w",
+		Email: "w@example.com", Status: userdb.StatusEnabled, CreatedAt: t0, UpdatedAt: t0}))
+	const calls = 40
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	locks := 0
+	for i := range calls {
+		s := []*sqlstore.Store{a, b}[i%2]
+		wg.Go(func() {
+			_, locked, err := s.RecordFailedLogin(ctx, "usr_w", t0, calls/2)
+			if err != nil {
+				t.Errorf("RecordFailedLogin: %v", err)
+			}
+			if locked {
+				mu.Lock()
+				locks++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	u, err := b.FindUserByID(ctx, "usr_w")
+	must(t, err)
+	if u.FailedLogins != calls || u.Status != userdb.StatusLocked || locks != 1 {
+		t.Errorf("after %d failures: count %d, status %s, %d calls locked; want %d, LOCKED, 1",
+			calls, u.FailedLogins, u.Status, locks, calls)
 	}
 }

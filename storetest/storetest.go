@@ -13,9 +13,23 @@ import (
 // with the roles super-admin and admin. newStore should close the store in a
 // t.Cleanup.
 //
-// Besides what the userdb.Store doc comments say, the suite requires stores to
-// keep times to at least microsecond precision: times are compared to the
-// microsecond, and must come back in UTC.
+// Besides what the userdb.Store doc comments say, the suite holds stores to
+// these readings of them:
+//   - Times keep at least microsecond precision and come back in UTC;
+//     comparisons with times given in any zone compare instants.
+//   - Emails and usernames are unique across all accounts, compared after
+//     userdb.Fold (so "Zoë" and "ZOË" collide).
+//   - Every method that names one row by id (update, delete, revoke, unlock,
+//     record a failed login, add or remove a role) fails with ENOTFOUND when
+//     the row, or the user or role it links, does not exist; lists of
+//     nothing are empty, not an error. Creating a row whose id, session id
+//     or token hash is taken fails with ECONFLICT.
+//   - RecordFailedLogin sets LastFailedLoginAt, and LockedAt when it locks,
+//     to now; ConsumeToken returns the token with ConsumedAt set to now.
+//   - UserFilter.LastLoginAfter and LastLoginBefore never match users who
+//     have not signed in; FindUsers returns 50 users when Limit is 0 and
+//     fails with EINVALID for an unknown sort key or a cursor it did not make.
+//   - MarkEmailFailed's next time replaces the lease of the last claim.
 func Run(t *testing.T, newStore func(t *testing.T) userdb.Store) {
 	groups := []struct {
 		name  string

@@ -1,0 +1,243 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/userdb/userdb/internal/mail/mailtest"
+)
+
+// binary is the userdb command built once for the whole package.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "userdb-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "userdb")
+	build := exec.Command("go", "build", "-o", binary, "./cmd/userdb")
+	build.Dir = ".."
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building userdb:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// server is a running userdb process.
+type server struct {
+	t    *testing.T
+	url  string
+	cmd  *exec.Cmd
+	logs *bytes.Buffer
+	done chan error
+}
+
+// startServer runs `userdb serve` in a temp directory with SMTP pointing at
+// md and the given USERDB_* settings.
+func startServer(t *testing.T, md *mailtest.MailDev, env ...string) *server {
+	t.Helper()
+	port := freePort(t)
+	dir := t.TempDir()
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	cmd := exec.Command(binary, "serve")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"USERDB_SERVER_ADDR="+addr,
+		"USERDB_DATABASE_DSN=sqlite:"+filepath.Join(dir, "userdb.db"),
+		"USERDB_SMTP_HOST="+md.SMTPHost(),
+		"USERDB_SMTP_PORT="+strconv.Itoa(md.SMTPPort()),
+		"USERDB_SMTP_TLS=none",
+		"USERDB_SMTP_FROM=userdb <no-reply@example.com>",
+		"USERDB_OUTBOX_POLL_INTERVAL=200ms",
+		"USERDB_OUTBOX_BACKOFF=500ms",
+		"USERDB_OUTBOX_MAX_BACKOFF=1s",
+		"USERDB_LOG_LEVEL=warn",
+	)
+	cmd.Env = append(cmd.Env, env...)
+	s := &server{t: t, url: "http://" + addr, cmd: cmd, logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = s.logs, s.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.done <- cmd.Wait() }()
+	t.Cleanup(s.stop)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		res, err := http.Get(s.url + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("userdb did not become ready: %v\n%s", err, s.logs)
+		}
+		select {
+		case err := <-s.done:
+			t.Fatalf("userdb exited: %v\n%s", err, s.logs)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// stop ends the server with SIGTERM and expects a clean exit.
+func (s *server) stop() {
+	if s.cmd.ProcessState != nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.done:
+		if err != nil {
+			s.t.Errorf("userdb exited with %v after SIGTERM\n%s", err, s.logs)
+		}
+	case <-time.After(15 * time.Second):
+		s.cmd.Process.Kill()
+		s.t.Errorf("userdb did not stop within 15s of SIGTERM\n%s", s.logs)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// client is an API client with a cookie jar, like a browser's XHR.
+type client struct {
+	t  *testing.T
+	s  *server
+	hc *http.Client
+}
+
+func (s *server) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: s.t, s: s, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+}
+
+// call sends a JSON request (body may be nil) and returns status and decoded body.
+func (c *client) call(method, path string, body any) (int, map[string]any) {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	target := path
+	if !strings.HasPrefix(path, "http") {
+		target = c.s.url + path
+	}
+	req, err := http.NewRequest(method, target, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var m map[string]any
+	if len(bytes.TrimSpace(raw)) > 0 {
+		if err := json.Unmarshal(raw, &m); err != nil {
+			c.t.Fatalf("%s %s: %d, not JSON: %q", method, path, res.StatusCode, raw)
+		}
+	}
+	return res.StatusCode, m
+}
+
+// expect calls and fails the test unless the status is want.
+func (c *client) expect(want int, method, path string, body any) map[string]any {
+	c.t.Helper()
+	got, m := c.call(method, path, body)
+	if got != want {
+		c.t.Fatalf("%s %s: status %d, want %d: %v", method, path, got, want, m)
+	}
+	return m
+}
+
+var linkRE = regexp.MustCompile(`https?://[^\s"<>]+sptoken=[A-Za-z0-9_-]+`)
+
+// waitEmail waits for an email to addr whose subject contains subject and
+// returns it and the sptoken link in it ("" when it has none).
+func waitEmail(t *testing.T, md *mailtest.MailDev, to, subject string) (mailtest.ReceivedMessage, string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		msgs, err := md.Messages()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			if strings.Contains(m.Subject, subject) && contains(m.To, to) {
+				return m, linkRE.FindString(m.Text)
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no email %q to %s; have %d messages", subject, to, len(msgs))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// countEmails counts the emails to addr whose subject contains subject.
+func countEmails(t *testing.T, md *mailtest.MailDev, to, subject string) int {
+	t.Helper()
+	msgs, err := md.Messages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range msgs {
+		if strings.Contains(m.Subject, subject) && contains(m.To, to) {
+			n++
+		}
+	}
+	return n
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// withTimeout is a bounded context for waits.
+func withTimeout(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}

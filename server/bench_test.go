@@ -1,0 +1,80 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/userdb/userdb/internal/service"
+)
+
+// BenchmarkMe measures GET /me with valid session cookies over loopback HTTP
+// and, in the same run, a trivial net/http handler that returns JSON of the
+// same size; it reports /me's throughput as a ratio of the trivial one's
+// (the target: at least 0.5).
+func BenchmarkMe(b *testing.B) {
+	e := newEnvB(b)
+	const sessions = 64
+	cookies := make([]string, sessions)
+	for i := range cookies {
+		email := fmt.Sprintf("user%d@example.com", i)
+		if _, err := e.srv.Service().CreateUser(ctxCLI(), service.NewUser{Email: email, Password: "correct horse battery", Verified: true}); err != nil {
+			b.Fatal(err)
+		}
+		l, err := e.srv.Service().Login(context.Background(), email, "correct horse battery")
+		if err != nil {
+			b.Fatal(err)
+		}
+		cookies[i] = "userdb=" + l.Secret
+	}
+	// The same body as /me, from a handler that does nothing else.
+	body := get(b, e.http.URL+"/me", cookies[0])
+	trivial := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	defer trivial.Close()
+
+	run := func(url string) time.Duration {
+		var next atomic.Int64
+		b.SetParallelism(32) // 64 concurrent clients on 2 cores
+		start := time.Now()
+		b.RunParallel(func(pb *testing.PB) {
+			cookie := cookies[int(next.Add(1))%sessions]
+			for pb.Next() {
+				get(b, url, cookie)
+			}
+		})
+		return time.Since(start)
+	}
+	b.ResetTimer()
+	tMe := run(e.http.URL + "/me")
+	tTrivial := run(trivial.URL + "/")
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/tMe.Seconds(), "me-req/s")
+	b.ReportMetric(float64(b.N)/tTrivial.Seconds(), "trivial-req/s")
+	b.ReportMetric(tTrivial.Seconds()/tMe.Seconds(), "ratio")
+}
+
+var benchClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+
+func get(b *testing.B, url, cookie string) []byte {
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Cookie", cookie)
+	req.Header.Set("Accept", "application/json")
+	res, err := benchClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		b.Fatalf("GET %s: %d %s", url, res.StatusCode, data)
+	}
+	return data
+}
