@@ -1,0 +1,39 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestHealthReadyMetrics(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	for _, p := range []string{"/healthz", "/readyz"} {
+		if r := c.do("GET", p, nil); r.status != 200 || r.json(t)["status"] != "ok" {
+			t.Fatalf("%s: %d %s", p, r.status, r.body)
+		}
+	}
+	c.do("GET", "/me", nil)
+	r := c.do("GET", "/metrics", nil)
+	if r.status != 200 {
+		t.Fatalf("/metrics: %d", r.status)
+	}
+	for _, want := range []string{
+		`userdb_http_requests_total{code="401",route="GET /me"} 1`,
+		`userdb_http_request_duration_seconds_bucket{route="GET /me"`,
+		"userdb_hash_queue_length 0",
+		`go_sql_max_open_connections{db_name="userdb"}`,
+	} {
+		if !strings.Contains(string(r.body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if id := r.header.Get("X-Request-Id"); len(id) < 8 {
+		t.Errorf("X-Request-Id = %q", id)
+	}
+	for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"} {
+		if got := r.header.Get(h); got != want {
+			t.Errorf("%s = %q", h, got)
+		}
+	}
+}
