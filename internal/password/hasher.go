@@ -192,7 +192,7 @@ func (h *Hasher) acquire(ctx context.Context) error {
 		return nil
 	default:
 	}
-	if h.queued.Add(1) > h.maxQueue+100 {
+	if h.queued.Add(1) > h.maxQueue {
 		h.queued.Add(-1)
 		return userdb.Errorf(userdb.ERATELIMITED, "Server busy, try again.")
 	}
