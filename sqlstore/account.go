@@ -57,8 +57,8 @@ func (s *Store) FindAccountByName(ctx context.Context, name string) (*userdb.Acc
 	return s.findAccount(ctx, "name_fold = ?", userdb.Fold(name))
 }
 
-func (s *Store) findAccount(ctx context.Context, where string, arg any) (*userdb.Account, error) {
-	rows, err := s.query(ctx, "SELECT "+accountColumns+" FROM accounts WHERE "+where, arg)
+func (s *Store) findAccount(ctx context.Context, cond string, arg any) (*userdb.Account, error) {
+	rows, err := s.lookup(ctx, "SELECT "+accountColumns+" FROM accounts WHERE "+cond, arg)
 	if err != nil {
 		return nil, err
 	}

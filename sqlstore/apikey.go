@@ -65,7 +65,7 @@ func (s *Store) FindAPIKeyByHash(ctx context.Context, hash []byte) (*userdb.APIK
 }
 
 func (s *Store) findAPIKey(ctx context.Context, cond string, arg any) (*userdb.APIKey, error) {
-	rows, err := s.query(ctx, "SELECT "+apiKeyColumns+" FROM api_keys WHERE "+cond, arg)
+	rows, err := s.lookup(ctx, "SELECT "+apiKeyColumns+" FROM api_keys WHERE "+cond, arg)
 	if err != nil {
 		return nil, err
 	}

@@ -61,7 +61,7 @@ func (s *Store) FindRoleByName(ctx context.Context, accountID, name string) (*us
 }
 
 func (s *Store) findRole(ctx context.Context, cond string, args ...any) (*userdb.Role, error) {
-	rows, err := s.query(ctx, "SELECT "+roleColumns+" FROM roles WHERE "+cond, args...)
+	rows, err := s.lookup(ctx, "SELECT "+roleColumns+" FROM roles WHERE "+cond, args...)
 	if err != nil {
 		return nil, err
 	}

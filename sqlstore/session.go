@@ -56,7 +56,7 @@ func (s *Store) FindSessionByID(ctx context.Context, id string) (*userdb.Session
 }
 
 func (s *Store) findSession(ctx context.Context, cond string, arg any) (*userdb.Session, error) {
-	rows, err := s.query(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE "+cond, arg)
+	rows, err := s.lookup(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE "+cond, arg)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (s *Store) findSession(ctx context.Context, cond string, arg any) (*userdb.
 
 // FindSessionsByUser lists a user's sessions, newest first.
 func (s *Store) FindSessionsByUser(ctx context.Context, userID string) ([]*userdb.Session, error) {
-	rows, err := s.query(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id DESC", userID)
+	rows, err := s.lookup(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id DESC", userID)
 	if err != nil {
 		return nil, err
 	}

@@ -10,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/userdb/userdb"
@@ -42,6 +44,9 @@ type Store struct {
 	wdb *sql.DB // writes and transactions: the same pool as rdb except on SQLite
 	tx  *sql.Tx // set on the Store that Tx hands to its function
 	log *slog.Logger
+	// stmts keeps the prepared statements of lookup; nil where the driver
+	// keeps its own (PostgreSQL).
+	stmts *stmtCache
 }
 
 // Open connects to the database named by dsn:
@@ -116,7 +121,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 			db.Close()
 			return nil, unreachable(SQLite, err)
 		}
-		return &Store{d: sqliteDialect, rdb: db, wdb: db}, nil
+		return &Store{d: sqliteDialect, rdb: db, wdb: db, stmts: newStmtCache(db)}, nil
 	}
 	if err := createPrivateFile(path); err != nil {
 		return nil, unreachable(SQLite, err)
@@ -148,7 +153,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 		wdb.Close()
 		return nil, unreachable(SQLite, err)
 	}
-	return &Store{d: sqliteDialect, rdb: rdb, wdb: wdb}, nil
+	return &Store{d: sqliteDialect, rdb: rdb, wdb: wdb, stmts: newStmtCache(rdb)}, nil
 }
 
 // createPrivateFile creates the database file, if missing, readable by its
@@ -166,12 +171,25 @@ func createPrivateFile(path string) error {
 }
 
 func openPostgres(ctx context.Context, dsn string, opts Options) (*Store, error) {
-	if _, err := url.Parse(dsn); err != nil {
+	u, err := url.Parse(dsn)
+	if err != nil {
 		return nil, invalidDSN("not a valid URL: %v", urlReason(err))
 	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, invalidDSN("not a valid PostgreSQL URL")
+		// The driver's reason, such as "sslmode is invalid", unless it
+		// could hold the password.
+		var pe *pgconn.ParseConfigError
+		if !errors.As(err, &pe) || pe.Unwrap() == nil {
+			return nil, invalidDSN("not a valid PostgreSQL URL")
+		}
+		reason := pe.Unwrap().Error()
+		for _, secret := range []string{u.Query().Get("password"), passwordOf(u)} {
+			if secret != "" && strings.Contains(reason, secret) {
+				return nil, invalidDSN("not a valid PostgreSQL URL")
+			}
+		}
+		return nil, invalidDSN("not a valid PostgreSQL URL: %s", reason)
 	}
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(opts.MaxOpenConns)
@@ -200,7 +218,7 @@ func openMySQL(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return nil, invalidDSN("%v", err)
 	}
 	cfg.User = u.User.Username()
-	cfg.Passwd, _ = u.User.Password()
+	cfg.Passwd = passwordOf(u)
 	// Times are DATETIME(6) holding UTC.
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
@@ -227,7 +245,12 @@ func openMySQL(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, unreachable(MySQL, err)
 	}
-	return &Store{d: newMySQLDialect(mysqlSkipLocked(version)), rdb: db, wdb: db}, nil
+	return &Store{d: newMySQLDialect(mysqlSkipLocked(version)), rdb: db, wdb: db, stmts: newStmtCache(db)}, nil
+}
+
+func passwordOf(u *url.URL) string {
+	p, _ := u.User.Password()
+	return p
 }
 
 // urlReason is the reason a URL did not parse, without the URL itself.
@@ -252,7 +275,11 @@ func (s *Store) Close() error {
 	if s.tx != nil {
 		return nil
 	}
-	err := s.wdb.Close()
+	var err error
+	if s.stmts != nil {
+		err = s.stmts.close()
+	}
+	err = errors.Join(err, s.wdb.Close())
 	if s.rdb != s.wdb {
 		err = errors.Join(err, s.rdb.Close())
 	}
@@ -370,6 +397,59 @@ func (s *Store) insertID(ctx context.Context, q string, args ...any) (int64, err
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	rows, err := s.reader().QueryContext(ctx, s.d.rebind(q), args...)
 	return rows, s.wrap(err)
+}
+
+// lookup is query for a read whose text is a constant of this package,
+// run through a statement prepared once for the Store's life: on SQLite,
+// preparing is most of the cost of a lookup by key, and on MySQL it is
+// two extra round trips. In a transaction it is query.
+func (s *Store) lookup(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if s.tx != nil || s.stmts == nil {
+		return s.query(ctx, q, args...)
+	}
+	st, err := s.stmts.get(ctx, s.d.rebind(q))
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	return rows, s.wrap(err)
+}
+
+// stmtCache holds prepared statements on a pool by query text. Only
+// constant query texts go in, so it stays small.
+type stmtCache struct {
+	db *sql.DB
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+func newStmtCache(db *sql.DB) *stmtCache {
+	return &stmtCache{db: db, m: map[string]*sql.Stmt{}}
+}
+
+func (c *stmtCache) get(ctx context.Context, q string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[q]; ok {
+		return st, nil
+	}
+	st, err := c.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c.m[q] = st
+	return st, nil
+}
+
+func (c *stmtCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var err error
+	for q, st := range c.m {
+		err = errors.Join(err, st.Close())
+		delete(c.m, q)
+	}
+	return err
 }
 
 // queryRow runs a read of one row and scans it into dest.

@@ -45,7 +45,7 @@ func (s *Store) FindToken(ctx context.Context, kind userdb.TokenKind, hash []byt
 }
 
 func (s *Store) findToken(ctx context.Context, cond string, args ...any) (*userdb.OneTimeToken, error) {
-	rows, err := s.query(ctx, "SELECT "+tokenColumns+" FROM tokens WHERE "+cond, args...)
+	rows, err := s.lookup(ctx, "SELECT "+tokenColumns+" FROM tokens WHERE "+cond, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -97,7 +97,7 @@ func (s *Store) FindUserByLogin(ctx context.Context, login string) (*userdb.User
 // findUser returns the first user of "SELECT ... FROM users WHERE " + cond,
 // with its roles.
 func (s *Store) findUser(ctx context.Context, cond string, args ...any) (*userdb.User, error) {
-	rows, err := s.query(ctx, "SELECT "+userColumns+" FROM users WHERE "+cond, args...)
+	rows, err := s.lookup(ctx, "SELECT "+userColumns+" FROM users WHERE "+cond, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,11 @@ func (s *Store) loadRoles(ctx context.Context, us []*userdb.User) error {
 		ids[i] = u.ID
 		u.Roles = nil
 	}
-	rows, err := s.query(ctx, `SELECT ur.user_id, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+	run := s.query
+	if len(ids) == 1 {
+		run = s.lookup // the roles of one user: a constant query
+	}
+	rows, err := run(ctx, `SELECT ur.user_id, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id
 		WHERE ur.user_id IN (`+placeholders(len(ids))+`) ORDER BY r.name_fold, r.id`, ids...)
 	if err != nil {
 		return err

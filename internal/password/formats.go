@@ -15,31 +15,12 @@ import (
 	"golang.org/x/crypto/scrypt"
 )
 
-// The stored hash formats Verify accepts:
-//
-//	argon2id  $argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<key>
-//	          the reference implementation's PHC string; salt and key in
-//	          standard base64 without padding. Only version 19 (0x13).
-//	bcrypt    $2a$<cost>$<53 characters>, and the same with $2b$ or $2y$.
-//	scrypt    $scrypt$ln=<log2 N>,r=<block size>,p=<parallelism>$<salt>$<key>
-//	          passlib's format; salt and key in standard base64 without
-//	          padding, the salt used as its decoded bytes.
-//	PBKDF2    $pbkdf2-sha256$<iterations>$<salt>$<key>
-//	          passlib's format; salt and key in passlib's adapted base64
-//	          ("." instead of "+", no padding), the salt used decoded.
-//	PBKDF2    pbkdf2_sha256$<iterations>$<salt>$<key>
-//	          Django's format; the salt is used as its text, the key is in
-//	          standard base64 with padding.
-//
-// The key length of argon2id, scrypt and PBKDF2 hashes is that of the stored
-// key, which must be minKeyLen to maxKeyLen bytes.
-
 // Bounds on what Verify accepts from a stored hash. Hashes are imported from
 // other systems; without bounds, one hostile or mistaken hash could make each
 // sign-in attempt for that user allocate gigabytes or run for minutes, and
 // with a few such users stall every worker of the pool.
 const (
-	maxEncodedLen       = 512
+	maxEncodedLen       = 512      // bytes; no hash of these formats comes near
 	minKeyLen           = 16       // shorter keys make a chance match of a wrong password likelier
 	maxKeyLen           = 64       // PBKDF2's cost grows with the key length
 	maxArgon2Memory     = 1 << 20  // KiB: 1 GiB

@@ -110,10 +110,29 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 		argon2.Version, p.Memory, p.Iterations, p.Parallelism, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// Verify reports whether password matches the stored hash encoded, and
-// whether a match should be rehashed with Hash because encoded is not an
-// argon2id hash with the hasher's parameters. See the package's formats.go
-// for the formats accepted.
+// Verify reports whether password matches the stored hash encoded and, if it
+// does, whether it should be rehashed with Hash because encoded is not an
+// argon2id hash with the hasher's parameters. The formats accepted:
+//
+//	argon2id  $argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<key>
+//	          the reference implementation's PHC string; salt and key in
+//	          standard base64 without padding; version 19 (0x13) only.
+//	bcrypt    $2a$<cost>$<53 characters>, and the same with $2b$ or $2y$;
+//	          only the first 72 bytes of the password count, as in bcrypt.
+//	scrypt    $scrypt$ln=<log2 N>,r=<block size>,p=<parallelism>$<salt>$<key>
+//	          passlib's format; salt and key in standard base64 without
+//	          padding, the salt used as its decoded bytes.
+//	PBKDF2    $pbkdf2-sha256$<iterations>$<salt>$<key>
+//	          passlib's format; salt and key in passlib's adapted base64
+//	          ("." instead of "+", no padding), the salt used decoded.
+//	PBKDF2    pbkdf2_sha256$<iterations>$<salt>$<key>
+//	          Django's format; the salt is used as its text, the key is in
+//	          standard base64 with padding.
+//
+// Keys must be 16 to 64 bytes, and costs are bounded so that an imported
+// hash cannot stall the server: argon2id at most 1 GiB and 4 GiB × passes,
+// bcrypt cost at most 16, scrypt N×r×p at most 2^23 (1 GiB at r=8), PBKDF2
+// at most 10,000,000 iterations.
 //
 // A stored hash that is malformed, of an unknown format or above the cost
 // bounds is a data problem: Verify returns false with an EINTERNAL error,

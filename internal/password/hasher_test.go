@@ -210,6 +210,8 @@ func TestVerifyUnusableHash(t *testing.T) {
 		{"scrypt r zero", "$scrypt$ln=10,r=0,p=1$obLD1OX2BxgpOktcbX6PkA$NMakVMXSm3UR2bYZWthn0Mt2aQFCGAUN6BoDlZXy/Fs"},
 		{"scrypt N of 1", "$scrypt$ln=0,r=8,p=1$obLD1OX2BxgpOktcbX6PkA$NMakVMXSm3UR2bYZWthn0Mt2aQFCGAUN6BoDlZXy/Fs"},
 		{"scrypt missing key", "$scrypt$ln=10,r=8,p=1$obLD1OX2BxgpOktcbX6PkA"},
+		{"scrypt params missing", "$scrypt$ln=10,r=8$obLD1OX2BxgpOktcbX6PkA$NMakVMXSm3UR2bYZWthn0Mt2aQFCGAUN6BoDlZXy/Fs"},
+		{"scrypt adapted base64", "$scrypt$ln=10,r=8,p=1$obLD1OX2BxgpOktcbX6PkA$NMakVMXSm3UR2bYZWthn0Mt2aQFCGAUN6BoDlZXy.Fs"},
 		{"pbkdf2 iterations above 10 million", "$pbkdf2-sha256$10000001$Ox98LppA2FVhqgw.fxK51A$sz103SEc1T67GFQ4e7dIsvAIT9Z9/NZ6CT0/f9/17i0"},
 		{"pbkdf2 no iterations", "$pbkdf2-sha256$0$Ox98LppA2FVhqgw.fxK51A$sz103SEc1T67GFQ4e7dIsvAIT9Z9/NZ6CT0/f9/17i0"},
 		{"pbkdf2 iterations not a number", "$pbkdf2-sha256$lots$Ox98LppA2FVhqgw.fxK51A$sz103SEc1T67GFQ4e7dIsvAIT9Z9/NZ6CT0/f9/17i0"},

@@ -60,6 +60,9 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 	} else if err != nil {
 		s.log.Error("stored password hash unusable", "user", u.ID, "err", err)
 	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return nil, ctxErr // the caller went away: not a failed attempt
+	}
 	if !ok {
 		return nil, s.failLogin(ctx, u)
 	}
