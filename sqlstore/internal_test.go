@@ -12,7 +12,9 @@ func TestSplitStatements(t *testing.T) {
 	}{
 		{"one", "CREATE TABLE a (x INT);\n", []string{"CREATE TABLE a (x INT);"}},
 		{"several lines", "CREATE TABLE a (\n\tx INT\n);\nCREATE INDEX i ON a (x);", []string{"CREATE TABLE a (\n\tx INT\n);", "CREATE INDEX i ON a (x);"}},
-		{"comments", "-- a file comment;\n\n-- another\nINSERT INTO a VALUES (1);\n-- trailing\n", []string{"-- another\nINSERT INTO a VALUES (1);"}},
+		// A comment ending in a semicolon ends no statement; comments stay
+		// with the statement they precede, and trailing ones are dropped.
+		{"comments", "-- a file comment;\n-- another\nINSERT INTO a VALUES (1);\n-- trailing\n", []string{"-- a file comment;\n-- another\nINSERT INTO a VALUES (1);"}},
 		{"semicolon inside a line", "INSERT INTO a VALUES ('x;y');\n", []string{"INSERT INTO a VALUES ('x;y');"}},
 		{"last without semicolon", "SELECT 1;\nSELECT 2\n", []string{"SELECT 1;", "SELECT 2"}},
 		{"empty", "\n-- nothing\n", nil},

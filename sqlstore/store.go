@@ -319,7 +319,8 @@ func (s *Store) Tx(ctx context.Context, fn func(tx userdb.Store) error) error {
 	return s.inTx(ctx, func(tx *Store) error { return fn(tx) })
 }
 
-func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) (err error) {
+// inTx is Tx for the Store's own multi-statement methods.
+func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.tx != nil {
 		return fn(s)
 	}
