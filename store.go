@@ -10,8 +10,14 @@ import (
 //
 // Callers set IDs (NewID) and creation times; the store writes what it is
 // given and sets User.Version to 1 on creation. Times are stored and returned
-// in UTC. Lookups of a missing row fail with ENOTFOUND (never nil, nil);
-// uniqueness violations fail with ECONFLICT; invalid filters with EINVALID.
+// in UTC, to at least the microsecond. Lookups of a missing row fail with
+// ENOTFOUND (never nil, nil), and so do updates and deletes of one;
+// uniqueness violations (a duplicate id, token hash, email...) fail with
+// ECONFLICT; invalid filters with EINVALID. Time-range filters include both
+// bounds.
+//
+// Emails and usernames are unique across all accounts, compared by Fold.
+// Role names are unique within an account, ignoring case.
 type Store interface {
 	// Tx runs fn in one transaction: every write fn makes through tx commits
 	// together or not at all. Calling Tx on tx runs fn in the same transaction.
@@ -57,7 +63,8 @@ type UserStore interface {
 	// (case-insensitively) and ENOTFOUND when the account does not exist.
 	CreateUser(ctx context.Context, u *User) error
 	FindUserByID(ctx context.Context, id string) (*User, error)
-	// FindUserByLogin finds a user by username or email, case-insensitively.
+	// FindUserByLogin finds a user by username or email, case-insensitively;
+	// when one user's email is another's username, the email match wins.
 	FindUserByLogin(ctx context.Context, login string) (*User, error)
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
 	// FindUsers returns one page of users and the cursor of the next page
@@ -72,9 +79,9 @@ type UserStore interface {
 	// password history; its events stay.
 	DeleteUser(ctx context.Context, id string) error
 	// RecordFailedLogin adds one to the user's failed-login count in a single
-	// atomic step and, when the count reaches lockAfter (> 0) while the user
-	// is ENABLED, locks the user. locked is true only for the one call that
-	// locked it.
+	// atomic step, sets LastFailedLoginAt to now and, when the count reaches
+	// lockAfter (> 0) while the user is ENABLED, locks the user (LockedAt =
+	// now). locked is true only for the one call that locked it.
 	RecordFailedLogin(ctx context.Context, id string, now time.Time, lockAfter int) (count int, locked bool, err error)
 	// UnlockUser enables a LOCKED user and resets its counter. It fails with
 	// ECONFLICT when the user is not locked (so two unlocks record one event).
@@ -103,8 +110,8 @@ type UserFilter struct {
 	AccountID string
 	Status    Status
 	Role      string // role name
-	// Query matches a substring of the username, email or names,
-	// case-insensitively and literally (no wildcards).
+	// Query matches a substring of the username, email or names, literally
+	// (no wildcards) and ignoring ASCII case; other letters match in their case.
 	Query           string
 	CreatedAfter    *time.Time
 	CreatedBefore   *time.Time
@@ -113,7 +120,7 @@ type UserFilter struct {
 	Sort            string // one of the Sort* keys; SortCreated by default
 	Desc            bool
 	Cursor          string // from the previous page
-	Limit           int    // 1..1000; 50 by default
+	Limit           int    // 50 by default; more than 1000 counts as 1000
 }
 
 // RoleStore keeps roles and who has them.
