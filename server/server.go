@@ -19,6 +19,7 @@ import (
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/mail"
 	"github.com/userdb/userdb/internal/password"
+	"github.com/userdb/userdb/internal/profile"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/sqlstore"
 )
@@ -158,8 +159,9 @@ func (s *Server) build(o options) error {
 	})
 	svc = service.New(service.Deps{
 		Store: s.store, Hasher: s.hasher, Policy: policy, Clock: o.clock, Logger: s.log,
-		Emails: &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName},
-		Kick:   s.sender.Kick,
+		Emails:  &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName},
+		Profile: profileSchema(cfg.CustomData),
+		Kick:    s.sender.Kick,
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: time.Duration(cfg.Lockout.UnlockAfter),
 		PasswordMaxAge: time.Duration(cfg.Password.MaxAge), History: cfg.Password.History,
@@ -368,6 +370,18 @@ func truncateErr(err error) string {
 		msg = msg[:300]
 	}
 	return msg
+}
+
+// profileSchema turns the declared custom-data attributes into a schema.
+func profileSchema(c config.CustomData) *profile.Schema {
+	s := &profile.Schema{FreeForm: c.FreeForm}
+	for _, a := range c.Schema {
+		s.Attributes = append(s.Attributes, profile.Attribute{
+			Name: a.Name, Type: a.Type, Required: a.Required, MaxLength: a.MaxLength,
+			Values: a.Values, EditableBy: a.EditableBy,
+		})
+	}
+	return s
 }
 
 // storeDB returns the database handle of a SQL store, for pool metrics.

@@ -213,8 +213,9 @@ type Attribute struct {
 	Name       string `yaml:"name"`
 	Type       string `yaml:"type"`
 	Required   bool   `yaml:"required"`
-	MaxLength  int    `yaml:"max_length"`
-	EditableBy string `yaml:"editable_by"`
+	MaxLength  int      `yaml:"max_length"`
+	Values     []string `yaml:"values"`
+	EditableBy string   `yaml:"editable_by"`
 }
 
 // Branding is shown on the hosted pages and in emails.
@@ -309,7 +310,7 @@ func Default() *Config {
 			Backoff:      Duration(10 * time.Second),
 			MaxBackoff:   Duration(time.Hour),
 		},
-		CustomData: CustomData{Schema: []Attribute{}, FreeForm: true},
+		CustomData: CustomData{Schema: []Attribute{}, FreeForm: false},
 		Branding:   Branding{ProductName: "userdb", PrimaryColor: "#2f5bea"},
 	}
 }

@@ -232,11 +232,17 @@ func (c *Config) validateCustomData(p *Problems) {
 			p.add(key+".name", "%s is declared twice", a.Name)
 		}
 		seen[a.Name] = true
-		oneOf(p, key+".type", a.Type, "string", "integer", "number", "boolean")
-		if a.MaxLength < 0 {
+		oneOf(p, key+".type", a.Type, "string", "integer", "number", "boolean", "date", "email", "url", "enum")
+		switch {
+		case a.MaxLength < 0:
 			p.add(key+".max_length", "must not be negative")
-		} else if a.MaxLength > 0 && a.Type != "string" {
-			p.add(key+".max_length", "applies to type string only")
+		case a.MaxLength > 0 && (a.Type == "integer" || a.Type == "number" || a.Type == "boolean"):
+			p.add(key+".max_length", "applies to text types only")
+		}
+		if a.Type == "enum" && len(a.Values) == 0 {
+			p.add(key+".values", "an enum needs its values")
+		} else if a.Type != "enum" && len(a.Values) > 0 {
+			p.add(key+".values", "applies to type enum only")
 		}
 		if a.EditableBy != "" {
 			oneOf(p, key+".editable_by", a.EditableBy, "user", "admin")

@@ -166,17 +166,21 @@ func TestValidate(t *testing.T) {
 			c.CustomData.Schema = []config.Attribute{
 				{Name: "department", Type: "string", MaxLength: 100, EditableBy: "user"},
 				{Name: "department", Type: "string"},
-				{Name: "2fa", Type: "date", EditableBy: "anyone"},
+				{Name: "2fa", Type: "time", EditableBy: "anyone"},
 				{Name: "age", Type: "integer", MaxLength: 3},
 				{Name: "note", Type: "string", MaxLength: -1},
+				{Name: "color", Type: "enum"},
+				{Name: "birthdate", Type: "date", Values: []string{"x"}},
 			}
 		}, []config.Problem{
 			{"custom_data.schema[1].name", "department is declared twice"},
 			{"custom_data.schema[2].name", "must be a name of letters, digits and _ (at most 64), not starting with a digit"},
-			{"custom_data.schema[2].type", `must be one of string, integer, number, boolean, not "date"`},
+			{"custom_data.schema[2].type", `must be one of string, integer, number, boolean, date, email, url, enum, not "time"`},
 			{"custom_data.schema[2].editable_by", `must be one of user, admin, not "anyone"`},
-			{"custom_data.schema[3].max_length", "applies to type string only"},
+			{"custom_data.schema[3].max_length", "applies to text types only"},
 			{"custom_data.schema[4].max_length", "must not be negative"},
+			{"custom_data.schema[5].values", "an enum needs its values"},
+			{"custom_data.schema[6].values", "applies to type enum only"},
 		}},
 		{"branding", func(c *config.Config) {
 			c.Branding = config.Branding{ProductName: "", LogoURL: "logo.png", PrimaryColor: "blue"}

@@ -34,6 +34,13 @@ const (
 	EmailInvitation            = "invitation"
 )
 
+// ProfileSchema validates custom data against the declared attributes.
+// changed lists the keys being set or removed; byUser says the user edits
+// their own profile.
+type ProfileSchema interface {
+	Check(data map[string]any, changed []string, byUser bool) error
+}
+
 // Composer renders a workflow email for a user. It returns nil, nil when that
 // email is switched off in the configuration.
 type Composer interface {
@@ -71,22 +78,25 @@ type Deps struct {
 	Hasher Hasher
 	Policy Policy
 	Emails Composer // nil: no emails
-	Clock  userdb.Clock
-	Logger *slog.Logger
+	// Profile checks custom data; nil accepts any.
+	Profile ProfileSchema
+	Clock   userdb.Clock
+	Logger  *slog.Logger
 	// Kick wakes the outbox sender after an email was committed; may be nil.
 	Kick func()
 }
 
 // Service runs the workflows. It is safe for concurrent use.
 type Service struct {
-	store  userdb.Store
-	hasher Hasher
-	policy Policy
-	emails Composer
-	clock  userdb.Clock
-	log    *slog.Logger
-	kick   func()
-	opts   Options
+	store   userdb.Store
+	hasher  Hasher
+	policy  Policy
+	emails  Composer
+	profile ProfileSchema
+	clock   userdb.Clock
+	log     *slog.Logger
+	kick    func()
+	opts    Options
 
 	sessions *sessionCache
 	roles    roleCache
@@ -121,7 +131,7 @@ func New(d Deps, o Options) *Service {
 		o.RegistrationAccount = userdb.DefaultAccountName
 	}
 	s := &Service{
-		store: d.Store, hasher: d.Hasher, policy: d.Policy, emails: d.Emails,
+		store: d.Store, hasher: d.Hasher, policy: d.Policy, emails: d.Emails, profile: d.Profile,
 		clock: d.Clock, log: d.Logger, kick: d.Kick, opts: o,
 		bgSlot: make(chan struct{}, 64),
 	}
@@ -258,3 +268,15 @@ func link(base, token string) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// checkProfile validates custom data about to be stored.
+func (s *Service) checkProfile(data, changes map[string]any, byUser bool) error {
+	if s.profile == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(changes))
+	for k := range changes {
+		keys = append(keys, k)
+	}
+	return s.profile.Check(data, keys, byUser)
+}

@@ -61,6 +61,9 @@ func (s *Service) createUser(ctx context.Context, n NewUser, event string) (*use
 	if err := u.Validate(); err != nil {
 		return nil, err
 	}
+	if err := s.checkProfile(u.CustomData, u.CustomData, event == "user.registered"); err != nil {
+		return nil, err
+	}
 	switch {
 	case n.Password != "":
 		h, err := s.hashNewPassword(ctx, u, n.Password)
@@ -231,6 +234,11 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 	up.Apply(&check)
 	if err := check.Validate(); err != nil {
 		return nil, err
+	}
+	if p.CustomData != nil {
+		if err := s.checkProfile(check.CustomData, p.CustomData, event == "user.profile_updated"); err != nil {
+			return nil, err
+		}
 	}
 	var out *userdb.User
 	err = s.store.Tx(ctx, func(tx userdb.Store) error {

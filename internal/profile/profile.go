@@ -1,0 +1,145 @@
+// Package profile validates users' custom data against the attributes the
+// configuration declares (Okta's profile editor): each attribute's type,
+// whether it is required, its maximum length, its allowed values and who may
+// edit it.
+package profile
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"sort"
+	"time"
+	"unicode/utf8"
+
+	"github.com/userdb/userdb"
+)
+
+// Attribute types.
+const (
+	String  = "string"
+	Integer = "integer"
+	Number  = "number"
+	Boolean = "boolean"
+	Date    = "date" // "YYYY-MM-DD"
+	Email   = "email"
+	URL     = "url" // absolute http or https
+	Enum    = "enum"
+)
+
+// Who may edit an attribute.
+const (
+	EditableByUser  = "user"
+	EditableByAdmin = "admin"
+)
+
+// Attribute declares one custom-data attribute.
+type Attribute struct {
+	Name       string
+	Type       string
+	Required   bool
+	MaxLength  int      // characters of a text value; 0 = no limit
+	Values     []string // the allowed values of an enum
+	EditableBy string   // "user" or "admin" (the default)
+}
+
+// Schema is the set of declared attributes. With no attributes every key is
+// accepted (the original library's free customData); with some, undeclared
+// keys are refused unless FreeForm is set.
+type Schema struct {
+	Attributes []Attribute
+	FreeForm   bool
+}
+
+// Check validates custom data as it will be stored. changed lists the keys
+// the caller is setting or removing; byUser says the user edits their own
+// profile, who may only change attributes editable by users. Errors are
+// EINVALID (EFORBIDDEN for a key the user may not edit) naming the field as
+// customData.<name>.
+func (s *Schema) Check(data map[string]any, changed []string, byUser bool) error {
+	if s == nil || len(s.Attributes) == 0 {
+		return nil
+	}
+	byName := make(map[string]*Attribute, len(s.Attributes))
+	for i := range s.Attributes {
+		byName[s.Attributes[i].Name] = &s.Attributes[i]
+	}
+	sorted := slices.Clone(changed)
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		a, ok := byName[k]
+		if !ok {
+			if !s.FreeForm {
+				return fieldErr(k, "%s is not a known attribute", k)
+			}
+			continue
+		}
+		if byUser && a.EditableBy != EditableByUser {
+			return &userdb.Error{Code: userdb.EFORBIDDEN, Field: "customData." + k, Message: k + " can only be changed by an administrator."}
+		}
+	}
+	for _, a := range s.Attributes {
+		v, ok := data[a.Name]
+		if !ok || v == nil {
+			if a.Required {
+				return fieldErr(a.Name, "%s is required", a.Name)
+			}
+			continue
+		}
+		if err := a.check(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *Attribute) check(v any) error {
+	switch a.Type {
+	case Integer, Number:
+		f, ok := v.(float64)
+		if !ok {
+			return fieldErr(a.Name, "%s must be a number", a.Name)
+		}
+		if a.Type == Integer && (f != math.Trunc(f) || math.Abs(f) > 1<<53) {
+			return fieldErr(a.Name, "%s must be a whole number", a.Name)
+		}
+		return nil
+	case Boolean:
+		if _, ok := v.(bool); !ok {
+			return fieldErr(a.Name, "%s must be true or false", a.Name)
+		}
+		return nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return fieldErr(a.Name, "%s must be text", a.Name)
+	}
+	if a.MaxLength > 0 && utf8.RuneCountInString(s) > a.MaxLength {
+		return fieldErr(a.Name, "%s must be at most %d characters", a.Name, a.MaxLength)
+	}
+	switch a.Type {
+	case Date:
+		if _, err := time.Parse(time.DateOnly, s); err != nil {
+			return fieldErr(a.Name, "%s must be a date written YYYY-MM-DD", a.Name)
+		}
+	case Email:
+		if userdb.ValidateEmail(s) != nil {
+			return fieldErr(a.Name, "%s must be an email address", a.Name)
+		}
+	case URL:
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fieldErr(a.Name, "%s must be an http or https URL", a.Name)
+		}
+	case Enum:
+		if !slices.Contains(a.Values, s) {
+			return fieldErr(a.Name, "%s must be one of %v", a.Name, a.Values)
+		}
+	}
+	return nil
+}
+
+func fieldErr(name, format string, args ...any) error {
+	return &userdb.Error{Code: userdb.EINVALID, Field: "customData." + name, Message: fmt.Sprintf(format, args...) + "."}
+}
