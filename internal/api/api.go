@@ -3,6 +3,7 @@ package api
 import (
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -39,6 +40,9 @@ type Options struct {
 	Transformer Transformer
 	// LoginPage is where a browser that is not signed in is sent.
 	LoginPage string
+	// VerifyPage and ResetPage, when set, are the pages a browser following
+	// an email's /verify or /change link is sent to, with its sptoken.
+	VerifyPage, ResetPage string
 }
 
 // API serves the JSON routes.
@@ -87,6 +91,9 @@ func (a *API) Routes(mux *http.ServeMux) {
 	ep(EpChange, []string{"POST"}, a.change)
 	ep(EpExpired, []string{"POST"}, a.authed(a.expired))
 	ep(EpCheckPassword, []string{"POST"}, a.checkPassword)
+	if login := a.opts.Endpoints[EpLogin]; login.Enabled && login.URI != "" && a.opts.LoginPage != login.URI {
+		mux.HandleFunc("GET "+login.URI, a.loginPage)
+	}
 	if me, ok := a.opts.Endpoints[EpMe]; ok && me.Enabled {
 		mux.HandleFunc("POST "+me.URI+"/password", a.authed(a.changePassword))
 		mux.HandleFunc("GET "+me.URI+"/sessions", a.authed(a.listSessions))
@@ -141,6 +148,15 @@ func (a *API) Unauthenticated(w http.ResponseWriter, r *http.Request, err error)
 	httpx.Error(w, r, err)
 }
 
+// toPage sends a browser to one of the hosted pages, carrying over the
+// query parameter param (next=, sptoken=) and nothing else.
+func toPage(w http.ResponseWriter, r *http.Request, page, param string) {
+	if v := r.URL.Query().Get(param); v != "" {
+		page += "?" + param + "=" + url.QueryEscape(v)
+	}
+	http.Redirect(w, r, page, http.StatusFound)
+}
+
 // meta describes the request for the audit log.
 func meta(r *http.Request, actor string) service.Meta {
 	return service.Meta{ActorID: actor, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
@@ -151,8 +167,9 @@ func withMeta(r *http.Request) *http.Request {
 	return r.WithContext(service.WithMeta(r.Context(), meta(r, "")))
 }
 
-// setSession sets the session cookie.
-func (a *API) setSession(w http.ResponseWriter, r *http.Request, l *service.Login) {
+// SetSession sets the session cookie of a sign-in. The hosted pages use it
+// too, so a browser has one session whichever surface it signed in through.
+func (a *API) SetSession(w http.ResponseWriter, r *http.Request, l *service.Login) {
 	http.SetCookie(w, &http.Cookie{
 		Name: a.opts.CookieName, Value: l.Secret, Path: "/",
 		// Max-Age rather than Expires: relative to the session's start, so a
@@ -162,8 +179,8 @@ func (a *API) setSession(w http.ResponseWriter, r *http.Request, l *service.Logi
 	})
 }
 
-// clearSession removes the session cookie.
-func (a *API) clearSession(w http.ResponseWriter, r *http.Request) {
+// ClearSession removes the session cookie.
+func (a *API) ClearSession(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{
 		Name: a.opts.CookieName, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(1, 0),
 		HttpOnly: true, Secure: a.secure(r), SameSite: a.opts.SameSite,

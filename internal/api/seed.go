@@ -41,8 +41,19 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	if old, err := a.Authenticate(r); err == nil {
 		_ = a.svc.Logout(r.Context(), old.User, old.Session)
 	}
-	a.setSession(w, r, l)
+	a.SetSession(w, r, l)
 	a.account(w, r, http.StatusOK, l.User)
+}
+
+// loginPage: GET /login sends a browser to the sign-in page with its next=;
+// other clients are told to POST.
+func (a *API) loginPage(w http.ResponseWriter, r *http.Request) {
+	if !httpx.WantsHTML(r) {
+		w.Header().Set("Allow", http.MethodPost)
+		httpx.JSON(w, http.StatusMethodNotAllowed, httpx.ErrorBody{Status: 405, Message: "Sign in with POST."})
+		return
+	}
+	toPage(w, r, a.opts.LoginPage, "next")
 }
 
 // logout: POST (or GET) /logout ends the session.
@@ -51,7 +62,7 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request, p *Principal) {
 		httpx.Error(w, r, err)
 		return
 	}
-	a.clearSession(w, r)
+	a.ClearSession(w, r)
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -113,13 +124,18 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if l != nil {
-		a.setSession(w, r, l)
+		a.SetSession(w, r, l)
 	}
 	a.account(w, r, http.StatusCreated, u)
 }
 
-// verify: GET /verify?sptoken= verifies the email -> {"account": ...}.
+// verify: GET /verify?sptoken= verifies the email -> {"account": ...}. A
+// browser following the email's link is sent to the verification page.
 func (a *API) verify(w http.ResponseWriter, r *http.Request) {
+	if a.opts.VerifyPage != "" && httpx.WantsHTML(r) {
+		toPage(w, r, a.opts.VerifyPage, "sptoken")
+		return
+	}
 	r = withMeta(r)
 	u, err := a.svc.Verify(r.Context(), r.URL.Query().Get("sptoken"))
 	if err != nil {
@@ -163,8 +179,13 @@ func (a *API) forgot(w http.ResponseWriter, r *http.Request) {
 	httpx.JSON(w, http.StatusOK, struct{}{})
 }
 
-// checkResetToken: GET /change?sptoken= -> 200 if the token is good, else 400.
+// checkResetToken: GET /change?sptoken= -> 200 if the token is good, else
+// 400. A browser following the email's link is sent to the reset page.
 func (a *API) checkResetToken(w http.ResponseWriter, r *http.Request) {
+	if a.opts.ResetPage != "" && httpx.WantsHTML(r) {
+		toPage(w, r, a.opts.ResetPage, "sptoken")
+		return
+	}
 	if err := a.svc.CheckResetToken(r.Context(), r.URL.Query().Get("sptoken")); err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -212,7 +233,7 @@ func (a *API) expired(w http.ResponseWriter, r *http.Request, p *Principal) {
 		httpx.Error(w, r, err)
 		return
 	}
-	a.clearSession(w, r)
+	a.ClearSession(w, r)
 	httpx.JSON(w, http.StatusOK, struct{}{})
 }
 
@@ -283,7 +304,7 @@ func (a *API) endSession(w http.ResponseWriter, r *http.Request, p *Principal) {
 		return
 	}
 	if id == p.Session.ID {
-		a.clearSession(w, r)
+		a.ClearSession(w, r)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

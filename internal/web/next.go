@@ -1,0 +1,72 @@
+package web
+
+import (
+	"net/url"
+	"strings"
+)
+
+// maxNextLen bounds the next= parameter.
+const maxNextLen = 2048
+
+// parseReturnURLs parses server.allowed_return_urls; the configuration has
+// checked them already, so one that does not parse is left out.
+func parseReturnURLs(list []string) []*url.URL {
+	var out []*url.URL
+	for _, s := range list {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			continue
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+// returnTo returns where to send the user after signing in: next when it is
+// a path of this site or an allowed absolute URL, else the profile.
+//
+// This is the open-redirect guard (OWASP "Unvalidated Redirects and
+// Forwards"). A path must start with exactly one "/": browsers read "//host"
+// and "/\host" as another host, and they drop tabs and newlines before
+// parsing, so control characters and backslashes are refused outright.
+func (p *Pages) returnTo(next string) string {
+	if next == "" || len(next) > maxNextLen || strings.ContainsAny(next, "\\") || hasControl(next) {
+		return ProfilePath
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.User != nil {
+		return ProfilePath
+	}
+	if u.Scheme == "" && u.Host == "" && u.Opaque == "" {
+		if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") {
+			return next
+		}
+		return ProfilePath
+	}
+	for _, a := range p.returns {
+		if allowedReturn(a, u) {
+			return u.String()
+		}
+	}
+	return ProfilePath
+}
+
+// allowedReturn reports whether u is within the allowed return URL a: same
+// scheme and host, and a's path as a whole-segment prefix of u's path.
+func allowedReturn(a, u *url.URL) bool {
+	if !strings.EqualFold(a.Scheme, u.Scheme) || !strings.EqualFold(a.Host, u.Host) {
+		return false
+	}
+	base := strings.TrimSuffix(a.Path, "/")
+	return u.Path == base || strings.HasPrefix(u.Path, base+"/")
+}
+
+// hasControl reports whether s has an ASCII control character.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}
