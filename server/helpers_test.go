@@ -43,6 +43,7 @@ func (c *clock) Add(d time.Duration) {
 
 // env is a server on a fresh SQLite database behind an httptest server.
 type env struct {
+	cfg   *server.Config
 	t     testing.TB
 	srv   *server.Server
 	http  *httptest.Server
@@ -83,7 +84,7 @@ func openEnv(t testing.TB, configure ...func(*server.Config)) *env {
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
-	e := &env{t: t, srv: srv, clock: clk}
+	e := &env{t: t, srv: srv, clock: clk, cfg: cfg}
 	e.http = httptest.NewServer(srv)
 	t.Cleanup(func() {
 		e.http.Close()
@@ -241,4 +242,16 @@ func (e *env) events(typ string) []*userdb.Event {
 		e.t.Fatal(err)
 	}
 	return list
+}
+
+// openWith opens a second server on e's database with more options.
+func openWith(t *testing.T, e *env, opts ...server.Option) *server.Server {
+	t.Helper()
+	opts = append([]server.Option{server.WithClock(e.clock), server.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
+	srv, err := server.Open(context.Background(), e.cfg, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close(context.Background()) })
+	return srv
 }

@@ -210,9 +210,9 @@ type CustomData struct {
 
 // Attribute declares one custom-data attribute.
 type Attribute struct {
-	Name       string `yaml:"name"`
-	Type       string `yaml:"type"`
-	Required   bool   `yaml:"required"`
+	Name       string   `yaml:"name"`
+	Type       string   `yaml:"type"`
+	Required   bool     `yaml:"required"`
 	MaxLength  int      `yaml:"max_length"`
 	Values     []string `yaml:"values"`
 	EditableBy string   `yaml:"editable_by"`
