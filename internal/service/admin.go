@@ -93,23 +93,7 @@ func (s *Service) SendPasswordReset(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	err = s.store.Tx(ctx, func(tx userdb.Store) error {
-		if err := tx.DeleteUserTokens(ctx, u.ID, userdb.TokenReset); err != nil {
-			return err
-		}
-		tok, err := s.newToken(ctx, tx, userdb.TokenReset, u, s.opts.ResetTTL)
-		if err != nil {
-			return err
-		}
-		if err := s.record(ctx, tx, "password.reset_requested", u, map[string]any{"by": "admin"}); err != nil {
-			return err
-		}
-		return s.queueEmail(ctx, tx, EmailForgotPassword, u, link(s.opts.ResetURL, tok))
-	})
-	if err == nil {
-		s.kick()
-	}
-	return err
+	return s.sendReset(ctx, u, map[string]any{"by": "admin"})
 }
 
 // ExpirePassword makes the user change the password at the next sign-in.

@@ -165,25 +165,30 @@ func (s *Service) Forgot(ctx context.Context, login string) error {
 		} else if err != nil {
 			return err
 		}
-		err = s.store.Tx(ctx, func(tx userdb.Store) error {
-			// Only the newest link works.
-			if err := tx.DeleteUserTokens(ctx, u.ID, userdb.TokenReset); err != nil {
-				return err
-			}
-			tok, err := s.newToken(ctx, tx, userdb.TokenReset, u, s.opts.ResetTTL)
-			if err != nil {
-				return err
-			}
-			if err := s.record(ctx, tx, "password.reset_requested", u, nil); err != nil {
-				return err
-			}
-			return s.queueEmail(ctx, tx, EmailForgotPassword, u, link(s.opts.ResetURL, tok))
-		})
-		if err == nil {
-			s.kick()
-		}
-		return err
+		return s.sendReset(ctx, u, nil)
 	})
+}
+
+// sendReset replaces u's reset tokens with a new one (only the newest link
+// works), records the request and queues the forgot-password email.
+func (s *Service) sendReset(ctx context.Context, u *userdb.User, details map[string]any) error {
+	err := s.store.Tx(ctx, func(tx userdb.Store) error {
+		if err := tx.DeleteUserTokens(ctx, u.ID, userdb.TokenReset); err != nil {
+			return err
+		}
+		tok, err := s.newToken(ctx, tx, userdb.TokenReset, u, s.opts.ResetTTL)
+		if err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, "password.reset_requested", u, details); err != nil {
+			return err
+		}
+		return s.queueEmail(ctx, tx, EmailForgotPassword, u, link(s.opts.ResetURL, tok))
+	})
+	if err == nil {
+		s.kick()
+	}
+	return err
 }
 
 // CheckResetToken reports whether a password-reset token is still good,
