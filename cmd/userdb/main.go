@@ -1,5 +1,5 @@
 // Command userdb runs the userdb server and administers its users, accounts
-// and roles from the command line.
+// and roles from the command line. Run `userdb help` for the commands.
 package main
 
 import (
@@ -31,70 +31,91 @@ const (
 	exitUsage   = 2
 )
 
-// env is what a command may touch: no globals, so run is testable.
+// env is everything a command may touch. There are no globals, so run can
+// be called from tests.
 type env struct {
 	ctx    context.Context
 	getenv func(string) string
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+
+	// secrets are passwords the command has seen (in a DSN, say); they are
+	// masked wherever they would appear in an error.
+	secrets []string
 }
 
-// usageError is a mistake in the command line (exit 2).
+// usageError is a mistake in the command line: exit 2.
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
+// usagef returns a usageError with a formatted message.
 func usagef(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
 }
 
-// run runs one command line and returns its exit code. Errors are one line
-// on stderr.
+// run runs one command line and returns its exit code. An error is reported
+// as one line on stderr.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	err := dispatch(e, args)
-	if err == nil {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	fmt.Fprintln(stderr, "userdb: "+oneLine(describe(err)))
+	fmt.Fprintln(stderr, "userdb: "+e.mask(oneLine(describe(err))))
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintln(stderr, "Run 'userdb help' for usage.")
 		return exitUsage
 	}
 	return exitFailure
 }
 
-// describe turns an error into what the operator should read. The operator
-// runs the command, so internal details are shown too — config.Problems and
-// sqlstore already keep passwords out of them.
+// describe turns an error into what the operator should read. Domain errors
+// give their caller-safe message. The operator runs the command, so an
+// internal error shows its cause too; config problems and the store's DSN
+// errors keep passwords out of their text, and run masks those it knows.
 func describe(err error) string {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return ue.msg + " (see 'userdb help')"
+	}
 	var p *config.Problems
 	if errors.As(err, &p) {
 		return p.Error()
 	}
-	var ue *usageError
-	if errors.As(err, &ue) {
-		return ue.msg
-	}
 	var de *userdb.Error
-	if errors.As(err, &de) && de.Code != userdb.EINTERNAL {
-		return de.Message
+	if !errors.As(err, &de) {
+		return err.Error()
 	}
-	return err.Error()
+	if de.Code != userdb.EINTERNAL {
+		return userdb.ErrorMessage(err)
+	}
+	if de.Err != nil {
+		return de.Message + ": " + de.Err.Error()
+	}
+	return de.Message
 }
 
+// mask replaces every secret the command has seen in s.
+func (e *env) mask(s string) string {
+	for _, secret := range e.secrets {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, "xxxxx")
+		}
+	}
+	return s
+}
+
+// oneLine folds s onto one line.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
+// dispatch runs the command named by args[0].
 func dispatch(e *env, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprint(e.stderr, usage)
 		return usagef("no command given")
 	}
 	cmd, rest := args[0], args[1:]
@@ -118,4 +139,14 @@ func dispatch(e *env, args []string) error {
 		return eventsCmd(e, rest)
 	}
 	return usagef("unknown command %q", cmd)
+}
+
+// isHelp reports whether a sub-command group was asked for help instead of
+// an action.
+func isHelp(action string) bool {
+	switch action {
+	case "help", "-h", "--help", "-help":
+		return true
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,25 +13,20 @@ import (
 	"github.com/userdb/userdb/sqlstore"
 )
 
-// serve runs the server until ctx ends (SIGINT or SIGTERM), then shuts down
-// gracefully.
+// serve runs the server until ctx ends (on SIGINT or SIGTERM), then lets
+// requests in flight finish and closes it.
 func serve(e *env, args []string) error {
 	var c common
 	fs := c.flags("serve", false)
-	addr := fs.String("addr", "", "address to listen on")
-	if _, err := parse(fs, args, 0, 0, ""); err != nil {
+	addr := fs.String("addr", "", "`host:port` to listen on (overrides server.addr)")
+	if _, err := parse(e, fs, args, 0, 0, "[--addr HOST:PORT]"); err != nil {
 		return err
 	}
 	start := time.Now()
+	c.override("server.addr", "--addr", *addr)
 	cfg, err := c.load(e)
 	if err != nil {
 		return err
-	}
-	if *addr != "" {
-		cfg.Server.Addr = *addr
-		if err := cfg.Validate(); err != nil {
-			return err
-		}
 	}
 	log := newLogger(e, cfg.Log)
 	srv, err := server.Open(e.ctx, cfg, server.WithLogger(log))
@@ -39,7 +35,9 @@ func serve(e *env, args []string) error {
 	}
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
-		srv.Close(context.WithoutCancel(e.ctx))
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), closeTimeout)
+		defer cancel()
+		srv.Close(cctx)
 		return fmt.Errorf("listening on %s: %w", cfg.Server.Addr, err)
 	}
 	log.Info("userdb listening", "addr", ln.Addr().String(), "url", cfg.BaseURL(),
@@ -51,7 +49,8 @@ func serve(e *env, args []string) error {
 	return nil
 }
 
-// newLogger builds the process logger from the log settings.
+// newLogger builds the process logger from the log settings, which Load has
+// validated.
 func newLogger(e *env, lc config.Log) *slog.Logger {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(lc.Level)); err != nil {
@@ -64,11 +63,13 @@ func newLogger(e *env, lc config.Log) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(e.stderr, opts))
 }
 
-// migrate applies pending migrations (up) or lists them (status).
+// migrate applies the pending migrations (up, the default) or only lists
+// them (status). It opens the store itself, so database.migrate_on_start
+// plays no part.
 func migrate(e *env, args []string) error {
 	var c common
 	fs := c.flags("migrate", false)
-	pos, err := parse(fs, args, 0, 1, "[up|status]")
+	pos, err := parse(e, fs, args, 0, 1, "[up|status]")
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func migrate(e *env, args []string) error {
 	for _, m := range list {
 		applied := "pending"
 		if m.AppliedAt != nil {
-			applied = "applied " + m.AppliedAt.Format(time.RFC3339)
+			applied = "applied " + m.AppliedAt.UTC().Format(time.RFC3339)
 		}
 		fmt.Fprintf(e.stdout, "%04d  %-28s %s\n", m.Version, m.Name, applied)
 	}
@@ -110,11 +111,15 @@ func migrate(e *env, args []string) error {
 // configCmd prints the defaults or checks a configuration.
 func configCmd(e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("config: defaults or check")
+		return usagef("config: missing action (defaults or check)")
+	}
+	if isHelp(args[0]) {
+		fmt.Fprint(e.stdout, usage)
+		return nil
 	}
 	var c common
 	fs := c.flags("config "+args[0], false)
-	if _, err := parse(fs, args[1:], 0, 0, ""); err != nil {
+	if _, err := parse(e, fs, args[1:], 0, 0, ""); err != nil {
 		return err
 	}
 	switch args[0] {
@@ -123,12 +128,14 @@ func configCmd(e *env, args []string) error {
 		return err
 	case "check":
 		_, err := c.load(e)
-		if p, ok := err.(*config.Problems); ok {
+		var p *config.Problems
+		if errors.As(err, &p) {
 			for _, pr := range p.List {
 				fmt.Fprintln(e.stdout, pr.String())
 			}
-			return fmt.Errorf("%d problem(s) in the configuration", len(p.List))
-		} else if err != nil {
+			return fmt.Errorf("the configuration has %d problem(s)", len(p.List))
+		}
+		if err != nil {
 			return err
 		}
 		fmt.Fprintln(e.stdout, "config ok")

@@ -1,22 +1,23 @@
 package main
 
+// usage is what `userdb help` prints: every command with its flags.
 const usage = `userdb: user management and authentication server
 
 Usage:
-  userdb serve [--addr HOST:PORT]              run the server
-  userdb migrate [up|status]                   apply or list database migrations
+  userdb serve [--addr HOST:PORT]              run the server until SIGINT or SIGTERM
+  userdb migrate [up|status]                   apply the pending database migrations, or list them
   userdb config defaults                       print the default configuration file
   userdb config check                          check the configuration, listing every problem
 
-  userdb user add --email E [--username U] [--given-name G] [--surname S] [--account A]
-                  [--role R]... (--password-stdin | --invite) [--verified]
+  userdb user add --email E [--username U] [--given-name G] [--middle-name M] [--surname S]
+                  [--account A] [--role R]... (--password-stdin | --invite) [--verified]
   userdb user list [--account A] [--status S] [--role R] [--query Q] [--sort KEY] [--desc]
                    [--limit N] [--cursor C]
   userdb user show USER
   userdb user update USER [--email E] [--username U] [--given-name G] [--middle-name M]
                      [--surname S] [--custom-data JSON]
   userdb user disable|enable|unlock|delete USER
-  userdb user unlock-all
+  userdb user unlock-all                       unlock every locked user
   userdb user reset-password USER (--send-email | --password-stdin [--must-change])
   userdb user add-role USER ROLE
   userdb user remove-role USER ROLE
@@ -26,16 +27,26 @@ Usage:
   userdb account show ACCOUNT
   userdb account update ACCOUNT [--name N] [--description D]
   userdb account disable|enable ACCOUNT
-  userdb account delete ACCOUNT [--force]
+  userdb account delete ACCOUNT [--force]      --force also deletes the account's users
 
   userdb role add ACCOUNT NAME [--description D]
   userdb role list [--account A]
-  userdb role delete ACCOUNT NAME
+  userdb role delete ACCOUNT NAME | ROLE-ID
 
   userdb events [--user USER] [--account ACCOUNT] [--type T] [--limit N]
+                                               audit events, newest first
 
 USER is a user id, username or email; ACCOUNT an account id or name.
-Every command takes --config FILE and --db DSN (sqlite:PATH, postgres://..., mysql://...);
-list and show commands take --json. Settings also come from USERDB_* environment variables.
+
+Every command takes --config FILE (YAML) and --db DSN (sqlite:PATH, postgres://...,
+mysql://...; overrides database.dsn). Settings also come from USERDB_* environment
+variables: USERDB_ and the key path in capitals, such as USERDB_LOG_LEVEL; flags win over
+variables, which win over the file. Commands that print users, accounts, roles or events
+take --json. Passwords are read from standard input only, never from flags.
+"userdb COMMAND -h" lists a command's flags.
+
+Emails a command queues (invitations, password resets) are sent by the running server.
+CLI actions are recorded in the audit log with the actor "cli".
+
 Exit codes: 0 ok, 1 failure, 2 usage error.
 `

@@ -13,29 +13,33 @@ import (
 	"github.com/userdb/userdb/internal/service"
 )
 
-// userView is a user as the command line shows it: no password material.
+// userView is a user as the command line shows it. It has no password
+// material: whether the user has a password, not its hash.
 type userView struct {
-	ID              string         `json:"id"`
-	Account         string         `json:"account"`
-	Username        string         `json:"username"`
-	Email           string         `json:"email"`
-	GivenName       string         `json:"givenName,omitempty"`
-	MiddleName      string         `json:"middleName,omitempty"`
-	Surname         string         `json:"surname,omitempty"`
-	FullName        string         `json:"fullName,omitempty"`
-	Status          userdb.Status  `json:"status"`
-	Roles           []string       `json:"roles"`
-	EmailVerified   bool           `json:"emailVerified"`
-	HasPassword     bool           `json:"hasPassword"`
-	FailedLogins    int            `json:"failedLogins"`
-	CustomData      map[string]any `json:"customData,omitempty"`
-	CreatedAt       time.Time      `json:"createdAt"`
-	UpdatedAt       time.Time      `json:"updatedAt"`
-	LastLoginAt     *time.Time     `json:"lastLoginAt,omitempty"`
-	PasswordChanged *time.Time     `json:"passwordChangedAt,omitempty"`
-	Version         int64          `json:"version"`
+	ID                 string         `json:"id"`
+	Account            string         `json:"account"`
+	Username           string         `json:"username"`
+	Email              string         `json:"email"`
+	GivenName          string         `json:"givenName,omitempty"`
+	MiddleName         string         `json:"middleName,omitempty"`
+	Surname            string         `json:"surname,omitempty"`
+	FullName           string         `json:"fullName,omitempty"`
+	Status             userdb.Status  `json:"status"`
+	Roles              []string       `json:"roles"`
+	EmailVerified      bool           `json:"emailVerified"`
+	HasPassword        bool           `json:"hasPassword"`
+	PasswordMustChange bool           `json:"passwordMustChange"`
+	FailedLogins       int            `json:"failedLogins"`
+	CustomData         map[string]any `json:"customData,omitempty"`
+	CreatedAt          time.Time      `json:"createdAt"`
+	UpdatedAt          time.Time      `json:"updatedAt"`
+	LastLoginAt        *time.Time     `json:"lastLoginAt,omitempty"`
+	LockedAt           *time.Time     `json:"lockedAt,omitempty"`
+	PasswordChangedAt  *time.Time     `json:"passwordChangedAt,omitempty"`
+	Version            int64          `json:"version"`
 }
 
+// viewUser returns the command-line view of u.
 func viewUser(u *userdb.User) userView {
 	roles := u.Roles
 	if roles == nil {
@@ -44,12 +48,14 @@ func viewUser(u *userdb.User) userView {
 	return userView{
 		ID: u.ID, Account: u.AccountID, Username: u.Username, Email: u.Email,
 		GivenName: u.GivenName, MiddleName: u.MiddleName, Surname: u.Surname, FullName: u.FullName,
-		Status: u.Status, Roles: roles, EmailVerified: u.EmailVerifiedAt != nil, HasPassword: u.PasswordHash != "",
+		Status: u.Status, Roles: roles, EmailVerified: u.EmailVerifiedAt != nil,
+		HasPassword: u.PasswordHash != "", PasswordMustChange: u.PasswordMustChange,
 		FailedLogins: u.FailedLogins, CustomData: u.CustomData, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
-		LastLoginAt: u.LastLoginAt, PasswordChanged: u.PasswordChangedAt, Version: u.Version,
+		LastLoginAt: u.LastLoginAt, LockedAt: u.LockedAt, PasswordChangedAt: u.PasswordChangedAt, Version: u.Version,
 	}
 }
 
+// printUser prints a user as a list of fields, or as JSON.
 func printUser(w io.Writer, u *userdb.User, asJSON bool) error {
 	v := viewUser(u)
 	if asJSON {
@@ -62,11 +68,16 @@ func printUser(w io.Writer, u *userdb.User, asJSON bool) error {
 	return tw.Flush()
 }
 
+// userCmd runs a `user` action.
 func userCmd(e *env, args []string) error {
 	if len(args) == 0 {
 		return usagef("user: missing action (add, list, show, update, disable, enable, unlock, unlock-all, reset-password, add-role, remove-role, delete)")
 	}
 	action, rest := args[0], args[1:]
+	if isHelp(action) {
+		fmt.Fprint(e.stdout, usage)
+		return nil
+	}
 	switch action {
 	case "add":
 		return userAdd(e, rest)
@@ -88,22 +99,23 @@ func userCmd(e *env, args []string) error {
 	return usagef("user: unknown action %q", action)
 }
 
+// userAdd creates a user with a password read from stdin, or invites one.
 func userAdd(e *env, args []string) error {
 	var c common
 	fs := c.flags("user add", true)
 	var n service.NewUser
 	var roles stringList
-	fs.StringVar(&n.Email, "email", "", "")
-	fs.StringVar(&n.Username, "username", "", "")
-	fs.StringVar(&n.GivenName, "given-name", "", "")
-	fs.StringVar(&n.MiddleName, "middle-name", "", "")
-	fs.StringVar(&n.Surname, "surname", "", "")
-	fs.StringVar(&n.Account, "account", "", "")
-	fs.Var(&roles, "role", "")
-	stdin := fs.Bool("password-stdin", false, "")
-	fs.BoolVar(&n.Invite, "invite", false, "")
-	fs.BoolVar(&n.Verified, "verified", false, "")
-	if _, err := parse(fs, args, 0, 0, ""); err != nil {
+	fs.StringVar(&n.Email, "email", "", "email `address` (required)")
+	fs.StringVar(&n.Username, "username", "", "username (default: the email)")
+	fs.StringVar(&n.GivenName, "given-name", "", "given name")
+	fs.StringVar(&n.MiddleName, "middle-name", "", "middle name")
+	fs.StringVar(&n.Surname, "surname", "", "surname")
+	fs.StringVar(&n.Account, "account", "", "`account` name or id (default: the default account)")
+	fs.Var(&roles, "role", "give the user a `role` of its account (repeatable)")
+	stdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	fs.BoolVar(&n.Invite, "invite", false, "email an invitation; the user chooses a password (sent by the running server)")
+	fs.BoolVar(&n.Verified, "verified", false, "mark the email as verified")
+	if _, err := parse(e, fs, args, 0, 0, "--email E (--password-stdin | --invite) [flags]"); err != nil {
 		return err
 	}
 	if n.Email == "" {
@@ -129,21 +141,25 @@ func userAdd(e *env, args []string) error {
 	})
 }
 
+// userList lists one page of users.
 func userList(e *env, args []string) error {
 	var c common
 	fs := c.flags("user list", true)
 	var f userdb.UserFilter
 	var account, status string
-	fs.StringVar(&account, "account", "", "")
-	fs.StringVar(&status, "status", "", "")
-	fs.StringVar(&f.Role, "role", "", "")
-	fs.StringVar(&f.Query, "query", "", "")
-	fs.StringVar(&f.Sort, "sort", "", "")
-	fs.BoolVar(&f.Desc, "desc", false, "")
-	fs.IntVar(&f.Limit, "limit", 50, "")
-	fs.StringVar(&f.Cursor, "cursor", "", "")
-	if _, err := parse(fs, args, 0, 0, ""); err != nil {
+	fs.StringVar(&account, "account", "", "only users of this `account` (name or id)")
+	fs.StringVar(&status, "status", "", "only users with this `status`: pending, enabled, disabled or locked")
+	fs.StringVar(&f.Role, "role", "", "only users with this `role`")
+	fs.StringVar(&f.Query, "query", "", "only users whose username, email or name contains `text`")
+	fs.StringVar(&f.Sort, "sort", "", "sort `key`: created (default), email, username, surname or givenName")
+	fs.BoolVar(&f.Desc, "desc", false, "sort in descending order")
+	fs.IntVar(&f.Limit, "limit", 50, "most users to list, 1 to 1000")
+	fs.StringVar(&f.Cursor, "cursor", "", "the `cursor` printed as next with the previous page")
+	if _, err := parse(e, fs, args, 0, 0, "[flags]"); err != nil {
 		return err
+	}
+	if f.Limit < 1 || f.Limit > 1000 {
+		return usagef("user list: --limit must be between 1 and 1000")
 	}
 	if status != "" {
 		st, err := userdb.ParseStatus(status)
@@ -184,10 +200,11 @@ func userList(e *env, args []string) error {
 	})
 }
 
+// userShow prints one user.
 func userShow(e *env, args []string) error {
 	var c common
 	fs := c.flags("user show", true)
-	pos, err := parse(fs, args, 1, 1, "show USER")
+	pos, err := parse(e, fs, args, 1, 1, "USER")
 	if err != nil {
 		return err
 	}
@@ -200,19 +217,23 @@ func userShow(e *env, args []string) error {
 	})
 }
 
+// userUpdate changes a user's profile.
 func userUpdate(e *env, args []string) error {
 	var c common
 	fs := c.flags("user update", true)
 	var email, username, given, middle, surname, custom optString
-	fs.Var(&email, "email", "")
-	fs.Var(&username, "username", "")
-	fs.Var(&given, "given-name", "")
-	fs.Var(&middle, "middle-name", "")
-	fs.Var(&surname, "surname", "")
-	fs.Var(&custom, "custom-data", "")
-	pos, err := parse(fs, args, 1, 1, "update USER [flags]")
+	fs.Var(&email, "email", "new email `address`")
+	fs.Var(&username, "username", "new username")
+	fs.Var(&given, "given-name", "new given name")
+	fs.Var(&middle, "middle-name", "new middle name")
+	fs.Var(&surname, "surname", "new surname")
+	fs.Var(&custom, "custom-data", "`JSON` object merged into the custom data; a null value removes a key")
+	pos, err := parse(e, fs, args, 1, 1, "USER [flags]")
 	if err != nil {
 		return err
+	}
+	if !email.set && !username.set && !given.set && !middle.set && !surname.set && !custom.set {
+		return usagef("user update: nothing to change; give at least one of --email, --username, --given-name, --middle-name, --surname, --custom-data")
 	}
 	p := service.ProfileUpdate{Email: email.ptr(), Username: username.ptr(), GivenName: given.ptr(),
 		MiddleName: middle.ptr(), Surname: surname.ptr()}
@@ -233,10 +254,11 @@ func userUpdate(e *env, args []string) error {
 	})
 }
 
+// userLifecycle disables, enables, unlocks or deletes a user.
 func userLifecycle(e *env, action string, args []string) error {
 	var c common
 	fs := c.flags("user "+action, false)
-	pos, err := parse(fs, args, 1, 1, action+" USER")
+	pos, err := parse(e, fs, args, 1, 1, "USER")
 	if err != nil {
 		return err
 	}
@@ -263,12 +285,14 @@ func userLifecycle(e *env, action string, args []string) error {
 	})
 }
 
+// pastTense reports what userLifecycle did.
 var pastTense = map[string]string{"disable": "disabled", "enable": "enabled", "unlock": "unlocked", "delete": "deleted"}
 
+// userUnlockAll unlocks every locked user, however recently locked.
 func userUnlockAll(e *env, args []string) error {
 	var c common
 	fs := c.flags("user unlock-all", false)
-	if _, err := parse(fs, args, 0, 0, ""); err != nil {
+	if _, err := parse(e, fs, args, 0, 0, ""); err != nil {
 		return err
 	}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
@@ -281,18 +305,23 @@ func userUnlockAll(e *env, args []string) error {
 	})
 }
 
+// userResetPassword emails a user a reset link, or sets a password read
+// from stdin.
 func userResetPassword(e *env, args []string) error {
 	var c common
 	fs := c.flags("user reset-password", false)
-	send := fs.Bool("send-email", false, "")
-	stdin := fs.Bool("password-stdin", false, "")
-	mustChange := fs.Bool("must-change", false, "")
-	pos, err := parse(fs, args, 1, 1, "reset-password USER (--send-email | --password-stdin [--must-change])")
+	send := fs.Bool("send-email", false, "email the user a password reset link (sent by the running server)")
+	stdin := fs.Bool("password-stdin", false, "set the password read from the first line of standard input")
+	mustChange := fs.Bool("must-change", false, "with --password-stdin: the user must change it at the next sign-in")
+	pos, err := parse(e, fs, args, 1, 1, "USER (--send-email | --password-stdin [--must-change])")
 	if err != nil {
 		return err
 	}
 	if *send == *stdin {
 		return usagef("user reset-password: give --send-email (the user gets a reset link) or --password-stdin")
+	}
+	if *mustChange && !*stdin {
+		return usagef("user reset-password: --must-change goes with --password-stdin")
 	}
 	var pw string
 	if *stdin {
@@ -320,10 +349,11 @@ func userResetPassword(e *env, args []string) error {
 	})
 }
 
+// userRole gives a user a role of its account or takes one away.
 func userRole(e *env, action string, args []string) error {
 	var c common
 	fs := c.flags("user "+action, true)
-	pos, err := parse(fs, args, 2, 2, action+" USER ROLE")
+	pos, err := parse(e, fs, args, 2, 2, "USER ROLE")
 	if err != nil {
 		return err
 	}
