@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +18,17 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+
+	// The children of the vectors, by label values: finding one in a
+	// vector hashes its labels on every request, and formats the code.
+	mu        sync.RWMutex
+	counters  map[routeCode]prometheus.Counter
+	latencies map[string]prometheus.Observer
+}
+
+type routeCode struct {
+	route string
+	code  int
 }
 
 func newMetrics(db *sql.DB, queued, running func() int) *metrics {
@@ -29,6 +41,8 @@ func newMetrics(db *sql.DB, queued, running func() int) *metrics {
 			Name: "userdb_http_request_duration_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
+		counters:  map[routeCode]prometheus.Counter{},
+		latencies: map[string]prometheus.Observer{},
 	}
 	m.reg.MustRegister(m.requests, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -52,8 +66,25 @@ func (m *metrics) observe(r *http.Request, status int, d time.Duration) {
 	if route == "" {
 		route = "unmatched"
 	}
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route).Observe(d.Seconds())
+	key := routeCode{route, status}
+	m.mu.RLock()
+	c, cok := m.counters[key]
+	o, ook := m.latencies[route]
+	m.mu.RUnlock()
+	if !cok || !ook {
+		m.mu.Lock()
+		if c, cok = m.counters[key]; !cok {
+			c = m.requests.WithLabelValues(route, strconv.Itoa(status))
+			m.counters[key] = c
+		}
+		if o, ook = m.latencies[route]; !ook {
+			o = m.latency.WithLabelValues(route)
+			m.latencies[route] = o
+		}
+		m.mu.Unlock()
+	}
+	c.Inc()
+	o.Observe(d.Seconds())
 }
 
 func (m *metrics) handler() http.Handler {

@@ -21,6 +21,7 @@ import (
 	"github.com/userdb/userdb/internal/password"
 	"github.com/userdb/userdb/internal/profile"
 	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/internal/web"
 	"github.com/userdb/userdb/sqlstore"
 )
 
@@ -171,7 +172,7 @@ func (s *Server) build(o options) error {
 		SessionCacheTTL: time.Duration(cfg.Sessions.CacheTTL), TouchInterval: time.Duration(cfg.Sessions.TouchInterval),
 		RegistrationEnabled: cfg.Registration.Enabled, RequireVerification: cfg.Registration.RequireVerification,
 		RegistrationAccount: cfg.Registration.Account, SuperAdminRole: cfg.SuperAdminRole,
-		VerifyURL: cfg.VerifyURL(), ResetURL: cfg.ResetURL(), InviteURL: cfg.BaseURL() + "/invitation",
+		VerifyURL: cfg.VerifyURL(), ResetURL: cfg.ResetURL(), InviteURL: cfg.BaseURL() + web.InvitationPath,
 	})
 	s.svc = svc
 
@@ -189,6 +190,7 @@ func (s *Server) build(o options) error {
 		},
 		CookieName: cfg.Sessions.CookieName, SameSite: sameSite(cfg.Sessions.SameSite),
 		Secure: cfg.Sessions.Secure, Transformer: transformer,
+		LoginPage: web.SignInPath, VerifyPage: web.VerifyPath, ResetPage: web.ResetPath,
 	})
 	s.strategies = map[string]Strategy{"local": StrategyFunc(s.localStrategy)}
 	for name, st := range o.strategies {
@@ -207,6 +209,8 @@ func (s *Server) buildHandler() error {
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", s.metrics.handler())
 	s.api.Routes(mux)
+	s.api.AdminRoutes(mux)
+	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs}).Routes(mux)
 
 	var trusted []netip.Prefix
 	for _, c := range s.cfg.Server.TrustedProxies {

@@ -71,7 +71,7 @@ func TestSessionCookie(t *testing.T) {
 func TestBrowserRedirectedToLogin(t *testing.T) {
 	e := newEnv(t)
 	r := e.client().do("GET", "/me?x=1", nil, "Accept", "text/html,application/xhtml+xml")
-	if r.status != http.StatusFound || r.header.Get("Location") != "/login?next=%2Fme%3Fx%3D1" {
+	if r.status != http.StatusFound || r.header.Get("Location") != "/signin?next=%2Fme%3Fx%3D1" {
 		t.Fatalf("browser GET /me: %d Location=%q", r.status, r.header.Get("Location"))
 	}
 }

@@ -66,9 +66,15 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request, p *Principal) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// me: GET /me -> {"account": ...}.
+// me: GET /me -> {"account": ...}. The hottest route: it answers what
+// account does, through an envelope that encodes faster than account's map.
 func (a *API) me(w http.ResponseWriter, r *http.Request, p *Principal) {
-	a.account(w, r, http.StatusOK, p.User)
+	v, err := a.view(r, p.User)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, accountBody{Account: v})
 }
 
 type profileRequest struct {

@@ -230,6 +230,9 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 	if up.Email != nil && userdb.Fold(*up.Email) != userdb.Fold(u.Email) {
 		up.ClearEmailVerified = true // a new address is not verified yet
 	}
+	// A status change has the effects SetUserStatus gives it.
+	disabling := p.Status != nil && *p.Status == userdb.StatusDisabled && u.Status != userdb.StatusDisabled
+	up.ResetFailedLogins = p.Status != nil && *p.Status == userdb.StatusEnabled && u.Status != userdb.StatusEnabled
 	check := *u
 	up.Apply(&check)
 	if err := check.Validate(); err != nil {
@@ -244,6 +247,11 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 	err = s.store.Tx(ctx, func(tx userdb.Store) error {
 		if out, err = tx.UpdateUser(ctx, id, up, s.clock.Now()); err != nil {
 			return err
+		}
+		if disabling {
+			if _, err := s.endSessions(ctx, tx, out, "", "user_disabled"); err != nil {
+				return err
+			}
 		}
 		return s.record(ctx, tx, event, out, map[string]any{"fields": changedFields(p)})
 	})

@@ -1,0 +1,726 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/httpx"
+	"github.com/userdb/userdb/internal/service"
+)
+
+// The original library's admin RPC routes (controllers/users.js,
+// accounts.js, roles.js): POST with a JSON body, answered in its shapes.
+// Each is a thin adapter on the same authorized service methods as the
+// REST API, so the same rules hold: an admin reaches its own account only.
+
+// rpcRoute is one admin RPC route (always POST).
+type rpcRoute struct {
+	Path string
+	h    http.HandlerFunc
+}
+
+func (a *API) rpcRoutes() []rpcRoute {
+	return []rpcRoute{
+		{"/users/list", a.rpcListUsers},
+		{"/users/update", a.rpcUpdateUser},
+		{"/users/remove", a.rpcRemoveUser},
+		{"/users/change_account_status", a.rpcUserStatus},
+		{"/users/reset_password", a.rpcResetPassword},
+		{"/users/resend_invite", a.rpcResendInvite},
+		{"/accounts/select_list", a.rpcAccountSelectList},
+		{"/accounts/roles_for_account", a.rpcRolesForAccount},
+		{"/accounts/list", a.rpcListAccounts},
+		{"/accounts/update", a.rpcUpdateAccount},
+		{"/accounts/remove", a.rpcRemoveAccount},
+		{"/accounts/change_account_status", a.rpcAccountStatus},
+		{"/roles/list", a.rpcListRoles},
+		{"/roles/update", a.rpcUpdateRole},
+		{"/roles/remove", a.rpcRemoveRole},
+	}
+}
+
+// rpcMax bounds the rows of one listing; the original had no bound.
+const rpcMax = 1000
+
+// rpcList holds the listing options of the original's search functions.
+type rpcList struct {
+	AccountID    string          `json:"accountId"`
+	Where        json.RawMessage `json:"where"`
+	Offset       int             `json:"offset"`
+	Limit        int             `json:"limit"`
+	OrderBy      []string        `json:"orderby"`
+	SearchString string          `json:"searchString"`
+}
+
+// window checks offset and limit and returns them (limit 0: rpcMax).
+func (l *rpcList) window() (offset, limit int, err error) {
+	if l.Offset < 0 {
+		return 0, 0, userdb.FieldError("offset", "offset must not be negative.")
+	}
+	if l.Limit < 0 {
+		return 0, 0, userdb.FieldError("limit", "limit must not be negative.")
+	}
+	limit = l.Limit
+	if limit == 0 || limit > rpcMax {
+		limit = rpcMax
+	}
+	return l.Offset, limit, nil
+}
+
+// search is the search string as literal text. The original took a LIKE
+// pattern such as "%ann%": the one wildcard at each end is dropped, and any
+// other character, % and _ included, matches itself.
+func (l *rpcList) search() string {
+	s := strings.TrimPrefix(strings.TrimSpace(l.SearchString), "%")
+	return strings.TrimSuffix(s, "%")
+}
+
+// order reads orderby [field, "asc"|"desc"] through the allowed field names
+// (a "table." prefix is ignored); def applies when none is given.
+func (l *rpcList) order(allowed map[string]string, def string) (string, bool, error) {
+	if len(l.OrderBy) == 0 {
+		return def, false, nil
+	}
+	field := l.OrderBy[0]
+	if i := strings.LastIndexByte(field, '.'); i >= 0 {
+		field = field[i+1:]
+	}
+	key, ok := allowed[field]
+	if !ok {
+		return "", false, userdb.FieldError("orderby", "Cannot order by %s.", quoteShort(l.OrderBy[0]))
+	}
+	desc := false
+	if len(l.OrderBy) > 1 {
+		switch strings.ToLower(l.OrderBy[1]) {
+		case "asc", "":
+		case "desc":
+			desc = true
+		default:
+			return "", false, userdb.FieldError("orderby", "The order must be asc or desc.")
+		}
+	}
+	return key, desc, nil
+}
+
+// whereAccount reads where.account_id (or where.accountId), the one
+// condition of `where` the adapters support.
+func (l *rpcList) whereAccount() (string, error) {
+	if len(l.Where) == 0 || string(l.Where) == "null" {
+		return "", nil
+	}
+	var w map[string]any
+	if err := json.Unmarshal(l.Where, &w); err != nil {
+		return "", userdb.FieldError("where", "where must be an object.")
+	}
+	account := ""
+	for k, v := range w {
+		s, ok := v.(string)
+		switch {
+		case (k == "account_id" || k == "accountId" || k == "roles.account_id") && ok:
+			account = s
+		default:
+			return "", userdb.FieldError("where", "where can only hold account_id.")
+		}
+	}
+	return account, nil
+}
+
+var rpcUserSorts = map[string]string{
+	"fullName": userdb.SortGivenName, "givenName": userdb.SortGivenName, "surname": userdb.SortSurname,
+	"email": userdb.SortEmail, "username": userdb.SortUsername,
+	"created": userdb.SortCreated, "createdAt": userdb.SortCreated, "created_date": userdb.SortCreated,
+}
+
+// rpcListUsers: POST /users/list {accountId, offset, limit, orderby,
+// searchString} -> {"total": N, "users": [...]}.
+func (a *API) rpcListUsers(w http.ResponseWriter, r *http.Request) {
+	var req rpcList
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	offset, limit, err := req.window()
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	f := userdb.UserFilter{AccountID: req.AccountID, Query: req.search(), Limit: rpcMax}
+	if f.Sort, f.Desc, err = req.order(rpcUserSorts, userdb.SortGivenName); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	// Offsets are walked through cursor pages: the store pages by keyset.
+	var users []*userdb.User
+	total := 0
+	for {
+		page, err := a.svc.AdminListUsers(r.Context(), f)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		total = page.Total
+		for _, u := range page.Users {
+			if offset > 0 {
+				offset--
+			} else if len(users) < limit {
+				users = append(users, u)
+			}
+		}
+		if len(users) == limit || page.Next == "" {
+			break
+		}
+		f.Cursor = page.Next
+	}
+	views := make([]any, len(users))
+	for i, u := range users {
+		if views[i], err = a.view(r, u); err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+	}
+	httpx.JSON(w, http.StatusOK, map[string]any{"total": total, "users": views})
+}
+
+// rpcUser is the user object the original's admin pages send.
+type rpcUser struct {
+	ID         string            `json:"id"`
+	AccountID  string            `json:"account_id"`
+	Username   *string           `json:"username"`
+	Email      *string           `json:"email"`
+	GivenName  *string           `json:"givenName"`
+	MiddleName *string           `json:"middleName"`
+	Surname    *string           `json:"surname"`
+	FullName   *string           `json:"fullName"`
+	Status     string            `json:"status"`
+	Password   string            `json:"password"`
+	CustomData map[string]any    `json:"customData"`
+	Roles      []json.RawMessage `json:"roles"`
+}
+
+// roleNames reads roles given as names or as role objects with a name.
+// nil (no "roles" key) means the roles stay as they are.
+func (u *rpcUser) roleNames() ([]string, error) {
+	if u.Roles == nil {
+		return nil, nil
+	}
+	names := []string{}
+	for _, raw := range u.Roles {
+		var name string
+		if err := json.Unmarshal(raw, &name); err != nil {
+			var obj struct {
+				Name string `json:"name"`
+			}
+			if err := json.Unmarshal(raw, &obj); err != nil || obj.Name == "" {
+				return nil, userdb.FieldError("roles", "roles must be role names or objects with a name.")
+			}
+			name = obj.Name
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}
+
+// names fills given and surname from a full name when they are missing, as
+// the original did.
+func (u *rpcUser) names() {
+	if u.FullName == nil || (u.GivenName != nil && *u.GivenName != "" && u.Surname != nil && *u.Surname != "") {
+		return
+	}
+	parts := strings.Fields(*u.FullName)
+	if len(parts) == 0 {
+		return
+	}
+	given, surname := parts[0], strings.Join(parts[1:], " ")
+	u.GivenName, u.Surname = &given, &surname
+}
+
+// rpcUpdateUser: POST /users/update {id?, ...user} -> the user. Without an id
+// it creates the user: PENDING (the default) gets an invitation, any other
+// status needs a password. With an id, roles (when sent) replace the user's
+// roles and customData replaces the user's custom data.
+func (a *API) rpcUpdateUser(w http.ResponseWriter, r *http.Request) {
+	var req rpcUser
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	req.names()
+	roles, err := req.roleNames()
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	var u *userdb.User
+	if req.ID == "" {
+		u, err = a.rpcCreateUser(r, &req, roles)
+	} else {
+		u, err = a.rpcChangeUser(r, &req, roles)
+	}
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	a.rawUser(w, r, u)
+}
+
+func (a *API) rpcCreateUser(r *http.Request, req *rpcUser, roles []string) (*userdb.User, error) {
+	st := userdb.StatusPending
+	if req.Status != "" {
+		var err error
+		if st, err = userdb.ParseStatus(req.Status); err != nil {
+			return nil, err
+		}
+	}
+	if st != userdb.StatusPending && req.Password == "" {
+		return nil, userdb.FieldError("password", "New user: if status is not PENDING, then a password field is required.")
+	}
+	return a.svc.AdminCreateUser(r.Context(), service.NewUser{
+		Account: req.AccountID, Username: deref(req.Username), Email: deref(req.Email),
+		GivenName: deref(req.GivenName), MiddleName: deref(req.MiddleName), Surname: deref(req.Surname),
+		FullName: deref(req.FullName), Password: req.Password, Status: st, Roles: roles,
+		CustomData: req.CustomData, Invite: st == userdb.StatusPending,
+	})
+}
+
+func (a *API) rpcChangeUser(r *http.Request, req *rpcUser, roles []string) (*userdb.User, error) {
+	ctx := r.Context()
+	cur, err := a.svc.AdminGetUser(ctx, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	p := service.ProfileUpdate{
+		Username: req.Username, Email: req.Email, GivenName: req.GivenName,
+		MiddleName: req.MiddleName, Surname: req.Surname,
+	}
+	if req.Status != "" {
+		st, err := userdb.ParseStatus(req.Status)
+		if err != nil {
+			return nil, err
+		}
+		if st != cur.Status {
+			p.Status = &st
+		}
+	}
+	if req.CustomData != nil {
+		// The original replaced custom data whole: keys not sent go.
+		p.CustomData = map[string]any{}
+		for k := range cur.CustomData {
+			p.CustomData[k] = nil
+		}
+		for k, v := range req.CustomData {
+			p.CustomData[k] = v
+		}
+	}
+	u := cur
+	if p.Username != nil || p.Email != nil || p.GivenName != nil || p.MiddleName != nil ||
+		p.Surname != nil || p.Status != nil || p.CustomData != nil {
+		if u, err = a.svc.AdminUpdateUser(ctx, cur.ID, p); err != nil {
+			return nil, err
+		}
+	}
+	if roles != nil && !sameSet(roles, u.Roles) {
+		if u, err = a.svc.AdminSetRoles(ctx, cur.ID, roles); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// sameSet reports whether two lists of names hold the same names.
+func sameSet(x, y []string) bool {
+	x, y = slices.Clone(x), slices.Clone(y)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(slices.Compact(x), slices.Compact(y))
+}
+
+type rpcUserID struct {
+	UserID    string `json:"userId"`
+	NewStatus string `json:"newStatus"`
+}
+
+func decodeUserID(r *http.Request) (rpcUserID, error) {
+	var req rpcUserID
+	if err := httpx.Decode(r, &req); err != nil {
+		return req, err
+	}
+	if strings.TrimSpace(req.UserID) == "" {
+		return req, userdb.FieldError("userId", "userId is required.")
+	}
+	return req, nil
+}
+
+// rpcRemoveUser: POST /users/remove {userId} -> {}.
+func (a *API) rpcRemoveUser(w http.ResponseWriter, r *http.Request) {
+	req, err := decodeUserID(r)
+	if err == nil {
+		err = a.svc.AdminDeleteUser(r.Context(), req.UserID)
+	}
+	empty(w, r, err)
+}
+
+// rpcUserStatus: POST /users/change_account_status {userId, newStatus} -> the user.
+func (a *API) rpcUserStatus(w http.ResponseWriter, r *http.Request) {
+	req, err := decodeUserID(r)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	st, err := userdb.ParseStatus(req.NewStatus)
+	if err != nil || (st != userdb.StatusEnabled && st != userdb.StatusDisabled) {
+		httpx.Error(w, r, userdb.FieldError("newStatus", "newStatus must be ENABLED or DISABLED."))
+		return
+	}
+	u, err := a.svc.AdminSetUserStatus(r.Context(), req.UserID, st)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	a.rawUser(w, r, u)
+}
+
+// rpcResetPassword: POST /users/reset_password {userId} -> {}; the user gets the reset email.
+func (a *API) rpcResetPassword(w http.ResponseWriter, r *http.Request) {
+	req, err := decodeUserID(r)
+	if err == nil {
+		err = a.svc.AdminSendPasswordReset(r.Context(), req.UserID)
+	}
+	empty(w, r, err)
+}
+
+// rpcResendInvite: POST /users/resend_invite {userId} -> {}.
+func (a *API) rpcResendInvite(w http.ResponseWriter, r *http.Request) {
+	req, err := decodeUserID(r)
+	if err == nil {
+		err = a.svc.AdminResendInvitation(r.Context(), req.UserID)
+	}
+	empty(w, r, err)
+}
+
+type rpcOption struct {
+	Label string      `json:"label"`
+	Value string      `json:"value"`
+	Roles []rpcOption `json:"roles,omitempty"`
+}
+
+// rpcAccountSelectList: POST /accounts/select_list {q} -> {"options":
+// [{label, value, roles: [{label, value}]}], "complete": bool}. An admin
+// gets its own account.
+func (a *API) rpcAccountSelectList(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Q string `json:"q"`
+	}
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	accounts, err := a.svc.AdminListAccounts(r.Context(), userdb.AccountFilter{Query: req.Q})
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	roles, err := a.svc.AdminListRoles(r.Context(), "")
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	byAccount := map[string][]rpcOption{}
+	for _, role := range roles {
+		byAccount[role.AccountID] = append(byAccount[role.AccountID], rpcOption{Label: role.Name, Value: role.ID})
+	}
+	options := make([]rpcOption, len(accounts))
+	for i, acc := range accounts {
+		options[i] = rpcOption{Label: acc.Name, Value: acc.ID, Roles: byAccount[acc.ID]}
+		if options[i].Roles == nil {
+			options[i].Roles = []rpcOption{}
+		}
+	}
+	httpx.JSON(w, http.StatusOK, map[string]any{"options": options, "complete": req.Q == ""})
+}
+
+// rpcRolesForAccount: POST /accounts/roles_for_account {accountId} -> [roles].
+func (a *API) rpcRolesForAccount(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		AccountID string `json:"accountId"`
+	}
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	items := []RoleView{}
+	if strings.TrimSpace(req.AccountID) != "" {
+		roles, err := a.svc.AdminListRoles(r.Context(), req.AccountID)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		for _, role := range roles {
+			items = append(items, NewRoleView(role))
+		}
+	}
+	httpx.JSON(w, http.StatusOK, items)
+}
+
+// rpcListAccounts: POST /accounts/list {offset, limit, orderby, searchString}
+// -> {"total": N, "accounts": [...]}. An admin gets its own account.
+func (a *API) rpcListAccounts(w http.ResponseWriter, r *http.Request) {
+	var req rpcList
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	offset, limit, err := req.window()
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	_, desc, err := req.order(map[string]string{"name": "name"}, "name")
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	list, err := a.svc.AdminListAccounts(r.Context(), userdb.AccountFilter{Query: req.search()})
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if desc {
+		slices.Reverse(list)
+	}
+	items := []AccountView{}
+	for _, acc := range window(list, offset, limit) {
+		items = append(items, NewAccountView(acc))
+	}
+	httpx.JSON(w, http.StatusOK, map[string]any{"total": len(list), "accounts": items})
+}
+
+type rpcAccount struct {
+	ID          string         `json:"id"`
+	AccountID   string         `json:"accountId"`
+	Name        *string        `json:"name"`
+	Description *string        `json:"description"`
+	Status      string         `json:"status"`
+	CustomData  map[string]any `json:"customData"`
+}
+
+// rpcUpdateAccount: POST /accounts/update {id?, name, description, status,
+// customData} -> the account; without an id it creates one, with its admin role.
+func (a *API) rpcUpdateAccount(w http.ResponseWriter, r *http.Request) {
+	var req rpcAccount
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	var st *userdb.Status
+	if req.Status != "" {
+		s, err := userdb.ParseStatus(req.Status)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		st = &s
+	}
+	ctx := r.Context()
+	var acc *userdb.Account
+	var err error
+	if req.ID == "" {
+		acc, err = a.svc.AdminCreateAccount(ctx, service.NewAccount{
+			Name: deref(req.Name), Description: deref(req.Description), CustomData: req.CustomData,
+		})
+		if err == nil && st != nil && *st != acc.Status {
+			acc, err = a.svc.AdminSetAccountStatus(ctx, acc.ID, *st)
+		}
+	} else {
+		acc, err = a.svc.AdminUpdateAccount(ctx, req.ID, userdb.AccountUpdate{
+			Name: req.Name, Description: req.Description, Status: st, CustomData: req.CustomData,
+		})
+	}
+	writeAccount(w, r, http.StatusOK, acc, err)
+}
+
+func decodeAccountID(r *http.Request) (rpcAccount, error) {
+	var req rpcAccount
+	if err := httpx.Decode(r, &req); err != nil {
+		return req, err
+	}
+	if strings.TrimSpace(req.AccountID) == "" {
+		return req, userdb.FieldError("accountId", "accountId is required.")
+	}
+	return req, nil
+}
+
+// rpcRemoveAccount: POST /accounts/remove {accountId} -> {}; like the
+// original, the account's users go with it.
+func (a *API) rpcRemoveAccount(w http.ResponseWriter, r *http.Request) {
+	req, err := decodeAccountID(r)
+	if err == nil {
+		err = a.svc.AdminDeleteAccount(r.Context(), req.AccountID, true)
+	}
+	empty(w, r, err)
+}
+
+// rpcAccountStatus: POST /accounts/change_account_status {accountId, status} -> {}.
+func (a *API) rpcAccountStatus(w http.ResponseWriter, r *http.Request) {
+	req, err := decodeAccountID(r)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	st, err := userdb.ParseStatus(req.Status)
+	if err != nil || (st != userdb.StatusEnabled && st != userdb.StatusDisabled) {
+		httpx.Error(w, r, userdb.FieldError("status", "status must be ENABLED or DISABLED."))
+		return
+	}
+	_, err = a.svc.AdminSetAccountStatus(r.Context(), req.AccountID, st)
+	empty(w, r, err)
+}
+
+// rpcListRoles: POST /roles/list {where: {account_id}, accountId, offset,
+// limit, orderby, searchString} -> {"total": N, "roles": [...]}.
+func (a *API) rpcListRoles(w http.ResponseWriter, r *http.Request) {
+	var req rpcList
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	offset, limit, err := req.window()
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	_, desc, err := req.order(map[string]string{"name": "name"}, "name")
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	account, err := req.whereAccount()
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if account == "" {
+		account = req.AccountID
+	}
+	roles, err := a.svc.AdminListRoles(r.Context(), account)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if q := userdb.Fold(req.search()); q != "" {
+		roles = slices.DeleteFunc(roles, func(role *userdb.Role) bool {
+			return !strings.Contains(userdb.Fold(role.Name), q) && !strings.Contains(userdb.Fold(role.Description), q)
+		})
+	}
+	if desc {
+		slices.Reverse(roles)
+	}
+	items := []RoleView{}
+	for _, role := range window(roles, offset, limit) {
+		items = append(items, NewRoleView(role))
+	}
+	httpx.JSON(w, http.StatusOK, map[string]any{"total": len(roles), "roles": items})
+}
+
+type rpcRole struct {
+	ID          string         `json:"id"`
+	RoleID      string         `json:"roleId"`
+	AccountID   string         `json:"account_id"`
+	Name        *string        `json:"name"`
+	Description *string        `json:"description"`
+	Status      string         `json:"status"`
+	CustomData  map[string]any `json:"customData"`
+}
+
+// rpcUpdateRole: POST /roles/update {id?, name, description, status,
+// customData, account_id} -> the role; without an id it creates one in
+// account_id (the caller's own account by default).
+func (a *API) rpcUpdateRole(w http.ResponseWriter, r *http.Request) {
+	var req rpcRole
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	up := userdb.RoleUpdate{Name: req.Name, Description: req.Description, CustomData: req.CustomData}
+	if req.Status != "" {
+		st, err := userdb.ParseStatus(req.Status)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		up.Status = &st
+	}
+	ctx := r.Context()
+	id := req.ID
+	if id == "" {
+		role, err := a.svc.AdminCreateRole(ctx, req.AccountID, deref(req.Name), deref(req.Description))
+		if err != nil || (up.Status == nil && up.CustomData == nil) {
+			writeRole(w, r, http.StatusOK, role, err)
+			return
+		}
+		id, up.Name, up.Description = role.ID, nil, nil
+	} else if req.AccountID != "" {
+		cur, err := a.svc.AdminGetRole(ctx, id)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		if cur.AccountID != req.AccountID {
+			httpx.Error(w, r, userdb.FieldError("account_id", "A role cannot move to another account."))
+			return
+		}
+	}
+	role, err := a.svc.AdminUpdateRole(ctx, id, up)
+	writeRole(w, r, http.StatusOK, role, err)
+}
+
+// rpcRemoveRole: POST /roles/remove {roleId} -> {}.
+func (a *API) rpcRemoveRole(w http.ResponseWriter, r *http.Request) {
+	var req rpcRole
+	if err := httpx.Decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.RoleID) == "" {
+		httpx.Error(w, r, userdb.FieldError("roleId", "roleId is required."))
+		return
+	}
+	empty(w, r, a.svc.AdminDeleteRole(r.Context(), req.RoleID))
+}
+
+// rawUser answers with the user's JSON itself, as the original's admin
+// routes did (not wrapped in {"account": ...}).
+func (a *API) rawUser(w http.ResponseWriter, r *http.Request, u *userdb.User) {
+	v, err := a.view(r, u)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, v)
+}
+
+// window returns items[offset : offset+limit], clipped.
+func window[T any](items []T, offset, limit int) []T {
+	start := min(offset, len(items))
+	return items[start:min(start+limit, len(items))]
+}
+
+// empty answers 200 {}, or err.
+func empty(w http.ResponseWriter, r *http.Request, err error) {
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, struct{}{})
+}
+
+// quoteShort quotes s for a message, cut to a readable length.
+func quoteShort(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:40]) + "…"
+	}
+	return strconv.Quote(s)
+}

@@ -1,0 +1,356 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/userdb/userdb"
+)
+
+// The Admin* methods are the administrative workflows checked against the
+// Actor in the context (see Actor for the rules). They wrap the unchecked
+// methods that the command line uses as the system.
+
+// UserPage is one page of a user listing.
+type UserPage struct {
+	Users []*userdb.User
+	Next  string // cursor of the next page; "" on the last
+	Total int    // users matching the filter, on every page
+}
+
+// AdminListUsers lists the users matching f. An admin sees its own account
+// only; naming another account in f is answered as for a missing one.
+func (s *Service) AdminListUsers(ctx context.Context, f userdb.UserFilter) (*UserPage, error) {
+	const action = "users.list"
+	sc, err := s.adminScope(ctx, action)
+	if err != nil {
+		return nil, err
+	}
+	if f.AccountID != "" || !sc.super {
+		a, err := s.adminAccount(ctx, sc, action, f.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		f.AccountID = a.ID
+	}
+	users, next, err := s.store.FindUsers(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	total, err := s.store.CountUsers(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return &UserPage{Users: users, Next: next, Total: total}, nil
+}
+
+// AdminGetUser returns a user by id.
+func (s *Service) AdminGetUser(ctx context.Context, id string) (*userdb.User, error) {
+	_, u, err := s.adminUser(ctx, "users.get", id, false)
+	return u, err
+}
+
+// AdminCreateUser creates a user, with a password or (n.Invite) by
+// invitation. An admin creates users in its own account ("" is that
+// account) and cannot make them super-admins; nobody imports password
+// hashes or creates LOCKED users this way.
+func (s *Service) AdminCreateUser(ctx context.Context, n NewUser) (*userdb.User, error) {
+	const action = "users.create"
+	sc, err := s.adminScope(ctx, action)
+	if err != nil {
+		return nil, err
+	}
+	if n.PasswordHash != "" {
+		return nil, userdb.FieldError("passwordHash", "Password hashes can only be imported from the command line.")
+	}
+	if n.Status == userdb.StatusLocked {
+		return nil, userdb.FieldError("status", "A new user cannot be LOCKED.")
+	}
+	if n.Status != "" && !n.Status.Valid() {
+		return nil, userdb.FieldError("status", "Status must be one of PENDING, ENABLED, DISABLED.")
+	}
+	a, err := s.adminAccount(ctx, sc, action, n.Account)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.super && slices.ContainsFunc(n.Roles, s.isSuperRole) {
+		return nil, s.deny(ctx, errSuperOnly, action, target{accountID: a.ID})
+	}
+	n.Account = a.ID
+	return s.CreateUser(ctx, n)
+}
+
+// AdminUpdateUser changes a user's fields; with p.Version set, a stale
+// version fails with ECONFLICT. The status may be set to ENABLED or
+// DISABLED, but not by the user itself.
+func (s *Service) AdminUpdateUser(ctx context.Context, id string, p ProfileUpdate) (*userdb.User, error) {
+	const action = "users.update"
+	sc, u, err := s.adminUser(ctx, action, id, true)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status != nil && *p.Status != u.Status {
+		if *p.Status != userdb.StatusEnabled && *p.Status != userdb.StatusDisabled {
+			return nil, userdb.FieldError("status", "Status must be ENABLED or DISABLED.")
+		}
+		if err := s.notSelf(ctx, sc, u, action); err != nil {
+			return nil, err
+		}
+	}
+	return s.UpdateUser(ctx, u.ID, p)
+}
+
+// AdminDeleteUser deletes a user. Nobody deletes themselves this way.
+func (s *Service) AdminDeleteUser(ctx context.Context, id string) error {
+	const action = "users.delete"
+	sc, u, err := s.adminUser(ctx, action, id, true)
+	if err != nil {
+		return err
+	}
+	if err := s.notSelf(ctx, sc, u, action); err != nil {
+		return err
+	}
+	return s.DeleteUser(ctx, u.ID)
+}
+
+// AdminSetUserStatus enables or disables a user other than the actor.
+func (s *Service) AdminSetUserStatus(ctx context.Context, id string, st userdb.Status) (*userdb.User, error) {
+	action := "users.enable"
+	if st == userdb.StatusDisabled {
+		action = "users.disable"
+	}
+	sc, u, err := s.adminUser(ctx, action, id, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.notSelf(ctx, sc, u, action); err != nil {
+		return nil, err
+	}
+	return s.SetUserStatus(ctx, u.ID, st)
+}
+
+// AdminUnlockUser unlocks a LOCKED user.
+func (s *Service) AdminUnlockUser(ctx context.Context, id string) (*userdb.User, error) {
+	const action = "users.unlock"
+	sc, u, err := s.adminUser(ctx, action, id, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.notSelf(ctx, sc, u, action); err != nil {
+		return nil, err
+	}
+	return s.UnlockUser(ctx, u.ID)
+}
+
+// AdminSendPasswordReset sends a user the password-reset email.
+func (s *Service) AdminSendPasswordReset(ctx context.Context, id string) error {
+	_, u, err := s.adminUser(ctx, "users.reset_password", id, true)
+	if err != nil {
+		return err
+	}
+	return s.SendPasswordReset(ctx, u.ID)
+}
+
+// AdminResendInvitation sends a PENDING user a new invitation.
+func (s *Service) AdminResendInvitation(ctx context.Context, id string) error {
+	_, u, err := s.adminUser(ctx, "users.resend_invite", id, true)
+	if err != nil {
+		return err
+	}
+	return s.ResendInvitation(ctx, u.ID)
+}
+
+// AdminExpirePassword makes a user change the password at the next sign-in.
+func (s *Service) AdminExpirePassword(ctx context.Context, id string) (*userdb.User, error) {
+	_, u, err := s.adminUser(ctx, "users.expire_password", id, true)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExpirePassword(ctx, u.ID)
+}
+
+// AdminEndSessions ends every session of a user and returns how many ended.
+func (s *Service) AdminEndSessions(ctx context.Context, id string) (int, error) {
+	_, u, err := s.adminUser(ctx, "users.end_sessions", id, true)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = s.store.Tx(ctx, func(tx userdb.Store) error {
+		if n, err = s.endSessions(ctx, tx, u, "", "admin"); err != nil || n > 0 {
+			return err
+		}
+		// An administrator's action is recorded even when it found nothing to end.
+		return s.record(ctx, tx, "session.ended", u, map[string]any{"sessions": []string{}, "reason": "admin"})
+	})
+	return n, err
+}
+
+// AdminUserSessions lists a user's sessions, newest first.
+func (s *Service) AdminUserSessions(ctx context.Context, id string) ([]*userdb.Session, error) {
+	_, u, err := s.adminUser(ctx, "users.sessions", id, false)
+	if err != nil {
+		return nil, err
+	}
+	return s.Sessions(ctx, u.ID)
+}
+
+// AdminUserEvents lists the events about a user, newest first; f.UserID and
+// f.AccountID are ignored.
+func (s *Service) AdminUserEvents(ctx context.Context, id string, f userdb.EventFilter) ([]*userdb.Event, error) {
+	_, u, err := s.adminUser(ctx, "users.events", id, false)
+	if err != nil {
+		return nil, err
+	}
+	f.UserID, f.AccountID = u.ID, ""
+	return s.Events(ctx, f)
+}
+
+// AdminUserRoles returns the roles a user holds.
+func (s *Service) AdminUserRoles(ctx context.Context, id string) ([]*userdb.Role, error) {
+	_, u, err := s.adminUser(ctx, "users.roles", id, false)
+	if err != nil {
+		return nil, err
+	}
+	return s.userRoles(ctx, u)
+}
+
+func (s *Service) userRoles(ctx context.Context, u *userdb.User) ([]*userdb.Role, error) {
+	all, err := s.store.FindRoles(ctx, u.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	out := []*userdb.Role{}
+	for _, r := range all {
+		if u.HasRole(r.Name) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// AdminAddRole gives a user a role of its account. Nobody adds roles to
+// themselves, and only super-admins grant super-admin.
+func (s *Service) AdminAddRole(ctx context.Context, id, role string) (*userdb.User, error) {
+	const action = "users.add_role"
+	sc, u, err := s.adminUser(ctx, action, id, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkGrant(ctx, sc, u, action, []string{role}); err != nil {
+		return nil, err
+	}
+	return s.AddRole(ctx, u.ID, role)
+}
+
+// AdminRemoveRole takes a role away from a user.
+func (s *Service) AdminRemoveRole(ctx context.Context, id, role string) (*userdb.User, error) {
+	_, u, err := s.adminUser(ctx, "users.remove_role", id, true)
+	if err != nil {
+		return nil, err
+	}
+	return s.RemoveRole(ctx, u.ID, role)
+}
+
+// AdminSetRoles makes a user's roles exactly names (role names of its
+// account), in one transaction, recording each role added or removed. The
+// rules of AdminAddRole apply to the roles added.
+func (s *Service) AdminSetRoles(ctx context.Context, id string, names []string) (*userdb.User, error) {
+	const action = "users.set_roles"
+	sc, u, err := s.adminUser(ctx, action, id, true)
+	if err != nil {
+		return nil, err
+	}
+	want, err := s.resolveRoles(ctx, u.AccountID, names)
+	if err != nil {
+		return nil, err
+	}
+	var add []*userdb.Role
+	keep := map[string]bool{}
+	for _, r := range want {
+		if keep[r.Name] {
+			continue // the same role named twice, in another case
+		}
+		keep[r.Name] = true
+		if !u.HasRole(r.Name) {
+			add = append(add, r)
+		}
+	}
+	var addNames []string
+	for _, r := range add {
+		addNames = append(addNames, r.Name)
+	}
+	if err := s.checkGrant(ctx, sc, u, action, addNames); err != nil {
+		return nil, err
+	}
+	held, err := s.userRoles(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Tx(ctx, func(tx userdb.Store) error {
+		for _, r := range add {
+			if err := tx.AddUserRole(ctx, u.ID, r.ID); err != nil {
+				return err
+			}
+			if err := s.record(ctx, tx, "user.role_added", u, map[string]any{"role": r.Name}); err != nil {
+				return err
+			}
+		}
+		for _, r := range held {
+			if keep[r.Name] {
+				continue
+			}
+			if err := tx.RemoveUserRole(ctx, u.ID, r.ID); err != nil {
+				return err
+			}
+			if err := s.record(ctx, tx, "user.role_removed", u, map[string]any{"role": r.Name}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.sessions.forgetUser(u.ID)
+	return s.store.FindUserByID(ctx, u.ID)
+}
+
+// checkGrant refuses adding roles to oneself and granting super-admin
+// without being one.
+func (s *Service) checkGrant(ctx context.Context, sc scope, u *userdb.User, action string, roles []string) error {
+	if len(roles) == 0 {
+		return nil
+	}
+	if err := s.notSelf(ctx, sc, u, action); err != nil {
+		return err
+	}
+	if !sc.super && slices.ContainsFunc(roles, s.isSuperRole) {
+		return s.deny(ctx, errSuperOnly, action, userTarget(u))
+	}
+	return nil
+}
+
+// isSuperRole reports whether a role name, as a lookup would read it, is
+// the super-admin role.
+func (s *Service) isSuperRole(name string) bool {
+	return strings.EqualFold(strings.TrimSpace(name), s.opts.SuperAdminRole)
+}
+
+// AdminEvents lists audit events, newest first. An admin sees the events of
+// its own account only.
+func (s *Service) AdminEvents(ctx context.Context, f userdb.EventFilter) ([]*userdb.Event, error) {
+	const action = "events.list"
+	sc, err := s.adminScope(ctx, action)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.super {
+		if f.AccountID != "" && f.AccountID != sc.account {
+			return nil, s.deny(ctx, errNoAccount, action, target{id: f.AccountID})
+		}
+		f.AccountID = sc.account
+	}
+	return s.Events(ctx, f)
+}

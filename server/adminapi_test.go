@@ -1,0 +1,567 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/userdb/userdb"
+)
+
+func TestAdminUpdateNeedsCurrentVersion(t *testing.T) {
+	f := newAdminFixture(t)
+	admin := f.actors[asAdminA]
+	u := f.target(f.accA.ID, userdb.StatusEnabled)
+	path := "/api/v1/users/" + u.ID
+
+	got := admin.do("GET", path, nil).json(t)
+	v := got["version"].(float64)
+	r := admin.do("PATCH", path, map[string]any{"version": v, "givenName": "First", "customData": map[string]any{"team": "red"}})
+	if r.status != 200 || r.json(t)["version"].(float64) != v+1 || r.json(t)["givenName"] != "First" {
+		t.Fatalf("PATCH with the current version: %d %s", r.status, r.body)
+	}
+	// A second writer still holding the old version loses, and changes nothing.
+	r = admin.do("PATCH", path, map[string]any{"version": v, "givenName": "Second"})
+	if r.status != 409 {
+		t.Fatalf("PATCH with a stale version: %d %s", r.status, r.body)
+	}
+	if cur := admin.do("GET", path, nil).json(t); cur["givenName"] != "First" || cur["customData"].(map[string]any)["team"] != "red" {
+		t.Fatalf("after the stale PATCH: %v", cur)
+	}
+	r = admin.do("PATCH", path, map[string]any{"givenName": "No version"})
+	if r.status != 400 || r.json(t)["field"] != "version" {
+		t.Fatalf("PATCH without a version: %d %s", r.status, r.body)
+	}
+	// customData merges; null removes a key.
+	r = admin.do("PATCH", path, map[string]any{"version": v + 1, "customData": map[string]any{"team": nil, "desk": 4}})
+	if cd := r.json(t)["customData"].(map[string]any); r.status != 200 || cd["team"] != nil || cd["desk"] != float64(4) {
+		t.Fatalf("customData merge: %d %s", r.status, r.body)
+	}
+	if len(f.events("user.updated")) != 2 {
+		t.Fatalf("user.updated events: %d", len(f.events("user.updated")))
+	}
+}
+
+func TestAdminCannotRaiseOwnPrivileges(t *testing.T) {
+	f := newAdminFixture(t)
+	admin := f.actors[asAdminA]
+	self := "/api/v1/users/" + f.adminA.ID
+	version := admin.do("GET", self, nil).json(t)["version"]
+	for _, c := range []struct {
+		method, path string
+		body         any
+		want         int
+	}{
+		{"PUT", self + "/roles/helper", nil, 403},
+		{"POST", self + "/disable", nil, 403},
+		{"PATCH", self, map[string]any{"version": version, "status": "DISABLED"}, 403},
+		{"DELETE", self, nil, 403},
+		{"POST", "/users/update", map[string]any{"id": f.adminA.ID, "roles": []string{"admin", "helper"}}, 403},
+		{"POST", "/users/change_account_status", map[string]any{"userId": f.adminA.ID, "newStatus": "DISABLED"}, 403},
+		// What is not a raise stays allowed.
+		{"PATCH", self, map[string]any{"version": version, "givenName": "Ada", "status": "ENABLED"}, 200},
+		{"POST", "/users/update", map[string]any{"id": f.adminA.ID, "roles": []string{"admin"}}, 200},
+		// Another user of the account may be made an admin.
+		{"PUT", "/api/v1/users/" + f.plainA.ID + "/roles/admin", nil, 200},
+		// Keys are scoped to the own account and never global or super-admin.
+		{"POST", "/api/v1/api-keys", map[string]any{"name": "k", "roles": []string{"super-admin"}}, 403},
+		{"POST", "/api/v1/api-keys", map[string]any{"name": "k", "account": f.accB.ID, "roles": []string{"admin"}}, 404},
+		// Roles: no role named after super-admin, no renaming one to it.
+		{"POST", "/api/v1/roles", map[string]any{"name": "Super-Admin"}, 403},
+	} {
+		r := admin.do(c.method, c.path, c.body)
+		if r.status != c.want {
+			t.Errorf("%s %s %v: %d, want %d: %s", c.method, c.path, c.body, r.status, c.want, r.body)
+		}
+	}
+	u, err := f.srv.Service().Store().FindUserByID(context.Background(), f.adminA.ID)
+	if err != nil || u.Status != userdb.StatusEnabled || u.HasRole("helper") || !u.HasRole("admin") {
+		t.Fatalf("admin of A after the attempts: %+v %v", u, err)
+	}
+}
+
+// An admin of the default account shares it with the super-admins: it still
+// cannot grant super-admin, nor change a super-admin (whose email it could
+// otherwise redirect to take the account over).
+func TestDefaultAccountAdminCannotTouchSuperAdmins(t *testing.T) {
+	f := newAdminFixture(t)
+	ctx := ctxCLI()
+	n := newUserIn("", "deputy@example.com")
+	n.Roles = []string{userdb.RoleAdmin}
+	if _, err := f.srv.Service().CreateUser(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	deputy := f.client()
+	deputy.mustLogin("deputy@example.com", adminPassword)
+	other := f.target("", userdb.StatusEnabled)
+	root := "/api/v1/users/" + f.root.ID
+	superRole, err := f.srv.Service().Store().FindRoleByName(context.Background(), userdb.DefaultAccountID, userdb.RoleSuperAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		method, path string
+		body         any
+		want         int
+	}{
+		{"GET", root, nil, 200},
+		{"PATCH", root, map[string]any{"version": f.root.Version, "email": "deputy2@example.com"}, 403},
+		{"POST", root + "/disable", nil, 403},
+		{"POST", root + "/reset-password", nil, 403},
+		{"DELETE", root + "/roles/super-admin", nil, 403},
+		{"PUT", "/api/v1/users/" + other.ID + "/roles/super-admin", nil, 403},
+		{"PUT", "/api/v1/users/" + other.ID + "/roles/SUPER-ADMIN", nil, 403},
+		{"POST", "/api/v1/users", map[string]any{"email": "x@example.com", "invite": true, "roles": []string{"super-admin"}}, 403},
+		{"PATCH", "/api/v1/roles/" + superRole.ID, map[string]any{"description": "mine now"}, 403},
+		{"DELETE", "/api/v1/roles/" + superRole.ID, nil, 403},
+		{"POST", "/users/update", map[string]any{"id": other.ID, "roles": []string{"super-admin"}}, 403},
+		{"POST", "/api/v1/accounts/" + userdb.DefaultAccountID + "/disable", nil, 403},
+	} {
+		r := deputy.do(c.method, c.path, c.body)
+		if r.status != c.want {
+			t.Errorf("%s %s %v: %d, want %d: %s", c.method, c.path, c.body, r.status, c.want, r.body)
+		}
+	}
+	u, _ := f.srv.Service().Store().FindUserByID(context.Background(), other.ID)
+	if u.HasRole(userdb.RoleSuperAdmin) {
+		t.Fatal("an admin granted super-admin")
+	}
+	// The super-admin itself may grant it, and cannot disable the default account.
+	super := f.actors[asSuper]
+	if r := super.do("PUT", "/api/v1/users/"+other.ID+"/roles/super-admin", nil); r.status != 200 {
+		t.Fatalf("super-admin grants super-admin: %d %s", r.status, r.body)
+	}
+	if r := super.do("POST", "/api/v1/accounts/"+userdb.DefaultAccountID+"/disable", nil); r.status != 400 {
+		t.Fatalf("disabling the default account: %d %s", r.status, r.body)
+	}
+}
+
+// TestAdminInputIsLiteral sends injection-shaped text to every filter,
+// sort and search: it is matched as text or refused with a 400 naming the
+// field, never a 500.
+func TestAdminInputIsLiteral(t *testing.T) {
+	f := newAdminFixture(t)
+	svc := f.srv.Service()
+	ctx := ctxCLI()
+	named := map[string]string{}
+	for _, given := range []string{"100%", "under_score", "O'Brien", "Zoë", "semi;--colon", "plain"} {
+		n := newUserIn(f.accA.ID, fmt.Sprintf("lit%d@example.com", len(named)))
+		n.GivenName, n.Password, n.PasswordHash = given, "", importedHash
+		u, err := svc.CreateUser(ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		named[given] = u.ID
+	}
+	super := f.actors[asSuper]
+	// Each search finds exactly the user whose name holds the text.
+	for q, want := range map[string]string{"%": "100%", "_": "under_score", "'": "O'Brien", "Zoë": "Zoë", ";--": "semi;--colon"} {
+		for _, a := range []*actor{super, f.actors[asAdminA]} {
+			r := a.do("GET", "/api/v1/users?q="+url.QueryEscape(q), nil)
+			got := ids(items(t, r))
+			if len(got) != 1 || got[0] != named[want] {
+				t.Errorf("%s q=%q: %v, want only %s", a.name, q, got, want)
+			}
+		}
+		rpc := super.do("POST", "/users/list", map[string]any{"searchString": "%" + q + "%"}).json(t)
+		if rpc["total"] != float64(1) {
+			t.Errorf("/users/list searchString %q: %v", "%"+q+"%", rpc)
+		}
+	}
+
+	long := strings.Repeat("x'%_;--", 10<<10/7)
+	nasty := []string{"'", "%", "_", ";--", "' OR '1'='1", "\"; DROP TABLE users;--", "ünï©ødé 🙂", "\x00", long}
+	params := []string{"q", "status", "account", "role", "sort", "cursor", "limit", "createdAfter", "lastLoginBefore"}
+	for _, v := range nasty {
+		for _, p := range params {
+			r := super.do("GET", "/api/v1/users?"+p+"="+url.QueryEscape(v), nil)
+			checkNot500(t, "users "+p, r)
+		}
+		for _, path := range []string{"/api/v1/accounts?q=", "/api/v1/accounts?status=", "/api/v1/accounts?cursor=",
+			"/api/v1/roles?account=", "/api/v1/roles?cursor=", "/api/v1/events?type=", "/api/v1/events?user=",
+			"/api/v1/events?account=", "/api/v1/events?cursor=", "/api/v1/events?since=", "/api/v1/api-keys?account="} {
+			checkNot500(t, path, super.do("GET", path+url.QueryEscape(v), nil))
+			checkNot500(t, path+" (admin)", f.actors[asAdminA].do("GET", path+url.QueryEscape(v), nil))
+		}
+		for _, body := range []map[string]any{
+			{"searchString": v}, {"orderby": []string{v, "asc"}}, {"orderby": []string{"email", v}}, {"accountId": v},
+		} {
+			checkNot500(t, "/users/list", super.do("POST", "/users/list", body))
+			checkNot500(t, "/accounts/list", super.do("POST", "/accounts/list", body))
+			checkNot500(t, "/roles/list", super.do("POST", "/roles/list", body))
+		}
+		for _, path := range []string{"/api/v1/users/", "/api/v1/roles/", "/api/v1/accounts/"} {
+			checkNot500(t, path, super.do("GET", path+url.PathEscape(v), nil))
+		}
+		checkNot500(t, "create user", super.do("POST", "/api/v1/users", map[string]any{"email": v, "givenName": v, "invite": true}))
+		checkNot500(t, "create role", super.do("POST", "/api/v1/roles", map[string]any{"name": v}))
+		checkNot500(t, "create account", super.do("POST", "/api/v1/accounts", map[string]any{"name": v}))
+	}
+	// A sort outside the list is refused by name.
+	r := super.do("GET", "/api/v1/users?sort="+url.QueryEscape("email; DROP TABLE users"), nil)
+	if r.status != 400 || r.json(t)["field"] != "sort" {
+		t.Errorf("bad sort: %d %s", r.status, r.body)
+	}
+	if r := super.do("GET", "/api/v1/users?limit=1000", nil); len(items(t, r)) < len(named) {
+		t.Errorf("users are gone after the injection attempts: %s", r.body)
+	}
+}
+
+func checkNot500(t *testing.T, what string, r response) {
+	t.Helper()
+	if r.status >= 500 {
+		t.Errorf("%s: %d %.200s", what, r.status, r.body)
+	}
+	if r.status == 400 {
+		if m := r.json(t); m["message"] == "" || m["field"] == nil {
+			t.Errorf("%s: 400 without a message naming the field: %s", what, r.body)
+		}
+	}
+}
+
+func TestAdminUserListFiltersAndPages(t *testing.T) {
+	f := newAdminFixture(t)
+	super := f.actors[asSuper]
+	for i := range 5 {
+		f.clock.Add(time.Minute)
+		f.target(f.accB.ID, userdb.StatusEnabled, "member")
+		_ = i
+	}
+	f.target(f.accB.ID, userdb.StatusDisabled)
+
+	var seen []string
+	cursor := ""
+	for page := 0; ; page++ {
+		r := super.do("GET", "/api/v1/users?account=beta&role=member&sort=-created&limit=2&cursor="+url.QueryEscape(cursor), nil)
+		m := r.json(t)
+		if r.status != 200 || m["total"] != float64(5) {
+			t.Fatalf("page %d: %d %s", page, r.status, r.body)
+		}
+		seen = append(seen, ids(items(t, r))...)
+		next, _ := m["next"].(string)
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if len(seen) != 5 {
+		t.Fatalf("paged through %d users, want 5: %v", len(seen), seen)
+	}
+	r := super.do("GET", "/api/v1/users?account=beta&status=disabled", nil)
+	if got := items(t, r); len(got) != 1 || got[0]["status"] != "DISABLED" {
+		t.Fatalf("status filter: %s", r.body)
+	}
+	after := f.clock.Now().Add(-150 * time.Second).Format(time.RFC3339)
+	r = super.do("GET", "/api/v1/users?account=beta&createdAfter="+after, nil)
+	if n := r.json(t)["total"]; n != float64(4) { // 12:03, 12:04 and the two of 12:05
+		t.Fatalf("createdAfter %s: total %v: %s", after, n, r.body)
+	}
+	for _, bad := range []string{"createdAfter=yesterday", "limit=0", "limit=x", "status=SLEEPING", "sort=password", "cursor=bm90IGpzb24", "cursor=%21%21"} {
+		r := super.do("GET", "/api/v1/users?"+bad, nil)
+		if r.status != 400 || r.json(t)["field"] == "" {
+			t.Errorf("%s: %d %s", bad, r.status, r.body)
+		}
+	}
+}
+
+func TestAdminAccountsAndRoles(t *testing.T) {
+	f := newAdminFixture(t)
+	super := f.actors[asSuper]
+	r := super.do("POST", "/api/v1/accounts", map[string]any{"name": "gamma", "description": "third"})
+	if r.status != 201 {
+		t.Fatalf("create account: %d %s", r.status, r.body)
+	}
+	gamma := r.json(t)["id"].(string)
+	roles := items(t, super.do("GET", "/api/v1/roles?account=gamma", nil))
+	if len(roles) != 1 || roles[0]["name"] != "admin" {
+		t.Fatalf("a new account's roles: %v", roles)
+	}
+	if r := super.do("POST", "/api/v1/accounts", map[string]any{"name": "GAMMA"}); r.status != 409 {
+		t.Fatalf("duplicate account: %d %s", r.status, r.body)
+	}
+	if _, err := f.srv.Service().CreateUser(ctxCLI(), newUserIn(gamma, "g@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	if r := super.do("DELETE", "/api/v1/accounts/"+gamma, nil); r.status != 409 {
+		t.Fatalf("delete an account with users: %d %s", r.status, r.body)
+	}
+	if r := super.do("DELETE", "/api/v1/accounts/"+gamma+"?force=maybe", nil); r.status != 400 {
+		t.Fatalf("force=maybe: %d %s", r.status, r.body)
+	}
+	if r := super.do("DELETE", "/api/v1/accounts/"+gamma+"?force=true", nil); r.status != 204 {
+		t.Fatalf("forced delete: %d %s", r.status, r.body)
+	}
+	if r := super.do("GET", "/api/v1/accounts/"+gamma, nil); r.status != 404 {
+		t.Fatalf("deleted account: %d", r.status)
+	}
+
+	// Accounts page by name.
+	for _, n := range []string{"delta", "epsilon", "zeta"} {
+		super.do("POST", "/api/v1/accounts", map[string]any{"name": n})
+	}
+	var names []string
+	cursor := ""
+	for {
+		r := super.do("GET", "/api/v1/accounts?limit=2&cursor="+cursor, nil)
+		for _, it := range items(t, r) {
+			names = append(names, it["name"].(string))
+		}
+		next, _ := r.json(t)["next"].(string)
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if strings.Join(names, ",") != "alpha,beta,default,delta,epsilon,zeta" {
+		t.Fatalf("accounts by page: %v", names)
+	}
+
+	// Roles: the admin of A renames its own role; built-in names stay.
+	admin := f.actors[asAdminA]
+	r = admin.do("POST", "/api/v1/roles", map[string]any{"name": "editor", "description": "edits"})
+	if r.status != 201 || r.json(t)["account_id"] != f.accA.ID {
+		t.Fatalf("create role: %d %s", r.status, r.body)
+	}
+	editor := r.json(t)["id"].(string)
+	if r := admin.do("PATCH", "/api/v1/roles/"+editor, map[string]any{"name": "writer", "status": "DISABLED"}); r.status != 200 || r.json(t)["name"] != "writer" {
+		t.Fatalf("rename role: %d %s", r.status, r.body)
+	}
+	if r := admin.do("PATCH", "/api/v1/roles/"+editor, map[string]any{"name": "member"}); r.status != 409 {
+		t.Fatalf("rename onto a taken name: %d %s", r.status, r.body)
+	}
+	adminRole := ""
+	for _, it := range items(t, admin.do("GET", "/api/v1/roles", nil)) {
+		if it["name"] == "admin" {
+			adminRole = it["id"].(string)
+		}
+	}
+	if r := admin.do("PATCH", "/api/v1/roles/"+adminRole, map[string]any{"name": "boss"}); r.status != 400 || r.json(t)["field"] != "name" {
+		t.Fatalf("rename the admin role: %d %s", r.status, r.body)
+	}
+	if len(f.events("role.updated")) != 1 {
+		t.Fatalf("role.updated events: %d", len(f.events("role.updated")))
+	}
+}
+
+func TestAPIKeys(t *testing.T) {
+	f := newAdminFixture(t)
+	super := f.actors[asSuper]
+	r := super.do("POST", "/api/v1/api-keys", map[string]any{"name": "deploy", "account": "beta", "roles": []string{"admin"}})
+	if r.status != 201 {
+		t.Fatalf("create key: %d %s", r.status, r.body)
+	}
+	created := r.json(t)
+	secret, id := created["secret"].(string), created["id"].(string)
+	if len(secret) < 40 || created["account_id"] != f.accB.ID {
+		t.Fatalf("created key: %v", created)
+	}
+	stored, err := f.srv.Service().Store().FindAPIKeyByID(context.Background(), id)
+	if err != nil || strings.Contains(string(stored.KeyHash), secret) || string(stored.KeyHash) == secret {
+		t.Fatalf("stored key: %v %v", stored, err)
+	}
+	list := super.do("GET", "/api/v1/api-keys", nil)
+	if strings.Contains(string(list.body), secret) || strings.Contains(string(list.body), "secret") {
+		t.Fatalf("the list shows the secret: %s", list.body)
+	}
+
+	key := &actor{name: "beta key", id: id, c: f.client(), header: []string{"Authorization", "Bearer " + secret}}
+	got := items(t, key.do("GET", "/api/v1/users", nil))
+	if len(got) != 1 || got[0]["id"] != f.adminB.ID {
+		t.Fatalf("beta key lists %v", ids(got))
+	}
+	if r := key.do("GET", "/api/v1/users/"+f.adminA.ID, nil); r.status != 404 {
+		t.Fatalf("beta key reads a user of A: %d", r.status)
+	}
+
+	// Last use is written at most once a minute.
+	lastUsed := func() time.Time {
+		k, err := f.srv.Service().Store().FindAPIKeyByID(context.Background(), id)
+		if err != nil || k.LastUsedAt == nil {
+			t.Fatalf("last used: %+v %v", k, err)
+		}
+		return *k.LastUsedAt
+	}
+	first := lastUsed()
+	f.clock.Add(30 * time.Second)
+	key.do("GET", "/api/v1/users", nil)
+	if !lastUsed().Equal(first) {
+		t.Fatal("last use written twice within a minute")
+	}
+	f.clock.Add(31 * time.Second)
+	key.do("GET", "/api/v1/users", nil)
+	if !lastUsed().After(first) {
+		t.Fatal("last use not written after a minute")
+	}
+
+	for _, h := range []string{"Bearer nope", "Basic " + secret, "Bearer", secret} {
+		if r := f.client().do("GET", "/api/v1/users", nil, "Authorization", h); r.status != 401 || r.header.Get("WWW-Authenticate") == "" {
+			t.Errorf("Authorization %.12q: %d", h, r.status)
+		}
+	}
+	if r := super.do("DELETE", "/api/v1/api-keys/"+id, nil); r.status != 204 {
+		t.Fatalf("revoke: %d %s", r.status, r.body)
+	}
+	if r := key.do("GET", "/api/v1/users", nil); r.status != 401 {
+		t.Fatalf("revoked key: %d", r.status)
+	}
+
+	// Expiry, global keys, and keys of a disabled account.
+	exp := f.clock.Now().Add(time.Hour).Format(time.RFC3339)
+	r = super.do("POST", "/api/v1/api-keys", map[string]any{"name": "short", "roles": []string{"super-admin"}, "expiresAt": exp})
+	if r.status != 201 || r.json(t)["account_id"] != "" {
+		t.Fatalf("global key: %d %s", r.status, r.body)
+	}
+	global := r.json(t)["secret"].(string)
+	if r := f.client().do("GET", "/api/v1/users?account=alpha", nil, "Authorization", "Bearer "+global); r.status != 200 {
+		t.Fatalf("global key: %d %s", r.status, r.body)
+	}
+	f.clock.Add(2 * time.Hour)
+	if r := f.client().do("GET", "/api/v1/users", nil, "Authorization", "Bearer "+global); r.status != 401 {
+		t.Fatalf("expired key: %d", r.status)
+	}
+	for _, bad := range []map[string]any{
+		{"name": "", "roles": []string{"super-admin"}},
+		{"name": "g", "roles": []string{"admin"}},
+		{"name": "s", "account": "alpha", "roles": []string{"super-admin"}},
+		{"name": "p", "roles": []string{"super-admin"}, "expiresAt": "2020-01-01T00:00:00Z"},
+		{"name": "p", "roles": []string{"super-admin"}, "expiresAt": "soon"},
+		{"name": "r", "account": "alpha", "roles": []string{"no-such-role"}},
+	} {
+		if r := super.do("POST", "/api/v1/api-keys", bad); r.status != 400 || r.json(t)["field"] == "" {
+			t.Errorf("create %v: %d %s", bad, r.status, r.body)
+		}
+	}
+	if r := super.do("POST", "/api/v1/accounts/alpha/disable", nil); r.status != 200 {
+		t.Fatalf("disable alpha: %d %s", r.status, r.body)
+	}
+	if r := f.actors[asKeyA].do("GET", "/api/v1/users", nil); r.status != 401 {
+		t.Fatalf("key of a disabled account: %d", r.status)
+	}
+	if created := f.events("apikey.created"); len(created) != 3 || created[0].ActorID != f.root.ID {
+		t.Fatalf("apikey.created events: %+v", created) // the fixture's key, beta's, the global one
+	}
+	revoked := f.events("apikey.revoked")
+	if len(revoked) != 1 || revoked[0].ActorID != f.root.ID || revoked[0].AccountID != f.accB.ID {
+		t.Fatalf("apikey.revoked events: %+v", revoked)
+	}
+}
+
+func TestAdminRPCShapes(t *testing.T) {
+	f := newAdminFixture(t)
+	super := f.actors[asSuper]
+	list := super.do("POST", "/users/list", map[string]any{"accountId": f.accA.ID, "orderby": []string{"users.email", "desc"}, "limit": 1, "offset": 1}).json(t)
+	users := list["users"].([]any)
+	if list["total"] != float64(2) || len(users) != 1 || users[0].(map[string]any)["email"] != "admin@alpha.example" {
+		t.Fatalf("/users/list: %v", list)
+	}
+
+	r := super.do("POST", "/users/update", map[string]any{"account_id": f.accA.ID, "email": "new@alpha.example", "fullName": "New Person", "roles": []any{map[string]any{"name": "member"}}})
+	created := r.json(t)
+	if r.status != 200 || created["status"] != "PENDING" || created["givenName"] != "New" || created["surname"] != "Person" {
+		t.Fatalf("/users/update create: %d %s", r.status, r.body)
+	}
+	f.lastEmail("new@alpha.example", "invitation")
+	id := created["id"].(string)
+	r = super.do("POST", "/users/update", map[string]any{"id": id, "customData": map[string]any{"a": 1}, "roles": []string{"helper"}})
+	if got := r.json(t); r.status != 200 || got["customData"].(map[string]any)["a"] != float64(1) || len(got["roles"].([]any)) != 1 {
+		t.Fatalf("/users/update change: %d %s", r.status, r.body)
+	}
+	r = super.do("POST", "/users/update", map[string]any{"id": id, "customData": map[string]any{"b": 2}})
+	if cd := r.json(t)["customData"].(map[string]any); cd["a"] != nil || cd["b"] != float64(2) {
+		t.Fatalf("customData is replaced whole: %v", cd)
+	}
+	if r := super.do("POST", "/users/update", map[string]any{"email": "pw@alpha.example", "status": "ENABLED"}); r.status != 400 || r.json(t)["field"] != "password" {
+		t.Fatalf("create ENABLED without a password: %d %s", r.status, r.body)
+	}
+	r = super.do("POST", "/users/change_account_status", map[string]any{"userId": f.plainA.ID, "newStatus": "DISABLED"})
+	if r.status != 200 || r.json(t)["status"] != "DISABLED" {
+		t.Fatalf("change_account_status: %d %s", r.status, r.body)
+	}
+
+	sel := super.do("POST", "/accounts/select_list", map[string]any{"q": "alp"}).json(t)
+	opts := sel["options"].([]any)
+	if sel["complete"] != false || len(opts) != 1 || opts[0].(map[string]any)["label"] != "alpha" || len(opts[0].(map[string]any)["roles"].([]any)) != 3 {
+		t.Fatalf("select_list: %v", sel)
+	}
+	roles := super.do("POST", "/accounts/roles_for_account", map[string]any{"accountId": f.accB.ID})
+	if !strings.HasPrefix(string(roles.body), "[") || strings.Count(string(roles.body), `"name"`) != 3 {
+		t.Fatalf("roles_for_account: %s", roles.body)
+	}
+	accs := super.do("POST", "/accounts/list", map[string]any{"searchString": "%et%"}).json(t)
+	if accs["total"] != float64(1) || accs["accounts"].([]any)[0].(map[string]any)["name"] != "beta" {
+		t.Fatalf("/accounts/list: %v", accs)
+	}
+	acc := super.do("POST", "/accounts/update", map[string]any{"name": "omega", "status": "DISABLED"}).json(t)
+	if acc["name"] != "omega" || acc["status"] != "DISABLED" {
+		t.Fatalf("/accounts/update create: %v", acc)
+	}
+	rl := super.do("POST", "/roles/list", map[string]any{"where": map[string]any{"account_id": f.accA.ID}, "searchString": "help"}).json(t)
+	if rl["total"] != float64(1) || rl["roles"].([]any)[0].(map[string]any)["name"] != "helper" {
+		t.Fatalf("/roles/list: %v", rl)
+	}
+	role := super.do("POST", "/roles/update", map[string]any{"account_id": f.accA.ID, "name": "auditor", "status": "DISABLED"}).json(t)
+	if role["name"] != "auditor" || role["status"] != "DISABLED" || role["account_id"] != f.accA.ID {
+		t.Fatalf("/roles/update create: %v", role)
+	}
+	if r := super.do("POST", "/roles/update", map[string]any{"id": role["id"], "account_id": f.accB.ID}); r.status != 400 {
+		t.Fatalf("moving a role: %d %s", r.status, r.body)
+	}
+	if r := super.do("POST", "/roles/remove", map[string]any{"roleId": role["id"]}); r.status != 200 || string(r.body) != "{}\n" {
+		t.Fatalf("/roles/remove: %d %q", r.status, r.body)
+	}
+	for _, path := range []string{"/users/remove", "/users/reset_password", "/users/resend_invite", "/accounts/remove", "/roles/remove"} {
+		if r := super.do("POST", path, `{}`); r.status != 400 || r.json(t)["field"] == "" {
+			t.Errorf("%s without an id: %d %s", path, r.status, r.body)
+		}
+	}
+}
+
+func TestOpenAPIServed(t *testing.T) {
+	e := newEnv(t)
+	r := e.client().do("GET", "/api/v1/openapi.json", nil)
+	if r.status != 200 || r.json(t)["openapi"] != "3.1.0" {
+		t.Fatalf("openapi.json: %d %.100s", r.status, r.body)
+	}
+}
+
+// Disabling a user through PATCH has the effects of POST .../disable: the
+// user's sessions end at once.
+func TestAdminDisableEndsSessions(t *testing.T) {
+	f := newAdminFixture(t)
+	admin, plain := f.actors[asAdminA], f.actors[asPlain]
+	if r := plain.do("GET", "/me", nil); r.status != 200 {
+		t.Fatalf("plain user signed in: %d", r.status)
+	}
+	path := "/api/v1/users/" + f.plainA.ID
+	version := admin.do("GET", path, nil).json(t)["version"]
+	if r := admin.do("PATCH", path, map[string]any{"version": version, "status": "DISABLED"}); r.status != 200 {
+		t.Fatalf("disable by PATCH: %d %s", r.status, r.body)
+	}
+	if r := plain.do("GET", "/me", nil); r.status != 401 {
+		t.Fatalf("disabled user still signed in: %d", r.status)
+	}
+	list, err := f.srv.Service().Store().FindSessionsByUser(context.Background(), f.plainA.ID)
+	if err != nil || len(list) != 0 {
+		t.Fatalf("sessions left: %d %v", len(list), err)
+	}
+	version = admin.do("GET", path, nil).json(t)["version"]
+	if r := admin.do("PATCH", path, map[string]any{"version": version, "status": "LOCKED"}); r.status != 400 || r.json(t)["field"] != "status" {
+		t.Fatalf("PATCH to LOCKED: %d %s", r.status, r.body)
+	}
+	if r := admin.do("POST", path+"/enable", nil); r.status != 200 || r.json(t)["status"] != "ENABLED" {
+		t.Fatalf("enable: %d %s", r.status, r.body)
+	}
+	if r := admin.do("GET", path+"/sessions", nil); len(items(t, r)) != 0 {
+		t.Fatalf("sessions: %s", r.body)
+	}
+	plain.c.mustLogin(f.plainA.Email, adminPassword)
+	if r := admin.do("POST", path+"/end-sessions", nil); r.status != 200 || r.json(t)["ended"] != float64(1) {
+		t.Fatalf("end-sessions: %d %s", r.status, r.body)
+	}
+	if r := plain.do("GET", "/me", nil); r.status != 401 {
+		t.Fatalf("after end-sessions: %d", r.status)
+	}
+}
