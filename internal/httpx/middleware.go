@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,27 +28,54 @@ func Chain(h http.Handler, mw ...Middleware) http.Handler {
 type ctxKey int
 
 const (
-	loggerKey ctxKey = iota
-	requestIDKey
+	infoKey ctxKey = iota
 	clientIPKey
 )
 
+// requestInfo is what the middleware learns about a request. It is one
+// context value, set once by RequestIDs and filled in by the middleware
+// after it, so that each step does not copy the request and its context.
+type requestInfo struct {
+	id   string
+	base *slog.Logger
+	ip   string // set by TrustedClientIP
+	// logger is base with the request id, made when first asked for:
+	// most requests log only their access line, which needs none.
+	logger atomic.Pointer[slog.Logger]
+}
+
+func infoOf(r *http.Request) *requestInfo {
+	i, _ := r.Context().Value(infoKey).(*requestInfo)
+	return i
+}
+
 // Logger returns the request's logger (with its request id).
 func Logger(r *http.Request) *slog.Logger {
-	if l, ok := r.Context().Value(loggerKey).(*slog.Logger); ok {
+	i := infoOf(r)
+	if i == nil {
+		return slog.Default()
+	}
+	if l := i.logger.Load(); l != nil {
 		return l
 	}
-	return slog.Default()
+	l := i.base.With("request_id", i.id)
+	i.logger.Store(l)
+	return l
 }
 
 // RequestID returns the request's id.
 func RequestID(r *http.Request) string {
-	id, _ := r.Context().Value(requestIDKey).(string)
-	return id
+	if i := infoOf(r); i != nil {
+		return i.id
+	}
+	return ""
 }
 
 // ClientIP returns the client's address as decided by the ClientIP middleware.
 func ClientIP(r *http.Request) string {
+	if i := infoOf(r); i != nil && i.ip != "" {
+		return i.ip
+	}
 	if ip, ok := r.Context().Value(clientIPKey).(string); ok {
 		return ip
 	}
@@ -69,10 +97,9 @@ func RequestIDs(base *slog.Logger) Middleware {
 				rand.Read(b[:])
 				id = hex.EncodeToString(b[:])
 			}
-			w.Header().Set("X-Request-Id", id)
-			ctx := context.WithValue(r.Context(), requestIDKey, id)
-			ctx = context.WithValue(ctx, loggerKey, base.With("request_id", id))
-			next.ServeHTTP(w, r.WithContext(ctx))
+			w.Header()["X-Request-Id"] = []string{id}
+			info := &requestInfo{id: id, base: base}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), infoKey, info)))
 		})
 	}
 }
@@ -116,6 +143,11 @@ func TrustedClientIP(trusted []netip.Prefix) Middleware {
 						break
 					}
 				}
+			}
+			if i := infoOf(r); i != nil {
+				i.ip = ip // the request's own: no copy of it needed
+				next.ServeHTTP(w, r)
+				return
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientIPKey, ip)))
 		})
@@ -183,26 +215,55 @@ func AccessLog(observe func(r *http.Request, status int, d time.Duration)) Middl
 			if rec.Status >= 500 {
 				level = slog.LevelError
 			}
-			Logger(r).LogAttrs(r.Context(), level, "http request",
+			i := infoOf(r)
+			logger := slog.Default()
+			if i != nil {
+				logger = i.base
+			}
+			if !logger.Enabled(r.Context(), level) {
+				return
+			}
+			attrs := []slog.Attr{slog.String("request_id", ""),
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", rec.Status), slog.Int("bytes", rec.Bytes),
-				slog.Duration("duration", d), slog.String("ip", ClientIP(r)))
+				slog.Duration("duration", d), slog.String("ip", ClientIP(r))}
+			if i != nil {
+				// The request id as the line's first attribute writes what
+				// Logger(r) would, without building a logger per request.
+				attrs[0] = slog.String("request_id", i.id)
+				logger.LogAttrs(r.Context(), level, "http request", attrs...)
+			} else {
+				logger.LogAttrs(r.Context(), level, "http request", attrs[1:]...)
+			}
 		})
 	}
 }
 
+// The values of the security headers. Each slice has length and capacity 1
+// and is shared by every response: setting or adding a value replaces or
+// copies it, so no response can change another's.
+var (
+	nosniff        = []string{"nosniff"}
+	frameDeny      = []string{"DENY"}
+	referrerPolicy = []string{"same-origin"}
+	defaultCSP     = []string{"default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"}
+	hsts           = []string{"max-age=31536000"}
+)
+
 // SecurityHeaders sets headers every response should carry.
 func SecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Assigned rather than Set: the keys are canonical already, and no
+		// value is allocated per request.
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
+		h["X-Content-Type-Options"] = nosniff
+		h["X-Frame-Options"] = frameDeny
+		h["Referrer-Policy"] = referrerPolicy
 		if h.Get("Content-Security-Policy") == "" {
-			h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
+			h["Content-Security-Policy"] = defaultCSP
 		}
 		if r.TLS != nil {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
+			h["Strict-Transport-Security"] = hsts
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -217,7 +278,10 @@ func LimitBody(n int64) Middleware {
 				JSON(w, http.StatusRequestEntityTooLarge, ErrorBody{Status: 413, Message: "The request body is too large."})
 				return
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, n)
+			if r.Body != http.NoBody {
+				// A request without a body (most GETs) has nothing to cap.
+				r.Body = http.MaxBytesReader(w, r.Body, n)
+			}
 			next.ServeHTTP(w, r)
 		})
 	}

@@ -51,14 +51,11 @@ func (p *Pages) returnTo(next string) string {
 	return ProfilePath
 }
 
-// allowedReturn reports whether u is within the allowed return URL a: same
-// scheme and host, and a's path as a whole-segment prefix of u's path.
+// allowedReturn reports whether u is on the origin of the allowed return
+// URL a. (The entries are origins: the cross-origin protection trusts the
+// same list, and it accepts nothing else.)
 func allowedReturn(a, u *url.URL) bool {
-	if !strings.EqualFold(a.Scheme, u.Scheme) || !strings.EqualFold(a.Host, u.Host) {
-		return false
-	}
-	base := strings.TrimSuffix(a.Path, "/")
-	return u.Path == base || strings.HasPrefix(u.Path, base+"/")
+	return strings.EqualFold(a.Scheme, u.Scheme) && strings.EqualFold(a.Host, u.Host)
 }
 
 // hasControl reports whether s has an ASCII control character.

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -74,7 +73,7 @@ func New(svc *service.Service, sessions Sessions, o Options) *Pages {
 		sessions: sessions,
 		brand:    b,
 		returns:  parseReturnURLs(o.AllowedReturnURLs),
-		assets:   newAssets(b.PrimaryColor),
+		assets:   newAssets(b.PrimaryColor, b.LogoURL),
 	}
 }
 
@@ -124,9 +123,9 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) {
 
 // rotateSession ends the browser's current session, if any, before a new
 // one starts: a session planted before sign-in does not survive it.
-func (p *Pages) rotateSession(ctx context.Context, r *http.Request) {
+func (p *Pages) rotateSession(r *http.Request) {
 	if old, err := p.sessions.Authenticate(r); err == nil {
-		_ = p.svc.Logout(ctx, old.User, old.Session)
+		_ = p.svc.Logout(r.Context(), old.User, old.Session)
 	}
 }
 

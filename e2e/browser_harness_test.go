@@ -1,0 +1,198 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumInstall is how to get the browser, for skip and failure messages.
+const chromiumInstall = "apt-get install -y chromium, or set USERDB_TEST_CHROMIUM to a Chromium binary"
+
+// browserTimeout bounds each browser test as a whole.
+const browserTimeout = 2 * time.Minute
+
+// chromium returns the Chromium binary: $USERDB_TEST_CHROMIUM, else
+// /usr/bin/chromium. Without one the test is skipped, or fails when
+// USERDB_TEST_E2E is 1 (so CI cannot pass by skipping).
+func chromium(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("USERDB_TEST_CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	if _, err := exec.LookPath(path); err != nil {
+		msg := "chromium not installed (" + path + "): " + chromiumInstall
+		if os.Getenv("USERDB_TEST_E2E") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return path
+}
+
+// tab is one tab of a headless Chromium of its own, pointed at a userdb
+// server. Its methods fail the test on the first error.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+	s   *server
+
+	mu         sync.Mutex
+	violations []string // Content-Security-Policy reports from the console
+}
+
+// newTab starts Chromium for the test, with scripts switched off unless
+// javascript is set, and stops it when the test ends.
+func newTab(t *testing.T, s *server, javascript bool) *tab {
+	t.Helper()
+	path := chromium(t)
+	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
+	t.Cleanup(cancel)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 800),
+	)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelTab := chromedp.NewContext(alloc)
+	t.Cleanup(cancelTab)
+
+	b := &tab{t: t, ctx: ctx, s: s}
+	// Chromium reports what a Content-Security-Policy blocks on the console.
+	err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*cdplog.EventEntryAdded); ok && strings.Contains(e.Entry.Text, "Content Security Policy") {
+			b.mu.Lock()
+			b.violations = append(b.violations, e.Entry.Text)
+			b.mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatalf("starting %s: %v", path, err)
+	}
+	b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, cdplog.Enable, cdp.Empty{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled,
+			emulation.SetScriptExecutionDisabledParams{Value: !javascript})
+		return err
+	}))
+	t.Cleanup(b.checkCSP)
+	return b
+}
+
+// do runs actions in the tab.
+func (b *tab) do(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatalf("browser: %v\n%s", err, b.s.logs)
+	}
+}
+
+// open loads a page of the server (or any absolute URL).
+func (b *tab) open(path string) {
+	b.t.Helper()
+	if !strings.HasPrefix(path, "http") {
+		path = b.s.url + path
+	}
+	b.do(chromedp.Navigate(path))
+}
+
+// fill types into the inputs named by the keys (name attributes).
+func (b *tab) fill(fields map[string]string) {
+	b.t.Helper()
+	for name, value := range fields {
+		sel := chromedp.CSS(`input[name="` + name + `"]`)
+		b.do(chromedp.Clear(sel), chromedp.SendKeys(sel, value))
+	}
+}
+
+// press clicks the button whose text is label, as a person would.
+func (b *tab) press(label string) {
+	b.t.Helper()
+	b.do(chromedp.Click(fmt.Sprintf(`//button[normalize-space()=%q]`, label)))
+}
+
+// see waits until the page shows an element of the kind (h1, div.alert...)
+// holding text.
+func (b *tab) see(kind, text string) {
+	b.t.Helper()
+	tag, class, _ := strings.Cut(kind, ".")
+	cond := fmt.Sprintf("contains(normalize-space(), %q)", text)
+	if class != "" {
+		cond += fmt.Sprintf(` and contains(concat(" ", @class, " "), " %s ")`, class)
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(fmt.Sprintf("//%s[%s]", tag, cond))); err != nil {
+		html, _ := chromedp.Run(b.ctx, chromedp.OuterHTML(chromedp.CSS("body")))
+		b.t.Fatalf("no %s with %q: %v\n%s", kind, text, err, html)
+	}
+}
+
+// location returns the address of the page.
+func (b *tab) location() string {
+	b.t.Helper()
+	loc, err := chromedp.Run(b.ctx, chromedp.Location())
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return loc
+}
+
+// screenshot saves the whole page at a viewport width as
+// artifacts/name.png; 360 wide is a small phone.
+func (b *tab) screenshot(name string, width int64) {
+	b.t.Helper()
+	height, opts := int64(800), []chromedp.EmulateViewportOption(nil)
+	if width < 600 {
+		height, opts = 740, []chromedp.EmulateViewportOption{chromedp.EmulateScale(2), chromedp.EmulateMobile}
+	}
+	b.do(chromedp.EmulateViewport(width, height, opts...))
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.do(chromedp.EmulateViewport(1280, 800))
+	if err := os.MkdirAll("artifacts", 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("artifacts", name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// checkCSP fails the test if the pages broke their own Content-Security-Policy.
+func (b *tab) checkCSP() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, v := range b.violations {
+		b.t.Errorf("Content-Security-Policy violation: %s", v)
+	}
+}
+
+// clickLink clicks the link whose text is label.
+func clickLink(label string) chromedp.Action[chromedp.Void] {
+	return chromedp.Click(fmt.Sprintf(`//a[normalize-space()=%q]`, label))
+}

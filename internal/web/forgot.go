@@ -1,0 +1,32 @@
+package web
+
+import "net/http"
+
+// forgot shows the forgotten-password form.
+func (p *Pages) forgot(w http.ResponseWriter, r *http.Request) {
+	p.render(w, r, http.StatusOK, p.newView(r, "forgot", "Reset your password"))
+}
+
+// forgotPost sends a reset link. Whether or not the account exists, the
+// answer is the same "check your email" (the service even looks the user up
+// after answering).
+func (p *Pages) forgotPost(w http.ResponseWriter, r *http.Request) {
+	if !p.parseForm(w, r) {
+		return
+	}
+	r = withMeta(r, "")
+	v := p.newView(r, "forgot", "Reset your password")
+	login := formValue(r, "login")
+	if login == "" {
+		v.invalid("login", "Enter your email address or username.")
+		p.render(w, r, http.StatusBadRequest, v)
+		return
+	}
+	if err := p.svc.Forgot(r.Context(), login); err != nil {
+		v.setError(r, err, "login")
+		p.render(w, r, formStatus(err), v)
+		return
+	}
+	setFlash(w, r, flashResetSent)
+	redirect(w, r, ForgotPath)
+}

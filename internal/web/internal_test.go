@@ -1,0 +1,64 @@
+package web
+
+import (
+	"io/fs"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// TestParsePagesFailsOnMissingTemplate: a page whose template is missing
+// stops the program at start-up, not at a user's request.
+func TestParsePagesFailsOnMissingTemplate(t *testing.T) {
+	if _, err := parsePages(templateFS); err != nil {
+		t.Fatalf("embedded templates: %v", err)
+	}
+	files := fstest.MapFS{}
+	err := fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && path != "templates/sessions.html" {
+			b, _ := fs.ReadFile(templateFS, path)
+			files[path] = &fstest.MapFile{Data: b}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = parsePages(files)
+	if err == nil || !strings.Contains(err.Error(), "sessions") {
+		t.Fatalf("missing sessions.html: err = %v", err)
+	}
+}
+
+func TestThemeTextContrast(t *testing.T) {
+	for _, tc := range []struct{ primary, on string }{
+		{"#2f5bea", "#ffffff"},
+		{"#000", "#ffffff"},
+		{"#ffd60a", "#111827"}, // yellow: dark text
+		{"#fff", "#111827"},
+	} {
+		css := string(themeCSS(tc.primary))
+		if !strings.Contains(css, "--on-primary: "+tc.on+";") {
+			t.Errorf("%s: %s", tc.primary, css)
+		}
+	}
+	if got := string(themeCSS("#abc")); !strings.Contains(got, "--primary: #aabbcc;") {
+		t.Errorf("short colour not expanded: %s", got)
+	}
+}
+
+func TestDescribeAgent(t *testing.T) {
+	for ua, want := range map[string]string{
+		"": "Unknown device",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 Edg/126.0":                   "Edge on Windows",
+		"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0":                                                                  "Firefox on Linux",
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1": "Safari on iOS",
+		"Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36":                                "Chrome on Android",
+		"curl/8.5.0":         "curl",
+		"Go-http-client/1.1": "Go-http-client",
+	} {
+		if got := describeAgent(ua); got != want {
+			t.Errorf("describeAgent(%q) = %q, want %q", ua, got, want)
+		}
+	}
+}

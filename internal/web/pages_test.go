@@ -1,0 +1,453 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/server"
+)
+
+// inlineCode finds what a strict CSP would block: inline scripts, inline
+// styles and event-handler attributes.
+var inlineCode = regexp.MustCompile(`(?i)<script|<style|\sstyle=|\son[a-z]+=|javascript:`)
+
+// TestPagesRender gets every page, signed out and signed in, and checks each
+// is a complete page that holds under the strict CSP.
+func TestPagesRender(t *testing.T) {
+	s := newSite(t)
+	s.addUser("ann@example.com", "correct horse battery")
+	anon, ann := s.browser(), s.browser()
+	ann.signIn("ann@example.com", "correct horse battery")
+	ann.post("/forgot-password", url.Values{"login": {"ann@example.com"}})
+	reset := s.token("ann@example.com", "forgot-password")
+
+	for _, tc := range []struct {
+		name, path string
+		b          *browser
+		heading    string
+		inputs     []string // name=autocomplete of the form's inputs
+	}{
+		{"sign in", "/signin", anon, "Sign in", []string{"login=username", "password=current-password"}},
+		{"sign up", "/signup", anon, "Create your account",
+			[]string{"givenName=given-name", "surname=family-name", "email=email", "password=new-password", "confirmPassword=new-password"}},
+		{"verify", "/verify-email", anon, "Verify your email", []string{"login=username"}},
+		{"forgot", "/forgot-password", anon, "Reset your password", []string{"login=username"}},
+		{"reset", "/reset-password?sptoken=" + reset, anon, "Choose a new password",
+			[]string{"password=new-password", "confirmPassword=new-password"}},
+		{"invitation", "/invitation?sptoken=abc", anon, "Welcome to userdb",
+			[]string{"password=new-password", "confirmPassword=new-password"}},
+		{"profile", "/profile", ann, "Ann Lee",
+			[]string{"givenName=given-name", "surname=family-name", "currentPassword=current-password", "password=new-password"}},
+		{"sessions", "/profile/sessions", ann, "Your sessions", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.b.get(tc.path)
+			wantStatus(t, p, http.StatusOK)
+			if ct := p.header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Fatalf("Content-Type %q", ct)
+			}
+			if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") || !strings.Contains(csp, "form-action 'self'") {
+				t.Fatalf("CSP %q", csp)
+			}
+			if m := inlineCode.FindString(p.body); m != "" {
+				t.Fatalf("inline code %q would break the CSP:\n%s", m, p.body)
+			}
+			wantText(t, p, "<h1>"+tc.heading+"</h1>")
+			for _, in := range tc.inputs {
+				name, ac, _ := strings.Cut(in, "=")
+				// Every input has a label tied to it and its autocomplete hint.
+				if !strings.Contains(p.body, `<label for="f-`+name+`">`) ||
+					!regexp.MustCompile(`<input id="f-`+name+`" name="`+name+`" type="[a-z]+" autocomplete="`+ac+`"`).MatchString(p.body) {
+					t.Fatalf("no labelled input %s with autocomplete %s:\n%s", name, ac, p.body)
+				}
+			}
+		})
+	}
+}
+
+// TestAssets serves the stylesheet and the theme made from the branding.
+func TestAssets(t *testing.T) {
+	s := newSite(t, func(c *server.Config) {
+		c.Branding.PrimaryColor = "#0a7f5a"
+		c.Branding.ProductName = "Acme ID"
+		c.Branding.LogoURL = "https://cdn.acme.example/logo.svg"
+	})
+	b := s.browser()
+	p := b.get("/signin")
+	wantText(t, p, "<title>Sign in · Acme ID</title>", `src="https://cdn.acme.example/logo.svg"`)
+	// The logo's origin, and only it, is added to the policy for images.
+	if csp := p.header.Get("Content-Security-Policy"); !strings.HasSuffix(csp, "; img-src 'self' https://cdn.acme.example") {
+		t.Fatalf("CSP %q", csp)
+	}
+	links := regexp.MustCompile(`href="(/assets/[a-z]+\.(?:css|svg)\?v=[0-9a-f]+)"`).FindAllStringSubmatch(p.body, -1)
+	if len(links) != 3 {
+		t.Fatalf("asset links %v", links)
+	}
+	for _, l := range links {
+		a := b.get(strings.ReplaceAll(l[1], "&amp;", "&"))
+		wantStatus(t, a, http.StatusOK)
+		if strings.Contains(l[1], "theme.css") && !strings.Contains(a.body, "--primary: #0a7f5a;") {
+			t.Fatalf("theme.css does not use the primary colour:\n%s", a.body)
+		}
+		if !strings.Contains(a.header.Get("Cache-Control"), "max-age") {
+			t.Fatalf("%s not cacheable: %q", l[1], a.header.Get("Cache-Control"))
+		}
+	}
+	wantStatus(t, b.get("/assets/nothing.css"), http.StatusNotFound)
+}
+
+// TestFailedFormsShowErrorsAndKeepInput posts bad forms: each comes back
+// with a message next to the field at fault (or above the form), with what
+// was typed still there — except passwords.
+func TestFailedFormsShowErrorsAndKeepInput(t *testing.T) {
+	s := newSite(t)
+	s.addUser("ann@example.com", "correct horse battery")
+	b := s.browser()
+
+	t.Run("wrong password", func(t *testing.T) {
+		p := b.post("/signin", url.Values{"login": {"ann@example.com"}, "password": {"wrong password here"}})
+		wantStatus(t, p, http.StatusBadRequest)
+		wantText(t, p, "Invalid username or password.", `value="ann@example.com"`)
+		if strings.Contains(p.body, "wrong password here") {
+			t.Fatal("the password was echoed")
+		}
+		if b.cookie("userdb") != "" {
+			t.Fatal("session cookie set after a failed sign-in")
+		}
+	})
+	t.Run("empty sign-in", func(t *testing.T) {
+		p := b.post("/signin", url.Values{"login": {""}, "password": {""}})
+		wantStatus(t, p, http.StatusBadRequest)
+		wantText(t, p, "Enter your email address or username.", "Enter your password.", `aria-invalid="true"`)
+	})
+	t.Run("passwords differ", func(t *testing.T) {
+		p := b.post("/signup", url.Values{"givenName": {"Bo"}, "surname": {"Ray"}, "email": {"bo@example.com"},
+			"password": {"first pass phrase"}, "confirmPassword": {"other pass phrase"}})
+		wantStatus(t, p, http.StatusBadRequest)
+		wantText(t, p, "The passwords do not match.", `value="Bo"`, `value="Ray"`, `value="bo@example.com"`)
+		if strings.Contains(p.body, "pass phrase") {
+			t.Fatal("a password was echoed")
+		}
+	})
+	t.Run("weak password", func(t *testing.T) {
+		p := b.post("/signup", url.Values{"email": {"bo@example.com"}, "password": {"abc"}, "confirmPassword": {"abc"}})
+		wantStatus(t, p, http.StatusBadRequest)
+		if !regexp.MustCompile(`id="f-password-error">[^<]+</p>`).MatchString(p.body) {
+			t.Fatalf("no message next to the password field:\n%s", p.body)
+		}
+	})
+	t.Run("bad email", func(t *testing.T) {
+		p := b.post("/signup", url.Values{"email": {"not an email"}, "password": {"first pass phrase"}, "confirmPassword": {"first pass phrase"}})
+		wantStatus(t, p, http.StatusBadRequest)
+		wantText(t, p, `value="not an email"`, `id="f-email-error"`)
+	})
+	t.Run("taken email", func(t *testing.T) {
+		p := b.post("/signup", url.Values{"email": {"ann@example.com"}, "password": {"first pass phrase"}, "confirmPassword": {"first pass phrase"}})
+		wantStatus(t, p, http.StatusConflict)
+		wantText(t, p, `class="alert alert-error"`, `value="ann@example.com"`)
+	})
+	t.Run("forgot without a name", func(t *testing.T) {
+		p := b.post("/forgot-password", url.Values{"login": {" "}})
+		wantStatus(t, p, http.StatusBadRequest)
+		wantText(t, p, "Enter your email address or username.")
+	})
+}
+
+// TestOpenRedirects tries to leave the site through next=: only paths of
+// the site and the configured return URLs are followed after sign-in.
+func TestOpenRedirects(t *testing.T) {
+	s := newSite(t, func(c *server.Config) {
+		c.Server.AllowedReturnURLs = []string{"https://app.example.com", "https://shop.example.com:8443"}
+	})
+	s.addUser("ann@example.com", "correct horse battery")
+	for _, tc := range []struct{ next, want string }{
+		{"", "/profile"},
+		{"/profile/sessions", "/profile/sessions"},
+		{"/me?x=1", "/me?x=1"},
+		{"https://evil.example", "/profile"},
+		{"//evil.example", "/profile"},
+		{"/\\evil.example", "/profile"},
+		{"\\\\evil.example", "/profile"},
+		{"/\t/evil.example", "/profile"},
+		{"javascript:alert(1)", "/profile"},
+		{"JavaScript:alert(1)//", "/profile"},
+		{"data:text/html,hi", "/profile"},
+		{"evil.example", "/profile"},
+		{"https://app.example.com@evil.example/", "/profile"},
+		{"https://app.example.com.evil.example/", "/profile"},
+		{"http://app.example.com/", "/profile"}, // another scheme is another origin
+		{"https://app.example.com/welcome?x=1", "https://app.example.com/welcome?x=1"},
+		{"https://shop.example.com:8443/orders", "https://shop.example.com:8443/orders"},
+		{"https://shop.example.com/orders", "/profile"}, // another port is another origin
+	} {
+		t.Run(tc.next, func(t *testing.T) {
+			b := s.browser()
+			// The form carries next= on, and the answer to the post honours it.
+			form := b.get("/signin?next=" + url.QueryEscape(tc.next))
+			wantStatus(t, form, http.StatusOK)
+			p := b.post("/signin", url.Values{"login": {"ann@example.com"}, "password": {"correct horse battery"}, "next": {tc.next}})
+			wantRedirect(t, p, tc.want)
+			// Signed in already, the sign-in page sends the browser on the same way.
+			wantRedirect(t, b.get("/signin?next="+url.QueryEscape(tc.next)), tc.want)
+		})
+	}
+}
+
+// TestCrossOriginPostsRefused: a form on another site cannot post to the
+// pages (login CSRF, forced sign-out, changing a password).
+func TestCrossOriginPostsRefused(t *testing.T) {
+	s := newSite(t)
+	s.addUser("ann@example.com", "correct horse battery")
+	b := s.browser()
+	b.signIn("ann@example.com", "correct horse battery")
+	for _, tc := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/signin", url.Values{"login": {"ann@example.com"}, "password": {"correct horse battery"}}},
+		{"/signout", url.Values{}},
+		{"/profile", url.Values{"intent": {"names"}, "givenName": {"Mallory"}}},
+	} {
+		for _, h := range []http.Header{
+			{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}},
+			{"Origin": {"https://evil.example"}}, // an older browser: no Sec-Fetch-Site
+		} {
+			p := b.do("POST", tc.path, tc.form, h)
+			wantStatus(t, p, http.StatusForbidden)
+		}
+	}
+	p := b.get("/profile")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, `value="Ann"`) // the name was not changed, the session not ended
+}
+
+// TestSignedOutRedirectsToSignIn: pages that need a user send a browser to
+// sign in and come back.
+func TestSignedOutRedirectsToSignIn(t *testing.T) {
+	s := newSite(t)
+	s.addUser("ann@example.com", "correct horse battery")
+	b := s.browser()
+	wantRedirect(t, b.get("/profile/sessions"), "/signin?next=%2Fprofile%2Fsessions")
+	wantRedirect(t, b.post("/profile", url.Values{"intent": {"names"}}), "/signin?next=%2Fprofile")
+	p := b.post("/signin", url.Values{"login": {"ann@example.com"}, "password": {"correct horse battery"}, "next": {"/profile/sessions"}})
+	wantRedirect(t, p, "/profile/sessions")
+	wantStatus(t, b.follow(p), http.StatusOK)
+}
+
+// TestEmailLinksOpenPages: the /verify and /change links of the emails and
+// GET /login send a browser to the pages; JSON clients see the API.
+func TestEmailLinksOpenPages(t *testing.T) {
+	s := newSite(t)
+	b := s.browser()
+	p := b.get("/verify?sptoken=abc_1-2")
+	if p.status != http.StatusFound || p.location() != "/verify-email?sptoken=abc_1-2" {
+		t.Fatalf("GET /verify: %d %q", p.status, p.location())
+	}
+	p = b.get("/change?sptoken=abc")
+	if p.status != http.StatusFound || p.location() != "/reset-password?sptoken=abc" {
+		t.Fatalf("GET /change: %d %q", p.status, p.location())
+	}
+	p = b.get("/login?next=%2Fprofile%2Fsessions&other=x")
+	if p.status != http.StatusFound || p.location() != "/signin?next=%2Fprofile%2Fsessions" {
+		t.Fatalf("GET /login: %d %q", p.status, p.location())
+	}
+	p = b.get("/me")
+	if p.status != http.StatusFound || p.location() != "/signin?next=%2Fme" {
+		t.Fatalf("GET /me: %d %q", p.status, p.location())
+	}
+	json := http.Header{"Accept": {"application/json"}}
+	if p := b.do("GET", "/verify?sptoken=abc", nil, json); p.status != http.StatusBadRequest {
+		t.Fatalf("JSON GET /verify: %d %s", p.status, p.body)
+	}
+	if p := b.do("GET", "/login", nil, json); p.status != http.StatusMethodNotAllowed {
+		t.Fatalf("JSON GET /login: %d %s", p.status, p.body)
+	}
+}
+
+// TestRegisterVerifyAndReset walks registration, verification, a forgotten
+// password and its reset through the pages.
+func TestRegisterVerifyAndReset(t *testing.T) {
+	s := newSite(t, func(c *server.Config) { c.Registration.RequireVerification = true })
+	b := s.browser()
+	p := b.post("/signup", url.Values{"givenName": {"Bo"}, "surname": {"Ray"}, "email": {"bo@example.com"},
+		"password": {"first pass phrase"}, "confirmPassword": {"first pass phrase"}})
+	wantRedirect(t, p, "/verify-email")
+	wantText(t, b.follow(p), "We have sent you an email")
+	// Not verified yet: signing in fails like any other failure.
+	wantStatus(t, b.post("/signin", url.Values{"login": {"bo@example.com"}, "password": {"first pass phrase"}}), http.StatusBadRequest)
+
+	token := s.token("bo@example.com", "account-verification")
+	p = b.get("/verify-email?sptoken=" + token)
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Email verified", `href="/signin"`)
+	p = b.get("/verify-email?sptoken=" + token) // single use
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, "This link is invalid or has expired.", `action="/verify-email"`)
+	p = b.post("/verify-email", url.Values{"login": {"bo@example.com"}})
+	wantRedirect(t, p, "/verify-email")
+	wantText(t, b.follow(p), "If an account is waiting for verification")
+
+	// Forgot: the same answer for a known and an unknown account.
+	known := b.follow(b.post("/forgot-password", url.Values{"login": {"bo@example.com"}}))
+	unknown := b.follow(b.post("/forgot-password", url.Values{"login": {"nobody@example.com"}}))
+	wantText(t, known, "Check your email.")
+	if known.body != unknown.body {
+		t.Fatal("forgot answers differently for an unknown account")
+	}
+	token = s.token("bo@example.com", "forgot-password")
+	p = b.get("/reset-password?sptoken=" + token)
+	wantStatus(t, p, http.StatusOK)
+	p = b.post("/reset-password", url.Values{"sptoken": {token}, "password": {"second pass phrase"}, "confirmPassword": {"typo pass phrase"}})
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, "The passwords do not match.", `value="`+token+`"`)
+	p = b.post("/reset-password", url.Values{"sptoken": {token}, "password": {"second pass phrase"}, "confirmPassword": {"second pass phrase"}})
+	wantRedirect(t, p, "/signin")
+	wantText(t, b.follow(p), "Your password has been reset.")
+	p = b.get("/reset-password?sptoken=" + token)
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, "This link is invalid or has expired.", `href="/forgot-password"`)
+	wantRedirect(t, b.signIn("bo@example.com", "second pass phrase"), "/profile")
+}
+
+// TestProfileAndSessions edits the profile, changes the password and ends
+// sessions from the pages.
+func TestProfileAndSessions(t *testing.T) {
+	s := newSite(t)
+	s.addUser("ann@example.com", "correct horse battery")
+	laptop, phone, tablet := s.browser(), s.browser(), s.browser()
+	for _, b := range []*browser{laptop, phone, tablet} {
+		b.signIn("ann@example.com", "correct horse battery")
+	}
+
+	p := laptop.post("/profile", url.Values{"intent": {"names"}, "givenName": {"Annie"}, "middleName": {"Q"}, "surname": {"Lee-Smith"}})
+	wantRedirect(t, p, "/profile")
+	wantText(t, laptop.follow(p), "Your profile has been saved.", "<h1>Annie Q Lee-Smith</h1>")
+	p = laptop.post("/profile", url.Values{"intent": {"names"}, "givenName": {strings.Repeat("x", 101)}, "surname": {"Lee"}})
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, `id="f-givenName-error"`, `value="`+strings.Repeat("x", 101)+`"`)
+
+	p = laptop.post("/profile", url.Values{"intent": {"password"}, "currentPassword": {"not it at all"},
+		"password": {"new pass phrase"}, "confirmPassword": {"new pass phrase"}})
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, "Current password is incorrect.", `value="Annie"`)
+
+	// Three sessions; end the phone's from the laptop.
+	p = laptop.get("/profile/sessions")
+	wantStatus(t, p, http.StatusOK)
+	ids := regexp.MustCompile(`name="id" value="(ses_[a-z0-9]+)"`).FindAllStringSubmatch(p.body, -1)
+	if len(ids) != 3 || strings.Count(p.body, "This device") != 1 {
+		t.Fatalf("sessions page lists %d sessions:\n%s", len(ids), p.body)
+	}
+	phoneSession := sessionOf(t, phone)
+	p = laptop.post("/profile/sessions", url.Values{"intent": {"end"}, "id": {phoneSession}})
+	wantRedirect(t, p, "/profile/sessions")
+	wantText(t, laptop.follow(p), "The session has been signed out.")
+	wantRedirect(t, phone.get("/profile"), "/signin?next=%2Fprofile")
+	p = laptop.post("/profile/sessions", url.Values{"intent": {"end"}, "id": {"ses_nosuchsession"}})
+	wantStatus(t, p, http.StatusNotFound)
+
+	// Changing the password ends the tablet's session and keeps this one.
+	p = laptop.post("/profile", url.Values{"intent": {"password"}, "currentPassword": {"correct horse battery"},
+		"password": {"new pass phrase"}, "confirmPassword": {"new pass phrase"}})
+	wantRedirect(t, p, "/profile")
+	wantText(t, laptop.follow(p), "Your password has been changed.")
+	wantRedirect(t, tablet.get("/profile"), "/signin?next=%2Fprofile")
+
+	tablet.signIn("ann@example.com", "new pass phrase")
+	p = laptop.post("/profile/sessions", url.Values{"intent": {"end-others"}})
+	wantRedirect(t, p, "/profile/sessions")
+	wantText(t, laptop.follow(p), "All your other sessions have been signed out.")
+	wantRedirect(t, tablet.get("/profile"), "/signin?next=%2Fprofile")
+
+	// Sign out.
+	p = laptop.post("/signout", nil)
+	wantRedirect(t, p, "/signin")
+	wantText(t, laptop.follow(p), "You have signed out.")
+	wantRedirect(t, laptop.get("/profile"), "/signin?next=%2Fprofile")
+}
+
+// sessionOf returns the id of the browser's own session, from its list.
+func sessionOf(t *testing.T, b *browser) string {
+	t.Helper()
+	p := b.get("/profile/sessions")
+	m := regexp.MustCompile(`(?s)session-current.*?name="id" value="(ses_[a-z0-9]+)"`).FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no current session:\n%s", p.body)
+	}
+	return m[1]
+}
+
+// TestExpiredPassword: after sign-in, a user whose password expired must
+// choose a new one before reaching any page, then signs in again.
+func TestExpiredPassword(t *testing.T) {
+	s := newSite(t, func(c *server.Config) {
+		c.Password.MaxAge = config.Duration(30 * 24 * time.Hour)
+		c.Password.History = 3
+	})
+	s.addUser("ann@example.com", "correct horse battery")
+	s.clock.Add(31 * 24 * time.Hour)
+	b := s.browser()
+	p := b.post("/signin", url.Values{"login": {"ann@example.com"}, "password": {"correct horse battery"}, "next": {"/profile/sessions"}})
+	wantRedirect(t, p, "/password-expired?next=%2Fprofile%2Fsessions")
+	wantRedirect(t, b.get("/profile"), "/password-expired?next=%2Fprofile")
+	p = b.follow(p)
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Your password has expired", `name="next" value="/profile/sessions"`)
+
+	p = b.post("/password-expired", url.Values{"next": {"/profile/sessions"}, "password": {"correct horse battery"}, "confirmPassword": {"correct horse battery"}})
+	wantStatus(t, p, http.StatusBadRequest) // the history forbids the same password
+	wantText(t, p, `id="f-password-error"`)
+	p = b.post("/password-expired", url.Values{"next": {"/profile/sessions"}, "password": {"fresh pass phrase"}, "confirmPassword": {"fresh pass phrase"}})
+	wantRedirect(t, p, "/signin?next=%2Fprofile%2Fsessions")
+	wantText(t, b.follow(p), "Sign in with your new password.")
+	p = b.post("/signin", url.Values{"login": {"ann@example.com"}, "password": {"fresh pass phrase"}, "next": {"/profile/sessions"}})
+	wantRedirect(t, p, "/profile/sessions")
+
+	// The form asks for no current password, so it does nothing for a
+	// password that has not expired.
+	p = b.post("/password-expired", url.Values{"password": {"taken over phrase"}, "confirmPassword": {"taken over phrase"}})
+	wantRedirect(t, p, "/profile")
+	b.post("/signout", nil)
+	wantRedirect(t, b.signIn("ann@example.com", "fresh pass phrase"), "/profile")
+}
+
+// TestInvitation: an invited user chooses a password and is signed in.
+func TestInvitation(t *testing.T) {
+	s := newSite(t)
+	_, err := s.srv.Service().CreateUser(t.Context(), serviceInvite("cy@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := s.token("cy@example.com", "invitation")
+	b := s.browser()
+	p := b.get("/invitation?sptoken=" + token)
+	wantStatus(t, p, http.StatusOK)
+	p = b.post("/invitation", url.Values{"sptoken": {token}, "password": {"abc"}, "confirmPassword": {"abc"}})
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, `id="f-password-error"`, `value="`+token+`"`)
+	p = b.post("/invitation", url.Values{"sptoken": {token}, "password": {"chosen pass phrase"}, "confirmPassword": {"chosen pass phrase"}})
+	wantRedirect(t, p, "/profile")
+	wantText(t, b.follow(p), "Welcome! Your account is ready.", "cy@example.com")
+	p = s.browser().post("/invitation", url.Values{"sptoken": {token}, "password": {"other pass phrase"}, "confirmPassword": {"other pass phrase"}})
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, "This link is invalid or has expired.")
+}
+
+// TestRegistrationSwitchedOff: without registration there is no sign-up
+// page and no link to it.
+func TestRegistrationSwitchedOff(t *testing.T) {
+	s := newSite(t, func(c *server.Config) { c.Registration.Enabled = false })
+	b := s.browser()
+	wantStatus(t, b.get("/signup"), http.StatusNotFound)
+	wantStatus(t, b.post("/signup", url.Values{"email": {"x@example.com"}}), http.StatusNotFound)
+	if p := b.get("/signin"); strings.Contains(p.body, `href="/signup`) {
+		t.Fatal("sign-in page links to a switched-off registration")
+	}
+	s2 := newSite(t)
+	wantText(t, s2.browser().get("/signin"), `href="/signup"`)
+}

@@ -1,0 +1,111 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/api"
+)
+
+// sessionRow is one session in the list.
+type sessionRow struct {
+	ID, Device, IP    string
+	Started, LastSeen time.Time
+	Current           bool
+}
+
+// sessionList shows where the user is signed in.
+func (p *Pages) sessionList(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+	p.showSessions(w, r, me, http.StatusOK, p.newView(r, "sessions", "Your sessions"))
+}
+
+func (p *Pages) showSessions(w http.ResponseWriter, r *http.Request, me *api.Principal, status int, v *view) {
+	list, err := p.svc.Sessions(r.Context(), me.User.ID)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	rows := make([]sessionRow, len(list))
+	for i, s := range list {
+		rows[i] = sessionRow{ID: s.ID, Device: describeAgent(s.UserAgent), IP: s.IP,
+			Started: s.CreatedAt, LastSeen: s.LastSeenAt, Current: s.ID == me.Session.ID}
+	}
+	v.User, v.Data = me.User, rows
+	p.render(w, r, status, v)
+}
+
+// sessionsPost ends one session ("intent" end, with its id) or every
+// session but this one (intent end-others).
+func (p *Pages) sessionsPost(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+	if !p.parseForm(w, r) {
+		return
+	}
+	switch r.PostFormValue("intent") {
+	case "end":
+		id := r.PostFormValue("id")
+		if id == me.Session.ID {
+			p.signOut(w, r)
+			return
+		}
+		if err := p.svc.EndSession(r.Context(), me.User, id); err != nil {
+			v := p.newView(r, "sessions", "Your sessions")
+			v.setError(r, err)
+			p.showSessions(w, r, me, formStatus(err), v)
+			return
+		}
+		setFlash(w, r, flashSessionEnded)
+	case "end-others":
+		if _, err := p.svc.EndOtherSessions(r.Context(), me.User, me.Session.ID); err != nil {
+			p.fail(w, r, err)
+			return
+		}
+		setFlash(w, r, flashSessionsEnded)
+	default:
+		p.fail(w, r, userdb.Errorf(userdb.EINVALID, "The form could not be read."))
+		return
+	}
+	redirect(w, r, SessionsPath)
+}
+
+// describeAgent names the browser and system of a User-Agent header well
+// enough for a person to recognise their device ("Firefox on Windows").
+func describeAgent(ua string) string {
+	if ua == "" {
+		return "Unknown device"
+	}
+	browser := ""
+	for _, b := range []struct{ token, name string }{
+		// Order matters: Edge and Opera also say Chrome, Chrome also says Safari.
+		{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"Chromium/", "Chromium"},
+		{"HeadlessChrome/", "Headless Chrome"}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"},
+	} {
+		if strings.Contains(ua, b.token) {
+			browser = b.name
+			break
+		}
+	}
+	if browser == "" {
+		// Not a browser we know: its first product token ("Go-http-client/1.1").
+		browser, _, _ = strings.Cut(ua, " ")
+		browser, _, _ = strings.Cut(browser, "/")
+		if len(browser) > 40 || browser == "" {
+			browser = "Unknown browser"
+		}
+	}
+	system := ""
+	for _, s := range []struct{ token, name string }{
+		{"Android", "Android"}, {"iPhone", "iOS"}, {"iPad", "iPadOS"}, {"Windows", "Windows"},
+		{"Mac OS X", "macOS"}, {"CrOS", "ChromeOS"}, {"Linux", "Linux"},
+	} {
+		if strings.Contains(ua, s.token) {
+			system = s.name
+			break
+		}
+	}
+	if system == "" {
+		return browser
+	}
+	return browser + " on " + system
+}

@@ -1,0 +1,79 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+)
+
+// signIn shows the sign-in form. A user who is signed in already goes
+// straight on to next=.
+func (p *Pages) signIn(w http.ResponseWriter, r *http.Request) {
+	next := r.URL.Query().Get("next")
+	if me, err := p.sessions.Authenticate(r); err == nil {
+		if p.svc.PasswordExpired(me.User) {
+			redirect(w, r, ExpiredPath+p.nextQuery(next))
+		} else {
+			redirect(w, r, p.returnTo(next))
+		}
+		return
+	}
+	v := p.newView(r, "signin", "Sign in")
+	v.Next = p.keepNext(next)
+	p.render(w, r, http.StatusOK, v)
+}
+
+// signInPost signs in with a username or email and a password, then goes
+// on to next= — or first to change an expired password.
+func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
+	if !p.parseForm(w, r) {
+		return
+	}
+	r = withMeta(r, "")
+	v := p.newView(r, "signin", "Sign in")
+	next := r.PostFormValue("next")
+	v.Next = p.keepNext(next)
+	login, password := formValue(r, "login"), r.PostFormValue("password")
+	if login == "" {
+		v.invalid("login", "Enter your email address or username.")
+	}
+	if password == "" {
+		v.invalid("password", "Enter your password.")
+	}
+	if len(v.Errors) > 0 {
+		p.render(w, r, http.StatusBadRequest, v)
+		return
+	}
+	l, err := p.svc.Login(r.Context(), login, password)
+	if err != nil {
+		v.setError(r, err, "login", "password")
+		if v.Focus == "" {
+			v.Focus = "password" // the name is kept; the password is to type again
+		}
+		p.render(w, r, formStatus(err), v)
+		return
+	}
+	p.rotateSession(r)
+	p.sessions.SetSession(w, r, l)
+	if l.PasswordExpired {
+		redirect(w, r, ExpiredPath+p.nextQuery(next))
+		return
+	}
+	redirect(w, r, p.returnTo(next))
+}
+
+// keepNext is the next= a page carries on to its form: checked, and empty
+// when there was none.
+func (p *Pages) keepNext(next string) string {
+	if next == "" {
+		return ""
+	}
+	return p.returnTo(next)
+}
+
+// nextQuery is "?next=..." for a checked next=, or "" when there is none.
+func (p *Pages) nextQuery(next string) string {
+	if next = p.keepNext(next); next == "" {
+		return ""
+	}
+	return "?next=" + url.QueryEscape(next)
+}

@@ -1,0 +1,58 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/userdb/userdb/internal/service"
+)
+
+// signUp shows the registration form, when registration is enabled.
+func (p *Pages) signUp(w http.ResponseWriter, r *http.Request) {
+	if !p.registrationEnabled() {
+		p.notFound(w, r)
+		return
+	}
+	v := p.newView(r, "signup", "Create your account")
+	v.Next = p.keepNext(r.URL.Query().Get("next"))
+	p.render(w, r, http.StatusOK, v)
+}
+
+// signUpPost registers a user. When the email must be verified first the
+// user is sent to check their email; otherwise they are signed in.
+func (p *Pages) signUpPost(w http.ResponseWriter, r *http.Request) {
+	if !p.registrationEnabled() {
+		p.notFound(w, r)
+		return
+	}
+	if !p.parseForm(w, r) {
+		return
+	}
+	r = withMeta(r, "")
+	v := p.newView(r, "signup", "Create your account")
+	next := r.PostFormValue("next")
+	v.Next = p.keepNext(next)
+	password := r.PostFormValue("password")
+	if password != "" && password != r.PostFormValue("confirmPassword") {
+		v.invalid("confirmPassword", "The passwords do not match.")
+		p.render(w, r, http.StatusBadRequest, v)
+		return
+	}
+	_, l, err := p.svc.Register(r.Context(), service.NewUser{
+		Email: formValue(r, "email"), GivenName: formValue(r, "givenName"), Surname: formValue(r, "surname"),
+		Password: password,
+	})
+	if err != nil {
+		v.setError(r, err, "email", "givenName", "surname", "password")
+		p.render(w, r, formStatus(err), v)
+		return
+	}
+	if l == nil {
+		setFlash(w, r, flashRegistered)
+		redirect(w, r, VerifyPath)
+		return
+	}
+	p.rotateSession(r)
+	p.sessions.SetSession(w, r, l)
+	setFlash(w, r, flashWelcome)
+	redirect(w, r, p.returnTo(next))
+}

@@ -1,0 +1,57 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/userdb/userdb"
+)
+
+// verify is where the verification email's link lands: with a token it
+// verifies the email address; without one, or with a spent one, it offers
+// to send a new link.
+func (p *Pages) verify(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("sptoken")
+	v := p.newView(r, "verify", "Verify your email")
+	if token == "" {
+		p.render(w, r, http.StatusOK, v)
+		return
+	}
+	r = withMeta(r, "")
+	if _, err := p.svc.Verify(r.Context(), token); err != nil {
+		if !userdb.IsCode(err, userdb.EINVALID) {
+			p.fail(w, r, err)
+			return
+		}
+		v.Error = userdb.ErrorMessage(err) + " Ask for a new one below."
+		p.render(w, r, http.StatusBadRequest, v)
+		return
+	}
+	p.message(w, r, http.StatusOK, message{
+		Title: "Email verified", Kind: "success",
+		Text: "Thank you: your email address is verified and your account is ready.",
+		Link: SignInPath, LinkText: "Sign in",
+	})
+}
+
+// resendVerification sends a new verification link. It answers the same
+// whether or not such an account exists.
+func (p *Pages) resendVerification(w http.ResponseWriter, r *http.Request) {
+	if !p.parseForm(w, r) {
+		return
+	}
+	r = withMeta(r, "")
+	v := p.newView(r, "verify", "Verify your email")
+	login := formValue(r, "login")
+	if login == "" {
+		v.invalid("login", "Enter your email address or username.")
+		p.render(w, r, http.StatusBadRequest, v)
+		return
+	}
+	if err := p.svc.ResendVerification(r.Context(), login); err != nil {
+		v.setError(r, err, "login")
+		p.render(w, r, formStatus(err), v)
+		return
+	}
+	setFlash(w, r, flashVerifySent)
+	redirect(w, r, VerifyPath)
+}
