@@ -15,6 +15,7 @@ import (
 // reset it from the email. It saves screenshots of the sign-in and profile
 // pages at desktop and phone widths under artifacts/.
 func TestBrowserAccountPages(t *testing.T) {
+	chromium(t) // skip early, before starting anything, when there is none
 	md := mailtest.New(t, mailtest.Options{})
 	s := startServer(t, md, "USERDB_REGISTRATION_ENABLED=true")
 	b := newTab(t, s, true)
@@ -94,6 +95,7 @@ func TestBrowserAccountPages(t *testing.T) {
 // scripts switched off, and checks that a form on another site cannot post
 // to the pages even though the browser sends the session cookie with it.
 func TestBrowserPagesWithoutJavaScript(t *testing.T) {
+	chromium(t)
 	md := mailtest.New(t, mailtest.Options{})
 	s := startServer(t, md, "USERDB_REGISTRATION_ENABLED=true", "USERDB_REGISTRATION_REQUIRE_VERIFICATION=false")
 	const email = "fox@example.com"

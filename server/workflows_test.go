@@ -320,6 +320,9 @@ func TestPasswordExpiry(t *testing.T) {
 	if acc := c.mustLogin("ann@example.com", "correct horse battery"); acc["password_expired"] == true {
 		t.Fatal("fresh password reported expired")
 	}
+	if r := c.do("POST", "/expired", map[string]string{"password": "a brand new secret"}); r.status != 403 {
+		t.Fatalf("POST /expired before expiry: %d %s", r.status, r.body)
+	}
 	e.clock.Add(25 * time.Hour)
 	acc := c.mustLogin("ann@example.com", "correct horse battery")
 	if acc["password_expired"] != true {

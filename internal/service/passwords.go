@@ -121,6 +121,14 @@ func (s *Service) ChangeExpiredPassword(ctx context.Context, u *userdb.User, pas
 	if err != nil {
 		return err
 	}
+	if password == "" {
+		return userdb.FieldError("password", "Password is required.")
+	}
+	// Without the current password, this is only for a password that has
+	// really expired; anyone else uses ChangePassword.
+	if !s.PasswordExpired(fresh) {
+		return userdb.Errorf(userdb.EFORBIDDEN, "Your password has not expired; change it with your current password.")
+	}
 	return s.replacePassword(ctx, fresh, password, "", "password.changed")
 }
 

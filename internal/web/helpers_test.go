@@ -85,6 +85,11 @@ func (s *site) addUser(email, password string) *userdb.User {
 	return u
 }
 
+// serviceInvite describes a user invited by an administrator.
+func serviceInvite(email string) service.NewUser {
+	return service.NewUser{Email: email, Invite: true}
+}
+
 var tokenInLink = regexp.MustCompile(`sptoken=([A-Za-z0-9_-]+)`)
 
 // token waits for the newest email of a kind to addr and returns the token
