@@ -137,6 +137,8 @@ func dispatch(e *env, args []string) error {
 		return roleCmd(e, rest)
 	case "events":
 		return eventsCmd(e, rest)
+	case "apikey":
+		return apiKeyCmd(e, rest)
 	}
 	return usagef("unknown command %q", cmd)
 }

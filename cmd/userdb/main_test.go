@@ -585,3 +585,23 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 		t.Fatalf("no log line with the address:\n%s", r.stderr)
 	}
 }
+
+func TestAPIKeys(t *testing.T) {
+	c := newCLI(t)
+	out := c.ok("", "apikey", "create", "ci", "--role", "super-admin", "--json")
+	var k map[string]any
+	if err := json.Unmarshal([]byte(out), &k); err != nil || k["secret"] == "" || k["id"] == "" {
+		t.Fatalf("create: %v %s", err, out)
+	}
+	list := c.ok("", "apikey", "list", "--json")
+	if strings.Contains(list, k["secret"].(string)) || !strings.Contains(list, k["id"].(string)) {
+		t.Fatalf("list shows the secret or lacks the key: %s", list)
+	}
+	c.ok("", "apikey", "revoke", k["id"].(string))
+	if list := c.ok("", "apikey", "list"); !strings.Contains(list, "revoked") {
+		t.Fatalf("revoked key not shown as revoked: %s", list)
+	}
+	if r := c.run("", "apikey", "create", "bad", "--account", "nope", "--role", "admin"); r.code != 1 {
+		t.Fatalf("key for a missing account: %d %s", r.code, r.stderr)
+	}
+}

@@ -36,6 +36,11 @@ Usage:
   userdb events [--user USER] [--account ACCOUNT] [--type T] [--limit N]
                                                audit events, newest first
 
+  userdb apikey create NAME [--account A] [--role R]... [--expires-in D]
+                                               a key for the admin API; the secret is shown once
+  userdb apikey list [--account A]
+  userdb apikey revoke KEY-ID
+
 USER is a user id, username or email; ACCOUNT an account id or name.
 
 Every command takes --config FILE (YAML) and --db DSN (sqlite:PATH, postgres://...,
