@@ -605,3 +605,22 @@ func TestAPIKeys(t *testing.T) {
 		t.Fatalf("key for a missing account: %d %s", r.code, r.stderr)
 	}
 }
+
+func TestMigrateFromNodeConfig(t *testing.T) {
+	c := newCLI(t)
+	out := filepath.Join(c.dir, "translated.yaml")
+	r := c.run("", "migrate-from", "userdb-node", "--config", "../../internal/nodeimport/testdata/defaults.yml", "--out", out)
+	if r.code != 0 {
+		t.Fatalf("translate: %d %s", r.code, r.stderr)
+	}
+	yml, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(yml), "original:") {
+		t.Fatalf("translated file: %v %s", err, yml)
+	}
+	if res := c.run("", "config", "check", "--config", out); res.code != 0 {
+		t.Fatalf("config check of the translation: %d %s %s", res.code, res.stdout, res.stderr)
+	}
+	if r := c.run("", "migrate-from", "userdb-node"); r.code != 2 {
+		t.Fatalf("neither --from nor --config: %d", r.code)
+	}
+}

@@ -41,6 +41,11 @@ Usage:
   userdb apikey list [--account A]
   userdb apikey revoke KEY-ID
 
+  userdb migrate-from userdb-node --from DSN [--dry-run]
+                                               import the Node userdb library's database
+  userdb migrate-from userdb-node --config FILE [--out FILE]
+                                               translate its configuration to userdb YAML
+
 USER is a user id, username or email; ACCOUNT an account id or name.
 
 Every command takes --config FILE (YAML) and --db DSN (sqlite:PATH, postgres://...,
