@@ -43,7 +43,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 	u, err := s.store.FindUserByLogin(ctx, login)
 	if userdb.IsCode(err, userdb.ENOTFOUND) {
 		s.hasher.DummyVerify(ctx, password)
-		_ = s.record(ctx, s.store, "login.failed", nil, map[string]any{"reason": "unknown_user"})
+		s.failUnknownLogin(ctx)
 		return nil, errBadLogin
 	} else if err != nil {
 		return nil, err
@@ -138,6 +138,24 @@ func (s *Service) failLogin(ctx context.Context, u *userdb.User) error {
 	}
 	return errBadLogin
 }
+
+// failUnknownLogin records a failed sign-in of an unknown user through the
+// same transaction and statements as failLogin (the counter's lookup finds
+// no row), so that the two cost the same time.
+func (s *Service) failUnknownLogin(ctx context.Context) {
+	err := s.store.Tx(ctx, func(tx userdb.Store) error {
+		if _, _, err := tx.RecordFailedLogin(ctx, unknownUserID, s.clock.Now(), s.opts.LockAfter); !userdb.IsCode(err, userdb.ENOTFOUND) {
+			return err
+		}
+		return s.record(ctx, tx, "login.failed", nil, map[string]any{"reason": "unknown_user", "failures": 0})
+	})
+	if err != nil {
+		s.log.Warn("recording a failed sign-in", "err", err)
+	}
+}
+
+// unknownUserID is an id no user has (NewID ids are 20 characters).
+const unknownUserID = "usr_none"
 
 // autoUnlock unlocks a user whose lock has outlived UnlockAfter, at the next
 // attempt (the original's reenableLockedAccountsAfterSeconds).
