@@ -37,7 +37,6 @@ func TestTimingDoesNotRevealUsers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var known, unknown []time.Duration
 			measure := func(login string) time.Duration {
 				start := time.Now()
 				r := c.do(tc.method, tc.path, tc.body(login))
@@ -50,35 +49,47 @@ func TestTimingDoesNotRevealUsers(t *testing.T) {
 				return d
 			}
 			measure("warm@example.com")
-			// Alternate which goes first, so neither always follows the other.
-			for i := 0; i < tc.samples; i++ {
-				if i%2 == 0 {
-					known = append(known, measure("ann@example.com"))
-					unknown = append(unknown, measure("nobody@example.com"))
-				} else {
-					unknown = append(unknown, measure("nobody@example.com"))
-					known = append(known, measure("ann@example.com"))
+			// A real difference shows in every round; noise from whatever else
+			// the machine runs (go test runs packages in parallel) rarely
+			// shows in three rounds in a row.
+			const rounds = 3
+			for round := 1; ; round++ {
+				diff, mu := timingRound(tc.samples, measure)
+				ok := diff <= tc.tolerance || float64(diff) <= 0.10*float64(mu)
+				t.Logf("round %d: median unknown %v, median paired difference %v (%.1f%%)",
+					round, mu, diff, 100*float64(diff)/float64(mu))
+				if ok {
+					break
 				}
-			}
-			// Compare adjacent pairs: each pair ran under the same load, so the
-			// median of their differences is not thrown off by load that
-			// changes during the run (other tests, other processes).
-			diffs := make([]time.Duration, len(known))
-			for i := range known {
-				diffs[i] = known[i] - unknown[i]
-			}
-			mu := median(unknown)
-			diff := median(diffs)
-			if diff < 0 {
-				diff = -diff
-			}
-			t.Logf("median known %v, unknown %v, median paired difference %v (%.1f%%)",
-				median(known), mu, diff, 100*float64(diff)/float64(mu))
-			if diff > tc.tolerance && float64(diff) > 0.10*float64(mu) {
-				t.Fatalf("known and unknown users differ by more than 10%%: paired difference %v, unknown median %v", diff, mu)
+				if round == rounds {
+					t.Fatalf("known and unknown users differ by more than 10%% in %d rounds", rounds)
+				}
 			}
 		})
 	}
+}
+
+// timingRound measures samples pairs of a known and an unknown user,
+// alternating which goes first, and returns the median of the paired
+// differences (each pair ran under the same load, so load that changes
+// during the run does not tilt it) and the unknown user's median.
+func timingRound(samples int, measure func(login string) time.Duration) (diff, unknownMedian time.Duration) {
+	var unknown, diffs []time.Duration
+	for i := 0; i < samples; i++ {
+		var k, u time.Duration
+		if i%2 == 0 {
+			k, u = measure("ann@example.com"), measure("nobody@example.com")
+		} else {
+			u, k = measure("nobody@example.com"), measure("ann@example.com")
+		}
+		unknown = append(unknown, u)
+		diffs = append(diffs, k-u)
+	}
+	diff = median(diffs)
+	if diff < 0 {
+		diff = -diff
+	}
+	return diff, median(unknown)
 }
 
 func median(d []time.Duration) time.Duration {
