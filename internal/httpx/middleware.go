@@ -278,7 +278,7 @@ func LimitBody(n int64) Middleware {
 				JSON(w, http.StatusRequestEntityTooLarge, ErrorBody{Status: 413, Message: "The request body is too large."})
 				return
 			}
-			if r.Body != http.NoBody {
+			if r.Body != nil && r.Body != http.NoBody {
 				// A request without a body (most GETs) has nothing to cap.
 				r.Body = http.MaxBytesReader(w, r.Body, n)
 			}

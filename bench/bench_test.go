@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/internal/password"
+	"github.com/userdb/userdb/server"
+	"github.com/userdb/userdb/sqlstore"
+)
+
+// TestRun runs every scenario briefly against a small seed and checks the
+// report: the harness itself must keep working as the server changes.
+func TestRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server and hashes passwords for a few seconds")
+	}
+	out := filepath.Join(t.TempDir(), "results.json")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{
+		"--users", "300", "--sessions", "40", "--duration", "300ms", "--warmup", "100ms",
+		"--storm", "12", "--scenarios", strings.Join(allScenarios, ","), "--out", out,
+	}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	ran := map[string]*Result{}
+	for _, r := range rep.Results {
+		ran[r.Scenario] = r
+		if r.Error != "" {
+			t.Errorf("%s failed: %s", r.Scenario, r.Error)
+		}
+	}
+	for _, name := range []string{scTrivial, scMe, scHash, scLogin, scLoginStorm, scRegister, scForgot} {
+		r := ran[name]
+		switch {
+		case r == nil:
+			t.Errorf("%s did not run", name)
+		case r.Requests == 0 || r.PerSecond <= 0:
+			t.Errorf("%s measured nothing: %+v", name, r)
+		case r.Errors != 0 && name != scForgot:
+			t.Errorf("%s: %d errors: %v", name, r.Errors, r.ErrorSamples)
+		}
+	}
+	if r := ran[scMe]; r != nil && (r.Ceiling != scTrivial || r.Ratio <= 0) {
+		t.Errorf("me has no ratio to trivial: %+v", r)
+	}
+	if r := ran[scLogin]; r != nil && (r.Ceiling != scHash || r.Ratio <= 0) {
+		t.Errorf("login has no ratio to hash: %+v", r)
+	}
+	if r := ran[scLoginStorm]; r != nil && r.Requests != 12 {
+		t.Errorf("login-storm made %d sign-ins, want 12", r.Requests)
+	}
+	if r := ran[scStartup]; r == nil || r.Skipped == "" {
+		t.Errorf("startup without --bin should be skipped: %+v", r)
+	}
+	if !strings.Contains(stdout.String(), "targets:") {
+		t.Errorf("no targets in the table:\n%s", stdout.String())
+	}
+}
+
+func TestFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--scenarios", "me,nope"},
+		{"--url", "http://127.0.0.1:1", "--db", "postgres://x"},
+		{"--login", "a@example.com"},
+		{"--users", "0"},
+		{"--duration", "0s"},
+		{"extra"},
+	} {
+		if _, err := parseFlags(args, io.Discard); err == nil {
+			t.Errorf("parseFlags(%q) succeeded", args)
+		}
+	}
+	o, err := parseFlags([]string{"--scenarios", "me,login", "--users", "10", "--sessions", "50"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.scenarios[scTrivial] || !o.scenarios[scHash] {
+		t.Errorf("the ceilings of me and login are not scheduled: %v", o.scenarios)
+	}
+	if o.sessions != 10 {
+		t.Errorf("sessions = %d, want at most the users (10)", o.sessions)
+	}
+	if o.concurrencyFor(scMe) != 64 || o.concurrencyFor(scLogin) != 8 {
+		t.Errorf("default concurrency: me %d, login %d", o.concurrencyFor(scMe), o.concurrencyFor(scLogin))
+	}
+}
+
+// discardWriter is a ResponseWriter that keeps nothing, so that a benchmark
+// of a handler measures the handler.
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discardWriter) WriteHeader(int)             {}
+
+// BenchmarkMeHandler measures the server's handling of GET /me without
+// the network: middleware, session lookup and JSON, per request.
+func BenchmarkMeHandler(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	cfg := server.DefaultConfig()
+	cfg.Database.DSN = config.DSN("sqlite:" + filepath.Join(dir, "userdb.db"))
+	st, err := sqlstore.Open(ctx, string(cfg.Database.DSN), sqlstore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	sd := newSeeder(st, "bench0")
+	hash, err := password.NewHasher(password.Params{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 1, 1).Hash(ctx, benchPassword)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const sessions = 100
+	if err := sd.users(ctx, 1000, hash, nil); err != nil {
+		b.Fatal(err)
+	}
+	secrets, err := sd.sessions(ctx, sessions, 1000, 24*time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st.Close()
+	// The access log formatted as in production, then dropped.
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	srv, err := server.Open(ctx, cfg, server.WithLogger(log))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Close(context.Background()) })
+	reqs := make([]*http.Request, sessions)
+	for i := range reqs {
+		req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:8080/me", nil)
+		req.RemoteAddr = "127.0.0.1:40000"
+		req.Body = http.NoBody // as the server makes it for a GET
+		req.Header.Set("Cookie", "userdb="+secrets[i])
+		req.Header.Set("Accept", "application/json")
+		reqs[i] = req
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := snapCPU(os.Getpid())
+	b.RunParallel(func(pb *testing.PB) {
+		w := &discardWriter{h: http.Header{}}
+		i := 0
+		for pb.Next() {
+			clear(w.h)
+			srv.ServeHTTP(w, reqs[i%sessions])
+			i++
+		}
+	})
+	// CPU time per request tells more than wall time on a shared machine.
+	if cpu1 := snapCPU(os.Getpid()); cpu0.ok && cpu1.ok {
+		b.ReportMetric(float64(cpu1.procs-cpu0.procs)*1e7/float64(b.N), "cpu-ns/op")
+	}
+}
