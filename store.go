@@ -70,8 +70,10 @@ type UserStore interface {
 	// FindUsers returns one page of users and the cursor of the next page
 	// ("" on the last page).
 	FindUsers(ctx context.Context, f UserFilter) (users []*User, next string, err error)
-	// CountUsers counts the users matching f (its cursor and limit ignored).
-	CountUsers(ctx context.Context, f UserFilter) (int, error)
+	// CountUsers counts the users matching f (its cursor and limit
+	// ignored), stopping at upTo when it is above zero: a count that stops
+	// early costs the same however many users match.
+	CountUsers(ctx context.Context, f UserFilter, upTo int) (int, error)
 	// UpdateUser applies up and returns the user as stored. With up.Version
 	// set, a stale version fails with ECONFLICT.
 	UpdateUser(ctx context.Context, id string, up UserUpdate, now time.Time) (*User, error)
@@ -105,13 +107,24 @@ const (
 	SortGivenName = "givenName"
 )
 
+// CountLimit is where user listings stop counting: a total of CountLimit
+// means "at least that many".
+const CountLimit = 10_000
+
+// MaxQueryWords is how many words UserFilter.Query may have.
+const MaxQueryWords = 8
+
 // UserFilter selects users. Zero fields do not filter.
 type UserFilter struct {
 	AccountID string
 	Status    Status
 	Role      string // role name
-	// Query matches a substring of the username, email or names, literally
-	// (no wildcards) and ignoring ASCII case; other letters match in their case.
+	// Query selects the users for whom every word of it (at most
+	// MaxQueryWords, split at spaces) starts their username, email, given
+	// name or surname, literally (no wildcards) and ignoring case: "smi"
+	// finds Smith, "john smi" finds John Smith, "j.smith@" finds
+	// j.smith@example.com. Prefixes, not substrings, so that each word is a
+	// range over an index and a search stays fast at millions of users.
 	Query           string
 	CreatedAfter    *time.Time
 	CreatedBefore   *time.Time

@@ -17,7 +17,7 @@ func (e *env) snapshot() snapshot {
 	e.t.Helper()
 	st := e.srv.Service().Store()
 	ctx := context.Background()
-	n, err := st.CountUsers(ctx, userdb.UserFilter{})
+	n, err := st.CountUsers(ctx, userdb.UserFilter{}, 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -57,6 +57,11 @@ var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 // containsPattern is a LIKE pattern (with ESCAPE '!') matching s anywhere.
 func containsPattern(s string) string { return "%" + likeEscaper.Replace(s) + "%" }
 
+// prefixEnd, appended to a prefix, bounds the strings that start with it:
+// the largest code point sorts after every other in the byte order of UTF-8
+// that all dialects compare the *_fold columns in.
+const prefixEnd = "\U0010FFFF"
+
 // prefixPattern is a LIKE pattern (with ESCAPE '!') matching s at the start.
 func prefixPattern(s string) string { return likeEscaper.Replace(s) + "%" }
 

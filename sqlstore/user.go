@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/userdb/userdb"
@@ -266,14 +267,19 @@ func (s *Store) FindUsers(ctx context.Context, f userdb.UserFilter) ([]*userdb.U
 	return us, next, nil
 }
 
-// CountUsers counts the users matching f, ignoring its sort, cursor and limit.
-func (s *Store) CountUsers(ctx context.Context, f userdb.UserFilter) (int, error) {
+// CountUsers counts the users matching f, ignoring its sort, cursor and
+// limit, up to upTo when it is above zero.
+func (s *Store) CountUsers(ctx context.Context, f userdb.UserFilter, upTo int) (int, error) {
 	w, err := s.userWhere(f)
 	if err != nil {
 		return 0, err
 	}
+	q, args := "SELECT COUNT(*) FROM users"+w.sql(), w.args
+	if upTo > 0 {
+		q, args = "SELECT COUNT(*) FROM (SELECT 1 FROM users"+w.sql()+" LIMIT ?) matched", append(args, upTo)
+	}
 	var n int
-	err = s.queryRow(ctx, "SELECT COUNT(*) FROM users"+w.sql(), w.args, &n)
+	err = s.queryRow(ctx, q, args, &n)
 	return n, err
 }
 
@@ -293,11 +299,17 @@ func (s *Store) userWhere(f userdb.UserFilter) (where, error) {
 		w.add(`EXISTS (SELECT 1 FROM user_roles ur JOIN roles r ON r.id = ur.role_id
 			WHERE ur.user_id = users.id AND r.name_fold = ?)`, userdb.Fold(f.Role))
 	}
-	if q := userdb.Fold(f.Query); q != "" {
-		// The full name holds the given, middle and surname, so three
-		// columns cover all five fields.
-		p := containsPattern(q)
-		w.add("(username_fold LIKE ? ESCAPE '!' OR email_fold LIKE ? ESCAPE '!' OR full_name_fold LIKE ? ESCAPE '!')", p, p, p)
+	words := strings.Fields(userdb.Fold(f.Query))
+	if len(words) > userdb.MaxQueryWords {
+		return w, userdb.FieldError("q", "the search has %d words; use at most %d", len(words), userdb.MaxQueryWords)
+	}
+	for _, word := range words {
+		// Each word is a range over four indexed columns rather than a LIKE:
+		// SQLite does not use an index for LIKE on a case-sensitive column.
+		lo, hi := word, word+prefixEnd
+		w.add(`((username_fold >= ? AND username_fold < ?) OR (email_fold >= ? AND email_fold < ?)
+			OR (given_name_fold >= ? AND given_name_fold < ?) OR (surname_fold >= ? AND surname_fold < ?))`,
+			lo, hi, lo, hi, lo, hi, lo, hi)
 	}
 	if f.CreatedAfter != nil {
 		w.add("created_at > ?", s.d.time(*f.CreatedAfter))

@@ -27,7 +27,7 @@ var findUserTests = []test{
 func wantUsers(t *testing.T, s userdb.Store, f userdb.UserFilter, want ...string) {
 	t.Helper()
 	wantSet(t, "usernames", usernames(allUsers(t, s, f)), want)
-	n, err := s.CountUsers(t.Context(), f)
+	n, err := s.CountUsers(t.Context(), f, 0)
 	if err != nil {
 		t.Fatalf("count users: %v", err)
 	}
@@ -69,8 +69,12 @@ func testFindUsersFilters(t *testing.T, s userdb.Store) {
 		{"query surname", userdb.UserFilter{Query: "smith"}, []string{"alice", "carol"}},
 		{"query any case", userdb.UserFilter{Query: "SMITHERS"}, []string{"carol"}},
 		{"query given name", userdb.UserFilter{Query: "aLiC"}, []string{"alice"}},
-		{"query middle name", userdb.UserFilter{Query: "quin"}, []string{"bob"}},
-		{"query email", userdb.UserFilter{Query: "example.org"}, []string{"dave"}},
+		{"query starts words only", userdb.UserFilter{Query: "mith"}, nil},
+		{"query two words", userdb.UserFilter{Query: "carol smi"}, []string{"carol"}},
+		{"query words in any order", userdb.UserFilter{Query: "  Jones   BOB "}, []string{"bob"}},
+		{"query every word must match", userdb.UserFilter{Query: "alice smithers"}, nil},
+		{"query email", userdb.UserFilter{Query: "dave@example.o"}, []string{"dave"}},
+		{"query whole email", userdb.UserFilter{Query: "Dave@Example.org"}, []string{"dave"}},
 		{"query username", userdb.UserFilter{Query: "dav"}, []string{"dave"}},
 		{"query and status", userdb.UserFilter{Query: "smith", Status: userdb.StatusEnabled}, []string{"alice"}},
 		{"query no match", userdb.UserFilter{Query: "zzz"}, nil},
@@ -100,26 +104,31 @@ func testFindUsersQueryLiteral(t *testing.T, s userdb.Store) {
 		query string
 		want  []string // given names
 	}{
-		{"%", []string{"100% pure"}},
-		{"0% p", []string{"100% pure"}},
+		{"%", nil},
+		{"100%", []string{"100% pure"}},
+		{"100", []string{"100% pure", "1000 pure"}},
+		{"10_", nil},
 		{"%%", nil},
-		{"_", []string{"snake_case"}},
-		{"e_c", []string{"snake_case"}},
-		{"'", []string{"O'Brien"}},
+		{"_", nil},
+		{"snake_", []string{"snake_case"}},
+		{"snake", []string{"snake_case", "snakeXcase"}},
+		{"'", nil},
+		{"o'", []string{"O'Brien"}},
 		{"o'brien", []string{"O'Brien"}},
-		{`"`, []string{`the "quoted" one`}},
-		{`"quoted"`, []string{`the "quoted" one`}},
-		{`\`, []string{`back\slash`}},
-		{`k\s`, []string{`back\slash`}},
+		{`"`, nil},
+		{`the`, []string{`the "quoted" one`}},
+		{`\`, nil},
+		{`back\`, []string{`back\slash`}},
 		{`\%`, nil},
 		{`\_`, nil},
-		{";--", []string{"drop;--table"}},
+		{";--", nil},
+		{"drop;--", []string{"drop;--table"}},
 		{"'; DROP TABLE users; --", nil},
 		{`" OR 1=1 --`, nil},
 		{"[a-z]", nil},
 		{".*", nil},
-		{"Zoë", []string{"Zoë"}},
-		{"oë", []string{"Zoë"}},
+		{"zoë", []string{"Zoë"}},
+		{"ZOË", []string{"Zoë"}},
 		{"日本", []string{"日本語"}},
 		{"plain", []string{"plain"}},
 		{strings.Repeat("a", 10<<10), nil},
@@ -138,6 +147,8 @@ func testFindUsersQueryLiteral(t *testing.T, s userdb.Store) {
 		})
 	}
 	wantUsers(t, s, userdb.UserFilter{}, slices.Collect(maps.Values(byName))...)
+	_, _, err := s.FindUsers(t.Context(), userdb.UserFilter{Query: strings.Repeat("a ", userdb.MaxQueryWords+1)})
+	wantCode(t, "a search of too many words", err, userdb.EINVALID)
 }
 
 // sortKey returns the value of u that the sort key orders by, as a string
@@ -236,7 +247,7 @@ func testFindUsersPagination(t *testing.T, s userdb.Store) {
 		})
 	}
 
-	total, err := s.CountUsers(ctx, userdb.UserFilter{})
+	total, err := s.CountUsers(ctx, userdb.UserFilter{}, 0)
 	must(t, err)
 	wantEqual(t, "CountUsers", total, n)
 	page, next, err := s.FindUsers(ctx, userdb.UserFilter{})
@@ -245,9 +256,18 @@ func testFindUsersPagination(t *testing.T, s userdb.Store) {
 	if next == "" {
 		t.Error("first page of the default size has no next cursor")
 	}
-	total, err = s.CountUsers(ctx, userdb.UserFilter{Cursor: next, Limit: 5})
+	total, err = s.CountUsers(ctx, userdb.UserFilter{Cursor: next, Limit: 5}, 0)
 	must(t, err)
 	wantEqual(t, "CountUsers ignoring cursor and limit", total, n)
+	total, err = s.CountUsers(ctx, userdb.UserFilter{}, 7)
+	must(t, err)
+	wantEqual(t, "CountUsers up to 7", total, 7)
+	total, err = s.CountUsers(ctx, userdb.UserFilter{}, n+1)
+	must(t, err)
+	wantEqual(t, "CountUsers up to more than there are", total, n)
+	total, err = s.CountUsers(ctx, userdb.UserFilter{Query: "cole"}, 5)
+	must(t, err)
+	wantEqual(t, "CountUsers of a search up to 5", total, 5)
 
 	for _, key := range sortKeys {
 		for _, desc := range []bool{false, true} {

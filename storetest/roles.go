@@ -151,7 +151,7 @@ func testRoleMembership(t *testing.T, s userdb.Store) {
 	MustAddUserRole(t, s, u.ID, editor.ID)
 	MustAddUserRole(t, s, u.ID, editor.ID)
 	wantSeq(t, "roles after adding twice", MustFindUser(t, s, u.ID).Roles, []string{"editor"})
-	n, err := s.CountUsers(ctx, userdb.UserFilter{Role: "editor"})
+	n, err := s.CountUsers(ctx, userdb.UserFilter{Role: "editor"}, 0)
 	must(t, err)
 	wantEqual(t, "users with the role", n, 1)
 
@@ -174,7 +174,7 @@ func testRoleDelete(t *testing.T, s userdb.Store) {
 	_, err := s.FindRoleByID(ctx, editor.ID)
 	wantCode(t, "FindRoleByID after delete", err, userdb.ENOTFOUND)
 	wantSet(t, "roles after delete", MustFindUser(t, s, u.ID).Roles, []string{"viewer"})
-	n, err := s.CountUsers(ctx, userdb.UserFilter{Role: "editor"})
+	n, err := s.CountUsers(ctx, userdb.UserFilter{Role: "editor"}, 0)
 	must(t, err)
 	wantEqual(t, "users with the deleted role", n, 0)
 	wantCode(t, "DeleteRole twice", s.DeleteRole(ctx, editor.ID), userdb.ENOTFOUND)

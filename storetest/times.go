@@ -160,7 +160,7 @@ func testTimesCompareAsInstants(t *testing.T, s userdb.Store) {
 		{"created before, later instant", userdb.UserFilter{CreatedBefore: ptr(at(90 * time.Minute).In(pacific))}, 1},
 		{"created before, earlier instant", userdb.UserFilter{CreatedBefore: ptr(at(30 * time.Minute).In(india))}, 0},
 	} {
-		n, err := s.CountUsers(ctx, tt.f)
+		n, err := s.CountUsers(ctx, tt.f, 0)
 		must(t, err)
 		wantEqual(t, tt.name, n, tt.want)
 	}

@@ -74,7 +74,7 @@ func wantWritten(t *testing.T, s userdb.Store, u *userdb.User, written bool) {
 	if written {
 		want = 1
 	}
-	n, err := s.CountUsers(ctx, userdb.UserFilter{Query: u.Username, Role: userdb.RoleAdmin})
+	n, err := s.CountUsers(ctx, userdb.UserFilter{Query: u.Username, Role: userdb.RoleAdmin}, 0)
 	must(t, err)
 	wantEqual(t, "admins named "+u.Username, n, want)
 	sessions, err := s.FindSessionsByUser(ctx, u.ID)

@@ -138,7 +138,7 @@ func testUserUniqueCaseInsensitive(t *testing.T, s userdb.Store) {
 		fillUser(&u)
 		wantCode(t, tt.name, s.CreateUser(ctx, &u), userdb.ECONFLICT)
 	}
-	n, err := s.CountUsers(ctx, userdb.UserFilter{})
+	n, err := s.CountUsers(ctx, userdb.UserFilter{}, 0)
 	must(t, err)
 	wantEqual(t, "users after conflicts", n, 3)
 
@@ -325,7 +325,7 @@ func testUserDelete(t *testing.T, s userdb.Store) {
 	history, err := s.FindPasswordHistory(ctx, u.ID, 10)
 	must(t, err)
 	wantEqual(t, "password history left", len(history), 0)
-	n, err := s.CountUsers(ctx, userdb.UserFilter{Role: "editor"})
+	n, err := s.CountUsers(ctx, userdb.UserFilter{Role: "editor"}, 0)
 	must(t, err)
 	wantEqual(t, "users with the role", n, 1)
 

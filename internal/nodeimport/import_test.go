@@ -390,7 +390,7 @@ func checkEmpty(t *testing.T, dst userdb.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, err := dst.CountUsers(ctx, userdb.UserFilter{})
+	users, err := dst.CountUsers(ctx, userdb.UserFilter{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

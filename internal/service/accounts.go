@@ -126,7 +126,7 @@ func (s *Service) DeleteAccount(ctx context.Context, id string, force bool) erro
 		return userdb.Errorf(userdb.EINVALID, "The default account cannot be deleted.")
 	}
 	err = s.store.Tx(ctx, func(tx userdb.Store) error {
-		n, err := tx.CountUsers(ctx, userdb.UserFilter{AccountID: id})
+		n, err := tx.CountUsers(ctx, userdb.UserFilter{AccountID: id}, 0)
 		if err != nil {
 			return err
 		}

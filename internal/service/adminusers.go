@@ -38,7 +38,7 @@ func (s *Service) AdminListUsers(ctx context.Context, f userdb.UserFilter) (*Use
 	if err != nil {
 		return nil, err
 	}
-	total, err := s.store.CountUsers(ctx, f)
+	total, err := s.store.CountUsers(ctx, f, userdb.CountLimit)
 	if err != nil {
 		return nil, err
 	}
