@@ -169,6 +169,9 @@ func (h *harness) seed(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := st.IndexSearchTerms(ctx, "usr_b"+h.tag); err != nil {
+		return err
+	}
 	if h.cookies, err = h.seeder.sessions(ctx, h.o.sessions, h.o.users, time.Duration(h.cfg.Sessions.Lifetime)); err != nil {
 		return err
 	}

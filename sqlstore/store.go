@@ -47,6 +47,8 @@ type Store struct {
 	// stmts keeps the prepared statements of lookup; nil where the driver
 	// keeps its own (PostgreSQL).
 	stmts *stmtCache
+	// probe overrides termProbe (search.go) when above zero; tests set it.
+	probe int
 }
 
 // Open connects to the database named by dsn:
@@ -143,7 +145,10 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 		wdb.Close()
 		return nil, unreachable(SQLite, err)
 	}
-	rdb, err := sql.Open("sqlite", path+common+"&_query_only=1")
+	// Readers map the file (up to 1 GiB) rather than copy each page into a
+	// small per-connection cache: a search over a million users reads
+	// thousands of rows, and the pages are shared with the OS's cache.
+	rdb, err := sql.Open("sqlite", path+common+"&_query_only=1&_pragma=mmap_size(1073741824)")
 	if err == nil {
 		rdb.SetMaxOpenConns(opts.MaxOpenConns)
 		rdb.SetMaxIdleConns(opts.MaxOpenConns)

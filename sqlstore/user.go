@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/userdb/userdb"
@@ -54,7 +53,26 @@ func (s *Store) CreateUser(ctx context.Context, u *userdb.User) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, `INSERT INTO users (id, account_id, username, username_fold, email, email_fold,
+	err = s.inTx(ctx, func(tx *Store) error {
+		if err := tx.insertUser(ctx, u, custom); err != nil {
+			return err
+		}
+		return tx.insertTerms(ctx, u.ID, userTerms(u))
+	})
+	if err != nil {
+		return err
+	}
+	u.Version = 1
+	u.CreatedAt, u.UpdatedAt = storedTime(u.CreatedAt), storedTime(u.UpdatedAt)
+	for _, t := range []**time.Time{&u.PasswordChangedAt, &u.EmailVerifiedAt, &u.LastLoginAt, &u.LastFailedLoginAt, &u.LockedAt} {
+		*t = storedTimePtr(*t)
+	}
+	return nil
+}
+
+// insertUser writes the row of a new user.
+func (s *Store) insertUser(ctx context.Context, u *userdb.User, custom any) error {
+	_, err := s.exec(ctx, `INSERT INTO users (id, account_id, username, username_fold, email, email_fold,
 		given_name, given_name_fold, middle_name, surname, surname_fold, full_name, full_name_fold, status,
 		password_hash, password_changed_at, password_must_change, email_verified_at, last_login_at,
 		last_failed_login_at, failed_logins, locked_at, custom_data, created_at, updated_at, version)
@@ -67,11 +85,6 @@ func (s *Store) CreateUser(ctx context.Context, u *userdb.User) error {
 		custom, s.d.time(u.CreatedAt), s.d.time(u.UpdatedAt))
 	if err != nil {
 		return s.userWriteErr(err)
-	}
-	u.Version = 1
-	u.CreatedAt, u.UpdatedAt = storedTime(u.CreatedAt), storedTime(u.UpdatedAt)
-	for _, t := range []**time.Time{&u.PasswordChangedAt, &u.EmailVerifiedAt, &u.LastLoginAt, &u.LastFailedLoginAt, &u.LockedAt} {
-		*t = storedTimePtr(*t)
 	}
 	return nil
 }
@@ -207,6 +220,11 @@ func (s *Store) FindUsers(ctx context.Context, f userdb.UserFilter) ([]*userdb.U
 	if err != nil {
 		return nil, "", err
 	}
+	plan, err := s.planSearch(ctx, f.Query)
+	if err != nil {
+		return nil, "", err
+	}
+	s.addWords(&w, plan)
 	cmp, dir := ">", ""
 	if f.Desc {
 		cmp, dir = "<", " DESC"
@@ -274,6 +292,13 @@ func (s *Store) CountUsers(ctx context.Context, f userdb.UserFilter, upTo int) (
 	if err != nil {
 		return 0, err
 	}
+	plan, err := s.planSearch(ctx, f.Query)
+	if err != nil {
+		return 0, err
+	}
+	if len(plan.words) > 0 {
+		return s.countMatches(ctx, w, plan, upTo)
+	}
 	q, args := "SELECT COUNT(*) FROM users"+w.sql(), w.args
 	if upTo > 0 {
 		q, args = "SELECT COUNT(*) FROM (SELECT 1 FROM users"+w.sql()+" LIMIT ?) matched", append(args, upTo)
@@ -283,7 +308,8 @@ func (s *Store) CountUsers(ctx context.Context, f userdb.UserFilter, upTo int) (
 	return n, err
 }
 
-// userWhere turns the filters of f into conditions.
+// userWhere turns the filters of f, but for its text query, into
+// conditions (see search.go for the query).
 func (s *Store) userWhere(f userdb.UserFilter) (where, error) {
 	var w where
 	if f.AccountID != "" {
@@ -298,18 +324,6 @@ func (s *Store) userWhere(f userdb.UserFilter) (where, error) {
 	if f.Role != "" {
 		w.add(`EXISTS (SELECT 1 FROM user_roles ur JOIN roles r ON r.id = ur.role_id
 			WHERE ur.user_id = users.id AND r.name_fold = ?)`, userdb.Fold(f.Role))
-	}
-	words := strings.Fields(userdb.Fold(f.Query))
-	if len(words) > userdb.MaxQueryWords {
-		return w, userdb.FieldError("q", "the search has %d words; use at most %d", len(words), userdb.MaxQueryWords)
-	}
-	for _, word := range words {
-		// Each word is a range over four indexed columns rather than a LIKE:
-		// SQLite does not use an index for LIKE on a case-sensitive column.
-		lo, hi := word, word+prefixEnd
-		w.add(`((username_fold >= ? AND username_fold < ?) OR (email_fold >= ? AND email_fold < ?)
-			OR (given_name_fold >= ? AND given_name_fold < ?) OR (surname_fold >= ? AND surname_fold < ?))`,
-			lo, hi, lo, hi, lo, hi, lo, hi)
 	}
 	if f.CreatedAfter != nil {
 		w.add("created_at > ?", s.d.time(*f.CreatedAfter))
@@ -352,8 +366,13 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up userdb.UserUpdate,
 		if n == 0 {
 			return userdb.Errorf(userdb.ECONFLICT, "the user was changed meanwhile; reload it and try again")
 		}
-		out, err = tx.FindUserByID(ctx, id)
-		return err
+		if out, err = tx.FindUserByID(ctx, id); err != nil {
+			return err
+		}
+		if up.Username != nil || up.Email != nil || up.GivenName != nil || up.Surname != nil {
+			return tx.replaceTerms(ctx, id, userTerms(out))
+		}
+		return nil
 	})
 	return out, err
 }

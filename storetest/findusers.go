@@ -32,6 +32,13 @@ func wantUsers(t *testing.T, s userdb.Store, f userdb.UserFilter, want ...string
 		t.Fatalf("count users: %v", err)
 	}
 	wantEqual(t, "CountUsers", n, len(want))
+	if len(want) > 1 {
+		n, err = s.CountUsers(t.Context(), f, len(want)-1)
+		if err != nil {
+			t.Fatalf("count users: %v", err)
+		}
+		wantEqual(t, "CountUsers up to one fewer", n, len(want)-1)
+	}
 }
 
 func testFindUsersFilters(t *testing.T, s userdb.Store) {

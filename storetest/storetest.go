@@ -58,6 +58,14 @@ func Run(t *testing.T, newStore func(t *testing.T) userdb.Store) {
 	}
 }
 
+// RunFindUsers runs the suite's user search tests alone: for a store that
+// searches in more than one way, each way can be put through them.
+func RunFindUsers(t *testing.T, newStore func(t *testing.T) userdb.Store) {
+	for _, tc := range findUserTests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
+	}
+}
+
 // test is one subtest of the suite; it gets a fresh store.
 type test struct {
 	name string
