@@ -16,6 +16,7 @@ import (
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/api"
 	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/internal/console"
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/mail"
 	"github.com/userdb/userdb/internal/password"
@@ -211,6 +212,7 @@ func (s *Server) buildHandler() error {
 	s.api.Routes(mux)
 	s.api.AdminRoutes(mux)
 	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs}).Routes(mux)
+	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding)}).Routes(mux)
 
 	var trusted []netip.Prefix
 	for _, c := range s.cfg.Server.TrustedProxies {

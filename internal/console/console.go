@@ -1,0 +1,116 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/api"
+	"github.com/userdb/userdb/internal/httpx"
+	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/internal/web"
+)
+
+// Prefix is where the console lives.
+const Prefix = "/admin/"
+
+// ExampleCSVPath is where the example import file is served, at the path
+// the original library used.
+const ExampleCSVPath = "/import-users-example.csv"
+
+// Options configure the console.
+type Options struct {
+	Branding web.Branding
+}
+
+// Sessions reads the session cookie. *api.API implements it, so the console
+// shares the hosted pages' cookie and sign-in.
+type Sessions interface {
+	Authenticate(r *http.Request) (*api.Principal, error)
+}
+
+// Console serves the admin console. It holds no rules of its own: every
+// action calls the service's Admin* method with the signed-in user as the
+// actor, exactly as the JSON API does, so both refuse the same things.
+type Console struct {
+	svc      *service.Service
+	sessions Sessions
+	kit      web.Kit
+	css      asset
+}
+
+// New returns the console. Its templates were parsed when the program started.
+func New(svc *service.Service, sessions Sessions, o Options) *Console {
+	return &Console{svc: svc, sessions: sessions, kit: web.ConsoleKit(o.Branding), css: newAsset(consoleCSS)}
+}
+
+// admin is who uses the console: the signed-in user and what the service
+// will let them reach (decided again by the service on every call; this
+// only shapes the pages).
+type admin struct {
+	User  *userdb.User
+	Super bool
+}
+
+// handler handles a console request of a signed-in administrator; r
+// carries the actor for the service.
+type handler func(w http.ResponseWriter, r *http.Request, me *admin)
+
+// signedIn lets administrators through to h. Others signed in get a 403
+// page; visitors are sent to sign in and come back; a user whose password
+// has expired changes it first.
+func (c *Console) signedIn(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := c.sessions.Authenticate(r)
+		if err != nil && !userdb.IsCode(err, userdb.EUNAUTHORIZED) {
+			c.fail(w, r, nil, err)
+			return
+		}
+		if err != nil {
+			back := r.URL.Path
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				back = r.URL.RequestURI()
+			}
+			redirect(w, r, web.SignInPath+"?next="+url.QueryEscape(back))
+			return
+		}
+		if c.svc.PasswordExpired(p.User) {
+			redirect(w, r, web.ExpiredPath+"?next="+url.QueryEscape(r.URL.RequestURI()))
+			return
+		}
+		me := &admin{User: p.User}
+		superRole := c.svc.Options().SuperAdminRole
+		me.Super = p.User.AccountID == userdb.DefaultAccountID && p.User.HasRole(superRole)
+		if !me.Super && !p.User.HasRole(userdb.RoleAdmin) {
+			c.forbidden(w, r, p.User)
+			return
+		}
+		m := service.Meta{ActorID: p.User.ID, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
+		ctx := service.WithActor(service.WithMeta(r.Context(), m), service.UserActor(p.User))
+		h(w, r.WithContext(ctx), me)
+	}
+}
+
+// redirect answers with 303 See Other: after a form post the browser
+// follows with a GET, so a reload never posts the form again.
+func redirect(w http.ResponseWriter, r *http.Request, to string) {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// formValue returns a trimmed form field.
+func formValue(r *http.Request, name string) string {
+	return strings.TrimSpace(r.PostFormValue(name))
+}
+
+// parseForm reads a posted form; a body that cannot be read is answered here.
+func (c *Console) parseForm(w http.ResponseWriter, r *http.Request, me *admin) bool {
+	if err := r.ParseForm(); err != nil {
+		c.message(w, r, me, http.StatusBadRequest, message{Title: msg("form-unreadable-title"),
+			Text: msg("form-unreadable"), Kind: "error"})
+		return false
+	}
+	return true
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,114 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// The console's words live in two places, both ready for translation: the
+// text of each page in its template (a translation is a copy of the
+// templates directory), and the messages the Go code shows — flashes,
+// field messages, titles — in this one catalogue, looked up by key.
+// Messages from the service (userdb.Error) are shown as the service wrote
+// them.
+var catalogue = map[string]string{
+	// Flash messages, shown once after a form post redirects.
+	"user-created":          "The user has been created.",
+	"user-invited":          "The user has been created and an invitation email is on its way.",
+	"user-saved":            "The user's profile has been saved.",
+	"roles-saved":           "The user's roles have been saved.",
+	"user-enabled":          "The user has been enabled.",
+	"user-disabled":         "The user has been disabled and signed out everywhere.",
+	"user-unlocked":         "The user has been unlocked.",
+	"reset-sent":            "A password reset email is on its way to the user.",
+	"invite-resent":         "A new invitation email is on its way to the user.",
+	"password-expired":      "The user must choose a new password at the next sign-in.",
+	"sessions-ended":        "The user has been signed out everywhere.",
+	"user-deleted":          "The user has been deleted.",
+	"account-created":       "The account has been created, with its admin role.",
+	"account-saved":         "The account has been saved.",
+	"account-enabled":       "The account has been enabled.",
+	"account-disabled":      "The account has been disabled; its users cannot sign in.",
+	"role-created":          "The role has been created.",
+	"role-saved":            "The role has been saved.",
+	"role-deleted":          "The role has been deleted and taken from every user who had it.",
+	"apikey-revoked":        "The API key has been revoked; it stops working at once.",
+	"form-unreadable":       "The form could not be read. Please go back and try again.",
+	"unknown-action":        "The form asked for something the console does not do.",
+	"form-unreadable-title": "The form could not be read",
+
+	// Field messages.
+	"email-required":        "Enter the user's email address.",
+	"password-or-invite":    "Enter a password, or choose to send an invitation.",
+	"custom-data-json":      "Custom data must be a JSON object, such as {\"team\": \"blue\"}.",
+	"confirm-delete":        "Tick the box to confirm the deletion.",
+	"bad-date":              "Enter a date such as 2026-03-01.",
+	"bad-status":            "Choose a status from the list.",
+	"bad-sort":              "Choose a sort order from the list.",
+	"name-required":         "Enter a name.",
+	"account-name-required": "Enter the account's name.",
+	"bad-expiry":            "Enter a date in the future, such as 2027-01-31.",
+	"bad-cursor":            "This page of results is no longer available; start again from the first page.",
+	"bad-limit":             "Choose how many to show per page from the list.",
+
+	// Page titles of the fixed pages.
+	"forbidden-title": "You do not have access",
+	"forbidden":       "The admin console is for administrators. Your account does not have an administrator role.",
+	"notfound-title":  "Not found",
+	"notfound":        "There is nothing here, or you do not have access to it.",
+	"error-title":     "Something went wrong",
+	"internal":        "Something went wrong on our side. Please try again in a moment.",
+}
+
+// msg returns the message of key, formatted with args. A missing key is a
+// bug: it shows the key, so a test notices.
+func msg(key string, args ...any) string {
+	s, ok := catalogue[key]
+	if !ok {
+		return key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// flashCookie carries a flash message across a redirect. It holds only a
+// key of the catalogue, checked against the list of flash keys, so nobody
+// can make a page say something else by setting it.
+const flashCookie = "userdb_admin_flash"
+
+var flashKeys = map[string]bool{
+	"user-created": true, "user-invited": true, "user-saved": true, "roles-saved": true,
+	"user-enabled": true, "user-disabled": true, "user-unlocked": true, "reset-sent": true,
+	"invite-resent": true, "password-expired": true, "sessions-ended": true, "user-deleted": true,
+	"account-created": true, "account-saved": true, "account-enabled": true, "account-disabled": true,
+	"role-created": true, "role-saved": true, "role-deleted": true, "apikey-revoked": true,
+}
+
+// flash is a one-time message shown at the top of the next page.
+type flash struct {
+	Kind string
+	Text string
+}
+
+// setFlash shows the message of key on the next page the browser renders.
+func setFlash(w http.ResponseWriter, r *http.Request, key string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: Prefix, MaxAge: 60,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+}
+
+// takeFlash returns the pending flash message, if any, and clears it.
+func takeFlash(w http.ResponseWriter, r *http.Request) *flash {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return nil
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: Prefix, MaxAge: -1, Expires: time.Unix(1, 0),
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	if !flashKeys[c.Value] {
+		return nil
+	}
+	return &flash{Kind: "success", Text: msg(c.Value)}
+}
