@@ -39,6 +39,7 @@ var catalogue = map[string]string{
 	"form-unreadable-title": "The form could not be read",
 
 	// Field messages.
+	"email-taken":           "Another user already has this email address as their email or username.",
 	"email-required":        "Enter the user's email address.",
 	"password-or-invite":    "Enter a password, or choose to send an invitation.",
 	"custom-data-json":      "Custom data must be a JSON object, such as {\"team\": \"blue\"}.",

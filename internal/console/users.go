@@ -43,6 +43,9 @@ type usersData struct {
 	Orders      []option
 	Sizes       []option
 	Filtered    bool
+	// Advanced: a filter or order beyond the search is set, so the filters
+	// start unfolded.
+	Advanced bool
 	// SortURL maps a column's sort key to the link that sorts by it (the
 	// other way round when it is the current order); SortDir to its
 	// aria-sort value for the current order.
@@ -107,6 +110,15 @@ func (c *Console) users(w http.ResponseWriter, r *http.Request, me *admin) {
 		f.AccountID = v.Value("account")
 	}
 	d.Filtered = f.Query != "" || f.Status != "" || f.Role != "" || f.AccountID != "" || f.CreatedAfter != nil || f.CreatedBefore != nil
+	d.Advanced = len(v.form) > 0 && (len(v.form) > 1 || v.Value("q") == "")
+	if v.Value("order") == "" && len(v.Errors) == 0 {
+		// Show the order in effect (newest first by default).
+		order := "asc"
+		if f.Desc {
+			order = "desc"
+		}
+		v.form.Set("order", order)
+	}
 
 	names, accounts, err := c.accountNames(r, me)
 	if err != nil {
@@ -328,7 +340,12 @@ func (c *Console) newUserPost(w http.ResponseWriter, r *http.Request, me *admin)
 			c.fail(w, r, me, err)
 			return
 		}
-		v.setError(r, err, "email", "username", "givenName", "surname", "password", "account", "roles")
+		if fieldOf(err) == "username" && n.Username == "" {
+			// The username defaults to the email: the clash is the email's.
+			v.invalid("email", msg("email-taken"))
+		} else {
+			v.setError(r, err, "email", "username", "givenName", "surname", "password", "account", "roles")
+		}
 		c.showNewUser(w, r, me, formStatus(err), v)
 		return
 	}

@@ -64,11 +64,12 @@ func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 var funcs = template.FuncMap{
 	"field":     newField,
 	"optional":  func(f field) field { f.Required = false; return f },
+	"filter":    func(f field) field { f.Required, f.Quiet = false, true; return f },
 	"hint":      func(h string, f field) field { f.Hint = h; return f },
 	"rows":      func(n int, f field) field { f.Rows = n; return f },
 	"choices":   func(o []option, f field) field { f.Options = o; return f },
 	"date":      fmtTime,
-	"day":       func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	"day":       func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 	"ago":       ago,
 	"status":    func(s userdb.Status) string { return strings.ToLower(string(s)) },
 	"details":   details,
@@ -162,7 +163,10 @@ type view struct {
 	Brand                   web.Branding
 	Style, Theme, Icon, CSS string
 	Me                      *admin
-	Flash                   *flash
+	// SignedIn is the user shown in the top bar: the administrator, or the
+	// user refused on the 403 page (who may want to sign out).
+	SignedIn *userdb.User
+	Flash    *flash
 	// Error is about the whole page or form; Errors are about single fields.
 	Error  string
 	Errors map[string]string
@@ -180,11 +184,15 @@ func (c *Console) newView(r *http.Request, me *admin, page, nav, title string) *
 	if form == nil {
 		form = url.Values{}
 	}
-	return &view{
+	v := &view{
 		Page: page, Nav: nav, Title: title, Brand: c.kit.Brand,
 		Style: c.kit.StyleURL, Theme: c.kit.ThemeURL, Icon: c.kit.IconURL, CSS: c.css.url,
 		Me: me, Errors: map[string]string{}, form: form,
 	}
+	if me != nil {
+		v.SignedIn = me.User
+	}
+	return v
 }
 
 // Value returns what the user typed into a field (or what the page put there).
@@ -255,8 +263,10 @@ type field struct {
 	Name, Label, Type, Autocomplete string
 	Value, Error, Hint              string
 	Required, Autofocus             bool
-	Rows                            int
-	Options                         []option
+	// Quiet leaves out the "(optional)" of a search filter.
+	Quiet   bool
+	Rows    int
+	Options []option
 }
 
 // option is one choice of a select.
@@ -314,8 +324,11 @@ func (c *Console) message(w http.ResponseWriter, r *http.Request, me *admin, sta
 
 // forbidden answers a signed-in user who is not an administrator.
 func (c *Console) forbidden(w http.ResponseWriter, r *http.Request, u *userdb.User) {
-	c.message(w, r, nil, http.StatusForbidden, message{Title: msg("forbidden-title"), Text: msg("forbidden"),
-		Kind: "error", Link: web.ProfilePath, LinkText: "Go to your profile"})
+	m := message{Title: msg("forbidden-title"), Text: msg("forbidden"),
+		Kind: "error", Link: web.ProfilePath, LinkText: "Go to your profile"}
+	v := c.newView(r, nil, "message", "", m.Title)
+	v.SignedIn, v.Data = u, m
+	c.render(w, r, http.StatusForbidden, v)
 }
 
 // notFound answers a console path that does not exist.
