@@ -1,0 +1,193 @@
+package console_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/userdb/userdb/server"
+)
+
+// TestAccountsAndRoles: a super-admin adds, renames and disables an
+// account, adds, renames and deletes a role; bad input comes back as a
+// message at its field.
+func TestAccountsAndRoles(t *testing.T) {
+	s := newSite(t)
+	root := s.admin("root@example.com", "")
+
+	p := root.post("/admin/accounts", url.Values{"name": {""}, "description": {"typed text"}})
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, "Enter the account&#39;s name.", `value="typed text"`)
+
+	p = root.post("/admin/accounts", url.Values{"name": {"acme"}, "description": {"Acme Corp"}})
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location(), "/admin/accounts/acc_") {
+		t.Fatalf("create account: %d %q", p.status, p.location())
+	}
+	acc := p.location()
+	wantText(t, root.follow(p), "The account has been created", "<h1>acme</h1>", "ENABLED")
+	p = root.post("/admin/accounts", url.Values{"name": {"ACME"}})
+	if p.status != http.StatusConflict {
+		t.Fatalf("duplicate account: %d", p.status)
+	}
+	wantText(t, p, `value="ACME"`)
+
+	wantRedirect(t, root.post(acc, url.Values{"intent": {"save"}, "name": {"acme-corp"}, "description": {"Renamed"}}), acc)
+	wantText(t, root.get(acc), "<h1>acme-corp</h1>", "The account has been saved.")
+	wantRedirect(t, root.post(acc, url.Values{"intent": {"disable"}}), acc)
+	wantText(t, root.get(acc), "DISABLED", "Enable account")
+	p = root.post("/admin/accounts/acc_default", url.Values{"intent": {"disable"}})
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, "The default account cannot be disabled.")
+	wantText(t, root.get("/admin/accounts?q=corp"), "acme-corp")
+	if strings.Contains(root.get("/admin/accounts?q=corp").body, ">default</a>") {
+		t.Fatal("the account search ignores the query")
+	}
+
+	// Roles.
+	accID := strings.TrimPrefix(acc, "/admin/accounts/")
+	p = root.post("/admin/roles", url.Values{"name": {"editor"}, "description": {"Edits things"}, "account": {accID}})
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location(), "/admin/roles/rol_") {
+		t.Fatalf("create role: %d %q\n%s", p.status, p.location(), p.body)
+	}
+	role := p.location()
+	wantText(t, root.follow(p), "<h1>editor</h1>", "Account acme-corp")
+	wantText(t, root.get("/admin/roles?account="+accID), "editor", "admin")
+	if strings.Contains(root.get("/admin/roles?account="+accID).body, "super-admin") {
+		t.Fatal("the account filter of roles lists the default account's roles")
+	}
+	p = root.post("/admin/roles", url.Values{"name": {"editor"}, "account": {accID}})
+	wantStatus(t, p, http.StatusConflict)
+	wantRedirect(t, root.post(role, url.Values{"intent": {"save"}, "name": {"writer"}}), role)
+	wantText(t, root.get(role), "<h1>writer</h1>")
+	p = root.post(role, url.Values{"intent": {"delete"}})
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, "Tick the box")
+	wantRedirect(t, root.post(role, url.Values{"intent": {"delete"}, "confirm": {"yes"}}), "/admin/roles")
+	wantStatus(t, root.get(role), http.StatusNotFound)
+
+	// The built-in roles keep their names.
+	adminRole := regexp.MustCompile(`href="(/admin/roles/rol_[^"]+)">admin</a>`).FindStringSubmatch(root.get("/admin/roles?account=" + accID).body)
+	if adminRole == nil {
+		t.Fatal("no admin role listed")
+	}
+	p = root.post(adminRole[1], url.Values{"intent": {"save"}, "name": {"boss"}})
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, "cannot be renamed", `value="boss"`)
+}
+
+var secretInPage = regexp.MustCompile(`id="f-secret" class="secret-value" type="text" value="([^"]+)"`)
+
+// TestAPIKeys: a key's secret is shown once, on the page answering its
+// creation; it works on the API; revoking it stops it.
+func TestAPIKeys(t *testing.T) {
+	s := newSite(t)
+	s.addAccount("acme")
+	a := s.admin("boss@acme.example", "acme")
+
+	p := a.post("/admin/api-keys", url.Values{"intent": {"create"}, "name": {""}, "roles": {"admin"}})
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, "Enter a name.")
+	p = a.post("/admin/api-keys", url.Values{"intent": {"create"}, "name": {"ci"}, "roles": {"admin"}, "expires": {"2020-01-01"}})
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, "future", `value="ci"`)
+	// An admin cannot mint a super-admin key, even by naming the role.
+	p = a.post("/admin/api-keys", url.Values{"intent": {"create"}, "name": {"root"}, "roles": {"super-admin"}})
+	wantStatus(t, p, http.StatusForbidden)
+
+	p = a.post("/admin/api-keys", url.Values{"intent": {"create"}, "name": {"billing"}, "roles": {"admin"}})
+	wantStatus(t, p, http.StatusCreated)
+	m := secretInPage.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no secret shown:\n%s", p.body)
+	}
+	secret := m[1]
+	if p.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("the secret's page may be cached: %q", p.header.Get("Cache-Control"))
+	}
+	list := a.get("/admin/api-keys")
+	wantText(t, list, "billing", "active")
+	if strings.Contains(list.body, secret) {
+		t.Fatal("the secret is shown again")
+	}
+
+	apiGet := func() int {
+		req, _ := http.NewRequest("GET", s.http.URL+"/api/v1/users", nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if st := apiGet(); st != http.StatusOK {
+		t.Fatalf("the new key gets %d", st)
+	}
+	id := regexp.MustCompile(`name="id" value="(key_[^"]+)"`).FindStringSubmatch(list.body)
+	if id == nil {
+		t.Fatalf("no revoke form:\n%s", list.body)
+	}
+	wantRedirect(t, a.post("/admin/api-keys", url.Values{"intent": {"revoke"}, "id": {id[1]}}), "/admin/api-keys")
+	wantText(t, a.get("/admin/api-keys"), "revoked", "The API key has been revoked")
+	if st := apiGet(); st != http.StatusUnauthorized {
+		t.Fatalf("a revoked key gets %d", st)
+	}
+	// Revoking a key that is not there (or not the admin's) is not found.
+	wantStatus(t, a.post("/admin/api-keys", url.Values{"intent": {"revoke"}, "id": {"key_nope"}}), http.StatusNotFound)
+}
+
+// TestEventsViewer shows the audit log with its filters and pages.
+func TestEventsViewer(t *testing.T) {
+	s := newSite(t)
+	root := s.admin("root@example.com", "")
+	for _, e := range []string{"a", "b", "c"} {
+		s.addUser(e+"@example.com", pw, "")
+	}
+	p := root.get("/admin/events")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "<code>user.created</code>", "<code>login.succeeded</code>")
+	p = root.get("/admin/events?type=login.")
+	if strings.Contains(p.body, "<code>user.created</code>") {
+		t.Fatalf("the type filter lets other events through:\n%s", p.body)
+	}
+	wantStatus(t, root.get("/admin/events?since=last+week"), http.StatusBadRequest)
+	wantStatus(t, root.get("/admin/events?before=-3"), http.StatusBadRequest)
+
+	// Pages: more than one page of events has an "Older events" link.
+	for range 50 {
+		s.browser().post("/signin", url.Values{"login": {"a@example.com"}, "password": {"wrong"}})
+	}
+	p = root.get("/admin/events")
+	older := regexp.MustCompile(`href="(/admin/events\?before=\d+)" rel="next"`).FindStringSubmatch(p.body)
+	if older == nil {
+		t.Fatalf("no older page:\n%s", p.body)
+	}
+	wantText(t, root.get(older[1]), "Newest events")
+}
+
+// TestBranding: the console shows the configured name, logo and colour,
+// and allows images from the logo's origin only.
+func TestBranding(t *testing.T) {
+	s := newSite(t, func(c *server.Config) {
+		c.Branding.ProductName = "Acme ID"
+		c.Branding.LogoURL = "https://cdn.acme.example/logo.svg"
+		c.Branding.PrimaryColor = "#0a7f5a"
+	})
+	root := s.admin("root@example.com", "")
+	p := root.get("/admin/users")
+	wantText(t, p, "<title>Users · Acme ID admin</title>", `src="https://cdn.acme.example/logo.svg"`)
+	if csp := p.header.Get("Content-Security-Policy"); !strings.HasSuffix(csp, "; img-src 'self' https://cdn.acme.example") {
+		t.Fatalf("CSP %q", csp)
+	}
+	for _, l := range regexp.MustCompile(`href="(/(?:assets|admin/assets)/[a-z]+\.(?:css|svg)\?v=[0-9a-f]+)"`).FindAllStringSubmatch(p.body, -1) {
+		a := root.get(l[1])
+		wantStatus(t, a, http.StatusOK)
+		if strings.Contains(l[1], "theme.css") && !strings.Contains(a.body, "--primary: #0a7f5a;") {
+			t.Fatalf("theme.css is not the branding's:\n%s", a.body)
+		}
+	}
+	css := root.get("/admin/assets/console.css")
+	wantText(t, css, ".console-nav")
+}
