@@ -183,6 +183,8 @@ func TestBrowserAdminConsole(t *testing.T) {
 	b.see("div.alert-success", "an invitation email is on its way")
 	b.see("h1", "Nina New")
 	b.see("span.status", "PENDING")
+	b.screenshot("user-detail-desktop", 1280)
+	b.screenshot("user-detail-360", 360)
 
 	// Nina completes the welcome flow from the email and is signed in.
 	_, link := waitEmail(t, md, "nina@example.com", "You are invited")
