@@ -191,3 +191,69 @@ func TestBranding(t *testing.T) {
 	css := root.get("/admin/assets/console.css")
 	wantText(t, css, ".console-nav")
 }
+
+// TestBadInputNever500: odd and hostile input gets a 4xx page with a
+// message, never a 500, and changes nothing.
+func TestBadInputNever500(t *testing.T) {
+	s := newSite(t)
+	root := s.admin("root@example.com", "")
+	ann := s.addUser("ann@example.com", pw, "")
+	long := strings.Repeat("x", 5000)
+	for _, path := range []string{
+		"/admin/users?q=" + strings.Repeat("a+", 20), "/admin/users?q=" + long, "/admin/users?role=nope",
+		"/admin/users?account=acc_nope", "/admin/users?q=%25_%5C", "/admin/users/%00", "/admin/users/" + long,
+		"/admin/events?user=" + long, "/admin/events?type=" + long, "/admin/events?account=acc_nope",
+		"/admin/roles?account=acc_nope", "/admin/roles/rol_nope", "/admin/accounts?status=x", "/admin/accounts/" + long,
+		"/admin/nothing/here",
+	} {
+		p := root.get(path)
+		if p.status >= 500 {
+			t.Fatalf("GET %s: %d\n%s", path, p.status, p.body)
+		}
+	}
+	for _, tc := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/admin/users/new", url.Values{"email": {"x@example.com"}, "mode": {"invite"}, "account": {"acc_nope"}}},
+		{"/admin/users/new", url.Values{"email": {long + "@example.com"}, "mode": {"invite"}}},
+		{"/admin/users/new", url.Values{"email": {"y@example.com"}, "mode": {"sideways"}}},
+		{"/admin/users/" + ann.ID, url.Values{"intent": {"profile"}, "version": {"x"}, "email": {"a@example.com"}}},
+		{"/admin/users/" + ann.ID, url.Values{"intent": {"profile"}, "version": {"1"}, "email": {"a@example.com"}, "username": {"a"}, "customData": {"[1,2]"}}},
+		{"/admin/users/" + ann.ID, url.Values{"intent": {"profile"}, "version": {"1"}, "email": {""}, "username": {"a"}}},
+		{"/admin/users/" + ann.ID, url.Values{"intent": {"roles"}, "roles": {"nope"}}},
+		{"/admin/users/usr_nope", url.Values{"intent": {"disable"}}},
+		{"/admin/roles", url.Values{"name": {long}}},
+		{"/admin/roles", url.Values{"name": {"r"}, "account": {"acc_nope"}}},
+		{"/admin/accounts", url.Values{"name": {long}}},
+		{"/admin/api-keys", url.Values{"intent": {"create"}, "name": {"k"}, "roles": {"nope"}, "account": {"acc_nope"}}},
+		{"/admin/api-keys", url.Values{"intent": {"create"}, "name": {"k"}, "expires": {"soon"}}},
+		{"/admin/api-keys", url.Values{"intent": {"other"}}},
+	} {
+		p := root.post(tc.path, tc.form)
+		if p.status < 400 || p.status >= 500 {
+			t.Fatalf("POST %s %v: %d\n%s", tc.path, tc.form, p.status, p.body)
+		}
+		if !strings.Contains(p.body, `class="alert alert-error"`) && !strings.Contains(p.body, `class="field-error"`) {
+			t.Fatalf("POST %s %v: no message\n%s", tc.path, tc.form, p.body)
+		}
+	}
+	if u := s.user(ann.ID); u.Email != "ann@example.com" || len(u.Roles) != 0 {
+		t.Fatalf("bad posts changed the user: %+v", u)
+	}
+}
+
+// TestAdminPages: an account's admin gets every page of the console, with
+// only its own account in it and no accounts section.
+func TestAdminPages(t *testing.T) {
+	s := newSite(t)
+	s.addAccount("acme")
+	a := s.admin("boss@acme.example", "acme")
+	for _, path := range []string{"/admin/users", "/admin/users/new", "/admin/roles", "/admin/events", "/admin/api-keys"} {
+		p := a.get(path)
+		wantStatus(t, p, http.StatusOK)
+		if strings.Contains(p.body, `href="/admin/accounts"`) || strings.Contains(p.body, ">super-admin<") {
+			t.Fatalf("%s offers an admin the accounts section or the super-admin role:\n%s", path, p.body)
+		}
+	}
+}
