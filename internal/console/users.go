@@ -145,7 +145,11 @@ func (c *Console) users(w http.ResponseWriter, r *http.Request, me *admin) {
 		if v.Error != "" && strings.Contains(strings.ToLower(v.Error), "cursor") {
 			v.Error = msg("bad-cursor")
 		}
-		c.render(w, r, formStatus(err), v)
+		status := formStatus(err)
+		if status == http.StatusNotFound {
+			status = http.StatusBadRequest // a filter naming no account is bad input to the form
+		}
+		c.render(w, r, status, v)
 		return
 	}
 	for _, u := range page.Users {
