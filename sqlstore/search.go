@@ -152,15 +152,27 @@ func termSet(words []string) (string, []any) {
 	return strings.Join(parts, " INTERSECT "), args
 }
 
+// inSet adds the condition that the user is in a set of ids. PostgreSQL
+// gets the set as an array, computed once: given IN, its planner prefers
+// walking the sort order and probing the set per row, which reads most of
+// the table when the set is small.
+func (s *Store) inSet(w *where, set string, args []any) {
+	if s.d.name == Postgres {
+		w.add("users.id = ANY(ARRAY("+set+"))", args...)
+		return
+	}
+	w.add("users.id IN ("+set+")", args...)
+}
+
 // addWords adds the plan's conditions to w.
 func (s *Store) addWords(w *where, p searchPlan) {
 	switch p.shape {
 	case searchIntersect:
 		set, args := termSet(p.words)
-		w.add("users.id IN ("+set+")", args...)
+		s.inSet(w, set, args)
 	case searchSelective:
 		set, args := termSet(p.words[p.driver : p.driver+1])
-		w.add("users.id IN ("+set+")", args...)
+		s.inSet(w, set, args)
 		for i, word := range p.words {
 			if i != p.driver {
 				s.wordCond(w, word)
@@ -186,7 +198,13 @@ func (s *Store) countMatches(ctx context.Context, w where, p searchPlan, upTo in
 		q, args = termSet(p.words)
 		w.args = args
 	case len(w.conds) == 0 && len(p.words) == 1:
-		q, w.args = "SELECT DISTINCT user_id FROM user_terms WHERE term >= ? AND term < ?", []any{p.words[0], p.words[0] + prefixEnd}
+		terms := "user_terms WHERE term >= ? AND term < ?"
+		if s.d.name == Postgres {
+			// OFFSET 0 keeps the range scan whole: otherwise PostgreSQL
+			// walks the user_id index to stop early, and reads it all.
+			terms = "(SELECT user_id FROM " + terms + " OFFSET 0) terms"
+		}
+		q, w.args = "SELECT DISTINCT user_id FROM "+terms, []any{p.words[0], p.words[0] + prefixEnd}
 	case p.shape == searchBroad:
 		join := " JOIN "
 		if s.d.name == SQLite {
