@@ -230,6 +230,10 @@ func (s *Server) buildHandler() error {
 	if err != nil {
 		return &userdb.Error{Code: userdb.EINVALID, Message: "server.allowed_return_urls: " + err.Error()}
 	}
+	uploads := map[string]int64{console.ImportPath: int64(s.cfg.Server.MaxUpload)}
+	for _, p := range api.ImportPaths {
+		uploads[p] = int64(s.cfg.Server.MaxUpload)
+	}
 	s.handler = httpx.Chain(mux,
 		httpx.RequestIDs(s.log),
 		httpx.Recover,
@@ -237,7 +241,7 @@ func (s *Server) buildHandler() error {
 		httpx.AccessLog(s.metrics.observe),
 		httpx.SecurityHeaders,
 		cross,
-		httpx.LimitBody(int64(s.cfg.Server.MaxBody)),
+		httpx.LimitBody(int64(s.cfg.Server.MaxBody), uploads),
 	)
 	return nil
 }

@@ -141,6 +141,10 @@ func dispatch(e *env, args []string) error {
 		return apiKeyCmd(e, rest)
 	case "migrate-from":
 		return migrateFrom(e, rest)
+	case "import":
+		return importCmd(e, rest)
+	case "export":
+		return exportCmd(e, rest)
 	}
 	return usagef("unknown command %q", cmd)
 }

@@ -41,6 +41,11 @@ Usage:
   userdb apikey list [--account A]
   userdb apikey revoke KEY-ID
 
+  userdb import FILE [--account A] [--dry-run] [--invite] [--existing skip|update]
+                                               import users from CSV or XLSX (docs/admin-api.md)
+  userdb export [--account A] [--format csv|jsonl] [--hashes] [--out FILE]
+                                               every user, as CSV (importable) or JSON lines
+
   userdb migrate-from userdb-node --from DSN [--dry-run]
                                                import the Node userdb library's database
   userdb migrate-from userdb-node --config FILE [--out FILE]

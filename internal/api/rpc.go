@@ -31,6 +31,7 @@ func (a *API) rpcRoutes() []rpcRoute {
 		{"/users/change_account_status", a.rpcUserStatus},
 		{"/users/reset_password", a.rpcResetPassword},
 		{"/users/resend_invite", a.rpcResendInvite},
+		{"/users/import", a.rpcImportUsers},
 		{"/accounts/select_list", a.rpcAccountSelectList},
 		{"/accounts/roles_for_account", a.rpcRolesForAccount},
 		{"/accounts/list", a.rpcListAccounts},

@@ -29,6 +29,8 @@ func (a *API) v1Routes() []route {
 	return []route{
 		{"GET", "/users", a.v1ListUsers},
 		{"POST", "/users", a.v1CreateUser},
+		{"POST", "/users/import", a.v1ImportUsers},
+		{"GET", "/users/export", a.v1ExportUsers},
 		{"GET", "/users/{id}", a.v1GetUser},
 		{"PATCH", "/users/{id}", a.v1UpdateUser},
 		{"DELETE", "/users/{id}", a.v1DeleteUser},

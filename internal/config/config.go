@@ -39,6 +39,7 @@ type Server struct {
 	BaseURL           string   `yaml:"base_url"`
 	TrustedProxies    []string `yaml:"trusted_proxies"`
 	MaxBody           ByteSize `yaml:"max_body"`
+	MaxUpload         ByteSize `yaml:"max_upload"`
 	ShutdownTimeout   Duration `yaml:"shutdown_timeout"`
 	TLS               TLS      `yaml:"tls"`
 	AllowedReturnURLs []string `yaml:"allowed_return_urls"`
@@ -243,6 +244,7 @@ func Default() *Config {
 			Addr:              "localhost:8080",
 			TrustedProxies:    []string{},
 			MaxBody:           1 * MiB,
+			MaxUpload:         25 * MiB,
 			ShutdownTimeout:   Duration(15 * time.Second),
 			AllowedReturnURLs: []string{},
 		},

@@ -72,6 +72,7 @@ func (c *Config) validateServer(p *Problems) {
 		}
 	}
 	positive(p, "server.max_body", int64(s.MaxBody))
+	positive(p, "server.max_upload", int64(s.MaxUpload))
 	if (s.TLS.CertFile == "") != (s.TLS.KeyFile == "") {
 		p.add("server.tls", "set both cert_file and key_file, or neither")
 	}

@@ -2,12 +2,13 @@ package console
 
 import "net/http"
 
-// importPath is the bulk import page.
-const importPath = Prefix + "import"
+// ImportPath is the bulk import page; its uploads may be as large as
+// server.max_upload.
+const ImportPath = Prefix + "import"
 
 // importRoutes registers the import page and the example file.
 func (c *Console) importRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+importPath, c.signedIn(func(w http.ResponseWriter, r *http.Request, me *admin) {
+	mux.HandleFunc("GET "+ImportPath, c.signedIn(func(w http.ResponseWriter, r *http.Request, me *admin) {
 		c.notFound(w, r, me)
 	}))
 }

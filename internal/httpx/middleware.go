@@ -270,10 +270,15 @@ func SecurityHeaders(next http.Handler) http.Handler {
 }
 
 // LimitBody caps request bodies; reading past the cap fails, and Decode turns
-// that into a 400 naming the limit.
-func LimitBody(n int64) Middleware {
+// that into a 400 naming the limit. uploads gives the paths that take files
+// (user imports) a cap of their own.
+func LimitBody(max int64, uploads map[string]int64) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n := max
+			if u, ok := uploads[r.URL.Path]; ok {
+				n = u
+			}
 			if r.ContentLength > n {
 				JSON(w, http.StatusRequestEntityTooLarge, ErrorBody{Status: 413, Message: "The request body is too large."})
 				return

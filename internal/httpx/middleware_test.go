@@ -116,7 +116,7 @@ func TestSecurityHeadersNotShared(t *testing.T) {
 // TestLimitBody checks that bodies are capped and body-less requests pass.
 func TestLimitBody(t *testing.T) {
 	var readErr error
-	h := httpx.LimitBody(8)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := httpx.LimitBody(8, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var v any
 		readErr = httpx.Decode(r, &v)
 	}))

@@ -223,3 +223,10 @@ func (h *Hasher) acquire(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// Check reports whether encoded is a hash this package can verify, without
+// verifying anything (imports check pre-hashed passwords this way).
+func (h *Hasher) Check(encoded string) error {
+	_, err := parseHash(encoded)
+	return err
+}

@@ -17,6 +17,8 @@ type Hasher interface {
 	Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error)
 	// DummyVerify costs what a real verification costs, for unknown users.
 	DummyVerify(ctx context.Context, password string)
+	// Check reports whether encoded is a hash Verify understands (imports).
+	Check(encoded string) error
 }
 
 // Policy checks a new password; identifiers are the user's email and username.
@@ -39,6 +41,8 @@ const (
 // their own profile.
 type ProfileSchema interface {
 	Check(data map[string]any, changed []string, byUser bool) error
+	// FromText converts a cell or form field to the attribute's type.
+	FromText(name, text string) any
 }
 
 // Composer renders a workflow email for a user. It returns nil, nil when that
