@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"mime/multipart"
 	"net/http/httptest"
+	"net/textproto"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -150,6 +152,10 @@ func (c *client) do(method, path string, body any, header ...string) response {
 		rd, ct = bytes.NewReader(b), "application/json"
 	case url.Values:
 		rd, ct = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
+	case upload:
+		var buf bytes.Buffer
+		ct = b.write(c.e.t, &buf)
+		rd = &buf
 	default:
 		j, _ := json.Marshal(b)
 		rd, ct = bytes.NewReader(j), "application/json"
@@ -254,4 +260,43 @@ func openWith(t *testing.T, e *env, opts ...server.Option) *server.Server {
 	}
 	t.Cleanup(func() { srv.Close(context.Background()) })
 	return srv
+}
+
+// upload is a multipart/form-data body holding one file and form fields.
+type upload struct {
+	name, contentType string
+	data              []byte
+	fields            map[string]string
+}
+
+// csvUpload is an upload of CSV text.
+func csvUpload(text string, fields ...string) upload {
+	u := upload{name: "users.csv", contentType: "text/csv", data: []byte(text), fields: map[string]string{}}
+	for i := 0; i+1 < len(fields); i += 2 {
+		u.fields[fields[i]] = fields[i+1]
+	}
+	return u
+}
+
+// write encodes the upload into w and returns its content type.
+func (u upload) write(t testing.TB, w io.Writer) string {
+	t.Helper()
+	mw := multipart.NewWriter(w)
+	for k, v := range u.fields {
+		if err := mw.WriteField(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="file"; filename="`+u.name+`"`)
+	h.Set("Content-Type", u.contentType)
+	part, err := mw.CreatePart(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part.Write(u.data)
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return mw.FormDataContentType()
 }

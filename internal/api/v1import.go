@@ -20,6 +20,10 @@ var ImportPaths = []string{V1Prefix + "/users/import", "/users/import"}
 // spreadsheet in "file" and the fields dry_run, invite, account and existing
 // (skip|update) -> 200 with the report.
 func (a *API) v1ImportUsers(w http.ResponseWriter, r *http.Request) {
+	if err := a.svc.MayImport(r.Context()); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
 	up, err := bulk.ReadUpload(r, "file")
 	if err != nil {
 		uploadError(w, r, err)
@@ -48,6 +52,10 @@ func (a *API) v1ImportUsers(w http.ResponseWriter, r *http.Request) {
 // is recognised by its content instead). As the original, it answers 200
 // "OK", or 400 with the first bad row's message; the other rows are imported.
 func (a *API) rpcImportUsers(w http.ResponseWriter, r *http.Request) {
+	if err := a.svc.MayImport(r.Context()); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
 	up, err := bulk.ReadUpload(r, "")
 	if err != nil {
 		var ue *bulk.UploadError

@@ -7,10 +7,10 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/service"
 )
 
@@ -60,7 +60,7 @@ func ReadUpload(r *http.Request, field string) (*Upload, error) {
 		}
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, &UploadError{http.StatusRequestEntityTooLarge, "The file is too large: the limit is " + byteSize(tooBig.Limit) + "."}
+			return nil, &UploadError{http.StatusRequestEntityTooLarge, "The file is too large: the limit is " + httpx.ByteSize(tooBig.Limit) + "."}
 		}
 		var ue *UploadError
 		if errors.As(err, &ue) {
@@ -130,6 +130,9 @@ func (up *Upload) spool(part *multipart.Part) error {
 // Import checks the whole file first — a malformed file imports nothing —
 // then imports it row by row.
 func Import(ctx context.Context, svc *service.Service, f io.ReadSeeker, format Format, opts service.ImportOptions) (*service.ImportReport, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
 	if _, err := Check(f, format); err != nil {
 		return nil, err
 	}
@@ -142,14 +145,4 @@ func Import(ctx context.Context, svc *service.Service, f io.ReadSeeker, format F
 	}
 	defer rd.Close()
 	return svc.ImportUsers(ctx, rd, opts)
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return strconv.FormatInt(n>>20, 10) + " MiB"
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return strconv.FormatInt(n>>10, 10) + " KiB"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
 }

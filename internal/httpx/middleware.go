@@ -280,7 +280,7 @@ func LimitBody(max int64, uploads map[string]int64) Middleware {
 				n = u
 			}
 			if r.ContentLength > n {
-				JSON(w, http.StatusRequestEntityTooLarge, ErrorBody{Status: 413, Message: "The request body is too large."})
+				JSON(w, http.StatusRequestEntityTooLarge, ErrorBody{Status: 413, Message: "The request body is too large: the limit is " + ByteSize(n) + "."})
 				return
 			}
 			if r.Body != nil && r.Body != http.NoBody {

@@ -147,7 +147,7 @@ func bodyError(err error) error {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &tooBig):
-		return userdb.Errorf(userdb.EINVALID, "The request body is too large (limit %d bytes).", tooBig.Limit)
+		return userdb.Errorf(userdb.EINVALID, "The request body is too large (limit %s).", ByteSize(tooBig.Limit))
 	case errors.As(err, &typeErr):
 		if typeErr.Field == "" {
 			return userdb.Errorf(userdb.EINVALID, "The request body must be a JSON object.")
@@ -190,4 +190,15 @@ func formInto(form url.Values, dst any) error {
 		return userdb.Internal(err)
 	}
 	return decodeJSON(strings.NewReader(string(b)), dst)
+}
+
+// ByteSize writes a size limit for people: 25 MiB, 64 KiB, 100 bytes.
+func ByteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }

@@ -84,9 +84,9 @@ type importer struct {
 	opts     ImportOptions
 	account  *userdb.Account // for rows naming none
 	report   *ImportReport
-	accounts map[string]*userdb.Account    // by the name or id a row gave
-	roles    map[string]*userdb.Role       // by account id + "/" + name
-	seen     map[uint64]int                // folded emails and usernames of the file -> row
+	accounts map[string]*userdb.Account // by the name or id a row gave
+	roles    map[string]*userdb.Role    // by account id + "/" + name
+	seen     map[uint64]int             // folded emails and usernames of the file -> row
 	seed     maphash.Seed
 	batch    []*pendingUser
 }
@@ -98,6 +98,13 @@ type pendingUser struct {
 	roles []*userdb.Role
 	// invite: create an invitation token and email.
 	invite bool
+}
+
+// MayImport refuses callers who may not import users at all, so that a
+// request is refused before its upload is read.
+func (s *Service) MayImport(ctx context.Context) error {
+	_, err := s.adminScope(ctx, "users.import")
+	return err
 }
 
 // ImportUsers imports users row by row from src. Each row is validated on its
