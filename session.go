@@ -24,14 +24,20 @@ const (
 	TokenReset  TokenKind = "reset"  // password reset
 	TokenInvite TokenKind = "invite" // invitation: verify and choose a password
 	TokenMagic  TokenKind = "magic"  // passwordless sign-in link
+	// TokenEmailChange confirms a new email address; the token carries the
+	// address (OneTimeToken.Email) and was sent to it.
+	TokenEmailChange TokenKind = "email_change"
 )
 
 // OneTimeToken is a single-use secret sent by email. The store keeps only its
 // SHA-256; ConsumeToken uses it up atomically.
 type OneTimeToken struct {
-	TokenHash  []byte
-	Kind       TokenKind
-	UserID     string
+	TokenHash []byte
+	Kind      TokenKind
+	UserID    string
+	// Email is the new address a TokenEmailChange confirms ("" for the
+	// other kinds). At most MaxEmailLen bytes.
+	Email      string
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
 	ConsumedAt *time.Time

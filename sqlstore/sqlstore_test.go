@@ -346,10 +346,10 @@ func TestMigrateUpgradeKeepsData(t *testing.T) {
 			}
 		}
 
-		wantStatus(false, false, false)
+		wantStatus(false, false, false, false)
 		wantPending()
 		must(t, s.MigrateTo(ctx, 1))
-		wantStatus(true, false, false)
+		wantStatus(true, false, false, false)
 		wantPending()
 
 		// Data written at version 1: users directly, since the code
@@ -370,10 +370,10 @@ func TestMigrateUpgradeKeepsData(t *testing.T) {
 		must(t, s.AddUserRole(ctx, "usr_v1alice", "rol_admin_default"))
 
 		must(t, s.Migrate(ctx))
-		wantStatus(true, true, true)
+		wantStatus(true, true, true, true)
 		must(t, s.Ping(ctx))
 		must(t, s.Migrate(ctx)) // nothing left to do
-		wantStatus(true, true, true)
+		wantStatus(true, true, true, true)
 
 		alice, err := s.FindUserByLogin(ctx, "ALICE@example.COM")
 		must(t, err)

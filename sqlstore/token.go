@@ -7,11 +7,11 @@ import (
 	"github.com/userdb/userdb"
 )
 
-const tokenColumns = `token_hash, kind, user_id, created_at, expires_at, consumed_at`
+const tokenColumns = `token_hash, kind, user_id, email, created_at, expires_at, consumed_at`
 
 func scanToken(sc scanner) (*userdb.OneTimeToken, error) {
 	var t userdb.OneTimeToken
-	err := sc.Scan(&t.TokenHash, &t.Kind, &t.UserID, timeDest{&t.CreatedAt}, timeDest{&t.ExpiresAt}, nullTimeDest{&t.ConsumedAt})
+	err := sc.Scan(&t.TokenHash, &t.Kind, &t.UserID, &t.Email, timeDest{&t.CreatedAt}, timeDest{&t.ExpiresAt}, nullTimeDest{&t.ConsumedAt})
 	if err != nil {
 		return nil, err
 	}
@@ -27,8 +27,11 @@ func (s *Store) CreateToken(ctx context.Context, t *userdb.OneTimeToken) error {
 	if len(t.TokenHash) == 0 {
 		return userdb.FieldError("tokenHash", "a token needs a hash")
 	}
-	_, err := s.exec(ctx, "INSERT INTO tokens ("+tokenColumns+") VALUES (?, ?, ?, ?, ?, ?)",
-		t.TokenHash, string(t.Kind), t.UserID, s.d.time(t.CreatedAt), s.d.time(t.ExpiresAt), s.d.nullTime(t.ConsumedAt))
+	if len(t.Email) > userdb.MaxEmailLen {
+		return userdb.FieldError("email", "email must be at most %d characters", userdb.MaxEmailLen)
+	}
+	_, err := s.exec(ctx, "INSERT INTO tokens ("+tokenColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)",
+		t.TokenHash, string(t.Kind), t.UserID, t.Email, s.d.time(t.CreatedAt), s.d.time(t.ExpiresAt), s.d.nullTime(t.ConsumedAt))
 	if err != nil {
 		err = refine(err, userdb.ECONFLICT, userdb.Errorf(userdb.ECONFLICT, "the token exists already"))
 		return refine(err, userdb.ENOTFOUND, notFound("user"))

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,38 @@ var tokenTests = []test{
 	{"Expired", testTokenExpired},
 	{"WrongKind", testTokenWrongKind},
 	{"DeleteUserTokens", testDeleteUserTokens},
+	{"EmailChange", testTokenEmail},
+}
+
+// testTokenEmail stores the new address an email-change token confirms and
+// returns it from FindToken and ConsumeToken; other tokens carry none.
+func testTokenEmail(t *testing.T, s userdb.Store) {
+	ctx := t.Context()
+	u := MustCreateUser(t, s, userdb.User{Username: "someone"})
+	_, hash := userdb.NewSecret()
+	tok := &userdb.OneTimeToken{TokenHash: hash, Kind: userdb.TokenEmailChange, UserID: u.ID,
+		Email: "New.Address@Example.com", CreatedAt: base, ExpiresAt: at(time.Hour)}
+	must(t, s.CreateToken(ctx, tok))
+	got, err := s.FindToken(ctx, userdb.TokenEmailChange, hash, at(time.Minute))
+	must(t, err)
+	wantEqual(t, "Email", got.Email, "New.Address@Example.com")
+	_, err = s.FindToken(ctx, userdb.TokenVerify, hash, at(time.Minute))
+	wantCode(t, "FindToken of another kind", err, userdb.ENOTFOUND)
+	got, err = s.ConsumeToken(ctx, userdb.TokenEmailChange, hash, at(2*time.Minute))
+	must(t, err)
+	wantEqual(t, "consumed token's Email", got.Email, "New.Address@Example.com")
+	_, err = s.ConsumeToken(ctx, userdb.TokenEmailChange, hash, at(3*time.Minute))
+	wantCode(t, "ConsumeToken twice", err, userdb.ENOTFOUND)
+
+	plain := MustCreateToken(t, s, u.ID, userdb.TokenReset, at(time.Hour))
+	got, err = s.FindToken(ctx, userdb.TokenReset, plain.TokenHash, at(time.Minute))
+	must(t, err)
+	wantEqual(t, "Email of a reset token", got.Email, "")
+
+	_, hash = userdb.NewSecret()
+	long := &userdb.OneTimeToken{TokenHash: hash, Kind: userdb.TokenEmailChange, UserID: u.ID,
+		Email: strings.Repeat("a", userdb.MaxEmailLen) + "@example.com", CreatedAt: base, ExpiresAt: at(time.Hour)}
+	wantCode(t, "CreateToken with a too long email", s.CreateToken(ctx, long), userdb.EINVALID)
 }
 
 func testTokenNotFound(t *testing.T, s userdb.Store) {
