@@ -118,6 +118,7 @@ func malformed(format string, args ...any) error {
 // service.ImportSource.
 type Reader struct {
 	cells   func() ([]string, error) // the next row's cells, io.EOF at the end
+	lineOf  func() int               // the line the row cells returned starts on; nil: count rows
 	close   func() error
 	columns []string // per cell: a column, colIgnored or customPrefix+name
 	line    int
@@ -132,7 +133,10 @@ func NewReader(r io.Reader, f Format) (*Reader, error) {
 		cr := csv.NewReader(&bomSkipper{r: r})
 		cr.FieldsPerRecord = -1 // rows may omit trailing cells, as the original allowed
 		cr.ReuseRecord = true
-		return &Reader{cells: cr.Read, close: func() error { return nil }}, nil
+		// Line numbers come from the parser: it skips empty lines, and a
+		// quoted cell may span several.
+		lineOf := func() int { line, _ := cr.FieldPos(0); return line }
+		return &Reader{cells: cr.Read, lineOf: lineOf, close: func() error { return nil }}, nil
 	case XLSX:
 		return newXLSXReader(r)
 	}
@@ -186,6 +190,9 @@ func (r *Reader) Next() (*service.ImportRow, error) {
 			return nil, io.EOF
 		}
 		r.line++
+		if r.lineOf != nil && err == nil {
+			r.line = r.lineOf()
+		}
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
