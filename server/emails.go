@@ -20,6 +20,13 @@ var _ service.Composer = (*composer)(nil)
 // not have.
 var invitationMessage = config.Message{Enabled: true, Subject: "You are invited to {{.ProductName}}", Format: mail.FormatBoth}
 
+// The emails of a change of email address, which the original did not have
+// either.
+var (
+	emailChangeMessage       = config.Message{Enabled: true, Subject: "Confirm your new email address", Format: mail.FormatBoth}
+	emailChangeNoticeMessage = config.Message{Enabled: true, Subject: "A change of your email address was requested", Format: mail.FormatBoth}
+)
+
 func (c *composer) message(kind string) config.Message {
 	e := c.cfg.Email
 	switch kind {
@@ -35,6 +42,10 @@ func (c *composer) message(kind string) config.Message {
 		return e.PasswordResetSuccessful
 	case service.EmailInvitation:
 		return invitationMessage
+	case service.EmailChangeConfirm:
+		return emailChangeMessage
+	case service.EmailChangeNotice:
+		return emailChangeNoticeMessage
 	}
 	return config.Message{}
 }

@@ -174,6 +174,7 @@ func (s *Server) build(o options) error {
 		RegistrationEnabled: cfg.Registration.Enabled, RequireVerification: cfg.Registration.RequireVerification,
 		RegistrationAccount: cfg.Registration.Account, SuperAdminRole: cfg.SuperAdminRole,
 		VerifyURL: cfg.VerifyURL(), ResetURL: cfg.ResetURL(), InviteURL: cfg.BaseURL() + web.InvitationPath,
+		EmailChangeURL: cfg.BaseURL() + web.EmailChangePath,
 	})
 	s.svc = svc
 

@@ -27,11 +27,15 @@ const (
 	KindPasswordResetDone     = "password-reset-successful"
 	KindInvitation            = "invitation"
 	KindMagicLink             = "magic-link"
+	// KindEmailChange confirms a new email address (sent to it);
+	// KindEmailChangeNotice tells the old address a change was asked for.
+	KindEmailChange       = "email-change"
+	KindEmailChangeNotice = "email-change-notice"
 )
 
 var kinds = []string{
 	KindVerification, KindVerificationSucceeded, KindWelcome, KindForgotPassword,
-	KindPasswordResetDone, KindInvitation, KindMagicLink,
+	KindPasswordResetDone, KindInvitation, KindMagicLink, KindEmailChange, KindEmailChangeNotice,
 }
 
 // Kinds returns every email kind that has templates.

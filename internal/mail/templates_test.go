@@ -45,6 +45,8 @@ func TestRenderGolden(t *testing.T) {
 		{mail.KindPasswordResetDone, "Your password was changed", ""},
 		{mail.KindInvitation, "You are invited to {{.ProductName}}", "https://app.example.com/invite?sptoken=TOKEN"},
 		{mail.KindMagicLink, "Sign in to {{.ProductName}}", "https://app.example.com/magic?sptoken=TOKEN"},
+		{mail.KindEmailChange, "Confirm your new email address", "https://app.example.com/email-change?sptoken=TOKEN"},
+		{mail.KindEmailChangeNotice, "A change of your email address was requested", ""},
 	}
 	if len(tests) != len(mail.Kinds()) {
 		t.Fatalf("%d golden cases for %d kinds", len(tests), len(mail.Kinds()))

@@ -74,6 +74,9 @@ type Options struct {
 
 	// Links in emails: the token is appended as ?sptoken=.
 	VerifyURL, ResetURL, InviteURL string
+	// EmailChangeURL is the page that confirms a new email address; its
+	// links last VerifyTTL.
+	EmailChangeURL string
 }
 
 // Deps are the pieces the service talks to.
@@ -142,6 +145,9 @@ func New(d Deps, o Options) *Service {
 	s.sessions = newSessionCache(s)
 	return s
 }
+
+// ProfileSchema returns the custom-data schema (nil when there is none).
+func (s *Service) ProfileSchema() ProfileSchema { return s.profile }
 
 // Store returns the service's store, for read-only callers such as the CLI.
 func (s *Service) Store() userdb.Store { return s.store }

@@ -29,6 +29,8 @@ const (
 	flashWelcome         = "welcome"
 	flashSessionEnded    = "session-ended"
 	flashSessionsEnded   = "sessions-ended"
+	flashEmailChangeSent = "email-change-sent"
+	flashEmailChanged    = "email-changed"
 )
 
 var flashes = map[string]flash{
@@ -43,6 +45,8 @@ var flashes = map[string]flash{
 	flashWelcome:         {"success", "Welcome! Your account is ready."},
 	flashSessionEnded:    {"success", "The session has been signed out."},
 	flashSessionsEnded:   {"success", "All your other sessions have been signed out."},
+	flashEmailChangeSent: {"success", "Almost done: open the link we have sent to the new address to confirm it. Your email address stays the same until then."},
+	flashEmailChanged:    {"success", "Your email address has been changed and verified."},
 }
 
 // setFlash shows the message of key on the next page the browser renders.

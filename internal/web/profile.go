@@ -8,24 +8,52 @@ import (
 	"github.com/userdb/userdb/internal/service"
 )
 
-// profile shows the signed-in user's account: names to edit and a form to
-// change the password.
-func (p *Pages) profile(w http.ResponseWriter, r *http.Request, me *api.Principal) {
-	v := p.newView(r, "profile", "Your profile")
-	v.User = me.User
-	fillNames(v, me.User)
-	p.render(w, r, http.StatusOK, v)
+// profileData is the profile page's own data.
+type profileData struct {
+	// Attributes are the custom attributes of the schema; none when custom
+	// data is free-form (no editor for it then).
+	Attributes []attrField
+	// Editable says at least one attribute can be changed by the user.
+	Editable bool
 }
 
-// profilePost saves one of the profile page's two forms, told apart by
-// their "intent" field.
+// profile shows the signed-in user's account: names and custom attributes
+// to edit, and forms to change the email address and the password.
+func (p *Pages) profile(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+	v := p.newView(r, "profile", "Your profile")
+	p.renderProfile(w, r, http.StatusOK, v, me.User, "")
+}
+
+// renderProfile renders the profile page of u. posted names the form that
+// was posted and failed ("" for none): its fields keep what was typed, the
+// others show what is stored.
+func (p *Pages) renderProfile(w http.ResponseWriter, r *http.Request, status int, v *view, u *userdb.User, posted string) {
+	v.User = u
+	if posted != "names" {
+		fillNames(v, u)
+	}
+	d := profileData{}
+	if s := p.schema(); s != nil {
+		d.Attributes = attrFields(v, s, u, posted == "attributes")
+		for _, a := range d.Attributes {
+			d.Editable = d.Editable || !a.ReadOnly
+		}
+	}
+	v.Data = d
+	p.render(w, r, status, v)
+}
+
+// profilePost saves one of the profile page's forms, told apart by their
+// "intent" field. A failed form comes back with a message at each field at
+// fault and what was typed (never a password); a saved one redirects back
+// with a flash message.
 func (p *Pages) profilePost(w http.ResponseWriter, r *http.Request, me *api.Principal) {
 	if !p.parseForm(w, r) {
 		return
 	}
 	v := p.newView(r, "profile", "Your profile")
-	v.User = me.User
-	switch r.PostFormValue("intent") {
+	intent := r.PostFormValue("intent")
+	switch intent {
 	case "names":
 		_, err := p.svc.UpdateProfile(r.Context(), me.User, service.ProfileUpdate{
 			GivenName: ptr(formValue(r, "givenName")), MiddleName: ptr(formValue(r, "middleName")),
@@ -33,24 +61,49 @@ func (p *Pages) profilePost(w http.ResponseWriter, r *http.Request, me *api.Prin
 		})
 		if err != nil {
 			v.setError(r, err, "givenName", "middleName", "surname")
-			p.render(w, r, formStatus(err), v)
+			p.renderProfile(w, r, formStatus(err), v, me.User, intent)
 			return
 		}
 		setFlash(w, r, flashProfileSaved)
+	case "attributes":
+		s := p.schema()
+		if s == nil {
+			p.fail(w, r, userdb.Errorf(userdb.EINVALID, "There are no profile attributes to save."))
+			return
+		}
+		changes := attrChanges(r, v, s)
+		if len(v.Errors) > 0 {
+			v.Error = "Please correct the fields marked below."
+			p.renderProfile(w, r, http.StatusBadRequest, v, me.User, intent)
+			return
+		}
+		if _, err := p.svc.UpdateProfile(r.Context(), me.User, service.ProfileUpdate{CustomData: changes}); err != nil {
+			v.setError(r, err, attrNames(s)...)
+			p.renderProfile(w, r, formStatus(err), v, me.User, intent)
+			return
+		}
+		setFlash(w, r, flashProfileSaved)
+	case "email":
+		err := p.svc.RequestEmailChange(r.Context(), me.User, formValue(r, "newEmail"), r.PostFormValue("emailPassword"))
+		if err != nil {
+			v.setError(r, renameField(err, "currentPassword", "emailPassword"), "newEmail", "emailPassword")
+			p.renderProfile(w, r, formStatus(err), v, me.User, intent)
+			return
+		}
+		setFlash(w, r, flashEmailChangeSent)
 	case "password":
-		fillNames(v, me.User)
 		current := r.PostFormValue("currentPassword")
 		if current == "" {
 			v.invalid("currentPassword", "Enter your current password.")
 		}
 		password, ok := confirmed(r, v)
 		if !ok || current == "" {
-			p.render(w, r, http.StatusBadRequest, v)
+			p.renderProfile(w, r, http.StatusBadRequest, v, me.User, intent)
 			return
 		}
 		if err := p.svc.ChangePassword(r.Context(), me.User, me.Session, current, password); err != nil {
 			v.setError(r, err, "currentPassword", "password")
-			p.render(w, r, formStatus(err), v)
+			p.renderProfile(w, r, formStatus(err), v, me.User, intent)
 			return
 		}
 		setFlash(w, r, flashPasswordChanged)

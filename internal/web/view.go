@@ -24,7 +24,7 @@ var templateFS embed.FS
 // with the shared pieces of parts.html.
 var pageNames = []string{
 	"signin", "signup", "verify", "forgot", "reset", "expired",
-	"profile", "sessions", "invitation", "message",
+	"profile", "sessions", "invitation", "message", "emailchange",
 }
 
 // templates holds every page, parsed once when the program starts: a
