@@ -71,7 +71,7 @@ func attrFields(v *view, s *profile.Schema, u *userdb.User, posted bool) []attrF
 			f.Value = showValue(stored)
 		}
 		if f.ReadOnly && f.Value == "" {
-			f.Value = "—"
+			f.Value = "Not set"
 		}
 		out = append(out, f)
 	}
