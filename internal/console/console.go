@@ -22,6 +22,8 @@ const ExampleCSVPath = "/import-users-example.csv"
 // Options configure the console.
 type Options struct {
 	Branding web.Branding
+	// MaxUpload is the largest import file (server.max_upload), shown on the import page.
+	MaxUpload int64
 }
 
 // Sessions reads the session cookie. *api.API implements it, so the console
@@ -38,11 +40,12 @@ type Console struct {
 	sessions Sessions
 	kit      web.Kit
 	css      asset
+	opts     Options
 }
 
 // New returns the console. Its templates were parsed when the program started.
 func New(svc *service.Service, sessions Sessions, o Options) *Console {
-	return &Console{svc: svc, sessions: sessions, kit: web.ConsoleKit(o.Branding), css: newAsset(consoleCSS)}
+	return &Console{svc: svc, sessions: sessions, kit: web.ConsoleKit(o.Branding), css: newAsset(consoleCSS), opts: o}
 }
 
 // admin is who uses the console: the signed-in user and what the service

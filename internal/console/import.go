@@ -6,6 +6,7 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/bulk"
+	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/service"
 )
 
@@ -25,6 +26,7 @@ const exampleCSV = "First Name,Last Name,Email,Role,Password\r\n" +
 type importData struct {
 	Accounts []option // super-admins: where rows naming no account go
 	Existing []option
+	Limit    string // the largest file accepted
 	Report   *service.ImportReport
 	FileName string
 }
@@ -56,6 +58,7 @@ func (c *Console) showImport(w http.ResponseWriter, r *http.Request, me *admin, 
 		}
 		d.Accounts = accounts[1:] // without "All accounts"
 	}
+	d.Limit = httpx.ByteSize(c.opts.MaxUpload)
 	d.Existing = []option{{service.ImportSkipExisting, "Skip the row"},
 		{service.ImportUpdateExisting, "Update its names, status, custom data and roles"}}
 	v.Data = d
