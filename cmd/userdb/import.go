@@ -58,12 +58,12 @@ func importCmd(e *env, args []string) error {
 		if c.json {
 			return printJSON(e.stdout, report)
 		}
-		verb := "imported"
+		verb, would := "imported", ""
 		if report.DryRun {
-			verb = "checked (dry run, nothing written)"
+			verb, would = "checked (dry run, nothing written)", "would be "
 		}
-		fmt.Fprintf(e.stdout, "%d rows %s: %d created, %d updated, %d skipped, %d failed\n",
-			report.Rows, verb, report.Created, report.Updated, report.Skipped, report.Failed)
+		fmt.Fprintf(e.stdout, "%d rows %s: %d %screated, %d %supdated, %d skipped, %d failed\n",
+			report.Rows, verb, report.Created, would, report.Updated, would, report.Skipped, report.Failed)
 		for _, p := range report.Problems {
 			field := ""
 			if p.Field != "" {
