@@ -27,6 +27,9 @@ func importCmd(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *existing != service.ImportSkipExisting && *existing != service.ImportUpdateExisting {
+		return usagef("import: --existing must be skip or update")
+	}
 	f, err := os.Open(pos[0])
 	if err != nil {
 		return usagef("import: %v", err)
