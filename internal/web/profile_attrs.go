@@ -1,6 +1,7 @@
 package web
 
 import (
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -157,6 +158,9 @@ func attrChanges(r *http.Request, v *view, s *profile.Schema) map[string]any {
 			val = r.PostFormValue(name) != ""
 		} else if text := strings.TrimSpace(r.PostFormValue(name)); text != "" {
 			val = s.FromText(a.Name, text)
+			if f, ok := val.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+				val = text // "NaN" and "Inf" parse, but are no numbers JSON can hold
+			}
 		}
 		changes[a.Name] = val
 		one := &profile.Schema{Attributes: []profile.Attribute{a}}

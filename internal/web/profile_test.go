@@ -135,6 +135,8 @@ func TestProfileAttributesSave(t *testing.T) {
 		{"bad date", map[string]string{"customData.birthdate": "1990-02-30"}, "birthdate", "birthdate must be a date written YYYY-MM-DD."},
 		{"date in another format", map[string]string{"customData.birthdate": "21/04/1990"}, "birthdate", "birthdate must be a date written YYYY-MM-DD."},
 		{"not a number", map[string]string{"customData.shoeSize": "big"}, "shoeSize", "shoeSize must be a number."},
+		{"not a finite number", map[string]string{"customData.shoeSize": "NaN"}, "shoeSize", "shoeSize must be a number."},
+		{"infinite", map[string]string{"customData.children": "-Infinity"}, "children", "children must be a number."},
 		{"not a whole number", map[string]string{"customData.children": "1.5"}, "children", "children must be a whole number."},
 		{"bad email", map[string]string{"customData.backupEmail": "not-an-address"}, "backupEmail", "backupEmail must be an email address."},
 		{"not http", map[string]string{"customData.homepage": "javascript:alert(1)"}, "homepage", "homepage must be an http or https URL."},
