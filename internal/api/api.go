@@ -43,6 +43,9 @@ type Options struct {
 	// VerifyPage and ResetPage, when set, are the pages a browser following
 	// an email's /verify or /change link is sent to, with its sptoken.
 	VerifyPage, ResetPage string
+	// RegisterPage, when set, is where a browser asking for GET /register
+	// is sent; JSON clients get the form's view model (viewmodel.go).
+	RegisterPage string
 }
 
 // API serves the JSON routes.
@@ -92,7 +95,10 @@ func (a *API) Routes(mux *http.ServeMux) {
 	ep(EpExpired, []string{"POST"}, a.authed(a.expired))
 	ep(EpCheckPassword, []string{"POST"}, a.checkPassword)
 	if login := a.opts.Endpoints[EpLogin]; login.Enabled && login.URI != "" && a.opts.LoginPage != login.URI {
-		mux.HandleFunc("GET "+login.URI, a.loginPage)
+		mux.HandleFunc("GET "+login.URI, a.loginView)
+	}
+	if reg := a.opts.Endpoints[EpRegister]; reg.Enabled && reg.URI != "" && a.opts.RegisterPage != reg.URI {
+		mux.HandleFunc("GET "+reg.URI, a.registerView)
 	}
 	if me, ok := a.opts.Endpoints[EpMe]; ok && me.Enabled {
 		mux.HandleFunc("POST "+me.URI+"/password", a.authed(a.changePassword))

@@ -264,7 +264,8 @@ func TestEmailLinksOpenPages(t *testing.T) {
 	if p := b.do("GET", "/verify?sptoken=abc", nil, json); p.status != http.StatusBadRequest {
 		t.Fatalf("JSON GET /verify: %d %s", p.status, p.body)
 	}
-	if p := b.do("GET", "/login", nil, json); p.status != http.StatusMethodNotAllowed {
+	// JSON clients get react-stormpath's view model (internal/api/viewmodel.go).
+	if p := b.do("GET", "/login", nil, json); p.status != http.StatusOK || !strings.Contains(string(p.body), `"form":{"fields":[`) {
 		t.Fatalf("JSON GET /login: %d %s", p.status, p.body)
 	}
 }
