@@ -10,7 +10,7 @@ import { Route, IndexRoute, Link, hashHistory } from 'react-router';
 import ReactStormpath, {
   Router, HomeRoute, LoginRoute, AuthenticatedRoute,
   Authenticated, NotAuthenticated, LoginLink, LogoutLink,
-  LoginForm, ResetPasswordForm,
+  LoginForm, RegistrationForm, ResetPasswordForm,
 } from 'react-stormpath';
 
 ReactStormpath.init();
@@ -21,7 +21,7 @@ function MasterPage(props) {
     <div>
       <nav>
         <NotAuthenticated>
-          <p id="state">Signed out. <LoginLink>Log in</LoginLink></p>
+          <p id="state">Signed out. <LoginLink>Log in</LoginLink> <Link to="/register">Register</Link></p>
         </NotAuthenticated>
         <Authenticated>
           <p id="state">Signed in. <Link to="/profile">Profile</Link> <LogoutLink>Log out</LogoutLink></p>
@@ -41,6 +41,15 @@ function LoginPage() {
     <div>
       <h1>Log in</h1>
       <LoginForm />
+    </div>
+  );
+}
+
+function RegistrationPage() {
+  return (
+    <div>
+      <h1>Create an account</h1>
+      <RegistrationForm />
     </div>
   );
 }
@@ -81,6 +90,7 @@ ReactDOM.render(
     <HomeRoute path="/" component={MasterPage}>
       <IndexRoute component={IndexPage} />
       <LoginRoute path="/login" component={LoginPage} />
+      <Route path="/register" component={RegistrationPage} />
       <Route path="/forgot" component={ForgotPage} />
       <AuthenticatedRoute>
         <HomeRoute path="/profile" component={ProfilePage} />
