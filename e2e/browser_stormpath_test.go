@@ -184,7 +184,8 @@ func (f *frontServer) log() string {
 // fields of userdb's view models, register and sign in; the page shows the
 // user from GET /me (also after a reload, when only the session cookie and
 // /me can know it); the ResetPasswordForm asks for a reset email, which
-// arrives in MailDev; the LogoutLink signs out. Every call the library made
+// arrives in MailDev; the LogoutLink signs out; the ChangePasswordForm sets
+// a new password from the email's sptoken, which then signs in. Every call the library made
 // carries its X-Stormpath-Agent header, and userdb answered each as the
 // library expects.
 func TestBrowserReactStormpath(t *testing.T) {
@@ -269,6 +270,25 @@ func TestBrowserReactStormpath(t *testing.T) {
 	b.do(clickLink("Log out"))
 	b.see("p", "Signed out.")
 
+	// The ChangePasswordForm sets a new password with the email's sptoken
+	// (an app links its own page from the email with email.forgot_password.
+	// endpoint); the new password signs in, and the LogoutLink signs out.
+	token := link[strings.Index(link, "sptoken=")+len("sptoken="):]
+	b.do(chromedp.Navigate("about:blank")) // a new document, not a hash change
+	b.open(front.URL + "/app/#/change?sptoken=" + url.QueryEscape(token))
+	b.see("h1", "Choose a new password")
+	b.fill(map[string]string{"password": "sulaco pass phrase", "confirmPassword": "sulaco pass phrase"})
+	b.press("Set New Password")
+	b.see("p", "Your new password has been set.")
+	b.do(clickLink("Log in"))
+	b.see("label", "Email or username")
+	b.fill(map[string]string{"login": email, "password": "sulaco pass phrase"})
+	b.press("Login")
+	b.see("h1", "Ellen Ripley")
+	front.settle(t)
+	b.do(clickLink("Log out"))
+	b.see("p", "Signed out.")
+
 	// What react-stormpath asked of userdb, and how userdb answered: every
 	// call carried its agent header, none failed on the server, and the
 	// view model, sign-in, /me, forgot and logout calls succeeded.
@@ -294,6 +314,7 @@ func TestBrowserReactStormpath(t *testing.T) {
 		{"POST", "/login", 200},
 		{"GET", "/me", 200},
 		{"POST", "/forgot", 200},
+		{"POST", "/change", 200},
 		{"POST", "/logout", 200},
 	} {
 		ok := false

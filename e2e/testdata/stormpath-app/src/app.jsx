@@ -10,7 +10,7 @@ import { Route, IndexRoute, Link, hashHistory } from 'react-router';
 import ReactStormpath, {
   Router, HomeRoute, LoginRoute, AuthenticatedRoute,
   Authenticated, NotAuthenticated, LoginLink, LogoutLink,
-  LoginForm, RegistrationForm, ResetPasswordForm,
+  LoginForm, RegistrationForm, ResetPasswordForm, ChangePasswordForm,
 } from 'react-stormpath';
 
 ReactStormpath.init();
@@ -63,6 +63,16 @@ function ForgotPage() {
   );
 }
 
+// ChangePage sets a new password with the sptoken of a reset email's link.
+function ChangePage(props) {
+  return (
+    <div>
+      <h1>Choose a new password</h1>
+      <ChangePasswordForm spToken={props.location.query.sptoken} />
+    </div>
+  );
+}
+
 // ProfilePage shows the user react-stormpath fetched from GET /me, through
 // its user context, including the stormpath transformer's href and groups.
 class ProfilePage extends React.Component {
@@ -92,6 +102,7 @@ ReactDOM.render(
       <LoginRoute path="/login" component={LoginPage} />
       <Route path="/register" component={RegistrationPage} />
       <Route path="/forgot" component={ForgotPage} />
+      <Route path="/change" component={ChangePage} />
       <AuthenticatedRoute>
         <HomeRoute path="/profile" component={ProfilePage} />
       </AuthenticatedRoute>
