@@ -33,14 +33,18 @@ type ViewField struct {
 	Type        string `json:"type"`
 }
 
-// AccountStore is a social or directory login a view model offers.
+// AccountStore is a social or directory login a view model offers: the
+// fields react-stormpath reads to draw a provider's button.
 type AccountStore struct {
-	Href         string `json:"href,omitempty"`
-	Name         string `json:"name,omitempty"`
-	AuthorizeURI string `json:"authorizeUri,omitempty"`
-	Provider     *struct {
-		ProviderID string `json:"providerId"`
-	} `json:"provider,omitempty"`
+	Href         string    `json:"href,omitempty"`
+	Name         string    `json:"name,omitempty"`
+	AuthorizeURI string    `json:"authorizeUri,omitempty"`
+	Provider     *Provider `json:"provider,omitempty"`
+}
+
+// Provider names the kind of an account store ("google", "github"...).
+type Provider struct {
+	ProviderID string `json:"providerId"`
 }
 
 // The forms' fields carry the hosted pages' labels; their names are the
