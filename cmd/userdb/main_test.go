@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"os"
@@ -228,6 +229,9 @@ func TestMalformedEmailWritesNothing(t *testing.T) {
 	c := newCLI(t)
 	c.fail(1, `email "not-an-email" is not a valid address`, testPassword,
 		"user", "add", "--email", "not-an-email", "--password-stdin")
+	if _, err := os.Stat(dbFile(c.dir)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the database file was created (stat: %v)", err)
+	}
 	if out := c.ok("", "user", "list", "--json"); !strings.Contains(out, `"users": []`) {
 		t.Fatalf("a user was written: %s", out)
 	}

@@ -121,6 +121,11 @@ func userAdd(e *env, args []string) error {
 	if n.Email == "" {
 		return usagef("user add: --email is required")
 	}
+	// Check the address before the database is opened, so a typo creates
+	// nothing, not even an empty database file.
+	if err := userdb.ValidateEmail(n.Email); err != nil {
+		return err
+	}
 	if *stdin == n.Invite {
 		return usagef("user add: give --password-stdin (the password on standard input) or --invite (an email lets the user choose one)")
 	}
