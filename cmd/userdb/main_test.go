@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -565,7 +568,55 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 		t.Fatalf("database file: %v", err)
 	}
 
+	// A request in flight when the signal comes: its handler is already
+	// reading the body (the server has sent "100 Continue"), and the rest
+	// of the body arrives only after shutdown has begun.
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	body := `{"login":"nobody@example.com","password":"a long pass phrase"}`
+	fmt.Fprintf(conn, "POST /login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"+
+		"Accept: application/json\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", addr, len(body))
+	br := bufio.NewReader(conn)
+	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+		t.Fatalf("before the body: %q %v", line, err)
+	}
+	if _, err := br.ReadString('\n'); err != nil { // the blank line after 100 Continue
+		t.Fatal(err)
+	}
+
 	cancel()
+	// Shutdown closes the listener at once: a new connection is refused
+	// while the request above is still being served.
+	refused := false
+	for range 100 {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err != nil {
+			refused = true
+			break
+		} else {
+			c.Close()
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !refused {
+		t.Fatal("new connections were still accepted after shutdown began")
+	}
+	if _, err := io.WriteString(conn, body); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("the request in flight got no answer: %v", err)
+	}
+	answer, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(string(answer), "Invalid username or password") {
+		t.Fatalf("the request in flight: %d %s", res.StatusCode, answer)
+	}
+
 	var r result
 	select {
 	case r = <-done:
