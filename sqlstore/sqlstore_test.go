@@ -153,12 +153,32 @@ func randomHex(t testing.TB, n int) string {
 
 func TestConformance(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, dialect string) {
-		if dialect != sqlstore.SQLite {
-			// Skip here, once, rather than in every subtest of the suite.
-			newDatabase(t, dialect)
-		}
+		// Open one database first: it skips here, once, rather than in every
+		// subtest of the suite, and names the server the suite runs against
+		// (go test -v shows it; .ci/run checks it).
+		s := newStore(t, dialect)
+		t.Logf("conformance suite on %s", serverVersion(t, s))
 		storetest.Run(t, func(t *testing.T) userdb.Store { return newStore(t, dialect) })
 	})
+}
+
+// serverVersion names the database server behind s and its version, as the
+// server reports them ("PostgreSQL 15.19", "10.11.19-MariaDB-0+deb12u1").
+func serverVersion(t *testing.T, s *sqlstore.Store) string {
+	t.Helper()
+	q := map[string]string{
+		sqlstore.SQLite:   "SELECT 'SQLite ' || sqlite_version()",
+		sqlstore.Postgres: "SELECT 'PostgreSQL ' || current_setting('server_version')",
+		sqlstore.MySQL:    "SELECT VERSION()",
+	}[s.Dialect()]
+	var v string
+	if err := s.DB().QueryRowContext(t.Context(), q).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	if s.Dialect() == sqlstore.MySQL && !strings.Contains(v, "MariaDB") {
+		v = "MySQL " + v
+	}
+	return v
 }
 
 // TestFindUsersBroad runs the search tests with every word that matches a
