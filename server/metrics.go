@@ -31,7 +31,7 @@ type routeCode struct {
 	code  int
 }
 
-func newMetrics(db *sql.DB, queued, running func() int) *metrics {
+func newMetrics(pools map[string]*sql.DB, queued, running func() int) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -53,8 +53,8 @@ func newMetrics(db *sql.DB, queued, running func() int) *metrics {
 			Name: "userdb_hash_running", Help: "Password hashes being computed now.",
 		}, func() float64 { return float64(running()) }),
 	)
-	if db != nil {
-		m.reg.MustRegister(collectors.NewDBStatsCollector(db, "userdb"))
+	for name, db := range pools {
+		m.reg.MustRegister(collectors.NewDBStatsCollector(db, name))
 	}
 	return m
 }

@@ -22,7 +22,8 @@ func TestHealthReadyMetrics(t *testing.T) {
 		`userdb_http_requests_total{code="401",route="GET /me"} 1`,
 		`userdb_http_request_duration_seconds_bucket{route="GET /me"`,
 		"userdb_hash_queue_length 0",
-		`go_sql_max_open_connections{db_name="userdb"}`,
+		`go_sql_max_open_connections{db_name="userdb"} 1`, // SQLite's single writer
+		`go_sql_max_open_connections{db_name="userdb_read"}`,
 	} {
 		if !strings.Contains(string(r.body), want) {
 			t.Errorf("/metrics lacks %q", want)

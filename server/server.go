@@ -200,7 +200,7 @@ func (s *Server) build(o options) error {
 		s.strategies[name] = st
 	}
 
-	s.metrics = newMetrics(storeDB(s.store), s.hasher.Queued, s.hasher.Running)
+	s.metrics = newMetrics(storePools(s.store), s.hasher.Queued, s.hasher.Running)
 	return s.buildHandler()
 }
 
@@ -402,6 +402,19 @@ func storeDB(st userdb.Store) *sql.DB {
 		return x.DB()
 	}
 	return nil
+}
+
+// storePools names the store's connection pools for the metrics: "userdb",
+// and "userdb_read" where plain reads have a pool of their own (SQLite).
+func storePools(st userdb.Store) map[string]*sql.DB {
+	pools := map[string]*sql.DB{}
+	if db := storeDB(st); db != nil {
+		pools["userdb"] = db
+	}
+	if x, ok := st.(interface{ ReadDB() *sql.DB }); ok && x.ReadDB() != pools["userdb"] {
+		pools["userdb_read"] = x.ReadDB()
+	}
+	return pools
 }
 
 func sameSite(s string) http.SameSite {

@@ -274,6 +274,10 @@ func (s *Store) Dialect() string { return s.d.name }
 // On SQLite a second, read-only pool serves plain reads.
 func (s *Store) DB() *sql.DB { return s.wdb }
 
+// ReadDB returns the pool that serves plain reads: on SQLite a read-only
+// pool of its own, elsewhere the same pool as DB.
+func (s *Store) ReadDB() *sql.DB { return s.rdb }
+
 // Close closes the database pools. On a Store bound to a transaction it
 // does nothing.
 func (s *Store) Close() error {
