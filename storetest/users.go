@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ var userTests = []test{
 	{"Update", testUserUpdate},
 	{"UpdateResetFailedLogins", testUserUpdateResetFailedLogins},
 	{"UpdateVersion", testUserUpdateVersion},
+	{"UpdateVersionConcurrent", testUserUpdateVersionConcurrent},
 	{"Delete", testUserDelete},
 	{"PasswordHistory", testPasswordHistory},
 }
@@ -293,6 +296,44 @@ func testUserUpdateVersion(t *testing.T, s userdb.Store) {
 	got, err = s.UpdateUser(ctx, u.ID, userdb.UserUpdate{GivenName: ptr("Four"), Version: ptr(int64(3))}, at(4*time.Hour))
 	must(t, err)
 	wantEqual(t, "version after checked update", got.Version, 4)
+}
+
+// testUserUpdateVersionConcurrent has 20 writers update one user at the
+// same time, each with the version they all read: exactly one succeeds, the
+// others get ECONFLICT, and the stored user is the winner's.
+func testUserUpdateVersionConcurrent(t *testing.T, s userdb.Store) {
+	ctx := t.Context()
+	const n = 20
+	u := MustCreateUser(t, s, userdb.User{Username: "contended", GivenName: "Zero"})
+	names := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		names[i] = fmt.Sprintf("Writer%d", i)
+		wg.Go(func() {
+			_, errs[i] = s.UpdateUser(ctx, u.ID, userdb.UserUpdate{GivenName: &names[i], Version: ptr(u.Version)}, at(time.Hour))
+		})
+	}
+	wg.Wait()
+	winner := ""
+	for i, err := range errs {
+		switch userdb.ErrorCode(err) {
+		case "":
+			if winner != "" {
+				t.Errorf("both %s and %s updated version %d", winner, names[i], u.Version)
+			}
+			winner = names[i]
+		case userdb.ECONFLICT:
+		default:
+			t.Errorf("writer %d: %v, want success or %s", i, err, userdb.ECONFLICT)
+		}
+	}
+	if winner == "" {
+		t.Fatal("no writer succeeded")
+	}
+	stored := MustFindUser(t, s, u.ID)
+	wantEqual(t, "GivenName", stored.GivenName, winner)
+	wantEqual(t, "Version", stored.Version, u.Version+1)
 }
 
 func testUserDelete(t *testing.T, s userdb.Store) {
