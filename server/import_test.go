@@ -5,9 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/crypto/bcrypt"
@@ -461,4 +465,70 @@ func mustFind(t *testing.T, e *env, ref string) *userdb.User {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// TestImportOutlivesServerTimeouts runs the import routes under an
+// http.Server whose ReadTimeout and WriteTimeout (1 s here, 30 s and 60 s
+// in ListenAndServe) are shorter than the upload and the import: the body
+// arrives in two halves 1.5 s apart, so both deadlines the server set pass
+// before the report is written. The routes set their own deadlines, sized
+// from server.max_upload, and the report still arrives.
+func TestImportOutlivesServerTimeouts(t *testing.T) {
+	e := newEnv(t)
+	_, secret, err := e.srv.Service().CreateAPIKey(ctxCLI(), service.NewAPIKey{Name: "importer", Roles: []string{userdb.RoleSuperAdmin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: e.srv, ReadHeaderTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hs.Serve(ln)
+	t.Cleanup(func() { hs.Close() })
+
+	for _, path := range []string{"/api/v1/users/import", "/users/import"} {
+		t.Run(path, func(t *testing.T) {
+			var body bytes.Buffer
+			up := csvUpload(fmt.Sprintf("First Name,Last Name,Email\nSlow,One,slow1%[1]d@example.com\nSlow,Two,slow2%[1]d@example.com\n", len(path)), "disableNewUserWorkflow", "true")
+			ct := up.write(t, &body)
+			half := body.Len() / 2
+			pr, pw := io.Pipe()
+			go func() {
+				pw.Write(body.Bytes()[:half])
+				time.Sleep(1500 * time.Millisecond) // past both server timeouts
+				pw.Write(body.Bytes()[half:])
+				pw.Close()
+			}()
+			req, err := http.NewRequest("POST", "http://"+ln.Addr().String()+path, pr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.ContentLength = int64(body.Len())
+			req.Header.Set("Content-Type", ct)
+			req.Header.Set("Authorization", "Bearer "+secret)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatalf("the import lost its answer: %v", err)
+			}
+			defer res.Body.Close()
+			b, err := io.ReadAll(res.Body)
+			if err != nil {
+				t.Fatalf("the report was cut short: %v (%q)", err, b)
+			}
+			if res.StatusCode != 200 {
+				t.Fatalf("import: %d %s", res.StatusCode, b)
+			}
+			if path == "/users/import" {
+				if string(b) != "OK" {
+					t.Fatalf("compat import: %q", b)
+				}
+			} else if rep := decodeReport(t, response{status: res.StatusCode, body: b}); rep.Created != 2 {
+				t.Fatalf("report %+v", rep)
+			}
+		})
+	}
+	if n := userCount(t, e); n != 4 {
+		t.Fatalf("%d users, want the 4 imported", n)
+	}
 }

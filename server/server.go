@@ -193,7 +193,7 @@ func (s *Server) build(o options) error {
 		CookieName: cfg.Sessions.CookieName, SameSite: sameSite(cfg.Sessions.SameSite),
 		Secure: cfg.Sessions.Secure, Transformer: transformer,
 		LoginPage: web.SignInPath, VerifyPage: web.VerifyPath, ResetPage: web.ResetPath,
-		RegisterPage: web.SignUpPath,
+		RegisterPage: web.SignUpPath, MaxUpload: int64(cfg.Server.MaxUpload),
 	})
 	s.strategies = map[string]Strategy{"local": StrategyFunc(s.localStrategy)}
 	for name, st := range o.strategies {
@@ -256,7 +256,14 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
 		httpx.Logger(r).Warn("not ready", "err", err)
-		httpx.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": userdb.ErrorMessage(err)})
+		// An operator's probe: say what is wrong ("cannot connect to the
+		// postgres database", "3 database migrations are pending"). Messages
+		// of *userdb.Error are caller-safe; their causes stay in the log.
+		msg := "the database is not ready"
+		if e := (*userdb.Error)(nil); errors.As(err, &e) && e.Message != "" {
+			msg = e.Message
+		}
+		httpx.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": msg})
 		return
 	}
 	httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})

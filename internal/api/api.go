@@ -46,6 +46,9 @@ type Options struct {
 	// RegisterPage, when set, is where a browser asking for GET /register
 	// is sent; JSON clients get the form's view model (viewmodel.go).
 	RegisterPage string
+	// MaxUpload is server.max_upload, the largest spreadsheet the import
+	// routes take; it sizes their read and write deadlines.
+	MaxUpload int64
 }
 
 // API serves the JSON routes.

@@ -28,6 +28,7 @@ func (e *UploadError) Error() string { return e.Message }
 type Upload struct {
 	File   *os.File
 	Name   string
+	Size   int64 // bytes
 	Format Format
 	Fields map[string]string // the form's other fields
 }
@@ -114,6 +115,7 @@ func (up *Upload) spool(part *multipart.Part) error {
 	if err != nil {
 		return err
 	}
+	up.Size = n
 	if n == 0 {
 		return &UploadError{http.StatusBadRequest, "The file is empty."}
 	}
