@@ -378,6 +378,13 @@ func (s *Server) recordEmail(m *userdb.OutboxEmail, err error) {
 		e.Details["error"] = truncateErr(err)
 		e.Details["final"] = mail.IsPermanent(err) // no further attempt
 	}
+	// The account too, so that an account's administrators see its emails
+	// among its events.
+	if m.UserID != "" {
+		if u, uerr := s.store.FindUserByID(context.Background(), m.UserID); uerr == nil {
+			e.AccountID = u.AccountID
+		}
+	}
 	if uerr := s.store.CreateEvent(context.Background(), e); uerr != nil {
 		s.log.Warn("recording email event", "err", uerr)
 	}

@@ -1,0 +1,384 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/internal/mail/mailtest"
+	"github.com/userdb/userdb/server"
+)
+
+// run starts the server's background work (the outbox sender, the batched
+// session writes) until the test ends.
+func (e *env) run() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.srv.Run(ctx); close(done) }()
+	e.t.Cleanup(func() { cancel(); <-done })
+}
+
+// withMailDev sends the server's email to md over plain SMTP, polling the
+// outbox often so that tests need not wait.
+func withMailDev(md *mailtest.MailDev) func(*server.Config) {
+	return func(c *server.Config) {
+		c.SMTP.Host, c.SMTP.Port, c.SMTP.TLS = md.SMTPHost(), md.SMTPPort(), "none"
+		c.SMTP.Timeout = config.Duration(5 * time.Second)
+		c.Outbox.PollInterval = config.Duration(20 * time.Millisecond)
+		c.Outbox.Backoff = config.Duration(time.Minute) // on the test clock
+	}
+}
+
+// waitFor polls cond for up to 10 seconds.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// eventsOf returns the events of typ about userID ("" for events about no
+// user), newest first.
+func (e *env) eventsOf(typ, userID string) []*userdb.Event {
+	e.t.Helper()
+	var out []*userdb.Event
+	for _, ev := range e.events(typ) {
+		if ev.UserID == userID {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// newEvent waits for the first event of typ about userID that is newer than
+// after and satisfies match, and returns it.
+func (e *env) newEvent(typ, userID string, after int64, match func(*userdb.Event) bool) *userdb.Event {
+	e.t.Helper()
+	var found *userdb.Event
+	waitFor(e.t, fmt.Sprintf("a %s event about %q", typ, userID), func() bool {
+		for _, ev := range e.eventsOf(typ, userID) {
+			if ev.ID > after && (match == nil || match(ev)) {
+				found = ev
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// lastEventID is the id of the newest event, to look for events after it.
+func (e *env) lastEventID() int64 {
+	e.t.Helper()
+	list, err := e.srv.Service().Store().FindEvents(context.Background(), userdb.EventFilter{Limit: 1})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if len(list) == 0 {
+		return 0
+	}
+	return list[0].ID
+}
+
+// mailTo waits for an email to addr with subject that MailDev did not hold
+// before (seen counts the ones already read) and returns it.
+func mailTo(t *testing.T, md *mailtest.MailDev, addr, subject string, seen map[string]bool) mailtest.ReceivedMessage {
+	t.Helper()
+	var got mailtest.ReceivedMessage
+	waitFor(t, "an email "+subject+" to "+addr, func() bool {
+		msgs, err := md.Messages()
+		if err != nil {
+			return false
+		}
+		for _, m := range msgs {
+			if !seen[m.ID] && m.Subject == subject && slices.Contains(m.To, addr) {
+				seen[m.ID] = true
+				got = m
+				return true
+			}
+		}
+		return false
+	})
+	return got
+}
+
+const testUA = "events-test/1.0"
+
+// TestEventsRecordEveryWorkflowStep walks registration, verification,
+// sign-in, failures, lockout and unlock, sign-out everywhere else, password
+// change, reset and logout through the HTTP handler, with email delivered to
+// a real SMTP server (MailDev) and one delivery failing during an outage,
+// and checks that each step left its event with the right subject, actor,
+// address and details. It ends by checking that no email was delivered twice.
+func TestEventsRecordEveryWorkflowStep(t *testing.T) {
+	md := mailtest.New(t, mailtest.Options{})
+	e := newEnv(t, withMailDev(md), func(c *server.Config) { c.Registration.Enabled = true })
+	e.run()
+	seen := map[string]bool{}
+	const pw, pw2, pw3 = "a long enough secret", "a second long secret", "a third long secret"
+	ua := []string{"User-Agent", testUA}
+
+	// who checks the request metadata of an event: the actor ("" for an
+	// anonymous caller or the system) and, for events caused by a request,
+	// the caller's address and user agent.
+	who := func(ev *userdb.Event, actor string, fromRequest bool) {
+		t.Helper()
+		if ev.ActorID != actor {
+			t.Errorf("%s event: actor %q, want %q", ev.Type, ev.ActorID, actor)
+		}
+		if fromRequest && (ev.IP != "127.0.0.1" || ev.UserAgent != testUA) {
+			t.Errorf("%s event: ip %q user agent %q", ev.Type, ev.IP, ev.UserAgent)
+		}
+		if ev.UserID != "" && ev.AccountID != "acc_default" {
+			t.Errorf("%s event: account %q", ev.Type, ev.AccountID)
+		}
+	}
+	sentEvent := func(userID, kind string, after int64) *userdb.Event {
+		t.Helper()
+		ev := e.newEvent("email.sent", userID, after, func(ev *userdb.Event) bool { return ev.Details["kind"] == kind })
+		who(ev, "", false)
+		return ev
+	}
+
+	// Registration: user.registered, and the verification email is sent.
+	anon := e.client()
+	mark := e.lastEventID()
+	r := anon.do("POST", "/register", map[string]any{"email": "bob@example.com", "password": pw}, ua...)
+	if r.status != 201 {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	bob := r.json(t)["account"].(map[string]any)["id"].(string)
+	ev := e.newEvent("user.registered", bob, mark, nil)
+	who(ev, "", true)
+	sentEvent(bob, "account-verification", mark)
+	verifyMail := mailTo(t, md, "bob@example.com", "Please verify your account", seen)
+
+	// Verification through the emailed link: user.verified.
+	mark = e.lastEventID()
+	if r := anon.do("GET", "/verify?sptoken="+tokenInLink.FindStringSubmatch(verifyMail.Text)[1], nil, ua...); r.status != 200 {
+		t.Fatalf("verify: %d %s", r.status, r.body)
+	}
+	who(e.newEvent("user.verified", bob, mark, nil), "", true)
+	sentEvent(bob, "account-verification-successful", mark)
+	sentEvent(bob, "account-welcome", mark)
+
+	// Sign-in: login.succeeded names the new session.
+	a := e.client()
+	mark = e.lastEventID()
+	a.mustLogin("bob@example.com", pw)
+	ev = e.newEvent("login.succeeded", bob, mark, nil)
+	who(ev, "", false)
+	aSession, _ := ev.Details["session"].(string)
+	if cur := currentSession(t, a); aSession == "" || aSession != cur {
+		t.Fatalf("login.succeeded names session %q; the client's is %q", aSession, cur)
+	}
+
+	// Failures: a wrong password counts against bob; an unknown user is
+	// recorded about nobody.
+	mark = e.lastEventID()
+	if r := e.client().do("POST", "/login", map[string]string{"login": "bob@example.com", "password": "wrong password"}, ua...); r.status != 401 {
+		t.Fatalf("wrong password: %d", r.status)
+	}
+	ev = e.newEvent("login.failed", bob, mark, nil)
+	who(ev, "", true)
+	if ev.Details["reason"] != "bad_password" || ev.Details["failures"] != float64(1) {
+		t.Errorf("login.failed details %v", ev.Details)
+	}
+	mark = e.lastEventID()
+	if r := e.client().do("POST", "/login", map[string]string{"login": "nobody@example.com", "password": "wrong password"}, ua...); r.status != 401 {
+		t.Fatalf("unknown user: %d", r.status)
+	}
+	ev = e.newEvent("login.failed", "", mark, nil)
+	who(ev, "", true)
+	if ev.Details["reason"] != "unknown_user" {
+		t.Errorf("unknown user's login.failed details %v", ev.Details)
+	}
+
+	// Sign out everywhere else: session.ended names the other session, by bob.
+	b := e.client()
+	b.mustLogin("bob@example.com", pw)
+	bSession := currentSession(t, b)
+	mark = e.lastEventID()
+	if r := a.do("DELETE", "/me/sessions", nil, ua...); r.status != 200 || r.json(t)["ended"] != float64(1) {
+		t.Fatalf("DELETE /me/sessions: %d %s", r.status, r.body)
+	}
+	ev = e.newEvent("session.ended", bob, mark, nil)
+	who(ev, bob, true)
+	if ev.Details["reason"] != "sign_out_everywhere" || !slices.Equal(anyStrings(ev.Details["sessions"]), []string{bSession}) {
+		t.Errorf("session.ended details %v; want session %s", ev.Details, bSession)
+	}
+
+	// A password change by the signed-in user.
+	mark = e.lastEventID()
+	if r := a.do("POST", "/me/password", map[string]string{"currentPassword": pw, "password": pw2}, ua...); r.status != 200 {
+		t.Fatalf("change password: %d %s", r.status, r.body)
+	}
+	who(e.newEvent("password.changed", bob, mark, nil), bob, true)
+	sentEvent(bob, "password-reset-successful", mark)
+
+	// Forgot and reset: the request, the reset, and the end of bob's session.
+	mark = e.lastEventID()
+	if r := anon.do("POST", "/forgot", map[string]string{"email": "bob@example.com"}, ua...); r.status != 200 {
+		t.Fatalf("forgot: %d", r.status)
+	}
+	who(e.newEvent("password.reset_requested", bob, mark, nil), "", true)
+	sentEvent(bob, "forgot-password", mark)
+	resetMail := mailTo(t, md, "bob@example.com", "Reset your password", seen)
+	mark = e.lastEventID()
+	if r := anon.do("POST", "/change", map[string]string{"sptoken": tokenInLink.FindStringSubmatch(resetMail.Text)[1], "password": pw3}, ua...); r.status != 200 {
+		t.Fatalf("change: %d %s", r.status, r.body)
+	}
+	who(e.newEvent("password.reset", bob, mark, nil), "", true)
+	ev = e.newEvent("session.ended", bob, mark, nil)
+	who(ev, "", true)
+	if ev.Details["reason"] != "password_reset" || !slices.Equal(anyStrings(ev.Details["sessions"]), []string{aSession}) {
+		t.Errorf("session.ended after reset: %v; want session %s", ev.Details, aSession)
+	}
+
+	// Logout.
+	a.mustLogin("bob@example.com", pw3)
+	aSession = currentSession(t, a)
+	mark = e.lastEventID()
+	if r := a.do("POST", "/logout", nil, ua...); r.status != 200 {
+		t.Fatalf("logout: %d", r.status)
+	}
+	ev = e.newEvent("logout", bob, mark, nil)
+	who(ev, bob, true)
+	if ev.Details["session"] != aSession {
+		t.Errorf("logout details %v; want session %s", ev.Details, aSession)
+	}
+
+	// Lockout and automatic unlock.
+	mark = e.lastEventID()
+	for range e.cfg.Lockout.AfterFailures {
+		e.client().do("POST", "/login", map[string]string{"login": "bob@example.com", "password": "wrong password"}, ua...)
+	}
+	ev = e.newEvent("user.locked", bob, mark, nil)
+	who(ev, "", true)
+	if ev.Details["failures"] != float64(e.cfg.Lockout.AfterFailures) {
+		t.Errorf("user.locked details %v", ev.Details)
+	}
+	e.clock.Add(time.Duration(e.cfg.Lockout.UnlockAfter) + time.Minute)
+	mark = e.lastEventID()
+	e.client().do("POST", "/login", map[string]string{"login": "bob@example.com", "password": pw3}, ua...)
+	ev = e.newEvent("user.unlocked", bob, mark, nil)
+	who(ev, "", true)
+	if ev.Details["by"] != "auto" {
+		t.Errorf("user.unlocked details %v", ev.Details)
+	}
+	who(e.newEvent("login.succeeded", bob, mark, nil), "", true)
+
+	// An SMTP outage: the attempt is recorded as email.failed (not final),
+	// and the email is sent once the server is back.
+	waitFor(t, "every queued email sent", func() bool { return e.unsent() == 0 })
+	if err := md.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	mark = e.lastEventID()
+	if r := anon.do("POST", "/forgot", map[string]string{"email": "bob@example.com"}, ua...); r.status != 200 {
+		t.Fatalf("forgot during the outage: %d", r.status)
+	}
+	failed := e.newEvent("email.failed", bob, mark, nil)
+	who(failed, "", false)
+	if failed.Details["kind"] != "forgot-password" || failed.Details["final"] != false || failed.Details["error"] == "" {
+		t.Errorf("email.failed details %v", failed.Details)
+	}
+	if err := md.Start(); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(2 * time.Minute) // past the backoff
+	sent := sentEvent(bob, "forgot-password", failed.ID)
+	if sent.Details["email_id"] != failed.Details["email_id"] || sent.Details["attempt"] != float64(2) {
+		t.Errorf("email.sent %v after email.failed %v; want the same email's second attempt", sent.Details, failed.Details)
+	}
+	mailTo(t, md, "bob@example.com", "Reset your password", seen)
+
+	// Nothing delivered twice: MailDev holds exactly the outbox's emails.
+	time.Sleep(200 * time.Millisecond) // room for a duplicate to arrive
+	e.sameEmailsDelivered(md)
+}
+
+// currentSession returns the public id of c's session.
+func currentSession(t *testing.T, c *client) string {
+	t.Helper()
+	r := c.do("GET", "/me/sessions", nil)
+	if r.status != 200 {
+		t.Fatalf("GET /me/sessions: %d %s", r.status, r.body)
+	}
+	for _, x := range r.json(t)["sessions"].([]any) {
+		if s := x.(map[string]any); s["current"] == true {
+			return s["id"].(string)
+		}
+	}
+	t.Fatal("no current session listed")
+	return ""
+}
+
+func anyStrings(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		s, _ := x.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// unsent counts the outbox's emails not yet sent.
+func (e *env) unsent() int {
+	list, err := e.srv.Service().Store().FindEmails(context.Background(), 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n := 0
+	for _, m := range list {
+		if m.SentAt == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// sameEmailsDelivered checks that MailDev received each email of the
+// outbox exactly once: as many messages to each address with each subject
+// as the outbox sent, and each one-time link once.
+func (e *env) sameEmailsDelivered(md *mailtest.MailDev) {
+	e.t.Helper()
+	list, err := e.srv.Service().Store().FindEmails(context.Background(), 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	msgs, err := md.Messages()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	want, got := map[string]int{}, map[string]int{}
+	for _, m := range list {
+		if m.SentAt == nil {
+			e.t.Errorf("email %d (%s) not sent: %s", m.ID, m.Kind, m.LastError)
+		}
+		want[m.To+" | "+m.Subject]++
+		if tok := tokenInLink.FindStringSubmatch(m.Text); tok != nil {
+			want["link "+tok[1]]++
+		}
+	}
+	for _, m := range msgs {
+		for _, to := range m.To {
+			got[to+" | "+m.Subject]++
+		}
+		if tok := tokenInLink.FindStringSubmatch(m.Text); tok != nil {
+			got["link "+tok[1]]++
+		}
+	}
+	if len(list) == 0 || fmt.Sprint(want) != fmt.Sprint(got) {
+		e.t.Errorf("delivered %v; the outbox sent %v", got, want)
+	}
+}
