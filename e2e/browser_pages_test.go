@@ -3,6 +3,7 @@ package e2e
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -150,5 +151,55 @@ func TestBrowserPagesWithoutJavaScript(t *testing.T) {
 	b.see("h1", "Fox Mulder")
 	if loc := b.location(); !strings.HasSuffix(loc, "/profile") {
 		t.Fatalf("after sign-in the browser is at %s", loc)
+	}
+}
+
+// TestBrowserReturnURL: next= naming another site's page leads there after
+// sign-in only when the site is in server.allowed_return_urls. Chromium
+// checks the redirect that answers the sign-in form against the page's
+// form-action policy, so this needs a real browser to prove. Attempts to
+// leave for other sites stay here.
+func TestBrowserReturnURL(t *testing.T) {
+	chromium(t)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(`<!doctype html><title>App</title><h1>Back in the app</h1>`))
+	}))
+	defer app.Close()
+	md := mailtest.New(t, mailtest.Options{})
+	s := startServer(t, md, "USERDB_SERVER_ALLOWED_RETURN_URLS="+app.URL)
+	const email, pw = "kim@example.com", "kim pass phrase"
+	s.addUser(email, pw, "--given-name", "Kim", "--surname", "Kwan")
+	b := newTab(t, s, false)
+
+	// Written as an attacker would put them in a link: each names another
+	// host to a browser that follows it blindly.
+	for _, next := range []string{"//evil.example", `/\evil.example`, "https://evil.example/", "/%5Cevil.example"} {
+		b.open("/signin?next=" + next)
+		b.see("h1", "Sign in")
+		b.fill(map[string]string{"login": email, "password": pw})
+		b.press("Sign in")
+		b.see("h1", "Kim Kwan")
+		if loc := b.location(); loc != s.url+"/profile" {
+			t.Fatalf("after sign-in with next=%s the browser is at %s", next, loc)
+		}
+		// Signed in already, the sign-in page sends the browser on: here.
+		b.open("/signin?next=" + next)
+		b.see("h1", "Kim Kwan")
+		if loc := b.location(); loc != s.url+"/profile" {
+			t.Fatalf("signed in, /signin?next=%s took the browser to %s", next, loc)
+		}
+		b.press("Sign out")
+		b.see("div.alert-info", "You have signed out.")
+	}
+
+	// The allowed site: the browser lands there after signing in.
+	back := app.URL + "/welcome?from=userdb"
+	b.open("/signin?next=" + url.QueryEscape(back))
+	b.fill(map[string]string{"login": email, "password": pw})
+	b.press("Sign in")
+	b.see("h1", "Back in the app")
+	if loc := b.location(); loc != back {
+		t.Fatalf("after sign-in with next=%s the browser is at %s", back, loc)
 	}
 }

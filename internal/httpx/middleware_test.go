@@ -150,3 +150,20 @@ func TestAccessLogObserve(t *testing.T) {
 		t.Errorf("observed %d, %v", status, took)
 	}
 }
+
+func TestContentSecurityPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		form, img []string
+		want      string
+	}{
+		{nil, nil, "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"},
+		{[]string{"https://app.example.com"}, nil,
+			"default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self' https://app.example.com; object-src 'none'"},
+		{nil, []string{"https://cdn.example"},
+			"default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'; img-src 'self' https://cdn.example"},
+	} {
+		if got := httpx.ContentSecurityPolicy(tc.form, tc.img); got != tc.want {
+			t.Errorf("ContentSecurityPolicy(%v, %v) = %q, want %q", tc.form, tc.img, got, tc.want)
+		}
+	}
+}

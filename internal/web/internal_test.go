@@ -62,3 +62,24 @@ func TestDescribeAgent(t *testing.T) {
 		}
 	}
 }
+
+// TestReturnOriginsFitInCSP: a configured return URL whose host could break
+// out of the Content-Security-Policy it is written into is left out.
+func TestReturnOriginsFitInCSP(t *testing.T) {
+	p := &Pages{returns: parseReturnURLs([]string{
+		"https://App.Example.com:8443/ignored/path", "http://[::1]:9000", "https://a;script-src *", "https://b,c.example", "ftp://files.example",
+	})}
+	for next, want := range map[string]string{
+		"https://app.example.com:8443/welcome": "https://app.example.com:8443",
+		"http://[::1]:9000/x":                  "http://[::1]:9000",
+		"https://a;script-src */":              "",
+		"https://b,c.example/":                 "",
+		"ftp://files.example/":                 "",
+		"/profile":                             "",
+		"https://app.example.com/welcome":      "", // another port
+	} {
+		if got := p.returnOrigin(next); got != want {
+			t.Errorf("returnOrigin(%q) = %q, want %q", next, got, want)
+		}
+	}
+}

@@ -2,11 +2,17 @@ package web
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 )
 
 // maxNextLen bounds the next= parameter.
 const maxNextLen = 2048
+
+// originHost is a host name or IP address with an optional port: all an
+// origin may hold. url.Parse lets through hosts such as "a;b", which would
+// break out of the Content-Security-Policy the origin is written into.
+var originHost = regexp.MustCompile(`^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$`)
 
 // parseReturnURLs parses server.allowed_return_urls; the configuration has
 // checked them already, so one that does not parse is left out.
@@ -14,12 +20,31 @@ func parseReturnURLs(list []string) []*url.URL {
 	var out []*url.URL
 	for _, s := range list {
 		u, err := url.Parse(s)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !originHost.MatchString(u.Host) {
 			continue
 		}
 		out = append(out, u)
 	}
 	return out
+}
+
+// returnOrigin is the origin of next when it is an allowed return URL of
+// another site, "" otherwise. Such a page's policy names the origin in
+// form-action, since its form's answer redirects there.
+func (p *Pages) returnOrigin(next string) string {
+	if next == "" || strings.HasPrefix(next, "/") {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil {
+		return ""
+	}
+	for _, a := range p.returns {
+		if allowedReturn(a, u) {
+			return strings.ToLower(a.Scheme + "://" + a.Host)
+		}
+	}
+	return ""
 }
 
 // returnTo returns where to send the user after signing in: next when it is

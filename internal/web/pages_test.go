@@ -190,6 +190,16 @@ func TestOpenRedirects(t *testing.T) {
 			// The form carries next= on, and the answer to the post honours it.
 			form := b.get("/signin?next=" + url.QueryEscape(tc.next))
 			wantStatus(t, form, http.StatusOK)
+			// Chromium checks the redirect after the post against the form
+			// page's form-action: an allowed return URL's origin is named
+			// there, and nothing else is.
+			action := "form-action 'self';"
+			if u, _ := url.Parse(tc.want); u.Host != "" {
+				action = "form-action 'self' " + u.Scheme + "://" + u.Host + ";"
+			}
+			if csp := form.header.Get("Content-Security-Policy"); !strings.Contains(csp, action) {
+				t.Fatalf("CSP %q, want %q", csp, action)
+			}
 			p := b.post("/signin", url.Values{"login": {"ann@example.com"}, "password": {"correct horse battery"}, "next": {tc.next}})
 			wantRedirect(t, p, tc.want)
 			// Signed in already, the sign-in page sends the browser on the same way.
@@ -415,6 +425,37 @@ func TestExpiredPassword(t *testing.T) {
 	wantRedirect(t, p, "/profile")
 	b.post("/signout", nil)
 	wantRedirect(t, b.signIn("ann@example.com", "fresh pass phrase"), "/profile")
+}
+
+// TestReturnURLThroughExpiredPassword: an allowed return URL survives the
+// detour through an expired password, and each form page on the way names
+// its origin in form-action, which the browser checks the final redirect
+// against.
+func TestReturnURLThroughExpiredPassword(t *testing.T) {
+	const app, next = "https://app.example.com", "https://app.example.com/welcome"
+	s := newSite(t, func(c *server.Config) {
+		c.Password.MaxAge = config.Duration(30 * 24 * time.Hour)
+		c.Server.AllowedReturnURLs = []string{app}
+	})
+	s.addUser("ann@example.com", "correct horse battery")
+	s.clock.Add(31 * 24 * time.Hour)
+	b := s.browser()
+	wantAction := func(p page) {
+		t.Helper()
+		wantStatus(t, p, http.StatusOK)
+		if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+app+";") {
+			t.Fatalf("CSP %q does not let the form lead to %s", csp, app)
+		}
+	}
+	wantAction(b.get("/signin?next=" + url.QueryEscape(next)))
+	p := b.post("/signin", url.Values{"login": {"ann@example.com"}, "password": {"correct horse battery"}, "next": {next}})
+	wantRedirect(t, p, "/password-expired?next="+url.QueryEscape(next))
+	wantAction(b.follow(p))
+	p = b.post("/password-expired", url.Values{"next": {next}, "password": {"fresh pass phrase"}, "confirmPassword": {"fresh pass phrase"}})
+	wantRedirect(t, p, "/signin?next="+url.QueryEscape(next))
+	wantAction(b.follow(p))
+	p = b.post("/signin", url.Values{"login": {"ann@example.com"}, "password": {"fresh pass phrase"}, "next": {next}})
+	wantRedirect(t, p, next)
 }
 
 // TestInvitation: an invited user chooses a password and is signed in.

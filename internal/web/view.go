@@ -185,11 +185,19 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, v *vi
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	if src := p.assets.logoOrigin; src != "" {
+	if h.Get("Content-Security-Policy") != "" {
 		// An absolute logo URL is the only thing loaded from elsewhere: allow
-		// images from its origin and nothing more.
-		if csp := h.Get("Content-Security-Policy"); csp != "" {
-			h.Set("Content-Security-Policy", csp+"; img-src 'self' "+src)
+		// images from its origin and nothing more. A form that goes on to an
+		// allowed return URL of another site may lead there, and no further.
+		var img, form []string
+		if src := p.assets.logoOrigin; src != "" {
+			img = []string{src}
+		}
+		if o := p.returnOrigin(v.Next); o != "" {
+			form = []string{o}
+		}
+		if img != nil || form != nil {
+			h.Set("Content-Security-Policy", httpx.ContentSecurityPolicy(form, img))
 		}
 	}
 	w.WriteHeader(status)
