@@ -3,6 +3,8 @@ package server_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/userdb/userdb/server"
 )
 
 func TestHealthReadyMetrics(t *testing.T) {
@@ -36,5 +38,20 @@ func TestHealthReadyMetrics(t *testing.T) {
 		if got := r.header.Get(h); got != want {
 			t.Errorf("%s = %q", h, got)
 		}
+	}
+}
+
+// TestNotReadyUntilMigrated opens a server on an empty database with
+// migrations at start-up switched off: it is alive but not ready, and says
+// why, until the database is migrated.
+func TestNotReadyUntilMigrated(t *testing.T) {
+	e := newEnv(t, func(cfg *server.Config) { cfg.Database.MigrateOnStart = false })
+	c := e.client()
+	if r := c.do("GET", "/healthz", nil); r.status != 200 {
+		t.Fatalf("/healthz: %d %s", r.status, r.body)
+	}
+	r := c.do("GET", "/readyz", nil)
+	if r.status != 503 || !strings.Contains(string(r.body), "migrations are pending") {
+		t.Fatalf("/readyz before migrating: %d %s", r.status, r.body)
 	}
 }
