@@ -16,7 +16,8 @@ const maxCachedSessions = 200_000
 // last-seen writes, so the hot path (GET /me, the Authenticated middleware)
 // makes no database round trip on a hit and no write per request.
 type sessionCache struct {
-	s *Service
+	s   *Service
+	max int // entries kept; maxCachedSessions but in tests
 
 	mu     sync.RWMutex
 	byHash map[string]*cachedSession // key: string(token hash)
@@ -36,6 +37,7 @@ type cachedSession struct {
 func newSessionCache(s *Service) *sessionCache {
 	return &sessionCache{
 		s:      s,
+		max:    maxCachedSessions,
 		byHash: make(map[string]*cachedSession),
 		byUser: make(map[string][]string),
 		seen:   make(map[string]time.Time),
@@ -114,8 +116,8 @@ func (c *sessionCache) load(ctx context.Context, key string, hash []byte, now ti
 	c.seenMu.Unlock()
 
 	c.mu.Lock()
-	if len(c.byHash) >= maxCachedSessions {
-		c.evictLocked(maxCachedSessions / 4)
+	if len(c.byHash) >= c.max {
+		c.evictLocked(max(c.max/4, 1))
 	}
 	if _, ok := c.byHash[key]; !ok {
 		c.byUser[u.ID] = append(c.byUser[u.ID], key)
@@ -154,19 +156,26 @@ func (c *sessionCache) touch(e *cachedSession, now time.Time) {
 }
 
 // evictLocked drops about n entries (map order is random enough). c.mu is held.
+// Each leaves its user's other entries indexed, so that forgetUser still
+// finds them.
 func (c *sessionCache) evictLocked(n int) {
 	for key, e := range c.byHash {
 		if n <= 0 {
 			break
 		}
-		delete(c.byHash, key)
-		delete(c.byUser, e.user.ID)
+		c.dropLocked(key, e.user.ID)
 		n--
 	}
 }
 
 func (c *sessionCache) drop(key, userID string) {
 	c.mu.Lock()
+	c.dropLocked(key, userID)
+	c.mu.Unlock()
+}
+
+// dropLocked removes one entry and its place in the user's index. c.mu is held.
+func (c *sessionCache) dropLocked(key, userID string) {
 	delete(c.byHash, key)
 	keys := c.byUser[userID]
 	for i, k := range keys {
@@ -180,7 +189,6 @@ func (c *sessionCache) drop(key, userID string) {
 	} else {
 		c.byUser[userID] = keys
 	}
-	c.mu.Unlock()
 }
 
 // forgetUser drops every cached session of a user, after the user changed or
