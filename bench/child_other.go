@@ -2,8 +2,14 @@
 
 package main
 
-import "os/exec"
+import (
+	"os"
+	"os/exec"
+)
 
 // setDeathSignal does nothing where the kernel cannot signal a child when
 // its parent dies; the harness stops its child itself.
 func setDeathSignal(*exec.Cmd) {}
+
+// maxRSSMB is unknown here.
+func maxRSSMB(*os.ProcessState) float64 { return 0 }

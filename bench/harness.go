@@ -211,11 +211,7 @@ func (h *harness) start(ctx context.Context) error {
 	if logPath == "" {
 		logPath = filepath.Join(h.tempDir(), "server.log")
 	}
-	env := []string{"USERDB_REGISTRATION_ENABLED=true"}
-	if h.o.db != "" {
-		env = append(env, "USERDB_SECRETS_COOKIE_KEY="+string(h.cfg.Secrets.CookieKey),
-			"USERDB_SECRETS_ENCRYPTION_KEY="+string(h.cfg.Secrets.EncryptionKey))
-	}
+	env := append(h.childEnv(), "USERDB_REGISTRATION_ENABLED=true")
 	starts := 1
 	if h.o.scenarios[scStartup] {
 		starts = max(1, h.o.startups)
@@ -241,6 +237,16 @@ func (h *harness) start(ctx context.Context) error {
 		h.idleRSS = m.RSS
 	}
 	return nil
+}
+
+// childEnv is the environment a userdb process the harness starts needs
+// besides its own: PostgreSQL and MySQL need the keys the run generated.
+func (h *harness) childEnv() []string {
+	if h.o.db == "" {
+		return nil
+	}
+	return []string{"USERDB_SECRETS_COOKIE_KEY=" + string(h.cfg.Secrets.CookieKey),
+		"USERDB_SECRETS_ENCRYPTION_KEY=" + string(h.cfg.Secrets.EncryptionKey)}
 }
 
 // tempDir returns the run's temporary directory, creating it if needed.

@@ -48,14 +48,16 @@ const (
 	scForgot      = "forgot"
 	scAdminSearch = "admin-search"
 	scStartup     = "startup"
+	scImport      = "import"
 )
 
 // allScenarios lists every scenario in running order. The baselines
 // (trivial, hash) also run whenever the scenario they are the ceiling of
 // runs; startup needs --bin.
-var allScenarios = []string{scStartup, scTrivial, scMe, scHash, scLogin, scLoginStorm, scRegister, scForgot, scAdminSearch}
+var allScenarios = []string{scStartup, scTrivial, scMe, scHash, scLogin, scLoginStorm, scRegister, scForgot, scAdminSearch, scImport}
 
-// defaultScenarios run when --scenarios is not given.
+// defaultScenarios run when --scenarios is not given; import, which takes
+// a while, runs when asked for.
 const defaultScenarios = "startup,me,login,login-storm,register,forgot,admin-search"
 
 // options are the harness's command-line settings.
@@ -63,6 +65,7 @@ type options struct {
 	users       int
 	sessions    int
 	storm       int
+	importRows  int
 	duration    time.Duration
 	warmup      time.Duration
 	timeout     time.Duration
@@ -98,6 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.users, "users", 10_000, "users to seed")
 	fs.IntVar(&o.sessions, "sessions", 1000, "distinct sessions the me scenario cycles through")
 	fs.IntVar(&o.storm, "storm", 500, "sign-ins started at once by login-storm")
+	fs.IntVar(&o.importRows, "import-rows", 100_000, "rows of the CSV file the import scenario imports (with --bin)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each throughput scenario runs")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load before trivial and me (fills caches and connection pools)")
 	fs.DurationVar(&o.timeout, "timeout", time.Minute, "limit on each request")
@@ -151,6 +155,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, errors.New("--sessions must be at least 1")
 	case o.storm < 1:
 		return nil, errors.New("--storm must be at least 1")
+	case o.importRows < 100 || o.importRows > 10_000_000:
+		return nil, errors.New("--import-rows must be 100 to 10000000")
 	case o.duration <= 0 || o.duration > time.Hour:
 		return nil, errors.New("--duration must be above 0 and at most 1h")
 	case o.warmup < 0 || o.warmup > time.Minute:

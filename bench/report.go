@@ -187,6 +187,9 @@ func (rep *Report) evaluate() {
 			add("login-storm peak RSS", "< 600 MB", fmt.Sprintf("%.0f MB", r.PeakRSSMB), r.PeakRSSMB < 600)
 		}
 	}
+	if r := rep.result(scAdminSearch); r != nil {
+		add("admin-search p99", "< 50 ms", fmt.Sprintf("%.2f ms", r.P99MS), r.P99MS < 50)
+	}
 	if r := rep.result(scStartup); r != nil && len(r.StartupMS) > 0 {
 		med := median(r.StartupMS)
 		add("start-up, existing database", "< 200 ms", fmt.Sprintf("%.0f ms (median)", med), med < 200)
@@ -229,6 +232,12 @@ func (rep *Report) print(w io.Writer) {
 			continue
 		case r.Error != "":
 			extra = append(extra, fmt.Sprintf("%s: failed: %s", r.Scenario, r.Error))
+			continue
+		case r.Scenario == scImport:
+			extra = append(extra, fmt.Sprintf("import: %d rows in %.1f s (%.0f rows/s), peak RSS of userdb import %.1f MB", r.Requests, r.Seconds, r.PerSecond, r.PeakRSSMB))
+			for _, n := range r.Notes {
+				extra = append(extra, "import: "+n)
+			}
 			continue
 		case r.Scenario == scStartup:
 			line := fmt.Sprintf("startup: %s ms", joinFloats(r.StartupMS))

@@ -48,6 +48,8 @@ func (h *harness) scenario(ctx context.Context, name string) *Result {
 		err = h.forgot(ctx, r)
 	case scAdminSearch:
 		err = h.adminSearch(ctx, r)
+	case scImport:
+		err = h.importUsers(ctx, r)
 	}
 	if other := otherCPU(before, snapCPU(h.pids()...)); other >= 0 && name != scStartup {
 		r.OtherCPU = round(100*other, 1)
