@@ -24,8 +24,9 @@ import (
 	"github.com/userdb/userdb/sqlstore"
 )
 
-// The servers the source database is also created on, besides SQLite, when
-// these are set. Set but unreachable fails the test.
+// The servers the source database, and the userdb database it is imported
+// into, are also created on, besides SQLite, when these are set. Set but
+// unreachable fails the test.
 const (
 	mysqlEnv    = "USERDB_TEST_MYSQL_DSN"    // mysql://root@127.0.0.1:3306/test
 	postgresEnv = "USERDB_TEST_POSTGRES_DSN" // postgres://postgres@127.0.0.1:5432/test?sslmode=disable
@@ -249,7 +250,7 @@ func TestImport(t *testing.T) {
 	for _, dialect := range []string{nodeimport.SQLite, nodeimport.MySQL, nodeimport.Postgres} {
 		t.Run(dialect, func(t *testing.T) {
 			src, srcDialect, rw := openSource(t, dialect)
-			dst := newStore(t)
+			_, dst := newDestination(t, dialect)
 			opts := nodeimport.Options{Now: func() time.Time { return now }, BatchSize: 4}
 
 			dry := opts
@@ -550,11 +551,17 @@ func unixOf(t *time.Time) int64 {
 	return t.Unix()
 }
 
-// newStore returns a fresh, migrated userdb SQLite store.
-func newStore(t *testing.T) userdb.Store {
+// newDestination returns the DSN of a fresh userdb database of the dialect
+// (on the same server as the source, for MySQL and PostgreSQL) and the
+// migrated store opened on it.
+func newDestination(t *testing.T, dialect string) (string, userdb.Store) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "userdb.db"), sqlstore.Options{})
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "userdb.db")
+	if dialect != nodeimport.SQLite {
+		dsn = newServerDatabase(t, dialect)
+	}
+	s, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -562,7 +569,7 @@ func newStore(t *testing.T) userdb.Store {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return dsn, s
 }
 
 // openSource creates the original schema in a fresh database of the
@@ -627,8 +634,7 @@ func openSource(t *testing.T, dialect string) (src *sql.DB, srcDialect string, r
 
 // newSourceDatabase creates a fresh, empty database of the dialect, dropped
 // when the test ends. It returns its DSN, the schema file to create in it
-// and a connection to it. MySQL and PostgreSQL are skipped unless their
-// variable is set; set but unreachable fails the test.
+// and a connection to it.
 func newSourceDatabase(t *testing.T, dialect string) (dsn, schema string, db *sql.DB) {
 	t.Helper()
 	ctx := context.Background()
@@ -644,9 +650,29 @@ func newSourceDatabase(t *testing.T, dialect string) (dsn, schema string, db *sq
 		t.Cleanup(func() { db.Close() })
 		return "sqlite:" + path, "knex.sqlite.sql", db
 	}
-	env, schema := mysqlEnv, "knex.sql"
+	schema = "knex.sql"
 	if dialect == nodeimport.Postgres {
-		env, schema = postgresEnv, "knex.postgres.sql"
+		schema = "knex.postgres.sql"
+	}
+	dsn = newServerDatabase(t, dialect)
+	db, _, err := nodeimport.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return dsn, schema, db
+}
+
+// newServerDatabase creates a fresh, empty database on the MySQL or
+// PostgreSQL server of the tests (a schema of its own on PostgreSQL),
+// dropped when the test ends, and returns its DSN. The test is skipped
+// unless the server's variable is set; set but unreachable fails it.
+func newServerDatabase(t *testing.T, dialect string) string {
+	t.Helper()
+	ctx := context.Background()
+	env := mysqlEnv
+	if dialect == nodeimport.Postgres {
+		env = postgresEnv
 	}
 	base := os.Getenv(env)
 	if base == "" {
@@ -675,12 +701,7 @@ func newSourceDatabase(t *testing.T, dialect string) (dsn, schema string, db *sq
 		t.Cleanup(func() { mustExecDB(t, admin, "DROP DATABASE "+name) })
 		u.Path = "/" + name
 	}
-	db, _, err = nodeimport.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return u.String(), schema, db
+	return u.String()
 }
 
 func mustExecDB(t *testing.T, db *sql.DB, q string) {
