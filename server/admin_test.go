@@ -1,13 +1,23 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"net/url"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/server"
+	"github.com/userdb/userdb/sqlstore"
 )
 
 const adminPassword = "correct horse battery"
@@ -30,7 +40,13 @@ type adminFixture struct {
 	keyASecret string
 	actors     []*actor
 	n          int // for unique names
+	// filled lists the targets fill put in paths and bodies since it was
+	// last cleared.
+	filled []filledTarget
 }
+
+// filledTarget is one placeholder fill replaced, and the id it put there.
+type filledTarget struct{ kind, id string }
 
 // actor is one kind of caller and how its requests authenticate.
 type actor struct {
@@ -54,9 +70,9 @@ const (
 	asAnon
 )
 
-func newAdminFixture(t *testing.T) *adminFixture {
+func newAdminFixture(t *testing.T, configure ...func(*server.Config)) *adminFixture {
 	t.Helper()
-	f := &adminFixture{env: newEnv(t)}
+	f := &adminFixture{env: newEnv(t, configure...)}
 	svc := f.srv.Service()
 	ctx := ctxCLI()
 	var err error
@@ -104,6 +120,48 @@ func newAdminFixture(t *testing.T) *adminFixture {
 		{name: "anonymous", c: f.client()},
 	}
 	return f
+}
+
+// onPostgres points a server at a schema of its own on the PostgreSQL server
+// of USERDB_TEST_POSTGRES_DSN, dropped when the test ends. Without the
+// variable the test is skipped; with it set, a server that does not answer
+// fails the test.
+func onPostgres(t *testing.T) func(*server.Config) {
+	t.Helper()
+	base := os.Getenv("USERDB_TEST_POSTGRES_DSN")
+	if base == "" {
+		t.Skip("USERDB_TEST_POSTGRES_DSN is not set; set it to run this test on PostgreSQL")
+	}
+	admin, err := sqlstore.Open(context.Background(), base, sqlstore.Options{MaxOpenConns: 1})
+	if err != nil {
+		t.Fatalf("USERDB_TEST_POSTGRES_DSN is set but the server does not answer: %v", err)
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	schema := "t_" + hex.EncodeToString(b[:]) // [a-z0-9_]: safe in DDL
+	if _, err := admin.DB().ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Registered first, so it runs after the server has closed.
+		if _, err := admin.DB().ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("dropping %s: %v", schema, err)
+		}
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	rand.Read(b[:])
+	key := config.Secret(base64.StdEncoding.EncodeToString(bytes.Repeat(b[:], 4))) // 32 bytes
+	return func(c *server.Config) {
+		c.Database.DSN = config.DSN(u.String())
+		c.Secrets.CookieKey, c.Secrets.EncryptionKey = key, key
+	}
 }
 
 // next returns a number not used before in this fixture.
@@ -177,10 +235,90 @@ func (f *adminFixture) fill(s string) string {
 	}
 	for k, mk := range repl {
 		for strings.Contains(s, k) {
-			s = strings.Replace(s, k, mk(), 1)
+			v := mk()
+			f.filled = append(f.filled, filledTarget{k, v})
+			s = strings.Replace(s, k, v, 1)
 		}
 	}
 	return s
+}
+
+// stateOf returns what a refused write must leave as it was, each part as
+// JSON: each target (a user with its sessions, an account with its users, a
+// role, an API key; or the error finding it now gives), and every account,
+// role, live API key, queued email, user and session of the fixture's
+// callers, in full or by count.
+func (f *adminFixture) stateOf(targets []filledTarget) map[string]string {
+	f.t.Helper()
+	ctx := context.Background()
+	st := f.srv.Service().Store()
+	out := map[string]string{}
+	put := func(key string, v any, err error) {
+		if err != nil {
+			v = err.Error()
+		}
+		b, jerr := json.Marshal(v)
+		if jerr != nil {
+			f.t.Fatal(jerr)
+		}
+		out[key] = string(b)
+	}
+	for _, t := range targets {
+		key := t.kind + " " + t.id
+		switch t.kind {
+		case "{user}", "{pending}", "{locked}":
+			u, err := st.FindUserByID(ctx, t.id)
+			put(key, u, err)
+			sessions, err := st.FindSessionsByUser(ctx, t.id)
+			put(key+" sessions", len(sessions), err)
+		case "{acc}", "{fresh}":
+			acc, err := st.FindAccountByID(ctx, t.id)
+			put(key, acc, err)
+			n, err := st.CountUsers(ctx, userdb.UserFilter{AccountID: t.id}, 0)
+			put(key+" users", n, err)
+		case "{role}":
+			r, err := st.FindRoleByID(ctx, t.id)
+			put(key, r, err)
+		case "{key}":
+			k, err := st.FindAPIKeyByID(ctx, t.id)
+			if err == nil {
+				k.LastUsedAt = nil // a key's own requests touch it
+			}
+			put(key, k, err)
+		}
+	}
+	n, err := st.CountUsers(ctx, userdb.UserFilter{}, 0)
+	put("users", n, err)
+	accounts, err := st.FindAccounts(ctx, userdb.AccountFilter{})
+	put("accounts", accounts, err)
+	roles, err := st.FindRoles(ctx, "")
+	put("roles", roles, err)
+	keys, err := st.FindAPIKeys(ctx, "")
+	var live []string
+	for _, k := range keys {
+		if k.RevokedAt == nil {
+			live = append(live, k.ID)
+		}
+	}
+	put("live keys", live, err)
+	emails, err := st.FindEmails(ctx, 10000)
+	put("emails", len(emails), err)
+	for _, u := range []*userdb.User{f.root, f.adminA, f.adminB, f.plainA} {
+		sessions, err := st.FindSessionsByUser(ctx, u.ID)
+		put("sessions of "+u.Email, len(sessions), err)
+	}
+	return out
+}
+
+// stateDiff describes the parts of two states that differ ("" if none).
+func stateDiff(before, after map[string]string) string {
+	var b strings.Builder
+	for k, v := range before {
+		if after[k] != v {
+			fmt.Fprintf(&b, "\n%s: %s\n  -> %s", k, v, after[k])
+		}
+	}
+	return b.String()
 }
 
 // lastEventID is the id of the newest event (0 when there is none).

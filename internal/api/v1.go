@@ -81,6 +81,21 @@ func (a *API) AdminRoutes(mux *http.ServeMux) {
 	}
 }
 
+// AdminPatterns returns the ServeMux patterns of the admin routes that
+// AdminRoutes registers, REST and RPC, without the public OpenAPI document.
+// The authorization matrix test checks that each has its row.
+func AdminPatterns() []string {
+	a := &API{}
+	var out []string
+	for _, rt := range a.v1Routes() {
+		out = append(out, rt.Method+" "+V1Prefix+rt.Path)
+	}
+	for _, rt := range a.rpcRoutes() {
+		out = append(out, "POST "+rt.Path)
+	}
+	return out
+}
+
 // admin authenticates the caller of an admin route — an API key in
 // `Authorization: Bearer`, or else the session cookie — and puts it in the
 // context as the service's Actor; the service decides what it may do.
