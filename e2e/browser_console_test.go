@@ -83,12 +83,14 @@ func clickContaining(text string) chromedp.Action[chromedp.Void] {
 // refused; the super-admin searches for a user locked by failed sign-ins,
 // unlocks, disables and re-enables it; a form posted from another site is
 // refused; the admin invites a user, who completes the welcome flow from
-// the email. Screenshots of the users table at 1280 and 360 pixels go to
+// the email: checks the names the admin entered, fills the profile (a date
+// typed key by key, a plan), chooses a password and is signed in with all
+// of it saved. Screenshots of the users table at 1280 and 360 pixels go to
 // artifacts/.
 func TestBrowserAdminConsole(t *testing.T) {
 	chromium(t)
 	md := mailtest.New(t, mailtest.Options{})
-	s := startServer(t, md, "USERDB_LOCKOUT_AFTER_FAILURES=3")
+	s := startServerWithConfig(t, md, profileConfig, "USERDB_LOCKOUT_AFTER_FAILURES=3")
 	const rootPW, userPW = "root pass phrase", "user pass phrase"
 	s.addUser("root@example.com", rootPW, "--role", "super-admin", "--given-name", "Rita", "--surname", "Root")
 	s.addUser("plain@example.com", userPW, "--given-name", "Paul", "--surname", "Plain")
@@ -193,10 +195,31 @@ func TestBrowserAdminConsole(t *testing.T) {
 	}
 	b.open(link)
 	b.see("h1", "Welcome to")
-	b.fill(map[string]string{"password": "nina pass phrase", "confirmPassword": "nina pass phrase"})
-	b.press("Set password and continue")
+	b.see("strong", "nina@example.com")
+	// She checks what the administrator entered, fills her profile and
+	// chooses a password.
+	if got := b.value("givenName") + " " + b.value("surname"); got != "Nina New" {
+		t.Fatalf("the welcome page shows the names %q", got)
+	}
+	b.fill(map[string]string{"surname": "Newton", "password": "nina pass phrase", "confirmPassword": "nina pass phrase"})
+	b.typeDate("customData.birthdate", 1985, 2, 14)
+	b.do(chromedp.SetValue(chromedp.CSS(`select[name="customData.plan"]`), "pro"))
+	b.press("Save and continue")
 	b.see("div.alert-success", "Welcome! Your account is ready.")
-	b.see("h1", "Nina New")
+	b.see("h1", "Nina Newton")
+	if got := b.value("customData.birthdate"); got != "1985-02-14" {
+		t.Fatalf("birthdate shows %q after the welcome page", got)
+	}
+	nina := api.expect(200, "GET", "/api/v1/users?q=nina", nil)
+	items, _ := nina["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("searching for nina: %v", nina)
+	}
+	saved, _ := items[0].(map[string]any)
+	custom, _ := saved["customData"].(map[string]any)
+	if saved["surname"] != "Newton" || saved["status"] != "ENABLED" || custom["birthdate"] != "1985-02-14" || custom["plan"] != "pro" {
+		t.Fatalf("Nina after the welcome page: %v", saved)
+	}
 	// She is signed in as herself now, not an administrator.
 	b.open("/admin/users")
 	b.see("h1", "You do not have access")

@@ -73,6 +73,10 @@ func newTab(t *testing.T, s *server, javascript bool) *tab {
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 800),
+		// English as the browser's language, so that date inputs take month,
+		// day, year (typeDate) where other languages are installed too.
+		chromedp.Flag("lang", "en-US"),
+		chromedp.Env("LANG=en_US.UTF-8", "LANGUAGE=en_US"),
 	)
 	t.Cleanup(cancelAlloc)
 	ctx, cancelTab := chromedp.NewContext(alloc)
@@ -125,6 +129,19 @@ func (b *tab) fill(fields map[string]string) {
 	for name, value := range fields {
 		sel := chromedp.CSS(`input[name="` + name + `"]`)
 		b.do(chromedp.Clear(sel), chromedp.SendKeys(sel, value))
+	}
+}
+
+// typeDate types a date into the date input named name with key presses,
+// as a person would: Chromium's date input takes the digits of each part
+// in the order of the browser's language (month, day, year in en-US, which
+// newTab asks for) and moves on by itself. It checks the input took it.
+func (b *tab) typeDate(name string, year, month, day int) {
+	b.t.Helper()
+	sel := chromedp.CSS(`input[type="date"][name="` + name + `"]`)
+	b.do(chromedp.Focus(sel), chromedp.SendKeys(sel, fmt.Sprintf("%02d%02d%04d", month, day, year)))
+	if got, want := b.value(name), fmt.Sprintf("%04d-%02d-%02d", year, month, day); got != want {
+		b.t.Fatalf("typed %s into %s, which now holds %q: does the browser order date parts otherwise?", want, name, got)
 	}
 }
 

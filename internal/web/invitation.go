@@ -1,9 +1,24 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/service"
+)
+
+// invitationData is the welcome page's own data.
+type invitationData struct {
+	Token string
+	User  *userdb.User // the invited user, for the address and the username
+	// Attributes are the custom attributes the user may fill in.
+	Attributes []attrField
+}
 
 // invitation is where an invitation email's link lands: the invited user
-// chooses a password and is then signed in.
+// checks the names the administrator entered, fills in the profile,
+// chooses a password and is then signed in. A link that no longer works
+// says so here, before the user types anything.
 func (p *Pages) invitation(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("sptoken")
 	if token == "" {
@@ -13,32 +28,74 @@ func (p *Pages) invitation(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
+	u, err := p.svc.CheckInvitation(r.Context(), token)
+	if err != nil {
+		p.badLink(w, r, err, SignInPath, "Go to sign in")
+		return
+	}
 	v := p.newView(r, "invitation", "Welcome to "+p.brand.ProductName)
-	v.setValue("sptoken", token)
-	p.render(w, r, http.StatusOK, v)
+	p.renderInvitation(w, r, http.StatusOK, v, token, u, false)
 }
 
-// invitationPost accepts the invitation with the chosen password and signs
-// the user in.
+// renderInvitation renders the welcome page for the invited user u; with
+// posted set the fields show what was typed, else what is stored.
+func (p *Pages) renderInvitation(w http.ResponseWriter, r *http.Request, status int, v *view, token string, u *userdb.User, posted bool) {
+	if !posted {
+		v.setValue("givenName", u.GivenName)
+		v.setValue("surname", u.Surname)
+	}
+	d := invitationData{Token: token, User: u}
+	if s := p.schema(); s != nil {
+		for _, a := range attrFields(v, s, u, posted) {
+			if !a.ReadOnly {
+				d.Attributes = append(d.Attributes, a)
+			}
+		}
+	}
+	v.Data = d
+	p.render(w, r, status, v)
+}
+
+// invitationPost saves the profile and the chosen password, using the
+// invitation up, and signs the user in. A form with a mistake comes back
+// with a message at each field at fault, and the link still works.
 func (p *Pages) invitationPost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
 	r = withMeta(r, "")
-	v := p.newView(r, "invitation", "Welcome to "+p.brand.ProductName)
-	password, ok := confirmed(r, v)
-	if !ok {
-		p.render(w, r, http.StatusBadRequest, v)
+	token := r.PostFormValue("sptoken")
+	u, err := p.svc.CheckInvitation(r.Context(), token)
+	if err != nil {
+		p.badLink(w, r, err, SignInPath, "Go to sign in")
 		return
 	}
-	l, err := p.svc.AcceptInvitation(r.Context(), r.PostFormValue("sptoken"), password)
+	v := p.newView(r, "invitation", "Welcome to "+p.brand.ProductName)
+	update := service.ProfileUpdate{GivenName: ptr(formValue(r, "givenName")), Surname: ptr(formValue(r, "surname"))}
+	fields := []string{"givenName", "surname", "password"}
+	s := p.schema()
+	if s != nil {
+		if changes := attrChanges(r, v, s); len(changes) > 0 {
+			update.CustomData = changes
+		}
+		fields = append(fields, attrNames(s)...)
+	}
+	password, ok := confirmed(r, v)
+	if !ok || len(v.Errors) > 0 {
+		if len(v.Errors) > 1 {
+			v.Error = "Please correct the fields marked below."
+		}
+		p.renderInvitation(w, r, http.StatusBadRequest, v, token, u, true)
+		return
+	}
+	l, err := p.svc.AcceptInvitationWithProfile(r.Context(), token, password, update)
 	if err != nil {
 		if isTokenError(err) {
 			p.badLink(w, r, err, SignInPath, "Go to sign in")
 			return
 		}
-		v.setError(r, err, "password")
-		p.render(w, r, formStatus(err), v)
+		v.setError(r, err, fields...)
+		p.renderInvitation(w, r, formStatus(err), v, token, u, true)
 		return
 	}
 	p.rotateSession(r)

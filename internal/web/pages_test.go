@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/server"
 )
@@ -25,6 +26,10 @@ func TestPagesRender(t *testing.T) {
 	ann.signIn("ann@example.com", "correct horse battery")
 	ann.post("/forgot-password", url.Values{"login": {"ann@example.com"}})
 	reset := s.token("ann@example.com", "forgot-password")
+	if _, err := s.srv.Service().CreateUser(t.Context(), serviceInvite("cy@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	invite := s.token("cy@example.com", "invitation")
 
 	for _, tc := range []struct {
 		name, path string
@@ -39,8 +44,8 @@ func TestPagesRender(t *testing.T) {
 		{"forgot", "/forgot-password", anon, "Reset your password", []string{"login=username"}},
 		{"reset", "/reset-password?sptoken=" + reset, anon, "Choose a new password",
 			[]string{"password=new-password", "confirmPassword=new-password"}},
-		{"invitation", "/invitation?sptoken=abc", anon, "Welcome to userdb",
-			[]string{"password=new-password", "confirmPassword=new-password"}},
+		{"invitation", "/invitation?sptoken=" + invite, anon, "Welcome to userdb",
+			[]string{"givenName=given-name", "surname=family-name", "password=new-password", "confirmPassword=new-password"}},
 		{"profile", "/profile", ann, "Ann Lee",
 			[]string{"givenName=given-name", "surname=family-name", "currentPassword=current-password", "password=new-password"}},
 		{"sessions", "/profile/sessions", ann, "Your sessions", nil},
@@ -458,10 +463,18 @@ func TestReturnURLThroughExpiredPassword(t *testing.T) {
 	wantRedirect(t, p, next)
 }
 
-// TestInvitation: an invited user chooses a password and is signed in.
+// TestInvitation: the welcome page checks the link before anything is
+// typed, shows the invited address and the names the administrator
+// entered, and offers the attributes the user may edit. A form with
+// mistakes comes back with messages at its fields, what was typed (never
+// the password), and the link still working; a good one saves the profile
+// and the password at once and signs the user in.
 func TestInvitation(t *testing.T) {
-	s := newSite(t)
-	_, err := s.srv.Service().CreateUser(t.Context(), serviceInvite("cy@example.com"))
+	s := newSite(t, withSchema)
+	n := serviceInvite("cy@example.com")
+	n.GivenName, n.Surname = "Cy", "Young"
+	n.CustomData = map[string]any{"employee_id": "E-7", "plan": "free"}
+	u, err := s.srv.Service().CreateUser(t.Context(), n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -469,15 +482,75 @@ func TestInvitation(t *testing.T) {
 	b := s.browser()
 	p := b.get("/invitation?sptoken=" + token)
 	wantStatus(t, p, http.StatusOK)
-	p = b.post("/invitation", url.Values{"sptoken": {token}, "password": {"abc"}, "confirmPassword": {"abc"}})
+	wantText(t, p, "<strong>cy@example.com</strong>",
+		`<input type="text" name="username" value="cy@example.com" autocomplete="username" hidden readonly>`,
+		`name="givenName" type="text" autocomplete="given-name" value="Cy"`,
+		`name="surname" type="text" autocomplete="family-name" value="Young"`,
+		`<input id="f-cd-birthdate" name="customData.birthdate" type="date"`,
+		`<option value="free" selected>free</option>`)
+	if strings.Contains(p.body, "employee_id") || strings.Contains(p.body, "Employee id") {
+		t.Fatalf("the welcome page offers an attribute only administrators edit:\n%s", p.body)
+	}
+
+	form := func(mod func(url.Values)) url.Values {
+		f := url.Values{"sptoken": {token}, "givenName": {"Cyrus"}, "surname": {"Young"},
+			"customData.birthdate": {"1990-04-21"}, "customData.plan": {"pro"}, "customData.nickname": {"cyrus"},
+			"password": {"chosen pass phrase"}, "confirmPassword": {"chosen pass phrase"}}
+		mod(f)
+		return f
+	}
+	// Bad attributes: each at its field, with what was typed.
+	p = b.post("/invitation", form(func(f url.Values) {
+		f.Set("customData.birthdate", "1990-13-45")
+		f.Set("customData.nickname", "far too long a nickname")
+	}))
 	wantStatus(t, p, http.StatusBadRequest)
-	wantText(t, p, `id="f-password-error"`, `value="`+token+`"`)
-	p = b.post("/invitation", url.Values{"sptoken": {token}, "password": {"chosen pass phrase"}, "confirmPassword": {"chosen pass phrase"}})
+	wantText(t, p, `id="f-cd-birthdate-error"`, `id="f-cd-nickname-error"`, `value="Cyrus"`, `value="1990-13-45"`,
+		"Please correct the fields marked below.")
+	if strings.Contains(p.body, "chosen pass phrase") {
+		t.Fatal("the password was sent back")
+	}
+	// A password the policy refuses: at the password field.
+	p = b.post("/invitation", form(func(f url.Values) { f.Set("password", "abc"); f.Set("confirmPassword", "abc") }))
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, `id="f-password-error"`, `value="Cyrus"`, `value="`+token+`"`)
+	p = b.post("/invitation", form(func(f url.Values) { f.Set("confirmPassword", "other pass phrase") }))
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, `id="f-confirmPassword-error"`)
+
+	// The link still works: profile and password are saved together.
+	p = b.post("/invitation", form(func(url.Values) {}))
 	wantRedirect(t, p, "/profile")
-	wantText(t, b.follow(p), "Welcome! Your account is ready.", "cy@example.com")
-	p = s.browser().post("/invitation", url.Values{"sptoken": {token}, "password": {"other pass phrase"}, "confirmPassword": {"other pass phrase"}})
+	wantText(t, b.follow(p), "Welcome! Your account is ready.", "Cyrus Young", `value="1990-04-21"`)
+	got, err := s.srv.Service().FindUser(t.Context(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != userdb.StatusEnabled || got.EmailVerifiedAt == nil || got.GivenName != "Cyrus" ||
+		got.CustomData["birthdate"] != "1990-04-21" || got.CustomData["plan"] != "pro" || got.CustomData["employee_id"] != "E-7" {
+		t.Fatalf("after the welcome page: %+v", got)
+	}
+
+	// Used: the page says so before anything is typed, and so does a post.
+	p = s.browser().get("/invitation?sptoken=" + token)
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, "This link no longer works", "This link is invalid or has expired.")
+	p = s.browser().post("/invitation", form(func(f url.Values) { f.Set("password", "other pass phrase") }))
 	wantStatus(t, p, http.StatusBadRequest)
 	wantText(t, p, "This link is invalid or has expired.")
+
+	// The link of a user disabled meanwhile does not work either.
+	nd := serviceInvite("dee@example.com")
+	nd.CustomData = map[string]any{"plan": "free"}
+	if _, err := s.srv.Service().CreateUser(t.Context(), nd); err != nil {
+		t.Fatal(err)
+	}
+	dee := s.token("dee@example.com", "invitation")
+	d, _ := s.srv.Service().FindUser(t.Context(), "dee@example.com")
+	if _, err := s.srv.Service().SetUserStatus(t.Context(), d.ID, userdb.StatusDisabled); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, s.browser().get("/invitation?sptoken="+dee), http.StatusBadRequest)
 }
 
 // TestRegistrationSwitchedOff: without registration there is no sign-up

@@ -1,0 +1,110 @@
+package service
+
+import (
+	"context"
+
+	"github.com/userdb/userdb"
+)
+
+// CheckInvitation returns the user an invitation token was sent to, while
+// the token is good, without using it up: the welcome page shows the
+// address and what the administrator entered before the user types
+// anything. Errors: EINVALID (field sptoken) for an unknown, used or
+// expired token, or a user disabled since.
+func (s *Service) CheckInvitation(ctx context.Context, token string) (*userdb.User, error) {
+	_, u, err := s.findInvitation(ctx, token)
+	return u, err
+}
+
+// findInvitation looks up an invitation token and its user.
+func (s *Service) findInvitation(ctx context.Context, token string) (*userdb.OneTimeToken, *userdb.User, error) {
+	if token == "" || len(token) > maxTokenLen {
+		return nil, nil, errBadToken
+	}
+	t, err := s.store.FindToken(ctx, userdb.TokenInvite, userdb.HashSecret(token), s.clock.Now())
+	if userdb.IsCode(err, userdb.ENOTFOUND) {
+		return nil, nil, errBadToken
+	} else if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.store.FindUserByID(ctx, t.UserID)
+	if userdb.IsCode(err, userdb.ENOTFOUND) {
+		return nil, nil, errBadToken
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if u.Status == userdb.StatusDisabled {
+		return nil, nil, errBadToken
+	}
+	return t, u, nil
+}
+
+// AcceptInvitationWithProfile is AcceptInvitation that also saves the
+// profile the user filled in on the welcome page: names, and custom data
+// the user may edit (merged, a nil value removing a key). Profile and
+// password are checked before the token is used, so a form with a mistake
+// leaves the link working; both are written in the transaction that uses
+// it up. Only the names and CustomData of p are read.
+func (s *Service) AcceptInvitationWithProfile(ctx context.Context, token, password string, p ProfileUpdate) (*Login, error) {
+	t, u, err := s.findInvitation(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	up := userdb.UserUpdate{GivenName: trimmed(p.GivenName), MiddleName: trimmed(p.MiddleName), Surname: trimmed(p.Surname)}
+	if p.CustomData != nil {
+		merged := make(map[string]any, len(u.CustomData)+len(p.CustomData))
+		for k, v := range u.CustomData {
+			merged[k] = v
+		}
+		for k, v := range p.CustomData {
+			if v == nil {
+				delete(merged, k)
+			} else {
+				merged[k] = v
+			}
+		}
+		up.CustomData = merged
+	}
+	check := *u
+	up.Apply(&check)
+	if err := check.Validate(); err != nil {
+		return nil, err
+	}
+	if p.CustomData != nil {
+		if err := s.checkProfile(check.CustomData, p.CustomData, true); err != nil {
+			return nil, err
+		}
+	}
+	hash, err := s.hashNewPassword(ctx, u, password)
+	if err != nil {
+		return nil, err
+	}
+	var l *Login
+	err = s.store.Tx(ctx, func(tx userdb.Store) error {
+		if _, err := tx.ConsumeToken(ctx, userdb.TokenInvite, t.TokenHash, s.clock.Now()); userdb.IsCode(err, userdb.ENOTFOUND) {
+			return errBadToken
+		} else if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		up.Status, up.EmailVerifiedAt, up.LastLoginAt = ptr(userdb.StatusEnabled), &now, &now
+		u2, err := s.writePassword(ctx, tx, u, hash, up)
+		if err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, "user.invitation_accepted", u2, map[string]any{"fields": changedFields(ProfileUpdate{
+			GivenName: p.GivenName, MiddleName: p.MiddleName, Surname: p.Surname, CustomData: p.CustomData})}); err != nil {
+			return err
+		}
+		if l, err = s.startSession(ctx, tx, u2); err != nil {
+			return err
+		}
+		return s.queueEmail(ctx, tx, EmailWelcome, u2, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.sessions.forgetUser(u.ID)
+	s.kick()
+	return l, nil
+}
