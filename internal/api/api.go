@@ -197,7 +197,11 @@ func (a *API) ClearSession(w http.ResponseWriter, r *http.Request) {
 }
 
 // secure decides the cookie's Secure flag: always, except in "auto" mode on
-// plain HTTP to a loopback host (development).
+// plain HTTP to a loopback host from a loopback peer (development). The Host
+// header alone is not enough: a proxy may forward "Host: localhost" for a
+// browser elsewhere, so the peer must be on this machine too, and a request
+// carrying forwarding headers came through a proxy, which serves the
+// browser over whatever it likes (HTTPS, usually).
 func (a *API) secure(r *http.Request) bool {
 	switch a.opts.Secure {
 	case "always":
@@ -208,16 +212,29 @@ func (a *API) secure(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
-	host := r.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
+	for _, h := range forwardingHeaders {
+		if _, ok := r.Header[h]; ok {
+			return true
+		}
+	}
+	return !isLoopback(r.Host) || !isLoopback(r.RemoteAddr)
+}
+
+// forwardingHeaders are set by reverse proxies (canonical header keys).
+var forwardingHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Real-Ip"}
+
+// isLoopback reports whether a host or host:port names this machine.
+func isLoopback(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
 	}
 	host = strings.Trim(host, "[]")
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return false
+		return true
 	}
 	ip := net.ParseIP(host)
-	return ip == nil || !ip.IsLoopback()
+	return ip != nil && ip.IsLoopback()
 }
 
 // view renders a user through the transformer.
