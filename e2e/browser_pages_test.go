@@ -10,15 +10,25 @@ import (
 	"github.com/userdb/userdb/internal/mail/mailtest"
 )
 
+// birthdateConfig declares the one custom attribute the account pages'
+// test edits.
+const birthdateConfig = `custom_data:
+  schema:
+    - name: birthdate
+      type: date
+      editable_by: user
+`
+
 // TestBrowserAccountPages walks the hosted pages in Chromium against the
 // real binary and MailDev: register, verify from the email, sign in, edit
-// the profile, change the password, sign out; then forget the password and
-// reset it from the email. It saves screenshots of the sign-in and profile
-// pages at desktop and phone widths under artifacts/.
+// the profile (names, and a date attribute typed key by key), change the
+// password, sign out; then forget the password and reset it from the
+// email. It saves screenshots of the sign-in and profile pages at desktop
+// and phone widths under the artifacts directory.
 func TestBrowserAccountPages(t *testing.T) {
 	chromium(t) // skip early, before starting anything, when there is none
 	md := mailtest.New(t, mailtest.Options{})
-	s := startServer(t, md, "USERDB_REGISTRATION_ENABLED=true")
+	s := startServerWithConfig(t, md, birthdateConfig, "USERDB_REGISTRATION_ENABLED=true")
 	b := newTab(t, s, true)
 	const email = "dana@example.com"
 
@@ -54,6 +64,21 @@ func TestBrowserAccountPages(t *testing.T) {
 	b.press("Save changes")
 	b.see("div.alert-success", "Your profile has been saved.")
 	b.see("h1", "Danielle Scully")
+
+	// The date attribute, typed; saved, it is there after a reload and in /me.
+	b.typeDate("customData.birthdate", 1964, 2, 23)
+	b.press("Save details")
+	b.see("div.alert-success", "Your profile has been saved.")
+	b.open("/profile")
+	b.see("h1", "Danielle Scully")
+	if got := b.value("customData.birthdate"); got != "1964-02-23" {
+		t.Fatalf("birthdate shows %q after saving and reloading", got)
+	}
+	me := s.signedIn(email, "first pass phrase").expect(200, "GET", "/me", nil)
+	account, _ := me["account"].(map[string]any)
+	if custom, _ := account["customData"].(map[string]any); custom["birthdate"] != "1964-02-23" {
+		t.Fatalf("GET /me after saving the birthdate: %v", me)
+	}
 
 	// Change the password: a wrong current one first.
 	b.fill(map[string]string{"currentPassword": "not my password", "password": "second pass phrase",
