@@ -316,7 +316,7 @@ func LimitBody(max int64, uploads map[string]int64) Middleware {
 
 // CrossOrigin refuses state-changing browser requests from other origins
 // (Go's CrossOriginProtection: Sec-Fetch-Site / Origin checks), answering in
-// the negotiated format.
+// the negotiated format: a page for a browser's form, JSON otherwise.
 func CrossOrigin(trustedOrigins ...string) (Middleware, error) {
 	cop := http.NewCrossOriginProtection()
 	for _, o := range trustedOrigins {
@@ -325,7 +325,36 @@ func CrossOrigin(trustedOrigins ...string) (Middleware, error) {
 		}
 	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if WantsHTML(r) {
+			h := w.Header()
+			h.Set("Content-Type", "text/html; charset=utf-8")
+			h.Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusForbidden)
+			w.Write(crossOriginPage)
+			return
+		}
 		JSON(w, http.StatusForbidden, ErrorBody{Status: 403, Message: "Cross-origin request refused."})
 	}))
 	return cop.Handler, nil
 }
+
+// crossOriginPage answers a form another site posted. It stands alone (no
+// stylesheet, no script), so it holds under the strict policy and this
+// package needs nothing of the pages'.
+var crossOriginPage = []byte(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Request refused</title>
+</head>
+<body>
+<main>
+<h1>Request refused</h1>
+<p>Cross-origin request refused.</p>
+<p>This form was sent from another site, so it was not accepted and nothing has changed.
+If you meant to send it, go back to the page of this site that has the form and send it from there.</p>
+</main>
+</body>
+</html>
+`)

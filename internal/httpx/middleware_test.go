@@ -167,3 +167,69 @@ func TestContentSecurityPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestCrossOriginRefusal: a post from another origin is refused with a page
+// for a browser's form and with JSON for other clients; posts from the site
+// itself and from a trusted origin go through.
+func TestCrossOriginRefusal(t *testing.T) {
+	mw, err := httpx.CrossOrigin("https://app.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reached := 0
+	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached++ }))
+	post := func(origin, site, accept string, extra ...string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", "https://id.example.com/profile", strings.NewReader("intent=names"))
+		r.Header.Set("Origin", origin)
+		if site != "" {
+			r.Header.Set("Sec-Fetch-Site", site)
+		}
+		r.Header.Set("Accept", accept)
+		for i := 0; i+1 < len(extra); i += 2 {
+			r.Header.Set(extra[i], extra[i+1])
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+	for _, tc := range []struct {
+		name, site, accept string
+		extra              []string
+		html               bool
+	}{
+		{"browser form", "cross-site", browser, nil, true},
+		{"older browser without Sec-Fetch-Site", "", browser, nil, true},
+		{"JSON client", "cross-site", "application/json", nil, false},
+		{"XHR asking for anything", "cross-site", "*/*", []string{"X-Requested-With", "XMLHttpRequest"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := post("https://evil.example", tc.site, tc.accept, tc.extra...)
+			if w.Code != http.StatusForbidden {
+				t.Fatalf("status %d", w.Code)
+			}
+			ct, body := w.Header().Get("Content-Type"), w.Body.String()
+			if tc.html {
+				if ct != "text/html; charset=utf-8" || !strings.Contains(body, "<h1>Request refused</h1>") ||
+					!strings.Contains(body, "Cross-origin request refused.") || strings.Contains(body, "<script") || strings.Contains(body, "style") {
+					t.Fatalf("Content-Type %q, body:\n%s", ct, body)
+				}
+			} else if ct != "application/json; charset=utf-8" || strings.TrimSpace(body) != `{"status":403,"message":"Cross-origin request refused."}` {
+				t.Fatalf("Content-Type %q, body %s", ct, body)
+			}
+		})
+	}
+	if reached != 0 {
+		t.Fatalf("%d refused requests reached the handler", reached)
+	}
+	if w := post("https://id.example.com", "same-origin", browser); w.Code != http.StatusOK {
+		t.Fatalf("same-origin post: %d", w.Code)
+	}
+	if w := post("https://app.example.com", "same-site", browser); w.Code != http.StatusOK {
+		t.Fatalf("post from the trusted origin: %d", w.Code)
+	}
+	if reached != 2 {
+		t.Fatalf("allowed posts reached the handler %d times", reached)
+	}
+}

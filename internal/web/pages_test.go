@@ -234,6 +234,7 @@ func TestCrossOriginPostsRefused(t *testing.T) {
 		} {
 			p := b.do("POST", tc.path, tc.form, h)
 			wantStatus(t, p, http.StatusForbidden)
+			wantText(t, p, "<h1>Request refused</h1>") // the browser asked for HTML
 		}
 	}
 	p := b.get("/profile")
