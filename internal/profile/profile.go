@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -54,9 +55,12 @@ type Schema struct {
 
 // Check validates custom data as it will be stored. changed lists the keys
 // the caller is setting or removing; byUser says the user edits their own
-// profile, who may only change attributes editable by users. Errors are
-// EINVALID (EFORBIDDEN for a key the user may not edit) naming the field as
-// customData.<name>.
+// profile, who may only change attributes editable by users. An undeclared
+// key may be removed (it may predate the schema) but not set.
+//
+// The error is EFORBIDDEN for a key the user may not edit, else EINVALID
+// naming the first field at fault (by name) as customData.<name>, with a
+// message that names every field at fault, so a client fixes them at once.
 func (s *Schema) Check(data map[string]any, changed []string, byUser bool) error {
 	if s == nil || len(s.Attributes) == 0 {
 		return nil
@@ -67,11 +71,12 @@ func (s *Schema) Check(data map[string]any, changed []string, byUser bool) error
 	}
 	sorted := slices.Clone(changed)
 	sort.Strings(sorted)
+	var problems []*userdb.Error
 	for _, k := range sorted {
 		a, ok := byName[k]
 		if !ok {
-			if !s.FreeForm {
-				return fieldErr(k, "%s is not a known attribute", k)
+			if _, set := data[k]; set && !s.FreeForm {
+				problems = append(problems, fieldErr(k, "%s is not a known attribute", k))
 			}
 			continue
 		}
@@ -83,22 +88,39 @@ func (s *Schema) Check(data map[string]any, changed []string, byUser bool) error
 		v, ok := data[a.Name]
 		if !ok || v == nil {
 			if a.Required {
-				return fieldErr(a.Name, "%s is required", a.Name)
+				problems = append(problems, fieldErr(a.Name, "%s is required", a.Name))
 			}
 			continue
 		}
 		if err := a.check(v); err != nil {
-			return err
+			problems = append(problems, err)
 		}
 	}
-	return nil
+	return joinProblems(problems)
 }
 
-func (a *Attribute) check(v any) error {
+// joinProblems returns nil for none, the one problem, or an error naming the
+// first field by name whose message holds every problem's.
+func joinProblems(problems []*userdb.Error) error {
+	switch len(problems) {
+	case 0:
+		return nil
+	case 1:
+		return problems[0]
+	}
+	slices.SortStableFunc(problems, func(x, y *userdb.Error) int { return strings.Compare(x.Field, y.Field) })
+	msgs := make([]string, len(problems))
+	for i, p := range problems {
+		msgs[i] = p.Message
+	}
+	return &userdb.Error{Code: userdb.EINVALID, Field: problems[0].Field, Message: strings.Join(msgs, " ")}
+}
+
+func (a *Attribute) check(v any) *userdb.Error {
 	switch a.Type {
 	case Integer, Number:
 		f, ok := v.(float64)
-		if !ok {
+		if !ok || math.IsNaN(f) || math.IsInf(f, 0) { // JSON holds no NaN or infinity
 			return fieldErr(a.Name, "%s must be a number", a.Name)
 		}
 		if a.Type == Integer && (f != math.Trunc(f) || math.Abs(f) > 1<<53) {
@@ -140,6 +162,6 @@ func (a *Attribute) check(v any) error {
 	return nil
 }
 
-func fieldErr(name, format string, args ...any) error {
+func fieldErr(name, format string, args ...any) *userdb.Error {
 	return &userdb.Error{Code: userdb.EINVALID, Field: "customData." + name, Message: fmt.Sprintf(format, args...) + "."}
 }

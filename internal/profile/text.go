@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -19,7 +20,8 @@ func (s *Schema) FromText(name, text string) any {
 		}
 		switch a.Type {
 		case Integer, Number:
-			if f, err := strconv.ParseFloat(strings.TrimSpace(text), 64); err == nil {
+			// "NaN" and "Inf" parse, but are no numbers JSON can hold.
+			if f, err := strconv.ParseFloat(strings.TrimSpace(text), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 				return f
 			}
 		case Boolean:
