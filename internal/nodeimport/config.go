@@ -250,8 +250,8 @@ func (t *translator) logging() {
 	}
 	t.set("log.level", level, "debug")
 	t.drop("debugEndpoints", "userdb logs every request (method, path, status) at level info, and never request bodies, which hold passwords")
-	t.drop("logger", "userdb logs to standard error through log/slog; choose log.format json or text")
-	t.drop("strategies", "passport strategies are JavaScript; userdb signs users in itself (email or username and password)")
+	t.drop("logger", "userdb logs to standard error through log/slog (log.format: json or text); a Go program passes its own logger with server.WithLogger")
+	t.drop("strategies", "passport strategies are JavaScript; a Go program embedding userdb adds its own with server.WithStrategy, picked by the realm request header as in the original")
 }
 
 func (t *translator) general() {
@@ -351,11 +351,11 @@ func (t *translator) sessions() {
 		}
 	}
 
-	t.drop("session.secret", "userdb authenticates cookies with secrets.cookie_key (generated on first start with SQLite); the old secret is not needed and was not copied")
-	t.drop("session.resave", "an express-session setting; userdb writes a session at sign-in only")
+	t.drop("session.secret", "the session cookie holds a random id that userdb looks up in its database, so nothing is signed; the old secret is not needed and was not copied")
+	t.drop("session.resave", "an express-session setting; userdb stores a session at sign-in and records its last use in batches")
 	t.drop("session.saveUninitialized", "an express-session setting; userdb creates no session before sign-in")
 	if _, ok := t.get("session.store"); ok {
-		t.drop("session.store", "userdb keeps sessions in its database; with several nodes, set redis.addr to share a cache")
+		t.drop("session.store", "userdb keeps sessions in its own database, which every node shares")
 	}
 }
 
@@ -473,7 +473,7 @@ func (t *translator) tokens() {
 var smtpOptions = map[string]string{
 	"name":         "userdb has no setting for the name it greets the server with",
 	"localAddress": "userdb has no setting for the local address; the system chooses it",
-	"debug":        "set log.level: debug instead",
+	"debug":        "userdb never logs the SMTP conversation (it carries the credentials); every email sent or failed is logged",
 	"logger":       "userdb logs through log/slog",
 	"lmtp":         "userdb speaks SMTP only",
 	"authMethod":   "userdb picks the strongest mechanism the server offers",
