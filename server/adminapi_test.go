@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -570,4 +571,214 @@ func TestAdminDisableEndsSessions(t *testing.T) {
 	if r := plain.do("GET", "/me", nil); r.status != 401 {
 		t.Fatalf("after end-sessions: %d", r.status)
 	}
+}
+
+// roleNames returns the names of the "roles" of a user's JSON.
+func roleNames(v map[string]any) []string {
+	var out []string
+	list, _ := v["roles"].([]any)
+	for _, r := range list {
+		out = append(out, r.(map[string]any)["name"].(string))
+	}
+	return out
+}
+
+// sessionRows counts a user's sessions in the store.
+func (f *adminFixture) sessionRows(id string) int {
+	f.t.Helper()
+	list, err := f.srv.Service().Store().FindSessionsByUser(context.Background(), id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return len(list)
+}
+
+// TestAdminLifecycleEffects checks that each lifecycle action of the REST
+// API does what it says, seen from the user's side over HTTP and in the
+// store, not only in the answer.
+func TestAdminLifecycleEffects(t *testing.T) {
+	f := newAdminFixture(t)
+	admin, super := f.actors[asAdminA], f.actors[asSuper]
+	svc := f.srv.Service()
+	mk := func(email string) *userdb.User {
+		u, err := svc.CreateUser(ctxCLI(), newUserIn(f.accA.ID, email))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+
+	t.Run("unlock", func(t *testing.T) {
+		u := mk("locked@alpha.example")
+		c := f.client()
+		for range 5 {
+			c.login(u.Email, "wrong password")
+		}
+		if r := c.login(u.Email, adminPassword); r.status != 401 {
+			t.Fatalf("a locked user signs in: %d", r.status)
+		}
+		r := admin.do("POST", "/api/v1/users/"+u.ID+"/unlock", nil)
+		if m := r.json(t); r.status != 200 || m["status"] != "ENABLED" || m["failedLogins"] != float64(0) {
+			t.Fatalf("unlock: %d %s", r.status, r.body)
+		}
+		c.mustLogin(u.Email, adminPassword)
+		if r := admin.do("POST", "/api/v1/users/"+u.ID+"/unlock", nil); r.status != 400 {
+			t.Fatalf("unlocking an unlocked user: %d %s", r.status, r.body)
+		}
+	})
+
+	t.Run("reset-password", func(t *testing.T) {
+		u := mk("reset@alpha.example")
+		if r := admin.do("POST", "/api/v1/users/"+u.ID+"/reset-password", nil); r.status != 202 {
+			t.Fatalf("reset-password: %d %s", r.status, r.body)
+		}
+		if n := f.countEmails(u.Email, "forgot-password"); n != 1 {
+			t.Fatalf("%d reset emails queued, want 1", n)
+		}
+		token := tokenOf(t, f.lastEmail(u.Email, "forgot-password"))
+		if r := f.client().do("POST", "/change", map[string]string{"sptoken": token, "password": "a brand new secret"}); r.status != 200 {
+			t.Fatalf("the emailed link does not reset: %d %s", r.status, r.body)
+		}
+		f.client().mustLogin(u.Email, "a brand new secret")
+		if r := f.client().login(u.Email, adminPassword); r.status != 401 {
+			t.Fatalf("the old password still works: %d", r.status)
+		}
+	})
+
+	t.Run("resend-invite", func(t *testing.T) {
+		p := f.target(f.accA.ID, userdb.StatusPending)
+		if n := f.countEmails(p.Email, "invitation"); n != 1 {
+			t.Fatalf("%d invitations before, want 1", n)
+		}
+		if r := admin.do("POST", "/api/v1/users/"+p.ID+"/resend-invite", nil); r.status != 202 {
+			t.Fatalf("resend-invite: %d %s", r.status, r.body)
+		}
+		if n := f.countEmails(p.Email, "invitation"); n != 2 {
+			t.Fatalf("%d invitations after, want 2", n)
+		}
+		token := tokenOf(t, f.lastEmail(p.Email, "invitation"))
+		if got, err := svc.CheckInvitation(context.Background(), token); err != nil || got.ID != p.ID {
+			t.Fatalf("the new invitation's link: %v %v", got, err)
+		}
+		// An enabled user has nothing to accept.
+		if r := admin.do("POST", "/api/v1/users/"+f.plainA.ID+"/resend-invite", nil); r.status != 400 {
+			t.Fatalf("inviting an enabled user: %d %s", r.status, r.body)
+		}
+	})
+
+	t.Run("expire-password", func(t *testing.T) {
+		u := mk("expire@alpha.example")
+		if acc := f.client().mustLogin(u.Email, adminPassword); acc["password_expired"] == true {
+			t.Fatal("a fresh password is expired")
+		}
+		r := admin.do("POST", "/api/v1/users/"+u.ID+"/expire-password", nil)
+		if r.status != 200 || r.json(t)["passwordMustChange"] != true {
+			t.Fatalf("expire-password: %d %s", r.status, r.body)
+		}
+		c := f.client()
+		if acc := c.mustLogin(u.Email, adminPassword); acc["password_expired"] != true {
+			t.Fatalf("the next sign-in is not told the password expired: %v", acc)
+		}
+		if r := c.do("POST", "/expired", map[string]string{"password": "a brand new secret"}); r.status != 200 {
+			t.Fatalf("POST /expired: %d %s", r.status, r.body)
+		}
+		if acc := f.client().mustLogin(u.Email, "a brand new secret"); acc["password_expired"] == true {
+			t.Fatal("still expired after the change")
+		}
+	})
+
+	t.Run("roles", func(t *testing.T) {
+		plain := f.actors[asPlain]
+		path := "/api/v1/users/" + f.plainA.ID + "/roles"
+		r := admin.do("PUT", path+"/helper", nil)
+		if r.status != 200 || !slices.Contains(roleNames(r.json(t)), "helper") {
+			t.Fatalf("assign: %d %s", r.status, r.body)
+		}
+		held := func() []string {
+			var names []string
+			for _, it := range items(t, admin.do("GET", path, nil)) {
+				names = append(names, it["name"].(string))
+			}
+			slices.Sort(names)
+			return names
+		}
+		if got := held(); !slices.Equal(got, []string{"helper", "member"}) {
+			t.Fatalf("roles after assign: %v", got)
+		}
+		// The user's own session sees it at once.
+		if got := roleNames(plain.do("GET", "/me", nil).json(t)["account"].(map[string]any)); !slices.Contains(got, "helper") {
+			t.Fatalf("/me after assign: %v", got)
+		}
+		if r := admin.do("DELETE", path+"/member", nil); r.status != 200 || slices.Contains(roleNames(r.json(t)), "member") {
+			t.Fatalf("remove: %d %s", r.status, r.body)
+		}
+		if got := held(); !slices.Equal(got, []string{"helper"}) {
+			t.Fatalf("roles after remove: %v", got)
+		}
+		if got := roleNames(plain.do("GET", "/me", nil).json(t)["account"].(map[string]any)); slices.Contains(got, "member") {
+			t.Fatalf("/me after remove: %v", got)
+		}
+		u, err := svc.Store().FindUserByID(context.Background(), f.plainA.ID)
+		if err != nil || !slices.Equal(u.Roles, []string{"helper"}) {
+			t.Fatalf("stored roles %v %v", u.Roles, err)
+		}
+		if r := admin.do("PUT", path+"/astronaut", nil); r.status != 400 || r.json(t)["field"] != "roles" {
+			t.Fatalf("assigning a missing role: %d %s", r.status, r.body)
+		}
+	})
+
+	t.Run("end-sessions", func(t *testing.T) {
+		u := mk("sessions@alpha.example")
+		c1, c2 := f.client(), f.client()
+		c1.mustLogin(u.Email, adminPassword)
+		c2.mustLogin(u.Email, adminPassword)
+		if n := f.sessionRows(u.ID); n != 2 {
+			t.Fatalf("%d sessions, want 2", n)
+		}
+		others := f.sessionRows(f.plainA.ID)
+		r := admin.do("POST", "/api/v1/users/"+u.ID+"/end-sessions", nil)
+		if r.status != 200 || r.json(t)["ended"] != float64(2) {
+			t.Fatalf("end-sessions: %d %s", r.status, r.body)
+		}
+		if n := f.sessionRows(u.ID); n != 0 {
+			t.Fatalf("%d session rows left", n)
+		}
+		if f.sessionRows(f.plainA.ID) != others {
+			t.Fatal("another user's sessions ended")
+		}
+		for _, c := range []*client{c1, c2} {
+			if r := c.do("GET", "/me", nil); r.status != 401 {
+				t.Fatalf("/me after end-sessions: %d", r.status)
+			}
+		}
+	})
+
+	// Last, as it signs out account A.
+	t.Run("disable account", func(t *testing.T) {
+		if f.sessionRows(f.adminA.ID) == 0 || f.sessionRows(f.plainA.ID) == 0 {
+			t.Fatal("the fixture's users of A are not signed in")
+		}
+		bSessions := f.sessionRows(f.adminB.ID)
+		if r := super.do("POST", "/api/v1/accounts/"+f.accA.ID+"/disable", nil); r.status != 200 || r.json(t)["status"] != "DISABLED" {
+			t.Fatalf("disable: %d %s", r.status, r.body)
+		}
+		for _, u := range []*userdb.User{f.adminA, f.plainA} {
+			if n := f.sessionRows(u.ID); n != 0 {
+				t.Errorf("%s keeps %d session rows", u.Email, n)
+			}
+		}
+		if f.sessionRows(f.adminB.ID) != bSessions {
+			t.Error("a session of account B ended")
+		}
+		if r := f.actors[asPlain].do("GET", "/me", nil); r.status != 401 {
+			t.Errorf("/me of a user of the disabled account: %d", r.status)
+		}
+		if r := f.client().login(f.plainA.Email, adminPassword); r.status != 401 {
+			t.Errorf("a user of the disabled account signs in: %d", r.status)
+		}
+		if r := super.do("POST", "/api/v1/accounts/"+f.accA.ID+"/enable", nil); r.status != 200 {
+			t.Fatalf("enable: %d %s", r.status, r.body)
+		}
+		f.client().mustLogin(f.plainA.Email, adminPassword)
+	})
 }
