@@ -264,19 +264,26 @@ type checkPasswordResponse struct {
 }
 
 // checkPassword: POST /users/check_password {password} -> {"good": bool, "error": "..."}.
+// A request without a password is malformed (400); an empty one is judged
+// by the policy like any other (a strength meter sends it as the field is
+// cleared).
 func (a *API) checkPassword(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Password string `json:"password"`
+		Password *string `json:"password"`
 	}
 	if err := httpx.Decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
+		return
+	}
+	if req.Password == nil {
+		httpx.Error(w, r, userdb.FieldError("password", "Field password is required: send the password to check."))
 		return
 	}
 	var ids []string
 	if p, err := a.Authenticate(r); err == nil {
 		ids = []string{p.User.Email, p.User.Username}
 	}
-	if err := a.svc.CheckPassword(req.Password, ids...); err != nil {
+	if err := a.svc.CheckPassword(*req.Password, ids...); err != nil {
 		if !userdb.IsCode(err, userdb.EINVALID) {
 			httpx.Error(w, r, err)
 			return

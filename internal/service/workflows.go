@@ -124,7 +124,8 @@ func (s *Service) ResendVerification(ctx context.Context, login string) error {
 		return userdb.FieldError("login", "Username or email is required.")
 	}
 	if len(login) > userdb.MaxEmailLen {
-		return nil
+		// No user has such a login: saying so reveals nothing about users.
+		return userdb.FieldError("login", "Username or email must be at most %d characters.", userdb.MaxEmailLen)
 	}
 	return s.async(ctx, "resend-verification", func(ctx context.Context) error {
 		u, err := s.store.FindUserByLogin(ctx, login)
@@ -156,7 +157,8 @@ func (s *Service) Forgot(ctx context.Context, login string) error {
 		return userdb.FieldError("email", "Email or username is required.")
 	}
 	if len(login) > userdb.MaxEmailLen {
-		return nil
+		// No user has such a login: saying so reveals nothing about users.
+		return userdb.FieldError("email", "Email or username must be at most %d characters.", userdb.MaxEmailLen)
 	}
 	return s.async(ctx, "forgot", func(ctx context.Context) error {
 		u, err := s.store.FindUserByLogin(ctx, login)
