@@ -85,8 +85,8 @@ func clickContaining(text string) chromedp.Action[chromedp.Void] {
 // refused; the admin invites a user, who completes the welcome flow from
 // the email: checks the names the admin entered, fills the profile (a date
 // typed key by key, a plan), chooses a password and is signed in with all
-// of it saved. Screenshots of the users table at 1280 and 360 pixels go to
-// artifacts/.
+// of it saved. Screenshots of the users table and a user's page at 1280
+// and 360 pixels go to the artifacts directory.
 func TestBrowserAdminConsole(t *testing.T) {
 	chromium(t)
 	md := mailtest.New(t, mailtest.Options{})

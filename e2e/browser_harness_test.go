@@ -102,6 +102,9 @@ func newTab(t *testing.T, s *server, javascript bool) *tab {
 			emulation.SetScriptExecutionDisabledParams{Value: !javascript})
 		return err
 	}))
+	// Clean-ups run last registered first: CSP violations are counted, then
+	// a failed test's page is saved, and only then is the browser closed.
+	t.Cleanup(b.screenshotFailure)
 	t.Cleanup(b.checkCSP)
 	return b
 }
@@ -178,8 +181,48 @@ func (b *tab) location() string {
 	return loc
 }
 
-// screenshot saves the whole page at a viewport width as
-// artifacts/name.png; 360 wide is a small phone.
+// artifactsDir is where the screenshots go: $USERDB_TEST_ARTIFACTS (a
+// relative path is relative to this directory), else artifacts/ here. The
+// first screenshot of a run clears the screenshots an earlier run left
+// there, so the directory shows this run's pages only.
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	artifacts.once.Do(func() {
+		dir := os.Getenv("USERDB_TEST_ARTIFACTS")
+		if dir == "" {
+			dir = "artifacts"
+		}
+		if artifacts.dir, artifacts.err = filepath.Abs(dir); artifacts.err != nil {
+			return
+		}
+		if artifacts.err = os.MkdirAll(artifacts.dir, 0o755); artifacts.err != nil {
+			return
+		}
+		// Only screenshots: the directory may be one the caller keeps
+		// other files in.
+		old, _ := filepath.Glob(filepath.Join(artifacts.dir, "*.png"))
+		for _, f := range old {
+			if err := os.Remove(f); err != nil {
+				artifacts.err = err
+				return
+			}
+		}
+	})
+	if artifacts.err != nil {
+		t.Fatalf("artifacts directory: %v", artifacts.err)
+	}
+	return artifacts.dir
+}
+
+var artifacts struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// screenshot saves the whole page at a viewport width as name.png in the
+// artifacts directory; 360 wide is a small phone, and there the test fails
+// if the page is wider than the screen (it would scroll sideways).
 func (b *tab) screenshot(name string, width int64) {
 	b.t.Helper()
 	height, opts := int64(800), []chromedp.EmulateViewportOption(nil)
@@ -187,17 +230,69 @@ func (b *tab) screenshot(name string, width int64) {
 		height, opts = 740, []chromedp.EmulateViewportOption{chromedp.EmulateScale(2), chromedp.EmulateMobile}
 	}
 	b.do(chromedp.EmulateViewport(width, height, opts...))
+	if width < 600 {
+		b.checkNoSidewaysScroll(name, width)
+	}
 	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Fatal(err)
 	}
 	b.do(chromedp.EmulateViewport(1280, 800))
-	if err := os.MkdirAll("artifacts", 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(artifactsDir(b.t), name+".png"), png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join("artifacts", name+".png"), png, 0o644); err != nil {
-		b.t.Fatal(err)
+}
+
+// overflow is what checkNoSidewaysScroll measures.
+type overflow struct {
+	ScrollWidth int      `json:"scrollWidth"`
+	ClientWidth int      `json:"clientWidth"`
+	Wide        []string `json:"wide"` // elements reaching past the right edge
+}
+
+// checkNoSidewaysScroll fails the test if the page is wider than a screen
+// width px wide. It compares with the layout viewport (the root's
+// clientWidth), not window.innerWidth: on a phone, and in Chromium's
+// emulation of one, innerWidth grows to fit a page that is too wide.
+func (b *tab) checkNoSidewaysScroll(name string, width int64) {
+	b.t.Helper()
+	o, err := chromedp.Run(b.ctx, chromedp.Evaluate[overflow](`(() => {
+		const root = document.documentElement, w = root.clientWidth, wide = [];
+		for (const e of document.querySelectorAll("body *")) {
+			if (e.getBoundingClientRect().right > w + 0.5 && wide.length < 10) {
+				const cls = typeof e.className === "string" && e.className.trim() ? "." + e.className.trim().split(/\s+/).join(".") : "";
+				wide.push(e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + cls);
+			}
+		}
+		return {scrollWidth: root.scrollWidth, clientWidth: w, wide};
+	})()`))
+	if err != nil {
+		b.t.Fatalf("measuring %s: %v", name, err)
 	}
+	if o.ClientWidth != int(width) || o.ScrollWidth > o.ClientWidth {
+		b.t.Errorf("%s: the page is %d px wide, its viewport %d px, on a %d px screen (it scrolls sideways); sticking out: %v",
+			name, o.ScrollWidth, o.ClientWidth, width, o.Wide)
+	}
+}
+
+// screenshotFailure saves the page as failed-<test>.png when the test has
+// failed, to show where it stopped.
+func (b *tab) screenshotFailure() {
+	if !b.t.Failed() {
+		return
+	}
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		b.t.Logf("no screenshot of the failure: %v", err)
+		return
+	}
+	name := "failed-" + strings.NewReplacer("/", "-", " ", "_", "\\", "-").Replace(b.t.Name()) + ".png"
+	path := filepath.Join(artifactsDir(b.t), name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Logf("no screenshot of the failure: %v", err)
+		return
+	}
+	b.t.Logf("the page when the test failed: %s", path)
 }
 
 // checkCSP fails the test if the pages broke their own Content-Security-Policy.

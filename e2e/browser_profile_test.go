@@ -94,7 +94,8 @@ func (b *tab) value(name string) string {
 // TestBrowserProfile signs in through a link whose next= points at another
 // site (and stays here), edits a date and an enum attribute, changes the
 // email address from the link MailDev received, and signs in with the new
-// address. It saves screenshots of the profile page under artifacts/.
+// address. It saves screenshots of the profile page in the artifacts
+// directory.
 func TestBrowserProfile(t *testing.T) {
 	chromium(t)
 	md := mailtest.New(t, mailtest.Options{})
