@@ -158,6 +158,7 @@ type SMTP struct {
 	Password Secret   `yaml:"password"`
 	From     string   `yaml:"from"`
 	TLS      string   `yaml:"tls"`
+	CAFile   string   `yaml:"ca_file"` // PEM CAs trusted besides the system's (a private CA)
 	Timeout  Duration `yaml:"timeout"`
 }
 
