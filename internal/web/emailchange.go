@@ -22,10 +22,10 @@ func (p *Pages) emailChange(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("sptoken")
 	addr, err := p.svc.CheckEmailChangeToken(r.Context(), token)
 	if err != nil {
-		p.badLink(w, r, err, ProfilePath, "Go to your profile")
+		p.badLink(w, r, err, ProfilePath, msg("link-profile"))
 		return
 	}
-	v := p.newView(r, "emailchange", "Confirm your new email address")
+	v := p.newView(r, "emailchange")
 	v.Data = emailChangeData{Token: token, NewEmail: addr}
 	p.render(w, r, http.StatusOK, v)
 }
@@ -40,12 +40,12 @@ func (p *Pages) emailChangePost(w http.ResponseWriter, r *http.Request) {
 	r = withMeta(r, "")
 	if _, err := p.svc.ConfirmEmailChange(r.Context(), r.PostFormValue("sptoken")); err != nil {
 		if isTokenError(err) {
-			p.badLink(w, r, err, ProfilePath, "Go to your profile")
+			p.badLink(w, r, err, ProfilePath, msg("link-profile"))
 			return
 		}
 		if userdb.IsCode(err, userdb.ECONFLICT) {
-			p.message(w, r, http.StatusConflict, message{Title: "This address cannot be used",
-				Text: userdb.ErrorMessage(err), Kind: "error", Link: ProfilePath, LinkText: "Go to your profile"})
+			p.message(w, r, http.StatusConflict, message{Title: msg("address-unusable-title"),
+				Text: userdb.ErrorMessage(err), Kind: "error", Link: ProfilePath, LinkText: msg("link-profile")})
 			return
 		}
 		p.fail(w, r, err)

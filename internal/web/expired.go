@@ -14,7 +14,7 @@ func (p *Pages) expired(w http.ResponseWriter, r *http.Request, me *api.Principa
 		redirect(w, r, p.returnTo(next))
 		return
 	}
-	v := p.newView(r, "expired", "Your password has expired")
+	v := p.newView(r, "expired")
 	v.User, v.Next = me.User, p.keepNext(next)
 	p.render(w, r, http.StatusOK, v)
 }
@@ -31,7 +31,7 @@ func (p *Pages) expiredPost(w http.ResponseWriter, r *http.Request, me *api.Prin
 		redirect(w, r, ProfilePath)
 		return
 	}
-	v := p.newView(r, "expired", "Your password has expired")
+	v := p.newView(r, "expired")
 	v.User, v.Next = me.User, p.keepNext(r.PostFormValue("next"))
 	password, ok := confirmed(r, v)
 	if !ok {

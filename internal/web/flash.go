@@ -16,7 +16,7 @@ type flash struct {
 	Text string
 }
 
-// The flash messages, by key.
+// The flash messages, by key: each is a key of the catalogue too.
 const (
 	flashSignedOut       = "signed-out"
 	flashRegistered      = "registered"
@@ -33,20 +33,13 @@ const (
 	flashEmailChanged    = "email-changed"
 )
 
-var flashes = map[string]flash{
-	flashSignedOut:       {"info", "You have signed out."},
-	flashRegistered:      {"success", "Almost done! We have sent you an email with a link to verify your address."},
-	flashVerifySent:      {"success", "If an account is waiting for verification, we have sent it a new link. Check your email."},
-	flashResetSent:       {"success", "Check your email. If an account matches what you entered, we have sent it a link to choose a new password."},
-	flashPasswordReset:   {"success", "Your password has been reset. Sign in with your new password."},
-	flashPasswordChanged: {"success", "Your password has been changed. Your other sessions have been signed out."},
-	flashExpiredChanged:  {"success", "Your password has been changed. Sign in with your new password."},
-	flashProfileSaved:    {"success", "Your profile has been saved."},
-	flashWelcome:         {"success", "Welcome! Your account is ready."},
-	flashSessionEnded:    {"success", "The session has been signed out."},
-	flashSessionsEnded:   {"success", "All your other sessions have been signed out."},
-	flashEmailChangeSent: {"success", "Almost done: open the link we have sent to the new address to confirm it. Your email address stays the same until then."},
-	flashEmailChanged:    {"success", "Your email address has been changed and verified."},
+// flashKinds are the flash messages, by key, with their alert style; the
+// text of each is the catalogue's message of the key.
+var flashKinds = map[string]string{
+	flashSignedOut: "info", flashRegistered: "success", flashVerifySent: "success", flashResetSent: "success",
+	flashPasswordReset: "success", flashPasswordChanged: "success", flashExpiredChanged: "success",
+	flashProfileSaved: "success", flashWelcome: "success", flashSessionEnded: "success",
+	flashSessionsEnded: "success", flashEmailChangeSent: "success", flashEmailChanged: "success",
 }
 
 // setFlash shows the message of key on the next page the browser renders.
@@ -63,8 +56,8 @@ func takeFlash(w http.ResponseWriter, r *http.Request) *flash {
 	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(1, 0),
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
-	if f, ok := flashes[c.Value]; ok {
-		return &f
+	if kind, ok := flashKinds[c.Value]; ok {
+		return &flash{Kind: kind, Text: msg(c.Value)}
 	}
 	return nil
 }

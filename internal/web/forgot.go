@@ -4,7 +4,7 @@ import "net/http"
 
 // forgot shows the forgotten-password form.
 func (p *Pages) forgot(w http.ResponseWriter, r *http.Request) {
-	p.render(w, r, http.StatusOK, p.newView(r, "forgot", "Reset your password"))
+	p.render(w, r, http.StatusOK, p.newView(r, "forgot"))
 }
 
 // forgotPost sends a reset link. Whether or not the account exists, the
@@ -15,10 +15,10 @@ func (p *Pages) forgotPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = withMeta(r, "")
-	v := p.newView(r, "forgot", "Reset your password")
+	v := p.newView(r, "forgot")
 	login := formValue(r, "login")
 	if login == "" {
-		v.invalid("login", "Enter your email address or username.")
+		v.invalid("login", msg("enter-login"))
 		p.render(w, r, http.StatusBadRequest, v)
 		return
 	}

@@ -23,17 +23,17 @@ func (p *Pages) invitation(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("sptoken")
 	if token == "" {
 		p.message(w, r, http.StatusBadRequest, message{
-			Title: "This link is incomplete", Kind: "error",
-			Text: "Open the link from your invitation email again, or ask whoever invited you for a new one.",
+			Title: msg("link-incomplete-title"), Kind: "error",
+			Text: msg("invitation-link-incomplete"),
 		})
 		return
 	}
 	u, err := p.svc.CheckInvitation(r.Context(), token)
 	if err != nil {
-		p.badLink(w, r, err, SignInPath, "Go to sign in")
+		p.badLink(w, r, err, SignInPath, msg("link-go-signin"))
 		return
 	}
-	v := p.newView(r, "invitation", "Welcome to "+p.brand.ProductName)
+	v := p.newView(r, "invitation", p.brand.ProductName)
 	p.renderInvitation(w, r, http.StatusOK, v, token, u, false)
 }
 
@@ -67,10 +67,10 @@ func (p *Pages) invitationPost(w http.ResponseWriter, r *http.Request) {
 	token := r.PostFormValue("sptoken")
 	u, err := p.svc.CheckInvitation(r.Context(), token)
 	if err != nil {
-		p.badLink(w, r, err, SignInPath, "Go to sign in")
+		p.badLink(w, r, err, SignInPath, msg("link-go-signin"))
 		return
 	}
-	v := p.newView(r, "invitation", "Welcome to "+p.brand.ProductName)
+	v := p.newView(r, "invitation", p.brand.ProductName)
 	update := service.ProfileUpdate{GivenName: ptr(formValue(r, "givenName")), Surname: ptr(formValue(r, "surname"))}
 	fields := []string{"givenName", "surname", "password"}
 	s := p.schema()
@@ -83,7 +83,7 @@ func (p *Pages) invitationPost(w http.ResponseWriter, r *http.Request) {
 	password, ok := confirmed(r, v)
 	if !ok || len(v.Errors) > 0 {
 		if len(v.Errors) > 1 {
-			v.Error = "Please correct the fields marked below."
+			v.Error = msg("correct-fields")
 		}
 		p.renderInvitation(w, r, http.StatusBadRequest, v, token, u, true)
 		return
@@ -91,7 +91,7 @@ func (p *Pages) invitationPost(w http.ResponseWriter, r *http.Request) {
 	l, err := p.svc.AcceptInvitationWithProfile(r.Context(), token, password, update)
 	if err != nil {
 		if isTokenError(err) {
-			p.badLink(w, r, err, SignInPath, "Go to sign in")
+			p.badLink(w, r, err, SignInPath, msg("link-go-signin"))
 			return
 		}
 		v.setError(r, err, fields...)

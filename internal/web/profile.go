@@ -20,7 +20,7 @@ type profileData struct {
 // profile shows the signed-in user's account: names and custom attributes
 // to edit, and forms to change the email address and the password.
 func (p *Pages) profile(w http.ResponseWriter, r *http.Request, me *api.Principal) {
-	v := p.newView(r, "profile", "Your profile")
+	v := p.newView(r, "profile")
 	p.renderProfile(w, r, http.StatusOK, v, me.User, "")
 }
 
@@ -51,7 +51,7 @@ func (p *Pages) profilePost(w http.ResponseWriter, r *http.Request, me *api.Prin
 	if !p.parseForm(w, r) {
 		return
 	}
-	v := p.newView(r, "profile", "Your profile")
+	v := p.newView(r, "profile")
 	intent := r.PostFormValue("intent")
 	switch intent {
 	case "names":
@@ -68,12 +68,12 @@ func (p *Pages) profilePost(w http.ResponseWriter, r *http.Request, me *api.Prin
 	case "attributes":
 		s := p.schema()
 		if s == nil {
-			p.fail(w, r, userdb.Errorf(userdb.EINVALID, "There are no profile attributes to save."))
+			p.fail(w, r, &userdb.Error{Code: userdb.EINVALID, Message: msg("no-attributes")})
 			return
 		}
 		changes := attrChanges(r, v, s)
 		if len(v.Errors) > 0 {
-			v.Error = "Please correct the fields marked below."
+			v.Error = msg("correct-fields")
 			p.renderProfile(w, r, http.StatusBadRequest, v, me.User, intent)
 			return
 		}
@@ -94,7 +94,7 @@ func (p *Pages) profilePost(w http.ResponseWriter, r *http.Request, me *api.Prin
 	case "password":
 		current := r.PostFormValue("currentPassword")
 		if current == "" {
-			v.invalid("currentPassword", "Enter your current password.")
+			v.invalid("currentPassword", msg("enter-current-password"))
 		}
 		password, ok := confirmed(r, v)
 		if !ok || current == "" {
@@ -108,7 +108,7 @@ func (p *Pages) profilePost(w http.ResponseWriter, r *http.Request, me *api.Prin
 		}
 		setFlash(w, r, flashPasswordChanged)
 	default:
-		p.fail(w, r, userdb.Errorf(userdb.EINVALID, "The form could not be read."))
+		p.fail(w, r, &userdb.Error{Code: userdb.EINVALID, Message: msg("form-unreadable")})
 		return
 	}
 	redirect(w, r, ProfilePath)

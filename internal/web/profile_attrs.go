@@ -72,7 +72,7 @@ func attrFields(v *view, s *profile.Schema, u *userdb.User, posted bool) []attrF
 			f.Value = showValue(stored)
 		}
 		if f.ReadOnly && f.Value == "" {
-			f.Value = "Not set"
+			f.Value = msg("not-set")
 		}
 		out = append(out, f)
 	}
@@ -109,9 +109,9 @@ func showValue(v any) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case bool:
 		if x {
-			return "Yes"
+			return msg("yes")
 		}
-		return "No"
+		return msg("no")
 	}
 	return ""
 }

@@ -12,10 +12,10 @@ import (
 func (p *Pages) reset(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("sptoken")
 	if err := p.svc.CheckResetToken(r.Context(), token); err != nil {
-		p.badLink(w, r, err, ForgotPath, "Ask for a new link")
+		p.badLink(w, r, err, ForgotPath, msg("link-new-link"))
 		return
 	}
-	v := p.newView(r, "reset", "Choose a new password")
+	v := p.newView(r, "reset")
 	v.setValue("sptoken", token)
 	p.render(w, r, http.StatusOK, v)
 }
@@ -27,7 +27,7 @@ func (p *Pages) resetPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = withMeta(r, "")
-	v := p.newView(r, "reset", "Choose a new password")
+	v := p.newView(r, "reset")
 	password, ok := confirmed(r, v)
 	if !ok {
 		p.render(w, r, http.StatusBadRequest, v)
@@ -35,7 +35,7 @@ func (p *Pages) resetPost(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := p.svc.ResetPassword(r.Context(), r.PostFormValue("sptoken"), password); err != nil {
 		if isTokenError(err) {
-			p.badLink(w, r, err, ForgotPath, "Ask for a new link")
+			p.badLink(w, r, err, ForgotPath, msg("link-new-link"))
 			return
 		}
 		v.setError(r, err, "password")
@@ -52,11 +52,11 @@ func (p *Pages) resetPost(w http.ResponseWriter, r *http.Request) {
 func confirmed(r *http.Request, v *view) (string, bool) {
 	password := r.PostFormValue("password")
 	if password == "" {
-		v.invalid("password", "Choose a password.")
+		v.invalid("password", msg("choose-password"))
 		return "", false
 	}
 	if password != r.PostFormValue("confirmPassword") {
-		v.invalid("confirmPassword", "The passwords do not match.")
+		v.invalid("confirmPassword", msg("passwords-differ"))
 		return "", false
 	}
 	return password, true
@@ -75,8 +75,8 @@ func (p *Pages) badLink(w http.ResponseWriter, r *http.Request, err error, retry
 		return
 	}
 	p.message(w, r, http.StatusBadRequest, message{
-		Title: "This link no longer works",
-		Text:  userdb.ErrorMessage(err) + " Links in our emails work once and only for a while.",
+		Title: msg("bad-link-title"),
+		Text:  msg("bad-link", userdb.ErrorMessage(err)),
 		Link:  retry, LinkText: retryText,
 	})
 }

@@ -18,7 +18,7 @@ type sessionRow struct {
 
 // sessionList shows where the user is signed in.
 func (p *Pages) sessionList(w http.ResponseWriter, r *http.Request, me *api.Principal) {
-	p.showSessions(w, r, me, http.StatusOK, p.newView(r, "sessions", "Your sessions"))
+	p.showSessions(w, r, me, http.StatusOK, p.newView(r, "sessions"))
 }
 
 func (p *Pages) showSessions(w http.ResponseWriter, r *http.Request, me *api.Principal, status int, v *view) {
@@ -50,7 +50,7 @@ func (p *Pages) sessionsPost(w http.ResponseWriter, r *http.Request, me *api.Pri
 			return
 		}
 		if err := p.svc.EndSession(r.Context(), me.User, id); err != nil {
-			v := p.newView(r, "sessions", "Your sessions")
+			v := p.newView(r, "sessions")
 			v.setError(r, err)
 			p.showSessions(w, r, me, formStatus(err), v)
 			return
@@ -63,7 +63,7 @@ func (p *Pages) sessionsPost(w http.ResponseWriter, r *http.Request, me *api.Pri
 		}
 		setFlash(w, r, flashSessionsEnded)
 	default:
-		p.fail(w, r, userdb.Errorf(userdb.EINVALID, "The form could not be read."))
+		p.fail(w, r, &userdb.Error{Code: userdb.EINVALID, Message: msg("form-unreadable")})
 		return
 	}
 	redirect(w, r, SessionsPath)
@@ -73,7 +73,7 @@ func (p *Pages) sessionsPost(w http.ResponseWriter, r *http.Request, me *api.Pri
 // enough for a person to recognise their device ("Firefox on Windows").
 func describeAgent(ua string) string {
 	if ua == "" {
-		return "Unknown device"
+		return msg("device-unknown")
 	}
 	browser := ""
 	for _, b := range []struct{ token, name string }{
@@ -91,7 +91,7 @@ func describeAgent(ua string) string {
 		browser, _, _ = strings.Cut(ua, " ")
 		browser, _, _ = strings.Cut(browser, "/")
 		if len(browser) > 40 || browser == "" {
-			browser = "Unknown browser"
+			browser = msg("browser-unknown")
 		}
 	}
 	system := ""
@@ -107,5 +107,5 @@ func describeAgent(ua string) string {
 	if system == "" {
 		return browser
 	}
-	return browser + " on " + system
+	return msg("device-on", browser, system)
 }

@@ -17,7 +17,7 @@ func (p *Pages) signIn(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	v := p.newView(r, "signin", "Sign in")
+	v := p.newView(r, "signin")
 	v.Next = p.keepNext(next)
 	p.render(w, r, http.StatusOK, v)
 }
@@ -29,15 +29,15 @@ func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = withMeta(r, "")
-	v := p.newView(r, "signin", "Sign in")
+	v := p.newView(r, "signin")
 	next := r.PostFormValue("next")
 	v.Next = p.keepNext(next)
 	login, password := formValue(r, "login"), r.PostFormValue("password")
 	if login == "" {
-		v.invalid("login", "Enter your email address or username.")
+		v.invalid("login", msg("enter-login"))
 	}
 	if password == "" {
-		v.invalid("password", "Enter your password.")
+		v.invalid("password", msg("enter-password"))
 	}
 	if len(v.Errors) > 0 {
 		p.render(w, r, http.StatusBadRequest, v)

@@ -12,7 +12,7 @@ func (p *Pages) signUp(w http.ResponseWriter, r *http.Request) {
 		p.notFound(w, r)
 		return
 	}
-	v := p.newView(r, "signup", "Create your account")
+	v := p.newView(r, "signup")
 	v.Next = p.keepNext(r.URL.Query().Get("next"))
 	p.render(w, r, http.StatusOK, v)
 }
@@ -28,12 +28,12 @@ func (p *Pages) signUpPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = withMeta(r, "")
-	v := p.newView(r, "signup", "Create your account")
+	v := p.newView(r, "signup")
 	next := r.PostFormValue("next")
 	v.Next = p.keepNext(next)
 	password := r.PostFormValue("password")
 	if password != "" && password != r.PostFormValue("confirmPassword") {
-		v.invalid("confirmPassword", "The passwords do not match.")
+		v.invalid("confirmPassword", msg("passwords-differ"))
 		p.render(w, r, http.StatusBadRequest, v)
 		return
 	}

@@ -11,7 +11,7 @@ import (
 // to send a new link.
 func (p *Pages) verify(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("sptoken")
-	v := p.newView(r, "verify", "Verify your email")
+	v := p.newView(r, "verify")
 	if token == "" {
 		p.render(w, r, http.StatusOK, v)
 		return
@@ -22,14 +22,14 @@ func (p *Pages) verify(w http.ResponseWriter, r *http.Request) {
 			p.fail(w, r, err)
 			return
 		}
-		v.Error = userdb.ErrorMessage(err) + " Ask for a new one below."
+		v.Error = msg("verify-failed", userdb.ErrorMessage(err))
 		p.render(w, r, http.StatusBadRequest, v)
 		return
 	}
 	p.message(w, r, http.StatusOK, message{
-		Title: "Email verified", Kind: "success",
-		Text: "Thank you: your email address is verified and your account is ready.",
-		Link: SignInPath, LinkText: "Sign in",
+		Title: msg("verified-title"), Kind: "success",
+		Text: msg("verified"),
+		Link: SignInPath, LinkText: msg("link-signin"),
 	})
 }
 
@@ -40,10 +40,10 @@ func (p *Pages) resendVerification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = withMeta(r, "")
-	v := p.newView(r, "verify", "Verify your email")
+	v := p.newView(r, "verify")
 	login := formValue(r, "login")
 	if login == "" {
-		v.invalid("login", "Enter your email address or username.")
+		v.invalid("login", msg("enter-login"))
 		p.render(w, r, http.StatusBadRequest, v)
 		return
 	}

@@ -102,9 +102,9 @@ type view struct {
 
 // newView starts the view of a page, keeping what the user typed into a
 // posted form (but never a password: see field).
-func (p *Pages) newView(r *http.Request, page, title string) *view {
+func (p *Pages) newView(r *http.Request, page string, titleArgs ...any) *view {
 	v := &view{
-		Page: page, Title: title, Brand: p.brand, Asset: p.assets.urls,
+		Page: page, Title: msg("title-"+page, titleArgs...), Brand: p.brand, Asset: p.assets.urls,
 		Errors: map[string]string{}, CanRegister: p.registrationEnabled(), form: maps.Clone(r.PostForm),
 	}
 	return v
@@ -135,7 +135,7 @@ func (v *view) invalid(name, msg string) {
 func (v *view) setError(r *http.Request, err error, fields ...string) {
 	if userdb.ErrorCode(err) == userdb.EINTERNAL {
 		httpx.Logger(r).Error("page failed", "page", v.Page, "err", err)
-		v.Error = "Something went wrong on our side. Please try again."
+		v.Error = msg("internal-form")
 		return
 	}
 	msg := userdb.ErrorMessage(err)
@@ -179,7 +179,7 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, v *vi
 	var buf bytes.Buffer
 	if err := templates[v.Page].ExecuteTemplate(&buf, "layout", v); err != nil {
 		httpx.Logger(r).Error("rendering page", "page", v.Page, "err", err)
-		http.Error(w, "An internal error occurred.", http.StatusInternalServerError)
+		http.Error(w, msg("internal-plain"), http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
@@ -206,8 +206,8 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, v *vi
 
 // message renders a page that only says something, with a link onwards.
 func (p *Pages) message(w http.ResponseWriter, r *http.Request, status int, m message) {
-	v := p.newView(r, "message", m.Title)
-	v.Data = m
+	v := p.newView(r, "message")
+	v.Title, v.Data = m.Title, m
 	p.render(w, r, status, v)
 }
 
@@ -224,16 +224,16 @@ func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
 	text := userdb.ErrorMessage(err)
 	if status == http.StatusInternalServerError {
 		httpx.Logger(r).Error("page failed", "path", r.URL.Path, "err", err)
-		text = "Something went wrong on our side. Please try again in a moment."
+		text = msg("internal")
 	}
-	p.message(w, r, status, message{Title: "Something went wrong", Text: text, Kind: "error",
-		Link: SignInPath, LinkText: "Back to sign in"})
+	p.message(w, r, status, message{Title: msg("error-title"), Text: text, Kind: "error",
+		Link: SignInPath, LinkText: msg("link-back-signin")})
 }
 
 // notFound answers a page that does not exist (or is switched off).
 func (p *Pages) notFound(w http.ResponseWriter, r *http.Request) {
-	p.message(w, r, http.StatusNotFound, message{Title: "Page not found",
-		Text: "There is nothing here.", Link: SignInPath, LinkText: "Go to sign in"})
+	p.message(w, r, http.StatusNotFound, message{Title: msg("notfound-title"),
+		Text: msg("notfound"), Link: SignInPath, LinkText: msg("link-go-signin")})
 }
 
 // formStatus is the status of a form shown again with an error. A wrong
@@ -249,8 +249,8 @@ func formStatus(err error) int {
 // parseForm reads a posted form; a body that cannot be read is answered here.
 func (p *Pages) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	if err := r.ParseForm(); err != nil {
-		p.message(w, r, http.StatusBadRequest, message{Title: "The form could not be read",
-			Text: "Please go back and try again.", Kind: "error"})
+		p.message(w, r, http.StatusBadRequest, message{Title: msg("form-unreadable-title"),
+			Text: msg("form-unreadable-retry"), Kind: "error"})
 		return false
 	}
 	return true

@@ -1,0 +1,92 @@
+package web
+
+import "fmt"
+
+// The hosted pages' words live in two places, both ready for translation:
+// the text of each page in its template (a translation is a copy of the
+// templates directory), and the messages the Go code shows — page titles,
+// flashes, field messages, the message pages — in this one catalogue,
+// looked up by key. Messages from the service (userdb.Error) are shown as
+// the service wrote them. English is shipped.
+var catalogue = map[string]string{
+	// Page titles ("title-" and the page's template name).
+	"title-signin":      "Sign in",
+	"title-signup":      "Create your account",
+	"title-verify":      "Verify your email",
+	"title-forgot":      "Reset your password",
+	"title-reset":       "Choose a new password",
+	"title-expired":     "Your password has expired",
+	"title-profile":     "Your profile",
+	"title-sessions":    "Your sessions",
+	"title-invitation":  "Welcome to %s", // the product name
+	"title-emailchange": "Confirm your new email address",
+
+	// Flash messages, shown once after a form post redirects (see flash.go).
+	flashSignedOut:       "You have signed out.",
+	flashRegistered:      "Almost done! We have sent you an email with a link to verify your address.",
+	flashVerifySent:      "If an account is waiting for verification, we have sent it a new link. Check your email.",
+	flashResetSent:       "Check your email. If an account matches what you entered, we have sent it a link to choose a new password.",
+	flashPasswordReset:   "Your password has been reset. Sign in with your new password.",
+	flashPasswordChanged: "Your password has been changed. Your other sessions have been signed out.",
+	flashExpiredChanged:  "Your password has been changed. Sign in with your new password.",
+	flashProfileSaved:    "Your profile has been saved.",
+	flashWelcome:         "Welcome! Your account is ready.",
+	flashSessionEnded:    "The session has been signed out.",
+	flashSessionsEnded:   "All your other sessions have been signed out.",
+	flashEmailChangeSent: "Almost done: open the link we have sent to the new address to confirm it. Your email address stays the same until then.",
+	flashEmailChanged:    "Your email address has been changed and verified.",
+
+	// Field messages and messages above a form.
+	"enter-login":            "Enter your email address or username.",
+	"enter-password":         "Enter your password.",
+	"enter-current-password": "Enter your current password.",
+	"choose-password":        "Choose a password.",
+	"passwords-differ":       "The passwords do not match.",
+	"correct-fields":         "Please correct the fields marked below.",
+	"internal-form":          "Something went wrong on our side. Please try again.",
+	"verify-failed":          "%s Ask for a new one below.", // the service's message first
+
+	// The message pages and their links.
+	"error-title":                "Something went wrong",
+	"internal":                   "Something went wrong on our side. Please try again in a moment.",
+	"internal-plain":             "An internal error occurred.", // when not even a page can be rendered
+	"notfound-title":             "Page not found",
+	"notfound":                   "There is nothing here.",
+	"form-unreadable-title":      "The form could not be read",
+	"form-unreadable":            "The form could not be read.",
+	"form-unreadable-retry":      "Please go back and try again.",
+	"no-attributes":              "There are no profile attributes to save.",
+	"bad-link-title":             "This link no longer works",
+	"bad-link":                   "%s Links in our emails work once and only for a while.", // the service's message first
+	"link-incomplete-title":      "This link is incomplete",
+	"invitation-link-incomplete": "Open the link from your invitation email again, or ask whoever invited you for a new one.",
+	"address-unusable-title":     "This address cannot be used",
+	"verified-title":             "Email verified",
+	"verified":                   "Thank you: your email address is verified and your account is ready.",
+	"link-signin":                "Sign in",
+	"link-go-signin":             "Go to sign in",
+	"link-back-signin":           "Back to sign in",
+	"link-new-link":              "Ask for a new link",
+	"link-profile":               "Go to your profile",
+
+	// Values shown in the profile's attributes and the sessions list.
+	"not-set":         "Not set",
+	"yes":             "Yes",
+	"no":              "No",
+	"device-unknown":  "Unknown device",
+	"browser-unknown": "Unknown browser",
+	"device-on":       "%s on %s", // browser, system
+}
+
+// msg returns the message of key, formatted with args. A missing key is a
+// bug: it shows the key, so a test notices.
+func msg(key string, args ...any) string {
+	s, ok := catalogue[key]
+	if !ok {
+		return key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
