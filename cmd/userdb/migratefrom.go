@@ -12,25 +12,48 @@ import (
 // migrateFrom moves a Node userdb installation over: its database (--from)
 // or its configuration file (--config).
 func migrateFrom(e *env, args []string) error {
+	var c common
+	fs := c.flags("migrate-from userdb-node", false)
+	from := fs.String("from", "", "DSN of the original database (mysql://, postgres://, sqlite:PATH); only read")
+	dryRun := fs.Bool("dry-run", false, "with --from: report what would change and write no data (the userdb database is still created and migrated)")
+	out := fs.String("out", "", "with --config: write the YAML to this `file` (mode 0600) instead of stdout")
+	fs.Lookup("config").Usage = "the original's configuration `file` (JSON or YAML), to translate"
+	const synopsis = "(--from DSN [--dry-run] [--db DSN] | --config FILE [--out FILE])"
+	if len(args) > 0 && isHelp(args[0]) {
+		_, err := parse(e, fs, []string{"-h"}, 0, 0, synopsis)
+		return err
+	}
 	if len(args) == 0 || args[0] != "userdb-node" {
 		return usagef("migrate-from: the only source is userdb-node")
 	}
-	var c common
-	fs := c.flags("migrate-from userdb-node", false)
-	from := fs.String("from", "", "DSN of the original database (mysql://, postgres://, sqlite:)")
-	dryRun := fs.Bool("dry-run", false, "report what would change, write nothing")
-	out := fs.String("out", "", "with --config: write the YAML here (mode 0600) instead of stdout")
-	if _, err := parse(e, fs, args[1:], 0, 0, "(--from DSN [--dry-run] [--db DSN] | --config FILE [--out FILE])"); err != nil {
+	if _, err := parse(e, fs, args[1:], 0, 0, synopsis); err != nil {
 		return err
 	}
 	original := c.config
-	if (*from == "") == (original == "") {
+	switch {
+	case (*from == "") == (original == ""):
 		return usagef("migrate-from userdb-node: give --from DSN (the original database) or --config FILE (its configuration)")
+	case original != "" && (*dryRun || c.db != ""):
+		return usagef("migrate-from userdb-node: --dry-run and --db go with --from, not --config")
+	case *from != "" && *out != "":
+		return usagef("migrate-from userdb-node: --out goes with --config, not --from")
 	}
 	if original != "" {
 		return translateConfig(e, original, *out)
 	}
+
+	// The source first: a wrong --from should not create or migrate the
+	// userdb database.
 	e.secrets = append(e.secrets, dsnPasswords(*from)...)
+	src, dialect, err := nodeimport.Open(e.ctx, *from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	if err := nodeimport.CheckSource(e.ctx, src, dialect); err != nil {
+		return err
+	}
+
 	c.config = "" // here --config named the original's file; userdb's comes from --db and USERDB_*
 	cfg, err := c.load(e)
 	if err != nil {
@@ -45,18 +68,28 @@ func migrateFrom(e *env, args []string) error {
 	if err := st.Migrate(e.ctx); err != nil {
 		return err
 	}
-	src, dialect, err := nodeimport.Open(e.ctx, *from)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
 	rep, err := nodeimport.Import(e.ctx, src, dialect, st, nodeimport.Options{DryRun: *dryRun, Logger: log})
 	if rep != nil {
 		if werr := rep.WriteText(e.stdout); werr != nil && err == nil {
 			err = werr
 		}
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	// As with userdb import, rows left behind fail the command, so that
+	// a script cannot miss them; the report above lists each.
+	if n := rep.Failed(); n > 0 {
+		rows, verb := "rows", "were"
+		if n == 1 {
+			rows, verb = "row", "was"
+		}
+		if rep.DryRun {
+			verb = "would be"
+		}
+		return fmt.Errorf("%d %s of the source %s left out (listed in the report)", n, rows, verb)
+	}
+	return nil
 }
 
 // translateConfig prints the userdb YAML equivalent of the original's

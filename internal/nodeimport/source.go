@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
@@ -125,6 +127,13 @@ type source struct {
 	names   map[string]string // "table.column" as in sourceTables -> quoted name in the database
 }
 
+// CheckSource reports whether db, of the dialect Open returned, has the
+// tables and columns Import reads, with an error that says what is missing.
+func CheckSource(ctx context.Context, db *sql.DB, dialect string) error {
+	_, err := newSource(ctx, db, dialect)
+	return err
+}
+
 func newSource(ctx context.Context, db *sql.DB, dialect string) (*source, error) {
 	switch dialect {
 	case MySQL, Postgres, SQLite:
@@ -132,10 +141,11 @@ func newSource(ctx context.Context, db *sql.DB, dialect string) (*source, error)
 		return nil, fmt.Errorf("source database: unknown dialect %q", dialect)
 	}
 	s := &source{db: db, dialect: dialect, names: make(map[string]string)}
-	for table, columns := range sourceTables {
+	for _, table := range slices.Sorted(maps.Keys(sourceTables)) {
+		columns := sourceTables[table]
 		rows, err := db.QueryContext(ctx, "SELECT * FROM "+s.quote(table)+" WHERE 1 = 0")
 		if err != nil {
-			return nil, fmt.Errorf("source database: reading table %s: %w", table, err)
+			return nil, fmt.Errorf("source database: cannot read table %s; is this the database of userdb 1.0.x? (%w)", table, err)
 		}
 		have, err := rows.Columns()
 		rows.Close()
