@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // chromiumInstall is how to get the browser, for skip and failure messages.
@@ -146,6 +147,38 @@ func (b *tab) typeDate(name string, year, month, day int) {
 	if got, want := b.value(name), fmt.Sprintf("%04d-%02d-%02d", year, month, day); got != want {
 		b.t.Fatalf("typed %s into %s, which now holds %q: does the browser order date parts otherwise?", want, name, got)
 	}
+}
+
+// focused returns the name (or else the tag) of the element that has the
+// keyboard focus.
+func (b *tab) focused() string {
+	b.t.Helper()
+	name, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](
+		`(e => e ? (e.name || e.tagName.toLowerCase()) : "")(document.activeElement)`))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return name
+}
+
+// tabTo moves the focus to the top of the page, then presses Tab until the
+// field named name has it, as a person without a mouse would; the test
+// fails if ten presses do not reach it.
+func (b *tab) tabTo(name string) {
+	b.t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.activeElement.blur(), true`)); err != nil {
+		b.t.Fatal(err)
+	}
+	var path []string
+	for range 10 {
+		b.do(chromedp.KeyEvent(kb.Tab))
+		f := b.focused()
+		if f == name {
+			return
+		}
+		path = append(path, f)
+	}
+	b.t.Fatalf("ten presses of Tab did not reach %s; they went to %v", name, path)
 }
 
 // press clicks the button whose text is label, as a person would.
@@ -281,7 +314,7 @@ func (b *tab) screenshotFailure() {
 	if !b.t.Failed() {
 		return
 	}
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100)) // 100: PNG, not JPEG
 	if err != nil {
 		b.t.Logf("no screenshot of the failure: %v", err)
 		return

@@ -433,6 +433,30 @@ func TestExpiredPassword(t *testing.T) {
 	wantRedirect(t, b.signIn("ann@example.com", "fresh pass phrase"), "/profile")
 }
 
+// TestPasswordPagesNameTheAccount: the pages that set a new password carry
+// the account's username in a hidden autocomplete="username" input, so a
+// password manager saves the new password for the right account.
+func TestPasswordPagesNameTheAccount(t *testing.T) {
+	s := newSite(t, func(c *server.Config) { c.Password.MaxAge = config.Duration(30 * 24 * time.Hour) })
+	u := s.addUser("ann@example.com", "correct horse battery")
+	hidden := `<input type="text" name="username" value="` + u.Username + `" autocomplete="username" hidden readonly>`
+	b := s.browser()
+	b.post("/forgot-password", url.Values{"login": {"ann@example.com"}})
+	token := s.token("ann@example.com", "forgot-password")
+	p := b.get("/reset-password?sptoken=" + token)
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, hidden)
+	p = b.post("/reset-password", url.Values{"sptoken": {token}, "username": {u.Username},
+		"password": {"fresh pass phrase"}, "confirmPassword": {"other pass phrase"}})
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, hidden)
+
+	s.clock.Add(31 * 24 * time.Hour)
+	p = b.follow(b.signIn("ann@example.com", "correct horse battery"))
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Your password has expired", hidden)
+}
+
 // TestReturnURLThroughExpiredPassword: an allowed return URL survives the
 // detour through an expired password, and each form page on the way names
 // its origin in form-action, which the browser checks the final redirect

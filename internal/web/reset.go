@@ -11,12 +11,15 @@ import (
 // a new password, if the link is still good.
 func (p *Pages) reset(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("sptoken")
-	if err := p.svc.CheckResetToken(r.Context(), token); err != nil {
+	u, err := p.svc.ResetTokenUser(r.Context(), token)
+	if err != nil {
 		p.badLink(w, r, err, ForgotPath, msg("link-new-link"))
 		return
 	}
 	v := p.newView(r, "reset")
 	v.setValue("sptoken", token)
+	// For password managers; a failed post shows what it posted back.
+	v.setValue("username", u.Username)
 	p.render(w, r, http.StatusOK, v)
 }
 
