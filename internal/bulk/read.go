@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"os"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -125,8 +126,9 @@ type Reader struct {
 	started bool
 }
 
-// NewReader reads f from r. XLSX needs the whole (zipped) file, so r is read
-// to the end for it; the sheet itself is still streamed row by row.
+// NewReader reads f from r. An XLSX workbook is read from disk: r is
+// opened by name when it is a regular *os.File, and spooled to a temporary
+// file otherwise (a zip needs random access).
 func NewReader(r io.Reader, f Format) (*Reader, error) {
 	switch f {
 	case CSV:
@@ -143,10 +145,46 @@ func NewReader(r io.Reader, f Format) (*Reader, error) {
 	return nil, malformed("Unknown format %q.", f)
 }
 
+// How XLSX workbooks are unpacked.
+const (
+	// xlsxInMemory is the largest worksheet or shared-string table kept in
+	// memory; larger ones are extracted to a temporary file and read from
+	// there as a stream, so a sheet of a million rows costs disk, not heap.
+	xlsxInMemory = 1 << 20
+	// xlsxRatio bounds how much larger than its file a workbook may unzip
+	// to (its XML compresses some 5 to 10 times), so that a zip bomb within
+	// server.max_upload fills neither the disk nor the time of an import.
+	xlsxRatio = 40
+	// xlsxMinUnzip is the unzip limit of small files.
+	xlsxMinUnzip = 64 << 20
+)
+
 // newXLSXReader streams the first sheet of a workbook.
 func newXLSXReader(r io.Reader) (*Reader, error) {
-	wb, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 1 << 30})
+	// A directory of its own for excelize's temporary files: it leaves
+	// them behind when a workbook fails to open.
+	tmp, err := os.MkdirTemp("", "userdb-xlsx-*")
 	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(tmp)
+		}
+	}()
+	path, size, err := xlsxFile(r, tmp)
+	if err != nil {
+		return nil, err
+	}
+	limit := max(size*xlsxRatio, xlsxMinUnzip)
+	wb, err := excelize.OpenFile(path, excelize.Options{
+		UnzipSizeLimit: limit, UnzipXMLSizeLimit: xlsxInMemory, TmpDir: tmp,
+	})
+	if err != nil {
+		if strings.Contains(err.Error(), "unzip size exceeds") {
+			return nil, malformed("The workbook unzips to more than %d MB; split it, or save it as CSV.", limit>>20)
+		}
 		return nil, malformed("The file is not a readable XLSX workbook.")
 	}
 	sheets := wb.GetSheetList()
@@ -172,7 +210,33 @@ func newXLSXReader(r io.Reader) (*Reader, error) {
 		}
 		return cells, nil
 	}
-	return &Reader{cells: next, close: func() error { rows.Close(); return wb.Close() }}, nil
+	ok = true
+	return &Reader{cells: next, close: func() error {
+		rows.Close()
+		err := wb.Close()
+		os.RemoveAll(tmp)
+		return err
+	}}, nil
+}
+
+// xlsxFile returns the path and size of a file holding r: r's own when it is
+// a regular file, else a copy in dir.
+func xlsxFile(r io.Reader, dir string) (string, int64, error) {
+	if f, ok := r.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			return f.Name(), fi.Size(), nil
+		}
+	}
+	f, err := os.CreateTemp(dir, "upload-*.xlsx")
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	n, err := io.Copy(f, r)
+	if err != nil {
+		return "", 0, err
+	}
+	return f.Name(), n, f.Close()
 }
 
 // Close releases the reader (the temporary files of a large workbook).

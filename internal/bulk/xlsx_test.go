@@ -1,0 +1,349 @@
+package bulk
+
+import (
+	"archive/zip"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/userdb/userdb"
+)
+
+// writeLargeXLSX writes a workbook of n user rows under a header with
+// excelize's StreamWriter (inline strings, as exports of many tools) and
+// returns its path.
+func writeLargeXLSX(t *testing.T, n int) string {
+	t.Helper()
+	wb := excelize.NewFile()
+	defer wb.Close()
+	sw, err := wb.NewStreamWriter("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := []any{"First Name", "Last Name", "Email", "Username", "Role", "custom.team"}
+	if err := sw.SetRow("A1", header); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= n; i++ {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		row := []any{fmt.Sprintf("Given%07d", i), fmt.Sprintf("Surname%07d", i), fmt.Sprintf("user%07d@example.com", i),
+			fmt.Sprintf("user%07d", i), "member", fmt.Sprintf("team %d", i%97)}
+		if err := sw.SetRow(cell, row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "large.xlsx")
+	if err := wb.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// unzippedSheet returns the unzipped size of the workbook's first sheet.
+func unzippedSheet(t *testing.T, path string) int64 {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if f.Name == "xl/worksheets/sheet1.xml" {
+			return int64(f.UncompressedSize64)
+		}
+	}
+	t.Fatal("no sheet1.xml in the workbook")
+	return 0
+}
+
+// peakHeap runs fn while sampling the heap in use, and returns how far its
+// peak rose above where it stood before fn.
+func peakHeap(fn func()) uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapInuse
+	var peak atomic.Uint64
+	peak.Store(base)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	fn()
+	close(done)
+	wg.Wait()
+	return peak.Load() - base
+}
+
+// TestXLSXStreamsFromDisk reads a workbook whose sheet unzips to some 15 MB:
+// the reader extracts the sheet to disk and streams it, so the heap grows
+// by a fraction of that. excelize's OpenReader with its defaults, which this
+// package used before, held the zipped file and any sheet under 16 MB in
+// memory at once (18 MB here). The bound is on memory, not time.
+func TestXLSXStreamsFromDisk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 50,000-row workbook")
+	}
+	const rows = 40_000
+	path := writeLargeXLSX(t, rows)
+	sheet := unzippedSheet(t, path)
+	// A sheet held whole would take more than the bound by itself.
+	const bound = 8 << 20
+	if sheet < bound*3/2 {
+		t.Fatalf("the sheet unzips to %d bytes only; the test needs at least %d", sheet, bound*3/2)
+	}
+	before, _ := os.ReadDir(os.TempDir())
+
+	var n int
+	var err error
+	var last string
+	grew := peakHeap(func() {
+		f, ferr := os.Open(path)
+		if ferr != nil {
+			err = ferr
+			return
+		}
+		defer f.Close()
+		// What Import does: a check of the whole file, then a second pass.
+		if n, err = Check(f, XLSX); err != nil {
+			return
+		}
+		if _, err = f.Seek(0, io.SeekStart); err != nil {
+			return
+		}
+		rd, rerr := NewReader(f, XLSX)
+		if rerr != nil {
+			err = rerr
+			return
+		}
+		defer rd.Close()
+		for {
+			row, rerr := rd.Next()
+			if rerr == io.EOF {
+				return
+			}
+			if rerr != nil {
+				err = rerr
+				return
+			}
+			last = row.User.Email + " " + row.Custom["team"]
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != rows || last != fmt.Sprintf("user%07d@example.com team %d", rows, rows%97) {
+		t.Fatalf("read %d rows, the last %q", n, last)
+	}
+	t.Logf("sheet %.1f MB unzipped; heap grew by %.1f MB at most", float64(sheet)/(1<<20), float64(grew)/(1<<20))
+	if grew > bound {
+		t.Errorf("reading the workbook grew the heap by %d bytes; a streamed sheet keeps it under %d", grew, bound)
+	}
+	// The extracted sheet is gone once the readers are closed.
+	after, _ := os.ReadDir(os.TempDir())
+	if leaked := newNames(before, after, "userdb-xlsx-"); len(leaked) > 0 {
+		t.Errorf("temporary files left behind: %v", leaked)
+	}
+}
+
+func newNames(before, after []os.DirEntry, prefix string) []string {
+	old := map[string]bool{}
+	for _, e := range before {
+		old[e.Name()] = true
+	}
+	var out []string
+	for _, e := range after {
+		if !old[e.Name()] && strings.HasPrefix(e.Name(), prefix) {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// writeSharedStringsXLSX writes, part by part, a workbook as Excel saves one:
+// every text cell refers to the shared-string table. Each of the n rows has
+// four distinct strings and a number.
+func writeSharedStringsXLSX(t *testing.T, n int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "shared.xlsx")
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	zw := zip.NewWriter(out)
+	part := func(name, text string) {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, text)
+	}
+	part("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`)
+	part("_rels/.rels", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)
+	part("xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Users" sheetId="1" r:id="rId1"/></sheets></workbook>`)
+	part("xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>`)
+	strs := func(i int) []string {
+		return []string{fmt.Sprintf("Given%07d", i), fmt.Sprintf("Surname%07d", i), fmt.Sprintf("user%07d@example.com", i), fmt.Sprintf("user%07d", i)}
+	}
+	header := []string{"First Name", "Last Name", "Email", "Username", "custom.shoeSize"}
+	w, err := zw.Create("xl/sharedStrings.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+"\n"+`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%[1]d" uniqueCount="%[1]d">`, 4*n+4)
+	for _, s := range header[:4] {
+		fmt.Fprintf(w, "<si><t>%s</t></si>", s)
+	}
+	for i := 1; i <= n; i++ {
+		for _, s := range strs(i) {
+			fmt.Fprintf(w, "<si><t>%s</t></si>", s)
+		}
+	}
+	io.WriteString(w, "</sst>")
+	w, err = zw.Create("xl/worksheets/sheet1.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+"\n"+`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+	io.WriteString(w, `<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c><c r="E1" t="inlineStr"><is><t>custom.shoeSize</t></is></c></row>`)
+	for i := 1; i <= n; i++ {
+		r, s := i+1, 4*i
+		fmt.Fprintf(w, `<row r="%[1]d"><c r="A%[1]d" t="s"><v>%[2]d</v></c><c r="B%[1]d" t="s"><v>%[3]d</v></c><c r="C%[1]d" t="s"><v>%[4]d</v></c><c r="D%[1]d" t="s"><v>%[5]d</v></c><c r="E%[1]d"><v>%[6]d</v></c></row>`,
+			r, s, s+1, s+2, s+3, 30+i%20)
+	}
+	io.WriteString(w, "</sheetData></worksheet>")
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestXLSXSharedStrings reads a workbook whose text is in the shared-string
+// table, as Excel writes it. Past 1 MB the table is extracted to disk too,
+// but excelize keeps an index of it in memory: about 125 bytes per distinct
+// string were measured (docs/admin-api.md says so), where parsing the table
+// in memory, as OpenReader did, took some 680. The bound sits between.
+func TestXLSXSharedStrings(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 40,000-row workbook")
+	}
+	const rows = 40_000
+	path := writeSharedStringsXLSX(t, rows)
+	var got []string
+	var n int
+	var err error
+	grew := peakHeap(func() {
+		f, ferr := os.Open(path)
+		if ferr != nil {
+			err = ferr
+			return
+		}
+		defer f.Close()
+		rd, rerr := NewReader(f, XLSX)
+		if rerr != nil {
+			err = rerr
+			return
+		}
+		defer rd.Close()
+		for {
+			row, rerr := rd.Next()
+			if rerr == io.EOF {
+				return
+			}
+			if rerr != nil {
+				err = rerr
+				return
+			}
+			n++
+			if n == 1 || n == rows {
+				got = append(got, fmt.Sprintf("%d %s %s %s %s %s", row.Line, row.User.GivenName, row.User.Surname, row.User.Email, row.User.Username, row.Custom["shoeSize"]))
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"2 Given0000001 Surname0000001 user0000001@example.com user0000001 31",
+		fmt.Sprintf("%d Given%07[2]d Surname%07[2]d user%07[2]d@example.com user%07[2]d %d", rows+1, rows, 30+rows%20)}
+	if n != rows || strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("%d rows; first and last:\n%q\nwant\n%q", n, got, want)
+	}
+	distinct := 4 * rows
+	t.Logf("%d shared strings; heap grew by %.1f MB at most (%d bytes a string)", distinct, float64(grew)/(1<<20), grew/uint64(distinct))
+	if limit := uint64(4<<20 + 250*distinct); grew > limit {
+		t.Errorf("reading the workbook grew the heap by %d bytes, over %d", grew, limit)
+	}
+}
+
+// TestXLSXZipBombRefused: a small file whose sheet unzips to more than the
+// limit (40 times the file, at least 64 MB) is refused as malformed before
+// it fills the disk, and leaves no temporary file behind.
+func TestXLSXZipBombRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bomb.xlsx")
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(out)
+	w, err := zw.Create("xl/worksheets/sheet1.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zeros := make([]byte, 1<<20)
+	for range 70 {
+		w.Write(zeros)
+	}
+	zw.Close()
+	out.Close()
+	fi, _ := os.Stat(path)
+	if fi.Size() > 1<<20 {
+		t.Fatalf("the bomb is %d bytes", fi.Size())
+	}
+	before, _ := os.ReadDir(os.TempDir())
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	_, err = NewReader(f, XLSX)
+	if userdb.ErrorCode(err) != userdb.EINVALID || !strings.Contains(userdb.ErrorMessage(err), "unzips to more than 64 MB") {
+		t.Fatalf("a zip bomb: %v", err)
+	}
+	after, _ := os.ReadDir(os.TempDir())
+	if leaked := newNames(before, after, "userdb-xlsx-"); len(leaked) > 0 {
+		t.Errorf("temporary files left behind: %v", leaked)
+	}
+}
