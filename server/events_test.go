@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,12 +15,19 @@ import (
 )
 
 // run starts the server's background work (the outbox sender, the batched
-// session writes) until the test ends.
-func (e *env) run() {
+// session writes) until stop is called or the test ends.
+func (e *env) run() (stop func()) {
+	return runServer(e.t, e.srv)
+}
+
+func runServer(t testing.TB, srv *server.Server) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { e.srv.Run(ctx); close(done) }()
-	e.t.Cleanup(func() { cancel(); <-done })
+	go func() { srv.Run(ctx); close(done) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return stop
 }
 
 // withMailDev sends the server's email to md over plain SMTP, polling the
@@ -381,4 +389,43 @@ func (e *env) sameEmailsDelivered(md *mailtest.MailDev) {
 	if len(list) == 0 || fmt.Sprint(want) != fmt.Sprint(got) {
 		e.t.Errorf("delivered %v; the outbox sent %v", got, want)
 	}
+}
+
+// TestSMTPAuthFailureRecordedAndRetried: with SMTP over implicit TLS to a
+// server whose certificate a private CA signed (smtp.ca_file) and a wrong
+// password, the attempt is recorded as email.failed and the email stays in
+// the outbox; with the password corrected (a restart with the fixed
+// configuration), it is delivered once and recorded as email.sent.
+func TestSMTPAuthFailureRecordedAndRetried(t *testing.T) {
+	cert := mailtest.NewCert(t)
+	md := mailtest.New(t, mailtest.Options{TLS: cert, Username: "mailer", Password: "right password"})
+	e := newEnv(t, withMailDev(md), func(c *server.Config) {
+		c.SMTP.TLS, c.SMTP.CAFile = "tls", cert.CAFile
+		c.SMTP.Username, c.SMTP.Password = "mailer", "wrong password"
+	})
+	ann := e.addUser("ann@example.com", "correct horse battery")
+	stop := e.run()
+	mark := e.lastEventID()
+	if r := e.client().do("POST", "/forgot", map[string]string{"email": "ann@example.com"}); r.status != 200 {
+		t.Fatalf("forgot: %d", r.status)
+	}
+	failed := e.newEvent("email.failed", ann.ID, mark, nil)
+	if failed.Details["kind"] != "forgot-password" || failed.Details["final"] != false || failed.AccountID != ann.AccountID {
+		t.Fatalf("email.failed %+v %v", failed, failed.Details)
+	}
+	if m := e.lastEmail("ann@example.com", "forgot-password"); m.SentAt != nil || m.Attempts != 1 || m.LastError == "" {
+		t.Fatalf("outbox after the failure: %+v", m)
+	}
+	stop()
+
+	e.cfg.SMTP.Password = "right password"
+	runServer(t, openWith(t, e))
+	e.clock.Add(2 * time.Minute) // past the backoff
+	sent := e.newEvent("email.sent", ann.ID, failed.ID, nil)
+	if sent.Details["email_id"] != failed.Details["email_id"] || sent.Details["attempt"] != float64(2) {
+		t.Fatalf("email.sent %v after email.failed %v", sent.Details, failed.Details)
+	}
+	mailTo(t, md, "ann@example.com", "Reset your password", map[string]bool{})
+	time.Sleep(200 * time.Millisecond) // room for a duplicate
+	e.sameEmailsDelivered(md)
 }

@@ -146,7 +146,7 @@ func (s *Server) build(o options) error {
 			driver = mail.NewLog(s.log)
 		} else if driver, err = mail.NewSMTP(mail.SMTPConfig{
 			Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: string(cfg.SMTP.Password),
-			From: cfg.SMTP.From, TLS: cfg.SMTP.TLS, Timeout: time.Duration(cfg.SMTP.Timeout),
+			From: cfg.SMTP.From, TLS: cfg.SMTP.TLS, Timeout: time.Duration(cfg.SMTP.Timeout), CAFile: cfg.SMTP.CAFile,
 		}); err != nil {
 			return err
 		}

@@ -3,9 +3,12 @@ package mail
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	netmail "net/mail"
+	"os"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -28,6 +31,9 @@ type SMTPConfig struct {
 	From               string        // the default sender address
 	TLS                string        // TLSNone, TLSStartTLS or TLSImplicit; TLSStartTLS if empty
 	Timeout            time.Duration // for connecting and for each SMTP command; 30s if 0
+	// CAFile names a PEM file of certificate authorities trusted besides the
+	// system's, for a server whose certificate a private CA signed.
+	CAFile string
 }
 
 // SMTP is a Driver that delivers through an SMTP server, one connection per
@@ -68,6 +74,16 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 		return nil, fmt.Errorf("mail: SMTP TLS mode %q: want none, starttls or tls", cfg.TLS)
 	}
 	opts = append(opts, gomail.WithPort(port))
+	if cfg.CAFile != "" {
+		if cfg.TLS == TLSNone {
+			return nil, errors.New("mail: SMTP CA file given without TLS")
+		}
+		roots, err := rootsWith(cfg.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, gomail.WithTLSConfig(&tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12, RootCAs: roots}))
+	}
 	if cfg.Username != "" {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
 			gomail.WithUsername(cfg.Username), gomail.WithPassword(cfg.Password))
@@ -79,13 +95,31 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	return &SMTP{client: c, from: cfg.From}, nil
 }
 
+// rootsWith returns the system's certificate authorities and those of the
+// PEM file name.
+func rootsWith(name string) (*x509.CertPool, error) {
+	pemData, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("mail: SMTP CA file: %w", err)
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil || roots == nil {
+		roots = x509.NewCertPool() // no system pool on this platform: the file's only
+	}
+	if !roots.AppendCertsFromPEM(pemData) {
+		return nil, fmt.Errorf("mail: SMTP CA file %s holds no PEM certificate", name)
+	}
+	return roots, nil
+}
+
 // Send delivers m, as multipart/alternative when it has both a text and an
 // HTML body. m.From defaults to the configured sender.
 //
 // A 5xx reply to the mail transaction (MAIL FROM, RCPT TO, DATA) and an
 // invalid address are permanent errors. Failing to connect, to start TLS or
-// to authenticate is not: it is a fault of the server or of our
-// configuration, not of this email, so the email waits for it to be fixed.
+// to authenticate, or a 530 (authentication required), is not: it is a fault
+// of the server or of our configuration, not of this email, so the email
+// waits for it to be fixed.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
 	if m.From == "" {
 		m.From = s.from
@@ -120,7 +154,9 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		case gomail.ErrGetSender, gomail.ErrGetRcpts, gomail.ErrNoUnencoded:
 			return Permanent(fmt.Errorf("mail: SMTP: %w", err))
 		case gomail.ErrSMTPMailFrom, gomail.ErrSMTPRcptTo, gomail.ErrSMTPData, gomail.ErrSMTPDataClose:
-			if se.ErrorCode()/100 == 5 {
+			// 530 is "authentication required" (RFC 4954 section 6): our
+			// configuration lacks a login, which is no fault of the email.
+			if se.ErrorCode()/100 == 5 && se.ErrorCode() != 530 {
 				return Permanent(fmt.Errorf("mail: SMTP: %w", err))
 			}
 		}

@@ -23,6 +23,13 @@ type Options struct {
 	// MaxMessageSize, if set, makes MailDev refuse larger messages with a
 	// permanent 552 error.
 	MaxMessageSize int
+	// TLS, if set, makes MailDev speak TLS from the first byte (implicit
+	// TLS, as on port 465) with this certificate. MailDev 3 cannot offer
+	// STARTTLS; NewStartTLS puts a front before it that does.
+	TLS *Cert
+	// Username and Password, if set, make MailDev require SMTP AUTH with
+	// them; it offers PLAIN and LOGIN.
+	Username, Password string
 }
 
 // MailDev is a MailDev child process listening on loopback ports. Start and
@@ -85,6 +92,12 @@ func New(tb testing.TB, opts Options) *MailDev {
 	}
 	if opts.MaxMessageSize > 0 {
 		md.args = append(md.args, "--max-message-size", strconv.Itoa(opts.MaxMessageSize))
+	}
+	if opts.TLS != nil {
+		md.args = append(md.args, "--incoming-secure", "--incoming-cert", opts.TLS.CertFile, "--incoming-key", opts.TLS.KeyFile)
+	}
+	if opts.Username != "" {
+		md.args = append(md.args, "--incoming-user", opts.Username, "--incoming-pass", opts.Password)
 	}
 	tb.Cleanup(func() {
 		if err := md.Stop(); err != nil {
