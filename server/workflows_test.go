@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -260,7 +261,7 @@ func TestSessionsListAndEnd(t *testing.T) {
 
 func TestLockoutConcurrent(t *testing.T) {
 	e := newEnv(t)
-	e.addUser("ann@example.com", "correct horse battery")
+	ann := e.addUser("ann@example.com", "correct horse battery")
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
 		wg.Add(1)
@@ -272,21 +273,64 @@ func TestLockoutConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := len(e.events("user.locked")); n != 1 {
-		t.Fatalf("user.locked events = %d, want exactly 1", n)
+	locked := e.events("user.locked")
+	if len(locked) != 1 || locked[0].UserID != ann.ID || locked[0].Details["failures"] != float64(5) {
+		t.Fatalf("user.locked events = %d (%+v), want exactly 1 at the 5th failure", len(locked), locked)
 	}
-	if n := len(e.events("login.failed")); n != 20 {
-		t.Fatalf("login.failed events = %d, want 20", n)
+	// Counted atomically: the 20 failures saw the counts 1 to 20, each once.
+	var counts []int
+	for _, ev := range e.events("login.failed") {
+		if ev.UserID != ann.ID || ev.Details["reason"] != "bad_password" {
+			t.Fatalf("login.failed %+v %v", ev, ev.Details)
+		}
+		counts = append(counts, int(ev.Details["failures"].(float64)))
 	}
+	slices.Sort(counts)
+	for i, n := range counts {
+		if n != i+1 || len(counts) != 20 {
+			t.Fatalf("failure counts %v, want 1..20", counts)
+		}
+	}
+	if u, _ := e.srv.Service().FindUser(ctxCLI(), "ann@example.com"); u.Status != userdb.StatusLocked {
+		t.Fatalf("status after 20 failures: %s", u.Status)
+	}
+
+	// The right password is refused while locked, and that is recorded.
 	c := e.client()
+	mark := e.lastEventID()
 	r := c.login("ann@example.com", "correct horse battery")
-	if r.status != 401 {
-		t.Fatalf("right password while locked: %d", r.status)
+	if r.status != 401 || !strings.Contains(string(r.body), "Invalid username or password") {
+		t.Fatalf("right password while locked: %d %s", r.status, r.body)
 	}
-	e.clock.Add(16 * time.Minute)
+	refused := e.newEvent("login.failed", ann.ID, mark, nil)
+	if refused.Details["reason"] != "locked" {
+		t.Fatalf("refusal while locked recorded as %v, want reason locked", refused.Details)
+	}
+	if n := len(e.events("login.succeeded")); n != 0 {
+		t.Fatalf("login.succeeded while locked: %d", n)
+	}
+
+	// Just before the unlock interval: still locked.
+	e.clock.Add(time.Duration(e.cfg.Lockout.UnlockAfter) - time.Second)
+	if r := c.login("ann@example.com", "correct horse battery"); r.status != 401 {
+		t.Fatalf("right password a second before the unlock: %d", r.status)
+	}
+	// After it: unlocked at this attempt, and signed in.
+	e.clock.Add(2 * time.Second)
+	mark = e.lastEventID()
 	c.mustLogin("ann@example.com", "correct horse battery")
 	if n := len(e.events("user.unlocked")); n != 1 {
 		t.Fatalf("user.unlocked events = %d", n)
+	}
+	if ev := e.newEvent("user.unlocked", ann.ID, mark, nil); ev.Details["by"] != "auto" {
+		t.Fatalf("user.unlocked %v", ev.Details)
+	}
+	ok := e.newEvent("login.succeeded", ann.ID, mark, nil)
+	if sess, _ := ok.Details["session"].(string); sess == "" || sess != currentSession(t, c) {
+		t.Fatalf("login.succeeded %v, want the new session", ok.Details)
+	}
+	if u, _ := e.srv.Service().FindUser(ctxCLI(), "ann@example.com"); u.Status != userdb.StatusEnabled || u.FailedLogins != 0 {
+		t.Fatalf("after the unlock: status %s, %d failures", u.Status, u.FailedLogins)
 	}
 }
 
