@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -141,10 +142,18 @@ func TestDefaultAccountAdminCannotTouchSuperAdmins(t *testing.T) {
 }
 
 // TestAdminInputIsLiteral sends injection-shaped text to every filter,
-// sort and search: it is matched as text or refused with a 400 naming the
-// field, never a 500.
-func TestAdminInputIsLiteral(t *testing.T) {
-	f := newAdminFixture(t)
+// sort and search, and expects the exact answer of each: matched as text
+// (the right number of items), a missing account or object (404), or a
+// 400 naming the parameter.
+func TestAdminInputIsLiteral(t *testing.T) { inputIsLiteral(t, newAdminFixture(t)) }
+
+// TestAdminInputIsLiteralPostgres runs the same on PostgreSQL when
+// USERDB_TEST_POSTGRES_DSN is set (a NUL is an error there, not a miss).
+func TestAdminInputIsLiteralPostgres(t *testing.T) {
+	inputIsLiteral(t, newAdminFixture(t, onPostgres(t)))
+}
+
+func inputIsLiteral(t *testing.T, f *adminFixture) {
 	svc := f.srv.Service()
 	ctx := ctxCLI()
 	named := map[string]string{}
@@ -180,53 +189,186 @@ func TestAdminInputIsLiteral(t *testing.T) {
 	}
 
 	long := strings.Repeat("x'%_;--", 10<<10/7)
-	nasty := []string{"'", "%", "_", ";--", "' OR '1'='1", "\"; DROP TABLE users;--", "ünï©ødé 🙂", "\x00", long}
-	params := []string{"q", "status", "account", "role", "sort", "cursor", "limit", "createdAfter", "lastLoginBefore"}
-	for _, v := range nasty {
-		for _, p := range params {
-			r := super.do("GET", "/api/v1/users?"+p+"="+url.QueryEscape(v), nil)
-			checkNot500(t, "users "+p, r)
+	const nul = "\x00"
+	nasty := []string{"'", "%", "_", ";--", "' OR '1'='1", "\"; DROP TABLE users;--", "ünï©ødé 🙂", nul, long}
+	admin := f.actors[asAdminA]
+	// A NUL, which PostgreSQL can neither store nor compare, is a 400 naming
+	// the parameter wherever it comes; every other value is literal text.
+	orNUL := func(v string, w answer, field string) answer {
+		if v == nul {
+			return refused(field)
 		}
-		for _, path := range []string{"/api/v1/accounts?q=", "/api/v1/accounts?status=", "/api/v1/accounts?cursor=",
-			"/api/v1/roles?account=", "/api/v1/roles?cursor=", "/api/v1/events?type=", "/api/v1/events?user=",
-			"/api/v1/events?account=", "/api/v1/events?cursor=", "/api/v1/events?since=", "/api/v1/api-keys?account="} {
-			checkNot500(t, path, super.do("GET", path+url.QueryEscape(v), nil))
-			checkNot500(t, path+" (admin)", f.actors[asAdminA].do("GET", path+url.QueryEscape(v), nil))
-		}
-		for _, body := range []map[string]any{
-			{"searchString": v}, {"orderby": []string{v, "asc"}}, {"orderby": []string{"email", v}}, {"accountId": v},
-		} {
-			checkNot500(t, "/users/list", super.do("POST", "/users/list", body))
-			checkNot500(t, "/accounts/list", super.do("POST", "/accounts/list", body))
-			checkNot500(t, "/roles/list", super.do("POST", "/roles/list", body))
-		}
-		for _, path := range []string{"/api/v1/users/", "/api/v1/roles/", "/api/v1/accounts/"} {
-			checkNot500(t, path, super.do("GET", path+url.PathEscape(v), nil))
-		}
-		checkNot500(t, "create user", super.do("POST", "/api/v1/users", map[string]any{"email": v, "givenName": v, "invite": true}))
-		checkNot500(t, "create role", super.do("POST", "/api/v1/roles", map[string]any{"name": v}))
-		checkNot500(t, "create account", super.do("POST", "/api/v1/accounts", map[string]any{"name": v}))
+		return w
 	}
-	// A sort outside the list is refused by name.
-	r := super.do("GET", "/api/v1/users?sort="+url.QueryEscape("email; DROP TABLE users"), nil)
-	if r.status != 400 || r.json(t)["field"] != "sort" {
-		t.Errorf("bad sort: %d %s", r.status, r.body)
+	total := func(path string) int {
+		return int(super.do("POST", path, `{}`).json(t)["total"].(float64))
+	}
+	for _, v := range nasty {
+		for p, w := range map[string]answer{
+			"q": found(0), "status": refused("status"), "account": missing("account"), "role": found(0),
+			"sort": refused("sort"), "cursor": refused("cursor"), "limit": refused("limit"),
+			"createdAfter": refused("createdAfter"), "lastLoginBefore": refused("lastLoginBefore"),
+		} {
+			r := super.do("GET", "/api/v1/users?"+p+"="+url.QueryEscape(v), nil)
+			orNUL(v, w, p).check(t, "GET /api/v1/users?"+p+"="+short(v), r, "items")
+		}
+		for _, c := range []struct {
+			path, param  string
+			super, admin answer
+		}{
+			{"/api/v1/accounts", "q", found(0), found(0)},
+			{"/api/v1/accounts", "status", refused("status"), refused("status")},
+			{"/api/v1/accounts", "cursor", refused("cursor"), refused("cursor")},
+			{"/api/v1/roles", "account", missing("account"), missing("account")},
+			{"/api/v1/roles", "cursor", refused("cursor"), refused("cursor")},
+			{"/api/v1/events", "type", found(0), found(0)},
+			{"/api/v1/events", "user", found(0), found(0)},
+			{"/api/v1/events", "account", found(0), missing("account")},
+			{"/api/v1/events", "cursor", refused("cursor"), refused("cursor")},
+			{"/api/v1/events", "since", refused("since"), refused("since")},
+			{"/api/v1/api-keys", "account", missing("account"), missing("account")},
+		} {
+			path := c.path + "?" + c.param + "="
+			what := "GET " + path + short(v)
+			orNUL(v, c.super, c.param).check(t, what, super.do("GET", path+url.QueryEscape(v), nil), "items")
+			orNUL(v, c.admin, c.param).check(t, what+" (admin)", admin.do("GET", path+url.QueryEscape(v), nil), "items")
+		}
+		// The original's listings: searchString is literal text, but for
+		// the one % at each end of the original's LIKE patterns, so "%"
+		// alone lists everything.
+		for _, l := range []struct{ path, key string }{{"/users/list", "users"}, {"/accounts/list", "accounts"}, {"/roles/list", "roles"}} {
+			search, byAccount := found(0), missing("account")
+			if v == "%" {
+				search = found(total(l.path))
+			}
+			if l.path == "/accounts/list" {
+				byAccount = found(total(l.path)) // accountId does not filter accounts
+			}
+			for _, tc := range []struct {
+				body  map[string]any
+				want  answer
+				field string
+			}{
+				{map[string]any{"searchString": v}, search, "searchString"},
+				{map[string]any{"orderby": []string{v, "asc"}}, refused("orderby"), "orderby"},
+				{map[string]any{"orderby": []string{"email", v}}, refused("orderby"), "orderby"},
+				{map[string]any{"accountId": v}, byAccount, "accountId"},
+			} {
+				what := "POST " + l.path + " " + short(fmt.Sprint(tc.body))
+				orNUL(v, tc.want, tc.field).check(t, what, super.do("POST", l.path, tc.body), l.key)
+			}
+		}
+		for path, w := range map[string]answer{"/api/v1/users/": missing(""), "/api/v1/roles/": missing(""), "/api/v1/accounts/": missing("account")} {
+			orNUL(v, w, "id").check(t, "GET "+path+short(v), super.do("GET", path+url.PathEscape(v), nil), "")
+		}
+	}
+
+	// Creation: none of these is an email address; all are fine names of
+	// roles and accounts, but for the NUL and the 10 KB.
+	users := userCount(t, f.env)
+	for _, v := range nasty {
+		r := super.do("POST", "/api/v1/users", map[string]any{"email": v, "givenName": v, "invite": true})
+		refused("email").check(t, "create user "+short(v), r, "")
+		want := answer{status: 201}
+		if v == nul || v == long {
+			want = refused("name")
+		}
+		want.check(t, "create role "+short(v), super.do("POST", "/api/v1/roles", map[string]any{"name": v}), "")
+		want.check(t, "create account "+short(v), super.do("POST", "/api/v1/accounts", map[string]any{"name": v}), "")
+	}
+	if n := userCount(t, f.env); n != users {
+		t.Errorf("%d users created from bad input", n-users)
+	}
+	// Now that accounts and roles bear these names, a search finds exactly
+	// those whose name holds the text.
+	// Each is [name] or [name, description]; roles match on either (the
+	// description of an account's admin role names the account).
+	var accountNames, roleTexts [][]string
+	for _, it := range items(t, super.do("GET", "/api/v1/accounts?limit=1000", nil)) {
+		accountNames = append(accountNames, []string{it["name"].(string)})
+	}
+	for _, it := range super.do("POST", "/roles/list", `{}`).json(t)["roles"].([]any) {
+		role := it.(map[string]any)
+		roleTexts = append(roleTexts, []string{role["name"].(string), role["description"].(string)})
+	}
+	holding := func(list [][]string, text string) []string {
+		out := []string{}
+		for _, texts := range list {
+			if slices.ContainsFunc(texts, func(s string) bool { return strings.Contains(userdb.Fold(s), userdb.Fold(text)) }) {
+				out = append(out, texts[0])
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, v := range nasty[:7] {
+		var got []string
+		for _, it := range items(t, super.do("GET", "/api/v1/accounts?limit=1000&q="+url.QueryEscape(v), nil)) {
+			got = append(got, it["name"].(string))
+		}
+		slices.Sort(got)
+		if want := holding(accountNames, v); !slices.Equal(got, want) || len(want) == 0 {
+			t.Errorf("accounts q=%s: %q, want %q", short(v), got, want)
+		}
+		got = nil
+		text := strings.TrimSuffix(strings.TrimPrefix(v, "%"), "%")
+		for _, it := range super.do("POST", "/roles/list", map[string]any{"searchString": v}).json(t)["roles"].([]any) {
+			got = append(got, it.(map[string]any)["name"].(string))
+		}
+		slices.Sort(got)
+		if want := holding(roleTexts, text); !slices.Equal(got, want) {
+			t.Errorf("/roles/list searchString %s: %q, want %q", short(v), got, want)
+		}
 	}
 	if r := super.do("GET", "/api/v1/users?limit=1000", nil); len(items(t, r)) < len(named) {
 		t.Errorf("users are gone after the injection attempts: %s", r.body)
 	}
 }
 
-func checkNot500(t *testing.T, what string, r response) {
+// answer is what a request must get: its status, and for a 200 how many
+// items the list under a key holds, or for an error the field it names.
+type answer struct {
+	status int
+	field  string
+	items  int
+}
+
+func found(n int) answer          { return answer{status: 200, items: n} }
+func refused(field string) answer { return answer{status: 400, field: field} }
+func missing(field string) answer { return answer{status: 404, field: field} }
+
+// check compares r with the answer; key names the list of a 200 ("" to
+// count nothing). An error must carry a short message (never an echo of
+// a long input) and name the field.
+func (w answer) check(t *testing.T, what string, r response, key string) {
 	t.Helper()
-	if r.status >= 500 {
-		t.Errorf("%s: %d %.200s", what, r.status, r.body)
+	if r.status != w.status {
+		t.Errorf("%s: %d %.200s, want %d", what, r.status, r.body, w.status)
+		return
 	}
-	if r.status == 400 {
-		if m := r.json(t); m["message"] == "" || m["field"] == nil {
-			t.Errorf("%s: 400 without a message naming the field: %s", what, r.body)
+	m := r.json(t)
+	if w.status >= 400 {
+		msg, _ := m["message"].(string)
+		field, _ := m["field"].(string)
+		if field != w.field || msg == "" || len(msg) > 300 {
+			t.Errorf("%s: %.300s, want a short message naming field %q", what, r.body, w.field)
+		}
+		return
+	}
+	if key != "" {
+		if list, ok := m[key].([]any); !ok || len(list) != w.items {
+			t.Errorf("%s: %.300s, want %d %s", what, r.body, w.items, key)
 		}
 	}
+}
+
+// short quotes s for a test message, cut to a readable length.
+func short(s string) string {
+	q := strconv.Quote(s)
+	if len(q) > 40 {
+		q = q[:40] + "…"
+	}
+	return q
 }
 
 func TestAdminUserListFiltersAndPages(t *testing.T) {

@@ -140,7 +140,7 @@ var rpcUserSorts = map[string]string{
 // searchString} -> {"total": N, "users": [...]}.
 func (a *API) rpcListUsers(w http.ResponseWriter, r *http.Request) {
 	var req rpcList
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -245,7 +245,7 @@ func (u *rpcUser) names() {
 // roles and customData replaces the user's custom data.
 func (a *API) rpcUpdateUser(w http.ResponseWriter, r *http.Request) {
 	var req rpcUser
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -346,7 +346,7 @@ type rpcUserID struct {
 
 func decodeUserID(r *http.Request) (rpcUserID, error) {
 	var req rpcUserID
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return req, err
 	}
 	if strings.TrimSpace(req.UserID) == "" {
@@ -415,7 +415,7 @@ func (a *API) rpcAccountSelectList(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Q string `json:"q"`
 	}
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -448,7 +448,7 @@ func (a *API) rpcRolesForAccount(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		AccountID string `json:"accountId"`
 	}
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -470,7 +470,7 @@ func (a *API) rpcRolesForAccount(w http.ResponseWriter, r *http.Request) {
 // -> {"total": N, "accounts": [...]}. An admin gets its own account.
 func (a *API) rpcListAccounts(w http.ResponseWriter, r *http.Request) {
 	var req rpcList
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -512,7 +512,7 @@ type rpcAccount struct {
 // customData} -> the account; without an id it creates one, with its admin role.
 func (a *API) rpcUpdateAccount(w http.ResponseWriter, r *http.Request) {
 	var req rpcAccount
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -545,7 +545,7 @@ func (a *API) rpcUpdateAccount(w http.ResponseWriter, r *http.Request) {
 
 func decodeAccountID(r *http.Request) (rpcAccount, error) {
 	var req rpcAccount
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return req, err
 	}
 	if strings.TrimSpace(req.AccountID) == "" {
@@ -584,7 +584,7 @@ func (a *API) rpcAccountStatus(w http.ResponseWriter, r *http.Request) {
 // limit, orderby, searchString} -> {"total": N, "roles": [...]}.
 func (a *API) rpcListRoles(w http.ResponseWriter, r *http.Request) {
 	var req rpcList
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -641,7 +641,7 @@ type rpcRole struct {
 // account_id (the caller's own account by default).
 func (a *API) rpcUpdateRole(w http.ResponseWriter, r *http.Request) {
 	var req rpcRole
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -681,7 +681,7 @@ func (a *API) rpcUpdateRole(w http.ResponseWriter, r *http.Request) {
 // rpcRemoveRole: POST /roles/remove {roleId} -> {}.
 func (a *API) rpcRemoveRole(w http.ResponseWriter, r *http.Request) {
 	var req rpcRole
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}

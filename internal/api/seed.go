@@ -27,7 +27,7 @@ func (req loginRequest) name() string {
 // login: POST /login {login|username|email, password} -> {"account": ...} and a session cookie.
 func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -87,7 +87,7 @@ type profileRequest struct {
 // updateMe: POST /me changes the caller's names and custom data.
 func (a *API) updateMe(w http.ResponseWriter, r *http.Request, p *Principal) {
 	var req profileRequest
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -116,7 +116,7 @@ type registerRequest struct {
 // email must be verified first.
 func (a *API) register(w http.ResponseWriter, r *http.Request) {
 	var req registerRequest
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -154,7 +154,7 @@ func (a *API) verify(w http.ResponseWriter, r *http.Request) {
 // resendVerification: POST /verify {login|username|email} -> always 200.
 func (a *API) resendVerification(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -173,7 +173,7 @@ func (a *API) forgot(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet {
 		q := r.URL.Query()
 		req = loginRequest{Login: q.Get("login"), Username: q.Get("username"), Email: q.Get("email")}
-	} else if err := httpx.Decode(r, &req); err != nil {
+	} else if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -207,7 +207,7 @@ type changeRequest struct {
 // change: POST /change {sptoken, password} sets the password from a reset link.
 func (a *API) change(w http.ResponseWriter, r *http.Request) {
 	var req changeRequest
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -231,7 +231,7 @@ type passwordRequest struct {
 // expired: sets it and signs the user out, as the original did.
 func (a *API) expired(w http.ResponseWriter, r *http.Request, p *Principal) {
 	var req passwordRequest
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -247,7 +247,7 @@ func (a *API) expired(w http.ResponseWriter, r *http.Request, p *Principal) {
 // caller's other sessions end.
 func (a *API) changePassword(w http.ResponseWriter, r *http.Request, p *Principal) {
 	var req passwordRequest
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -271,7 +271,7 @@ func (a *API) checkPassword(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Password *string `json:"password"`
 	}
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}

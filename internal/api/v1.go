@@ -109,6 +109,10 @@ func (a *API) admin(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		ctx := service.WithActor(service.WithMeta(r.Context(), meta(r, "")), actor)
+		if err := nulInURL(r); err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
 		h(w, r.WithContext(ctx))
 	}
 }

@@ -52,7 +52,7 @@ type v1AccountRequest struct {
 // v1CreateAccount: POST /api/v1/accounts -> 201; the account gets its admin role.
 func (a *API) v1CreateAccount(w http.ResponseWriter, r *http.Request) {
 	var req v1AccountRequest
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -75,7 +75,7 @@ func (a *API) v1GetAccount(w http.ResponseWriter, r *http.Request) {
 // v1UpdateAccount: PATCH /api/v1/accounts/{id}.
 func (a *API) v1UpdateAccount(w http.ResponseWriter, r *http.Request) {
 	var req v1AccountRequest
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -161,7 +161,7 @@ type v1RoleRequest struct {
 // v1CreateRole: POST /api/v1/roles {account, name, description} -> 201.
 func (a *API) v1CreateRole(w http.ResponseWriter, r *http.Request) {
 	var req v1RoleRequest
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -186,7 +186,7 @@ func (a *API) v1GetRole(w http.ResponseWriter, r *http.Request) {
 // v1UpdateRole: PATCH /api/v1/roles/{id}.
 func (a *API) v1UpdateRole(w http.ResponseWriter, r *http.Request) {
 	var req v1RoleRequest
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -257,7 +257,7 @@ type v1APIKeyRequest struct {
 // v1CreateAPIKey: POST /api/v1/api-keys -> 201 with the secret, shown only here.
 func (a *API) v1CreateAPIKey(w http.ResponseWriter, r *http.Request) {
 	var req v1APIKeyRequest
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}

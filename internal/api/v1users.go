@@ -21,6 +21,11 @@ func (a *API) v1ListUsers(w http.ResponseWriter, r *http.Request) {
 		Cursor: q.str("cursor"), Limit: q.limit(),
 	}
 	f.Sort, f.Desc = strings.CutPrefix(q.str("sort"), "-")
+	switch f.Sort {
+	case "", userdb.SortCreated, userdb.SortEmail, userdb.SortUsername, userdb.SortSurname, userdb.SortGivenName:
+	default:
+		q.fail("sort", "sort must be one of created, email, username, surname, givenName; a leading - reverses the order.")
+	}
 	if q.err != nil {
 		httpx.Error(w, r, q.err)
 		return
@@ -60,7 +65,7 @@ type v1NewUser struct {
 // the user must be invited ("invite": true).
 func (a *API) v1CreateUser(w http.ResponseWriter, r *http.Request) {
 	var req v1NewUser
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -101,7 +106,7 @@ type v1UserPatch struct {
 // stale version is 409. customData keys are merged; null removes one.
 func (a *API) v1UpdateUser(w http.ResponseWriter, r *http.Request) {
 	var req v1UserPatch
-	if err := httpx.Decode(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}

@@ -1,6 +1,7 @@
 package bulk
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/httpx"
@@ -87,6 +89,9 @@ func ReadUpload(r *http.Request, field string) (*Upload, error) {
 			}
 			if len(b) > maxFieldBytes {
 				return fail(&UploadError{http.StatusBadRequest, "The form field " + part.FormName() + " is too long."})
+			}
+			if bytes.IndexByte(b, 0) >= 0 || !utf8.Valid(b) { // PostgreSQL cannot compare text with NUL
+				return fail(&UploadError{http.StatusBadRequest, "The form field " + part.FormName() + " is not text."})
 			}
 			up.Fields[part.FormName()] = strings.TrimSpace(string(b))
 			continue
