@@ -223,7 +223,7 @@ func inputIsLiteral(t *testing.T, f *adminFixture) {
 			{"/api/v1/roles", "cursor", refused("cursor"), refused("cursor")},
 			{"/api/v1/events", "type", found(0), found(0)},
 			{"/api/v1/events", "user", found(0), found(0)},
-			{"/api/v1/events", "account", found(0), missing("account")},
+			{"/api/v1/events", "account", missing("account"), missing("account")},
 			{"/api/v1/events", "cursor", refused("cursor"), refused("cursor")},
 			{"/api/v1/events", "since", refused("since"), refused("since")},
 			{"/api/v1/api-keys", "account", missing("account"), missing("account")},
@@ -923,4 +923,162 @@ func TestAdminLifecycleEffects(t *testing.T) {
 		}
 		f.client().mustLogin(f.plainA.Email, adminPassword)
 	})
+}
+
+// TestAdminRPCListWhere: /users/list and /roles/list honour the simple
+// `where` conditions of the original (account_id, and status for users),
+// and refuse any other rather than ignore it.
+func TestAdminRPCListWhere(t *testing.T) {
+	f := newAdminFixture(t)
+	super := f.actors[asSuper]
+	disabled := f.target(f.accA.ID, userdb.StatusDisabled)
+	f.target(f.accB.ID, userdb.StatusDisabled)
+	list := func(body map[string]any) (int, []string) {
+		t.Helper()
+		r := super.do("POST", "/users/list", body)
+		if r.status != 200 {
+			t.Fatalf("/users/list %v: %d %s", body, r.status, r.body)
+		}
+		m := r.json(t)
+		var got []string
+		for _, u := range m["users"].([]any) {
+			got = append(got, u.(map[string]any)["id"].(string))
+		}
+		slices.Sort(got)
+		return int(m["total"].(float64)), got
+	}
+	sorted := func(ids ...string) []string { slices.Sort(ids); return ids }
+	for _, where := range []map[string]any{{"account_id": f.accA.ID}, {"users.account_id": f.accA.ID}, {"accountId": "alpha"}} {
+		if n, got := list(map[string]any{"where": where}); n != 3 || !slices.Equal(got, sorted(f.adminA.ID, f.plainA.ID, disabled.ID)) {
+			t.Errorf("where %v: %d %v", where, n, got)
+		}
+	}
+	if n, got := list(map[string]any{"where": map[string]any{"account_id": f.accA.ID, "users.status": "disabled"}}); n != 1 || got[0] != disabled.ID {
+		t.Errorf("where account and status: %d %v", n, got)
+	}
+	if n, _ := list(map[string]any{"where": map[string]any{"status": "DISABLED"}}); n != 2 {
+		t.Errorf("where status across accounts: %d", n)
+	}
+	// The same account twice is fine.
+	if n, _ := list(map[string]any{"accountId": f.accA.ID, "where": map[string]any{"account_id": f.accA.ID}}); n != 3 {
+		t.Errorf("accountId and where agreeing: %d", n)
+	}
+	for _, c := range []struct {
+		path string
+		body map[string]any
+	}{
+		{"/users/list", map[string]any{"where": map[string]any{"email": "plain@alpha.example"}}},
+		{"/users/list", map[string]any{"where": map[string]any{"status": "SLEEPING"}}},
+		{"/users/list", map[string]any{"where": map[string]any{"account_id": 7}}},
+		{"/users/list", map[string]any{"where": []string{"account_id"}}},
+		{"/users/list", map[string]any{"where": "1=1"}},
+		{"/users/list", map[string]any{"accountId": f.accB.ID, "where": map[string]any{"account_id": f.accA.ID}}},
+		{"/roles/list", map[string]any{"where": map[string]any{"name": "admin"}}},
+		{"/accounts/list", map[string]any{"where": map[string]any{"name": "alpha"}}},
+	} {
+		if r := super.do("POST", c.path, c.body); r.status != 400 || r.json(t)["field"] != "where" {
+			t.Errorf("%s %v: %d %s, want 400 naming where", c.path, c.body, r.status, r.body)
+		}
+	}
+	// An admin's where stays within its account.
+	if r := f.actors[asAdminA].do("POST", "/users/list", map[string]any{"where": map[string]any{"account_id": f.accB.ID}}); r.status != 404 {
+		t.Errorf("admin of A lists B by where: %d %s", r.status, r.body)
+	}
+}
+
+// TestAdminEventsByAccountName: the events filter takes an account's id or
+// name, like the users list; a super-admin still reaches the events of a
+// deleted account by its id.
+func TestAdminEventsByAccountName(t *testing.T) {
+	f := newAdminFixture(t)
+	super, adminA := f.actors[asSuper], f.actors[asAdminA]
+	f.target(f.accA.ID, userdb.StatusEnabled)
+	f.target(f.accB.ID, userdb.StatusEnabled)
+	accounts := func(a *actor, ref string) []string {
+		t.Helper()
+		r := a.do("GET", "/api/v1/events?limit=1000&account="+url.QueryEscape(ref), nil)
+		if r.status != 200 {
+			t.Fatalf("events of %s as %s: %d %s", ref, a.name, r.status, r.body)
+		}
+		var got []string
+		for _, e := range items(t, r) {
+			got = append(got, e["account_id"].(string))
+		}
+		return slices.Compact(got)
+	}
+	for _, ref := range []string{"alpha", "ALPHA", f.accA.ID} {
+		if got := accounts(super, ref); len(got) != 1 || got[0] != f.accA.ID {
+			t.Errorf("super-admin, account=%s: events of %v", ref, got)
+		}
+		if got := accounts(adminA, ref); len(got) != 1 || got[0] != f.accA.ID {
+			t.Errorf("admin of A, account=%s: events of %v", ref, got)
+		}
+	}
+	for _, ref := range []string{"beta", f.accB.ID} {
+		if r := adminA.do("GET", "/api/v1/events?account="+ref, nil); r.status != 404 {
+			t.Errorf("admin of A, account=%s: %d", ref, r.status)
+		}
+	}
+	if r := super.do("GET", "/api/v1/events?account=gamma", nil); r.status != 404 || r.json(t)["field"] != "account" {
+		t.Errorf("an unknown account name: %d %s", r.status, r.body)
+	}
+	gone, err := f.srv.Service().CreateAccount(ctxCLI(), serviceAccount("gone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := super.do("DELETE", "/api/v1/accounts/"+gone.ID, nil); r.status != 204 {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	if got := accounts(super, gone.ID); len(got) != 1 || got[0] != gone.ID {
+		t.Errorf("events of a deleted account: %v", got)
+	}
+	if r := adminA.do("GET", "/api/v1/events?account="+gone.ID, nil); r.status != 404 {
+		t.Errorf("admin of A, a deleted account: %d", r.status)
+	}
+}
+
+// TestAdminUserTotalCapped: past 10,000 matching users the total stops
+// counting and says so; below, it is exact and the flag absent.
+func TestAdminUserTotalCapped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates 10,000 users")
+	}
+	f := newAdminFixture(t)
+	super := f.actors[asSuper]
+	st := f.srv.Service().Store()
+	now := f.clock.Now()
+	err := st.Tx(context.Background(), func(tx userdb.Store) error {
+		for i := range userdb.CountLimit {
+			email := fmt.Sprintf("many%05d@example.com", i)
+			u := &userdb.User{ID: userdb.NewID("usr"), AccountID: f.accB.ID, Username: email, Email: email,
+				Status: userdb.StatusEnabled, CreatedAt: now, UpdatedAt: now}
+			if err := tx.CreateUser(context.Background(), u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := super.do("GET", "/api/v1/users?limit=1", nil).json(t)
+	if r["total"] != float64(userdb.CountLimit) || r["totalCapped"] != true {
+		t.Errorf("all users: total %v, totalCapped %v", r["total"], r["totalCapped"])
+	}
+	rpc := super.do("POST", "/users/list", map[string]any{"limit": 1}).json(t)
+	if rpc["total"] != float64(userdb.CountLimit) || rpc["totalCapped"] != true {
+		t.Errorf("/users/list: total %v, totalCapped %v", rpc["total"], rpc["totalCapped"])
+	}
+	for _, path := range []string{"/api/v1/users?account=alpha", "/api/v1/users?q=many0999"} {
+		m := super.do("GET", path, nil).json(t)
+		if _, capped := m["totalCapped"]; capped || m["total"].(float64) >= userdb.CountLimit {
+			t.Errorf("%s: total %v, totalCapped %v", path, m["total"], m["totalCapped"])
+		}
+	}
+	if m := super.do("GET", "/api/v1/users?q=many0999", nil).json(t); m["total"] != float64(10) {
+		t.Errorf("q=many0999: total %v, want 10", m["total"])
+	}
+	if _, capped := super.do("POST", "/users/list", map[string]any{"accountId": "alpha"}).json(t)["totalCapped"]; capped {
+		t.Error("/users/list of alpha is capped")
+	}
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -107,28 +108,68 @@ func (l *rpcList) order(allowed map[string]string, def string) (string, bool, er
 	return key, desc, nil
 }
 
-// whereAccount reads where.account_id (or where.accountId), the one
-// condition of `where` the adapters support.
-func (l *rpcList) whereAccount() (string, error) {
+// where reads the original's `where` object: equality conditions on
+// columns, each a string, with an optional "table." prefix. allowed maps the
+// columns a listing filters on to the names they are returned under; any
+// other condition is a 400 rather than silently dropped.
+func (l *rpcList) where(allowed map[string]string) (map[string]string, error) {
+	out := map[string]string{}
 	if len(l.Where) == 0 || string(l.Where) == "null" {
-		return "", nil
+		return out, nil
 	}
 	var w map[string]any
 	if err := json.Unmarshal(l.Where, &w); err != nil {
-		return "", userdb.FieldError("where", "where must be an object.")
+		return nil, userdb.FieldError("where", "where must be an object of column: value.")
 	}
-	account := ""
-	for k, v := range w {
-		s, ok := v.(string)
-		switch {
-		case (k == "account_id" || k == "accountId" || k == "roles.account_id") && ok:
-			account = s
-		default:
-			return "", userdb.FieldError("where", "where can only hold account_id.")
+	keys := make([]string, 0, len(w))
+	for k := range w {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var names []string
+	for _, v := range allowed {
+		if !slices.Contains(names, v) {
+			names = append(names, v)
 		}
 	}
-	return account, nil
+	slices.Sort(names)
+	for _, k := range keys {
+		col := k
+		if i := strings.LastIndexByte(col, '.'); i >= 0 {
+			col = col[i+1:]
+		}
+		name, ok := allowed[col]
+		switch {
+		case !ok && len(names) == 0:
+			return nil, userdb.FieldError("where", "This listing takes no where conditions.")
+		case !ok:
+			return nil, userdb.FieldError("where", "where cannot filter on %s; it takes %s.", quoteShort(k), strings.Join(names, ", "))
+		}
+		v, ok := w[k].(string)
+		if !ok {
+			return nil, userdb.FieldError("where", "where.%s must be a string.", col)
+		}
+		if prev, seen := out[name]; seen && prev != v {
+			return nil, userdb.FieldError("where", "where names two values of %s.", name)
+		}
+		out[name] = v
+	}
+	return out, nil
 }
+
+// account returns the account a listing is about: accountId or
+// where.account_id, which must agree when both are given.
+func (l *rpcList) account(where map[string]string) (string, error) {
+	w, top := where["account_id"], strings.TrimSpace(l.AccountID)
+	if w != "" && top != "" && w != top {
+		return "", userdb.FieldError("where", "accountId and where.account_id name different accounts.")
+	}
+	return cmp.Or(w, top), nil
+}
+
+var rpcAccountColumn = map[string]string{"account_id": "account_id", "accountId": "account_id"}
+
+var rpcUserColumns = map[string]string{"account_id": "account_id", "accountId": "account_id", "status": "status"}
 
 var rpcUserSorts = map[string]string{
 	"fullName": userdb.SortGivenName, "givenName": userdb.SortGivenName, "surname": userdb.SortSurname,
@@ -136,8 +177,9 @@ var rpcUserSorts = map[string]string{
 	"created": userdb.SortCreated, "createdAt": userdb.SortCreated, "created_date": userdb.SortCreated,
 }
 
-// rpcListUsers: POST /users/list {accountId, offset, limit, orderby,
-// searchString} -> {"total": N, "users": [...]}.
+// rpcListUsers: POST /users/list {accountId, where: {account_id, status},
+// offset, limit, orderby, searchString} -> {"total": N, "users": [...]},
+// with "totalCapped": true when the count stopped at userdb.CountLimit.
 func (a *API) rpcListUsers(w http.ResponseWriter, r *http.Request) {
 	var req rpcList
 	if err := decode(r, &req); err != nil {
@@ -149,7 +191,22 @@ func (a *API) rpcListUsers(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	f := userdb.UserFilter{AccountID: req.AccountID, Query: req.search(), Limit: rpcMax}
+	where, err := req.where(rpcUserColumns)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	f := userdb.UserFilter{Query: req.search(), Limit: rpcMax}
+	if f.AccountID, err = req.account(where); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if st := where["status"]; st != "" {
+		if f.Status, err = userdb.ParseStatus(st); err != nil {
+			httpx.Error(w, r, userdb.FieldError("where", "where.status must be one of PENDING, ENABLED, DISABLED, LOCKED."))
+			return
+		}
+	}
 	if f.Sort, f.Desc, err = req.order(rpcUserSorts, userdb.SortGivenName); err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -183,7 +240,11 @@ func (a *API) rpcListUsers(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	httpx.JSON(w, http.StatusOK, map[string]any{"total": total, "users": views})
+	body := map[string]any{"total": total, "users": views}
+	if total >= userdb.CountLimit {
+		body["totalCapped"] = true // the count stopped: at least total
+	}
+	httpx.JSON(w, http.StatusOK, body)
 }
 
 // rpcUser is the user object the original's admin pages send.
@@ -484,6 +545,10 @@ func (a *API) rpcListAccounts(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
+	if _, err := req.where(nil); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
 	list, err := a.svc.AdminListAccounts(r.Context(), userdb.AccountFilter{Query: req.search()})
 	if err != nil {
 		httpx.Error(w, r, err)
@@ -598,13 +663,15 @@ func (a *API) rpcListRoles(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	account, err := req.whereAccount()
+	where, err := req.where(rpcAccountColumn)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	if account == "" {
-		account = req.AccountID
+	account, err := req.account(where)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
 	}
 	roles, err := a.svc.AdminListRoles(r.Context(), account)
 	if err != nil {

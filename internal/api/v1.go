@@ -137,10 +137,13 @@ func (a *API) AuthenticateActor(r *http.Request) (service.Actor, error) {
 
 // Page is a page of a listing: its items, the cursor of the next page
 // (absent on the last), and how many items match in all, when known.
+// TotalCapped says Total stopped counting (at userdb.CountLimit): there
+// are at least that many.
 type Page struct {
-	Items any    `json:"items"`
-	Next  string `json:"next,omitempty"`
-	Total *int   `json:"total,omitempty"`
+	Items       any    `json:"items"`
+	Next        string `json:"next,omitempty"`
+	Total       *int   `json:"total,omitempty"`
+	TotalCapped bool   `json:"totalCapped,omitempty"`
 }
 
 // query reads and checks the parameters of a listing.

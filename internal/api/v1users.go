@@ -42,7 +42,7 @@ func (a *API) v1ListUsers(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	httpx.JSON(w, http.StatusOK, Page{Items: items, Next: page.Next, Total: &page.Total})
+	httpx.JSON(w, http.StatusOK, Page{Items: items, Next: page.Next, Total: &page.Total, TotalCapped: page.Total >= userdb.CountLimit})
 }
 
 type v1NewUser struct {

@@ -338,19 +338,26 @@ func (s *Service) isSuperRole(name string) bool {
 	return strings.EqualFold(strings.TrimSpace(name), s.opts.SuperAdminRole)
 }
 
-// AdminEvents lists audit events, newest first. An admin sees the events of
-// its own account only.
+// AdminEvents lists audit events, newest first. f.AccountID is an account's
+// id or name, as in AdminListUsers; an admin sees the events of its own
+// account only. A super-admin may also name a deleted account by its id,
+// since its events outlive it.
 func (s *Service) AdminEvents(ctx context.Context, f userdb.EventFilter) ([]*userdb.Event, error) {
 	const action = "events.list"
 	sc, err := s.adminScope(ctx, action)
 	if err != nil {
 		return nil, err
 	}
-	if !sc.super {
-		if f.AccountID != "" && f.AccountID != sc.account {
-			return nil, s.deny(ctx, errNoAccount, action, target{id: f.AccountID})
+	if f.AccountID != "" || !sc.super {
+		a, err := s.adminAccount(ctx, sc, action, f.AccountID)
+		switch {
+		case err == nil:
+			f.AccountID = a.ID
+		case sc.super && userdb.IsCode(err, userdb.ENOTFOUND) && strings.HasPrefix(f.AccountID, "acc_"):
+			// A deleted account: its id as given.
+		default:
+			return nil, err
 		}
-		f.AccountID = sc.account
 	}
 	return s.Events(ctx, f)
 }
