@@ -490,6 +490,11 @@ func (s *Store) wrap(err error) error {
 		return &userdb.Error{Code: userdb.ECONFLICT, Message: "already exists", Err: err}
 	case s.d.isForeignKey(err):
 		return &userdb.Error{Code: userdb.ENOTFOUND, Message: "a record it refers to does not exist", Err: err}
+	case s.d.name == Postgres && pgCode(err) == "22021":
+		// PostgreSQL refuses a NUL character or invalid UTF-8 in text, which
+		// the other databases store: the caller's input, whatever surface
+		// it came through, not a fault of the server.
+		return &userdb.Error{Code: userdb.EINVALID, Message: "text must be valid UTF-8 without NUL characters", Err: err}
 	}
 	return userdb.Internal(err)
 }

@@ -19,6 +19,7 @@ var userTests = []test{
 	{"UpdateResetFailedLogins", testUserUpdateResetFailedLogins},
 	{"UpdateVersion", testUserUpdateVersion},
 	{"UpdateVersionConcurrent", testUserUpdateVersionConcurrent},
+	{"TextWithNUL", testUserTextWithNUL},
 	{"Delete", testUserDelete},
 	{"PasswordHistory", testPasswordHistory},
 }
@@ -334,6 +335,29 @@ func testUserUpdateVersionConcurrent(t *testing.T, s userdb.Store) {
 	stored := MustFindUser(t, s, u.ID)
 	wantEqual(t, "GivenName", stored.GivenName, winner)
 	wantEqual(t, "Version", stored.Version, u.Version+1)
+}
+
+// testUserTextWithNUL: a NUL character in text the caller typed is either
+// stored as it is or refused as EINVALID (PostgreSQL cannot store it), never
+// an internal error, and a refused write writes nothing.
+func testUserTextWithNUL(t *testing.T, s userdb.Store) {
+	ctx := t.Context()
+	u := userdb.User{Username: "nul\x00name", GivenName: "Ann\x00"}
+	fillUser(&u)
+	switch err := s.CreateUser(ctx, &u); userdb.ErrorCode(err) {
+	case "":
+		wantEqual(t, "GivenName", MustFindUser(t, s, u.ID).GivenName, "Ann\x00")
+	case userdb.EINVALID:
+		_, err := s.FindUserByID(ctx, u.ID)
+		wantCode(t, "FindUserByID after a refused create", err, userdb.ENOTFOUND)
+	default:
+		t.Fatalf("CreateUser with a NUL: %v, want success or %s", err, userdb.EINVALID)
+	}
+	for _, login := range []string{"nobody\x00@example.com", "\x00"} {
+		if _, err := s.FindUserByLogin(ctx, login); !userdb.IsCode(err, userdb.ENOTFOUND) && !userdb.IsCode(err, userdb.EINVALID) {
+			t.Errorf("FindUserByLogin(%q): %v, want %s or %s", login, err, userdb.ENOTFOUND, userdb.EINVALID)
+		}
+	}
 }
 
 func testUserDelete(t *testing.T, s userdb.Store) {
