@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -486,11 +487,20 @@ func TestImportOutlivesServerTimeouts(t *testing.T) {
 	}
 	go hs.Serve(ln)
 	t.Cleanup(func() { hs.Close() })
+	// The console's import page signs in with a session instead.
+	e.addUser("console@example.com", "console pass phrase", userdb.RoleSuperAdmin)
+	browser := e.client()
+	browser.mustLogin("console@example.com", "console pass phrase")
+	base, _ := url.Parse(e.http.URL)
+	var cookie string
+	for _, c := range browser.jar.Cookies(base) {
+		cookie += c.Name + "=" + c.Value + "; "
+	}
 
-	for _, path := range []string{"/api/v1/users/import", "/users/import"} {
+	for i, path := range []string{"/api/v1/users/import", "/users/import", "/admin/import"} {
 		t.Run(path, func(t *testing.T) {
 			var body bytes.Buffer
-			up := csvUpload(fmt.Sprintf("First Name,Last Name,Email\nSlow,One,slow1%[1]d@example.com\nSlow,Two,slow2%[1]d@example.com\n", len(path)), "disableNewUserWorkflow", "true")
+			up := csvUpload(fmt.Sprintf("First Name,Last Name,Email\nSlow,One,slow1%[1]d@example.com\nSlow,Two,slow2%[1]d@example.com\n", i), "disableNewUserWorkflow", "true")
 			ct := up.write(t, &body)
 			half := body.Len() / 2
 			pr, pw := io.Pipe()
@@ -506,7 +516,11 @@ func TestImportOutlivesServerTimeouts(t *testing.T) {
 			}
 			req.ContentLength = int64(body.Len())
 			req.Header.Set("Content-Type", ct)
-			req.Header.Set("Authorization", "Bearer "+secret)
+			if path == "/admin/import" {
+				req.Header.Set("Cookie", cookie)
+			} else {
+				req.Header.Set("Authorization", "Bearer "+secret)
+			}
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatalf("the import lost its answer: %v", err)
@@ -519,16 +533,23 @@ func TestImportOutlivesServerTimeouts(t *testing.T) {
 			if res.StatusCode != 200 {
 				t.Fatalf("import: %d %s", res.StatusCode, b)
 			}
-			if path == "/users/import" {
+			switch {
+			case path == "/users/import":
 				if string(b) != "OK" {
 					t.Fatalf("compat import: %q", b)
 				}
-			} else if rep := decodeReport(t, response{status: res.StatusCode, body: b}); rep.Created != 2 {
-				t.Fatalf("report %+v", rep)
+			case path == "/admin/import":
+				if !bytes.Contains(b, []byte("<strong>2</strong> <span>created</span>")) {
+					t.Fatalf("console import report: %s", b)
+				}
+			default:
+				if rep := decodeReport(t, response{status: res.StatusCode, body: b}); rep.Created != 2 {
+					t.Fatalf("report %+v", rep)
+				}
 			}
 		})
 	}
-	if n := userCount(t, e); n != 4 {
-		t.Fatalf("%d users, want the 4 imported", n)
+	if n := userCount(t, e); n != 7 {
+		t.Fatalf("%d users, want the 6 imported and the console's admin", n)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/bulk"
@@ -25,14 +24,14 @@ func (a *API) v1ImportUsers(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	ImportDeadlines(w, a.opts.MaxUpload, -1)
+	bulk.ExtendDeadlines(w, a.opts.MaxUpload, -1)
 	up, err := bulk.ReadUpload(r, "file")
 	if err != nil {
 		uploadError(w, r, err)
 		return
 	}
 	defer up.Close()
-	ImportDeadlines(w, a.opts.MaxUpload, up.Size)
+	bulk.ExtendDeadlines(w, a.opts.MaxUpload, up.Size)
 	opts := service.ImportOptions{Account: up.Fields["account"], Existing: up.Fields["existing"]}
 	var ferr error
 	opts.DryRun, ferr = formBool(up.Fields, "dry_run", ferr)
@@ -59,7 +58,7 @@ func (a *API) rpcImportUsers(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	ImportDeadlines(w, a.opts.MaxUpload, -1)
+	bulk.ExtendDeadlines(w, a.opts.MaxUpload, -1)
 	up, err := bulk.ReadUpload(r, "")
 	if err != nil {
 		var ue *bulk.UploadError
@@ -71,7 +70,7 @@ func (a *API) rpcImportUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer up.Close()
-	ImportDeadlines(w, a.opts.MaxUpload, up.Size)
+	bulk.ExtendDeadlines(w, a.opts.MaxUpload, up.Size)
 	noInvite, ferr := formBool(up.Fields, "disableNewUserWorkflow", nil)
 	if ferr != nil {
 		http.Error(w, userdb.ErrorMessage(ferr), http.StatusBadRequest)
@@ -100,52 +99,6 @@ func (a *API) rpcImportUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte("OK"))
-}
-
-// The speeds import deadlines assume. The http.Server's ReadTimeout and
-// WriteTimeout (30 s and 60 s) suit every other request, but a 25 MB
-// spreadsheet takes longer to arrive on a slow link, and its ~500,000 rows
-// take minutes to import (about 3,000 rows/s on two cores with SQLite), so
-// the report would be lost to a closed connection.
-const (
-	// uploadSpeed is the slowest upload still waited for: 64 KiB/s, so a
-	// 25 MiB file may take 400 s.
-	uploadSpeed = 64 << 10
-	// importSpeed is the slowest import still waited for, in bytes of file
-	// per second: 8 KiB/s, some 150 rows of 50 bytes, a tenth of the
-	// measured speed of rows without passwords (rows with plain-text
-	// passwords are hashed one by one, and huge files of them are for
-	// `userdb import`, which has no deadline).
-	importSpeed = 8 << 10
-	// deadlineSlack is added to both, for small files and busy servers.
-	deadlineSlack = time.Minute
-)
-
-// ImportDeadlines gives an import request the time it needs, in place of
-// the server's read and write timeouts. Call it once the caller is known to
-// be allowed to import (an anonymous caller never gets more time), first
-// with size -1, before the upload is read: the body may take as long as
-// maxUpload bytes at uploadSpeed. Call it again with the size of the
-// spooled file: the answer may then take as long as importing that many
-// bytes at importSpeed. Writers without deadlines (tests' recorders) are
-// left as they are.
-func ImportDeadlines(w http.ResponseWriter, maxUpload, size int64) {
-	rc := http.NewResponseController(w)
-	now := time.Now()
-	if size < 0 {
-		read := now.Add(deadlineSlack + transfer(maxUpload, uploadSpeed))
-		_ = rc.SetReadDeadline(read)
-		// A refused upload is answered after it has been read.
-		_ = rc.SetWriteDeadline(read.Add(deadlineSlack))
-		return
-	}
-	_ = rc.SetWriteDeadline(now.Add(deadlineSlack + transfer(size, importSpeed)))
-}
-
-// transfer is the time n bytes take at speed bytes/s, in whole seconds
-// (without overflow for any configured limit).
-func transfer(n, speed int64) time.Duration {
-	return time.Duration(min(n/speed+1, 1<<32)) * time.Second
 }
 
 // uploadError answers an upload refused before import.
