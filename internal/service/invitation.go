@@ -39,13 +39,14 @@ func (s *Service) findInvitation(ctx context.Context, token string) (*userdb.One
 	return t, u, nil
 }
 
-// AcceptInvitationWithProfile is AcceptInvitation that also saves the
-// profile the user filled in on the welcome page: names, and custom data
-// the user may edit (merged, a nil value removing a key). Profile and
+// AcceptInvitation uses up an invitation token: the user sets a password,
+// the email is verified, the user is ENABLED and signed in. It also saves
+// the profile the user filled in on the welcome page: names, and custom
+// data the user may edit (merged, a nil value removing a key). Profile and
 // password are checked before the token is used, so a form with a mistake
 // leaves the link working; both are written in the transaction that uses
 // it up. Only the names and CustomData of p are read.
-func (s *Service) AcceptInvitationWithProfile(ctx context.Context, token, password string, p ProfileUpdate) (*Login, error) {
+func (s *Service) AcceptInvitation(ctx context.Context, token, password string, p ProfileUpdate) (*Login, error) {
 	t, u, err := s.findInvitation(ctx, token)
 	if err != nil {
 		return nil, err

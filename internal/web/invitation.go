@@ -88,7 +88,7 @@ func (p *Pages) invitationPost(w http.ResponseWriter, r *http.Request) {
 		p.renderInvitation(w, r, http.StatusBadRequest, v, token, u, true)
 		return
 	}
-	l, err := p.svc.AcceptInvitationWithProfile(r.Context(), token, password, update)
+	l, err := p.svc.AcceptInvitation(r.Context(), token, password, update)
 	if err != nil {
 		if isTokenError(err) {
 			p.badLink(w, r, err, SignInPath, msg("link-go-signin"))
