@@ -144,6 +144,11 @@ type UserUpdate struct {
 	ResetFailedLogins bool
 	CustomData        map[string]any // replaced whole when non-nil
 	Version           *int64
+	// KeepVersion marks a sign-in's own bookkeeping (the last login time,
+	// the failed-login count, the rehash of a legacy hash): Version and
+	// UpdatedAt stay, so an edit made from the user as read before the
+	// sign-in still applies.
+	KeepVersion bool
 }
 
 // Apply copies the set fields of up onto u (for validation before writing).

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/service"
 )
 
 func TestAdminUpdateNeedsCurrentVersion(t *testing.T) {
@@ -44,6 +45,31 @@ func TestAdminUpdateNeedsCurrentVersion(t *testing.T) {
 	}
 	if len(f.events("user.updated")) != 2 {
 		t.Fatalf("user.updated events: %d", len(f.events("user.updated")))
+	}
+}
+
+// TestAdminEditSurvivesSignIn: a user signing in between an admin's read
+// and write does not make the admin's version stale; the sign-in records
+// the login time without counting as an edit.
+func TestAdminEditSurvivesSignIn(t *testing.T) {
+	f := newAdminFixture(t)
+	admin := f.actors[asAdminA]
+	u, err := f.srv.Service().CreateUser(ctxCLI(), service.NewUser{Account: f.accA.ID, Email: "signs-in@example.com",
+		Password: "a long pass phrase", Verified: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/v1/users/" + u.ID
+	read := admin.do("GET", path, nil).json(t)
+	f.client().mustLogin("signs-in@example.com", "a long pass phrase")
+	after := admin.do("GET", path, nil).json(t)
+	if after["version"] != read["version"] || after["last_login_on"] == read["last_login_on"] {
+		t.Fatalf("after the sign-in: version %v (read %v), last login %v (read %v)",
+			after["version"], read["version"], after["last_login_on"], read["last_login_on"])
+	}
+	r := admin.do("PATCH", path, map[string]any{"version": read["version"], "givenName": "Edited"})
+	if r.status != 200 || r.json(t)["givenName"] != "Edited" {
+		t.Fatalf("PATCH with the version read before the sign-in: %d %s", r.status, r.body)
 	}
 }
 

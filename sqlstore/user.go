@@ -431,8 +431,10 @@ func (s *Store) userSets(u *userdb.User, up *userdb.UserUpdate, now time.Time) (
 		}
 		set.add("custom_data", custom)
 	}
-	set.add("updated_at", s.d.time(now))
-	set.addSQL("version", "version + 1")
+	if !up.KeepVersion {
+		set.add("updated_at", s.d.time(now))
+		set.addSQL("version", "version + 1")
+	}
 	return set, nil
 }
 

@@ -294,6 +294,15 @@ func testUserUpdateVersion(t *testing.T, s userdb.Store) {
 	got, err = s.UpdateUser(ctx, u.ID, userdb.UserUpdate{GivenName: ptr("Three")}, at(3*time.Hour))
 	must(t, err)
 	wantEqual(t, "version after unchecked update", got.Version, 3)
+
+	// A sign-in's bookkeeping keeps the version and the update time.
+	got, err = s.UpdateUser(ctx, u.ID, userdb.UserUpdate{LastLoginAt: ptr(at(3 * time.Hour)), ResetFailedLogins: true,
+		PasswordHash: ptr("rehashed"), KeepVersion: true}, at(3*time.Hour+time.Minute))
+	must(t, err)
+	wantEqual(t, "version after bookkeeping", got.Version, 3)
+	wantTime(t, "UpdatedAt after bookkeeping", got.UpdatedAt, at(3*time.Hour))
+	wantTime(t, "LastLoginAt after bookkeeping", *got.LastLoginAt, at(3*time.Hour))
+	wantEqual(t, "PasswordHash after bookkeeping", got.PasswordHash, "rehashed")
 	got, err = s.UpdateUser(ctx, u.ID, userdb.UserUpdate{GivenName: ptr("Four"), Version: ptr(int64(3))}, at(4*time.Hour))
 	must(t, err)
 	wantEqual(t, "version after checked update", got.Version, 4)

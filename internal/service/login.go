@@ -79,7 +79,9 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 		return nil, errBadLogin
 	}
 
-	up := userdb.UserUpdate{LastLoginAt: ptr(s.clock.Now()), ResetFailedLogins: true}
+	// A sign-in is not an edit: it keeps the version an administrator's
+	// form was read at.
+	up := userdb.UserUpdate{LastLoginAt: ptr(s.clock.Now()), ResetFailedLogins: true, KeepVersion: true}
 	if rehash {
 		// Legacy or outdated hashes are upgraded while the plain password is at hand.
 		h, err := s.hasher.Hash(ctx, password)
