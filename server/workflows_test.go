@@ -361,7 +361,7 @@ func TestSameAnswerForUnknownAndKnownUsers(t *testing.T) {
 }
 
 func TestPasswordExpiry(t *testing.T) {
-	e := newEnv(t, func(c *server.Config) { c.Password.MaxAge = 24 * 3600 * 1e9 })
+	e := newEnv(t, func(c *server.Config) { c.Password.MaxAge = 24 * 3600 * 1e9; c.Password.History = 0 })
 	e.addUser("ann@example.com", "correct horse battery")
 	c := e.client()
 	if acc := c.mustLogin("ann@example.com", "correct horse battery"); acc["password_expired"] == true {
@@ -374,6 +374,11 @@ func TestPasswordExpiry(t *testing.T) {
 	acc := c.mustLogin("ann@example.com", "correct horse battery")
 	if acc["password_expired"] != true {
 		t.Fatalf("expired password not flagged: %v", acc)
+	}
+	// An expired password is renewed by another one, even without history.
+	if r := c.do("POST", "/expired", map[string]string{"password": "correct horse battery"}); r.status != 400 ||
+		r.json(t)["field"] != "password" || !strings.Contains(string(r.body), "must not be the same") {
+		t.Fatalf("POST /expired with the expired password: %d %s", r.status, r.body)
 	}
 	if r := c.do("POST", "/expired", map[string]string{"password": "a brand new secret"}); r.status != 200 {
 		t.Fatalf("POST /expired: %d %s", r.status, r.body)

@@ -129,6 +129,17 @@ func (s *Service) ChangeExpiredPassword(ctx context.Context, u *userdb.User, pas
 	if !s.PasswordExpired(fresh) {
 		return userdb.Errorf(userdb.EFORBIDDEN, "Your password has not expired; change it with your current password.")
 	}
+	// An expired password is renewed by another one. With a history, that
+	// check is part of it; without, it is made here.
+	if s.opts.History <= 0 && fresh.PasswordHash != "" && len(password) <= MaxPasswordBytes {
+		same, _, err := s.hasher.Verify(ctx, password, fresh.PasswordHash)
+		if err != nil && !userdb.IsCode(err, userdb.EINTERNAL) {
+			return err
+		}
+		if same {
+			return userdb.FieldError("password", "New password must not be the same as your existing password.")
+		}
+	}
 	return s.replacePassword(ctx, fresh, password, "", "password.changed")
 }
 
