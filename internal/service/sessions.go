@@ -22,6 +22,10 @@ type sessionCache struct {
 	mu     sync.RWMutex
 	byHash map[string]*cachedSession // key: string(token hash)
 	byUser map[string][]string       // user id -> token hash keys
+	// gen counts invalidations (forgetUser, forgetAll). A load that began
+	// before one may have read what the change replaced: its entry answers
+	// its own request but is not cached.
+	gen atomic.Uint64
 
 	seenMu sync.Mutex
 	seen   map[string]time.Time // session id -> last seen, not yet written
@@ -85,6 +89,7 @@ func (c *sessionCache) lookup(ctx context.Context, hash []byte) (*userdb.User, *
 
 // load reads a session and its user from the store and caches them.
 func (c *sessionCache) load(ctx context.Context, key string, hash []byte, now time.Time) (*cachedSession, error) {
+	gen := c.gen.Load()
 	sess, err := c.s.store.FindSessionByTokenHash(ctx, hash)
 	if userdb.IsCode(err, userdb.ENOTFOUND) {
 		return nil, errNoSession
@@ -116,6 +121,10 @@ func (c *sessionCache) load(ctx context.Context, key string, hash []byte, now ti
 	c.seenMu.Unlock()
 
 	c.mu.Lock()
+	if c.gen.Load() != gen {
+		c.mu.Unlock()
+		return e, nil
+	}
 	if len(c.byHash) >= c.max {
 		c.evictLocked(max(c.max/4, 1))
 	}
@@ -195,6 +204,7 @@ func (c *sessionCache) dropLocked(key, userID string) {
 // sessions ended, so the next request reads the store.
 func (c *sessionCache) forgetUser(userID string) {
 	c.mu.Lock()
+	c.gen.Add(1)
 	for _, key := range c.byUser[userID] {
 		delete(c.byHash, key)
 	}
@@ -205,6 +215,7 @@ func (c *sessionCache) forgetUser(userID string) {
 // forgetAll empties the cache (an account was disabled: many users at once).
 func (c *sessionCache) forgetAll() {
 	c.mu.Lock()
+	c.gen.Add(1)
 	c.byHash = make(map[string]*cachedSession)
 	c.byUser = make(map[string][]string)
 	c.mu.Unlock()

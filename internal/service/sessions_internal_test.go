@@ -16,6 +16,8 @@ type sessionsOnly struct {
 	userdb.Store
 	sessions map[string]*userdb.Session // by token hash
 	users    map[string]*userdb.User
+	// afterFindUser, when set, runs after FindUserByID has read a user.
+	afterFindUser func()
 }
 
 func (s *sessionsOnly) FindSessionByTokenHash(_ context.Context, hash []byte) (*userdb.Session, error) {
@@ -29,6 +31,9 @@ func (s *sessionsOnly) FindSessionByTokenHash(_ context.Context, hash []byte) (*
 func (s *sessionsOnly) FindUserByID(_ context.Context, id string) (*userdb.User, error) {
 	if u, ok := s.users[id]; ok {
 		cp := *u
+		if s.afterFindUser != nil {
+			s.afterFindUser()
+		}
 		return &cp, nil
 	}
 	return nil, userdb.Errorf(userdb.ENOTFOUND, "no user")
@@ -119,5 +124,37 @@ func checkIndex(t *testing.T, c *sessionCache) {
 	}
 	if indexed != len(c.byHash) {
 		t.Fatalf("%d cached sessions, %d indexed by user", len(c.byHash), indexed)
+	}
+}
+
+// TestSessionCacheLoadRacingInvalidation: a change (here the user is
+// disabled) commits and invalidates the cache while a lookup is between
+// reading the session and the user. The lookup may answer from what it
+// read, but must not cache it: the next lookup reads the store again and
+// sees the user disabled, instead of being served the old user until the
+// cache's TTL.
+func TestSessionCacheLoadRacingInvalidation(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	st := &sessionsOnly{sessions: map[string]*userdb.Session{}, users: map[string]*userdb.User{}}
+	h := userdb.HashSecret("secret")
+	st.sessions[string(h)] = &userdb.Session{ID: "ses_1", TokenHash: h, UserID: "usr_1",
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+	st.users["usr_1"] = &userdb.User{ID: "usr_1", AccountID: "acc_default", Status: userdb.StatusEnabled}
+	s := &Service{store: st, clock: fixedClock(now), log: slog.New(slog.DiscardHandler),
+		opts: Options{SessionCacheTTL: time.Hour, SessionLifetime: time.Hour}}
+	s.sessions = newSessionCache(s)
+
+	// The lookup reads the user enabled; the disabling commits and
+	// invalidates the cache right after that read.
+	st.afterFindUser = func() {
+		st.afterFindUser = nil
+		st.users["usr_1"] = &userdb.User{ID: "usr_1", AccountID: "acc_default", Status: userdb.StatusDisabled}
+		s.sessions.forgetUser("usr_1")
+	}
+	if _, _, err := s.sessions.lookup(context.Background(), h); err != nil {
+		t.Fatalf("the racing lookup: %v", err)
+	}
+	if u, _, err := s.sessions.lookup(context.Background(), h); !userdb.IsCode(err, userdb.EUNAUTHORIZED) {
+		t.Fatalf("after the user was disabled: user %+v, err %v; want the session refused", u, err)
 	}
 }
