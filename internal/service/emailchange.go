@@ -108,13 +108,8 @@ func (s *Service) emailTaken(ctx context.Context, st userdb.Store, id, addr stri
 // CheckEmailChangeToken reports whether an email-change link is still good,
 // without using it up, and returns the address it confirms.
 func (s *Service) CheckEmailChangeToken(ctx context.Context, token string) (string, error) {
-	if token == "" || len(token) > maxTokenLen {
-		return "", errBadToken
-	}
-	t, err := s.store.FindToken(ctx, userdb.TokenEmailChange, userdb.HashSecret(token), s.clock.Now())
-	if userdb.IsCode(err, userdb.ENOTFOUND) {
-		return "", errBadToken
-	} else if err != nil {
+	t, err := s.findToken(ctx, userdb.TokenEmailChange, token)
+	if err != nil {
 		return "", err
 	}
 	return t.Email, nil

@@ -18,19 +18,8 @@ func (s *Service) CheckInvitation(ctx context.Context, token string) (*userdb.Us
 
 // findInvitation looks up an invitation token and its user.
 func (s *Service) findInvitation(ctx context.Context, token string) (*userdb.OneTimeToken, *userdb.User, error) {
-	if token == "" || len(token) > maxTokenLen {
-		return nil, nil, errBadToken
-	}
-	t, err := s.store.FindToken(ctx, userdb.TokenInvite, userdb.HashSecret(token), s.clock.Now())
-	if userdb.IsCode(err, userdb.ENOTFOUND) {
-		return nil, nil, errBadToken
-	} else if err != nil {
-		return nil, nil, err
-	}
-	u, err := s.store.FindUserByID(ctx, t.UserID)
-	if userdb.IsCode(err, userdb.ENOTFOUND) {
-		return nil, nil, errBadToken
-	} else if err != nil {
+	t, u, err := s.findTokenUser(ctx, userdb.TokenInvite, token)
+	if err != nil {
 		return nil, nil, err
 	}
 	if u.Status == userdb.StatusDisabled {
@@ -53,18 +42,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string, 
 	}
 	up := userdb.UserUpdate{GivenName: trimmed(p.GivenName), MiddleName: trimmed(p.MiddleName), Surname: trimmed(p.Surname)}
 	if p.CustomData != nil {
-		merged := make(map[string]any, len(u.CustomData)+len(p.CustomData))
-		for k, v := range u.CustomData {
-			merged[k] = v
-		}
-		for k, v := range p.CustomData {
-			if v == nil {
-				delete(merged, k)
-			} else {
-				merged[k] = v
-			}
-		}
-		up.CustomData = merged
+		up.CustomData = mergeCustomData(u.CustomData, p.CustomData)
 	}
 	check := *u
 	up.Apply(&check)

@@ -12,18 +12,6 @@ import (
 // the link may reset the password anyway, so this tells them nothing more.
 // Errors: EINVALID (field sptoken) for an unknown, used or expired token.
 func (s *Service) ResetTokenUser(ctx context.Context, token string) (*userdb.User, error) {
-	if token == "" || len(token) > maxTokenLen {
-		return nil, errBadToken
-	}
-	t, err := s.store.FindToken(ctx, userdb.TokenReset, userdb.HashSecret(token), s.clock.Now())
-	if userdb.IsCode(err, userdb.ENOTFOUND) {
-		return nil, errBadToken
-	} else if err != nil {
-		return nil, err
-	}
-	u, err := s.store.FindUserByID(ctx, t.UserID)
-	if userdb.IsCode(err, userdb.ENOTFOUND) {
-		return nil, errBadToken
-	}
+	_, u, err := s.findTokenUser(ctx, userdb.TokenReset, token)
 	return u, err
 }

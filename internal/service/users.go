@@ -203,6 +203,23 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p ProfileUpdate) (*
 	return s.updateUser(ctx, id, p, "user.updated")
 }
 
+// mergeCustomData returns stored with patch applied: keys set to a value
+// are added or replaced, keys set to nil removed.
+func mergeCustomData(stored, patch map[string]any) map[string]any {
+	merged := make(map[string]any, len(stored)+len(patch))
+	for k, v := range stored {
+		merged[k] = v
+	}
+	for k, v := range patch {
+		if v == nil {
+			delete(merged, k)
+		} else {
+			merged[k] = v
+		}
+	}
+	return merged
+}
+
 func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, event string) (*userdb.User, error) {
 	u, err := s.store.FindUserByID(ctx, id)
 	if err != nil {
@@ -214,18 +231,7 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 		Status: p.Status, Version: p.Version,
 	}
 	if p.CustomData != nil {
-		merged := map[string]any{}
-		for k, v := range u.CustomData {
-			merged[k] = v
-		}
-		for k, v := range p.CustomData {
-			if v == nil {
-				delete(merged, k)
-			} else {
-				merged[k] = v
-			}
-		}
-		up.CustomData = merged
+		up.CustomData = mergeCustomData(u.CustomData, p.CustomData)
 	}
 	if up.Email != nil && userdb.Fold(*up.Email) != userdb.Fold(u.Email) {
 		up.ClearEmailVerified = true // a new address is not verified yet

@@ -13,6 +13,35 @@ var errBadToken = &userdb.Error{Code: userdb.EINVALID, Field: "sptoken", Message
 // maxTokenLen bounds tokens read from requests (ours are 43 characters).
 const maxTokenLen = 128
 
+// findToken returns the live one-time token of a kind that secret stands
+// for, without using it up; errBadToken for an unknown, used or expired one.
+func (s *Service) findToken(ctx context.Context, kind userdb.TokenKind, secret string) (*userdb.OneTimeToken, error) {
+	if secret == "" || len(secret) > maxTokenLen {
+		return nil, errBadToken
+	}
+	t, err := s.store.FindToken(ctx, kind, userdb.HashSecret(secret), s.clock.Now())
+	if userdb.IsCode(err, userdb.ENOTFOUND) {
+		return nil, errBadToken
+	}
+	return t, err
+}
+
+// findTokenUser is findToken with the user the token was sent to; a user
+// deleted since makes the token bad.
+func (s *Service) findTokenUser(ctx context.Context, kind userdb.TokenKind, secret string) (*userdb.OneTimeToken, *userdb.User, error) {
+	t, err := s.findToken(ctx, kind, secret)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.store.FindUserByID(ctx, t.UserID)
+	if userdb.IsCode(err, userdb.ENOTFOUND) {
+		return nil, nil, errBadToken
+	} else if err != nil {
+		return nil, nil, err
+	}
+	return t, u, nil
+}
+
 // Register creates a user through self-service registration. With
 // verification required the user is PENDING and gets the verification
 // email; otherwise the user is ENABLED and signed in (the Login is non-nil).
@@ -196,13 +225,7 @@ func (s *Service) sendReset(ctx context.Context, u *userdb.User, details map[str
 // CheckResetToken reports whether a password-reset token is still good,
 // without using it up.
 func (s *Service) CheckResetToken(ctx context.Context, token string) error {
-	if token == "" || len(token) > maxTokenLen {
-		return errBadToken
-	}
-	_, err := s.store.FindToken(ctx, userdb.TokenReset, userdb.HashSecret(token), s.clock.Now())
-	if userdb.IsCode(err, userdb.ENOTFOUND) {
-		return errBadToken
-	}
+	_, err := s.findToken(ctx, userdb.TokenReset, token)
 	return err
 }
 
@@ -210,16 +233,7 @@ func (s *Service) CheckResetToken(ctx context.Context, token string) error {
 // proves the user controls the email: a PENDING user becomes ENABLED and
 // verified, a LOCKED one is unlocked. Every session of the user ends.
 func (s *Service) ResetPassword(ctx context.Context, token, password string) (*userdb.User, error) {
-	if token == "" || len(token) > maxTokenLen {
-		return nil, errBadToken
-	}
-	t, err := s.store.FindToken(ctx, userdb.TokenReset, userdb.HashSecret(token), s.clock.Now())
-	if userdb.IsCode(err, userdb.ENOTFOUND) {
-		return nil, errBadToken
-	} else if err != nil {
-		return nil, err
-	}
-	u, err := s.store.FindUserByID(ctx, t.UserID)
+	_, u, err := s.findTokenUser(ctx, userdb.TokenReset, token)
 	if err != nil {
 		return nil, err
 	}
