@@ -2,4 +2,12 @@ package sqlstore
 
 // SetTermProbe makes s treat a search word as broad once it matches n
 // terms, so that tests reach the broad shape of a search with a few users.
-func SetTermProbe(s *Store, n int) { s.probe = n }
+func SetTermProbe(s *Store, n int) { s.search.probe = n }
+
+// SetSearchLimits sets the limits of search plans (search.go): where a
+// word stops being rare, and how far the walks of the sort's index, and of
+// users' rows, go before a page falls back to reading the matching users.
+// 0 keeps a limit's default.
+func SetSearchLimits(s *Store, few, span, rowSpan int) {
+	s.search.few, s.search.span, s.search.rowSpan = few, span, rowSpan
+}

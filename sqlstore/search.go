@@ -4,40 +4,91 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/userdb/userdb"
 )
 
 // A text search's words each match users through user_terms: the folded
 // username, email, given name and surname of every user, one row each,
-// keyed (term, user_id). Before a search runs, each word's terms are
-// counted from that index, up to termProbe, and the search takes one of
-// three shapes:
+// keyed (term, user_id). No planner chooses well between ways of running
+// such a search (a range over an index looks selective whether it holds
+// ten rows or half the table), so each word's terms are first counted in
+// that index, up to termProbe, and the store chooses. What a plan costs is
+// mostly how many users' rows it reads at random: a few microseconds each
+// on SQLite and PostgreSQL, far more on MySQL when its buffer pool does
+// not hold the table. Walking an index in order, or building a set of ids
+// from the term index, costs a tenth of that per entry.
 //
-//   - selective: the one word matches fewer than termProbe terms, or one of
-//     several words fewer than a tenth of that. The users come from that
-//     word's terms, and the other words are checked on each row.
-//   - intersect: several words, none that rare. Their term sets are
-//     intersected in the index, which costs a tenth or less of reading the
-//     rows, and only the users in every set are read: "mary jon" is two
-//     common words but few users.
-//   - broad: one word matching many users, so matches are dense. The users
-//     are read in the order of the page's sort, checking the word on each
-//     row, and the page fills after a few rows.
+// The shapes, and how a page of each is read:
 //
-// The probe's limit is where reading a word's users costs about what
-// scanning in sort order until a page fills does (about the square root
-// of 50 pages' worth of a million users). Without the probe, no database
-// picks well: a range over an index looks
-// selective to a planner whether it holds ten rows or half the table.
-const termProbe = 10_000
+//   - rare: the rarest word matches fewer than fewTerms terms. Its users
+//     are read and sorted, the other words checked on each row.
+//   - intersect: several words, none rare. The users in every word's term
+//     set are found in the index, and only they are read. The sets are
+//     intersected with INTERSECT, except on SQLite when the other words
+//     are much larger than the smallest ("maria mar"): then each user of
+//     the smallest is looked up among the others' terms, which reads less.
+//   - common: one word with fewer than termProbe terms, thousands of
+//     users, too many to read all for a page of 50. The index of the
+//     page's sort, (column, id), is walked in order keeping the ids in the
+//     word's term set, and only the page's rows are read.
+//   - broad: one word with termProbe terms or more, likely dense in any
+//     order: users are read in the page's order, checking the word on each
+//     row, for rowWalkSpan rows; then, if the page is not full, the sort's
+//     index is walked as for common.
+//
+// A walk stops after a fixed number of users (walkBound): a word's users
+// may all sort late (Zachary, sorted by given name), and then reading
+// them, the rare plan, is cheaper after all. Only the sort's index is
+// walked, so walks need a sort with an index ending in id (created, given
+// name, surname) and no filter but the cursor; otherwise a common word's
+// users are read as a rare one's, and a broad word's walked unbounded.
+//
+// Totals without other filters come from the term index alone: a word's
+// distinct users, or the size of the intersection.
+
+// Limits of the plans above, measured at a million users. termProbe is
+// where a word is dense enough (a user in a few hundred) to check on rows
+// before building its term set; fewTerms where reading a word's users
+// costs about what walking the index for a page does; walkSpan bounds a
+// walk of the index (about 20 ms on SQLite), rowWalkSpan a walk that reads
+// rows (10 ms; ten times as many rows in creation order, see searchPage).
+const (
+	termProbe   = 10_000
+	fewTerms    = 2_000
+	walkSpan    = 50_000
+	rowWalkSpan = 2_000
+)
+
+// searchLimits override the limits above when above zero; tests lower
+// them to reach every plan and fallback with a few users.
+type searchLimits struct {
+	probe, few, span, rowSpan int
+}
+
+func orDefault(override, def int) int {
+	if override > 0 {
+		return override
+	}
+	return def
+}
 
 // Search shapes, as above.
 const (
 	searchBroad = iota
-	searchSelective
+	searchRare
+	searchCommon
 	searchIntersect
 )
+
+// sortIndexes are the indexes, (column, id), that a walk reads in the
+// order of a sort.
+var sortIndexes = map[string]string{
+	"created_at":      "ix_users_created",
+	"given_name_fold": "ix_users_given_name",
+	"surname_fold":    "ix_users_surname",
+}
 
 // userTerms returns the distinct non-empty search terms of a user.
 func userTerms(u *userdb.User) []string {
@@ -86,61 +137,72 @@ func (s *Store) IndexSearchTerms(ctx context.Context, idPrefix string) error {
 	return s.wrap(err)
 }
 
-// searchPlan is how a text search runs: its folded words, its shape, and
-// the word users are drawn from when it is selective.
+// searchPlan is how a text search runs: its folded words, each word's
+// terms (counted up to the probe's limit), its shape, and the word with
+// the fewest terms.
 type searchPlan struct {
 	words  []string
+	terms  []int
 	shape  int
 	driver int
 }
 
-// planSearch splits the query into words and probes each one.
+// planSearch splits the query into words and probes each one. On SQLite,
+// the words of a query of several are counted five times further, to
+// choose how to intersect them (up to 2.5 ms a word).
 func (s *Store) planSearch(ctx context.Context, query string) (searchPlan, error) {
 	p := searchPlan{words: strings.Fields(userdb.Fold(query))}
 	if len(p.words) > userdb.MaxQueryWords {
 		return p, userdb.FieldError("q", "the search has %d words; use at most %d", len(p.words), userdb.MaxQueryWords)
 	}
-	probe := termProbe
-	if s.probe > 0 {
-		probe = s.probe
+	if len(p.words) == 0 {
+		return p, nil
 	}
-	fewest := probe
+	probe := orDefault(s.search.probe, termProbe)
+	few := min(probe, orDefault(s.search.few, fewTerms))
+	count := probe
+	if s.d.name == SQLite && len(p.words) > 1 {
+		count *= 5
+	}
+	p.terms = make([]int, len(p.words))
 	for i, word := range p.words {
-		var n int
 		err := s.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM user_terms WHERE term >= ? AND term < ? LIMIT ?) probe",
-			[]any{word, word + prefixEnd, probe}, &n)
+			[]any{word, word + prefixEnd, count}, &p.terms[i])
 		if err != nil {
 			return p, err
 		}
-		if n < fewest {
-			fewest, p.driver = n, i
+		if p.terms[i] < p.terms[p.driver] {
+			p.driver = i
 		}
 	}
 	switch {
-	case len(p.words) == 1 && fewest < probe, fewest < probe/10:
-		p.shape = searchSelective
+	case p.terms[p.driver] < few:
+		p.shape = searchRare
 	case len(p.words) > 1:
 		p.shape = searchIntersect
+	case p.terms[0] < probe:
+		p.shape = searchCommon
 	}
 	return p, nil
 }
 
 // wordCond is the condition that one of the user's terms starts with word,
-// checked on the row. On SQLite the columns carry a unary plus, which
-// keeps the planner from running the check as four index ranges: the plan
-// has already chosen how rows are found.
+// checked on the row. It is fenced off from the planner, which would
+// otherwise run it as four index ranges and read every user of a common
+// word: the plan has already chosen how rows are found. On SQLite the
+// columns carry a unary plus; elsewhere the check is wrapped in IS TRUE.
 func (s *Store) wordCond(w *where, word string) {
-	plus := ""
+	plus, fence := "", " IS TRUE"
 	if s.d.name == SQLite {
-		plus = "+"
+		plus, fence = "+", ""
 	}
 	lo, hi := word, word+prefixEnd
 	w.add("(("+plus+"username_fold >= ? AND "+plus+"username_fold < ?) OR ("+plus+"email_fold >= ? AND "+plus+"email_fold < ?)"+
-		" OR ("+plus+"given_name_fold >= ? AND "+plus+"given_name_fold < ?) OR ("+plus+"surname_fold >= ? AND "+plus+"surname_fold < ?))",
+		" OR ("+plus+"given_name_fold >= ? AND "+plus+"given_name_fold < ?) OR ("+plus+"surname_fold >= ? AND "+plus+"surname_fold < ?))"+fence,
 		lo, hi, lo, hi, lo, hi, lo, hi)
 }
 
-// termSet is a subquery of the ids of the users with a term starting with
+// termSet is a query of the ids of the users with a term starting with
 // each of words.
 func termSet(words []string) (string, []any) {
 	var parts []string
@@ -152,59 +214,220 @@ func termSet(words []string) (string, []any) {
 	return strings.Join(parts, " INTERSECT "), args
 }
 
-// inSet adds the condition that the user is in a set of ids. PostgreSQL
-// gets the set as an array, computed once: given IN, its planner prefers
-// walking the sort order and probing the set per row, which reads most of
-// the table when the set is small.
-func (s *Store) inSet(w *where, set string, args []any) {
-	if s.d.name == Postgres {
-		w.add("users.id = ANY(ARRAY("+set+"))", args...)
-		return
+// intersection is a query of the ids of the users matching every word of
+// the plan. INTERSECT reads every word's terms; on SQLite, when the other
+// words hold at least three times the terms of the smallest, looking each
+// of the smallest word's users up in the others' terms reads less (each
+// lookup costs about what ten terms read in order do).
+func (s *Store) intersection(p searchPlan) (string, []any) {
+	others := 0
+	for i, n := range p.terms {
+		if i != p.driver {
+			others += n
+		}
 	}
-	w.add("users.id IN ("+set+")", args...)
+	if s.d.name != SQLite || others < 3*p.terms[p.driver] {
+		return termSet(p.words)
+	}
+	word := p.words[p.driver]
+	q := "SELECT user_id FROM (SELECT DISTINCT user_id FROM user_terms WHERE term >= ? AND term < ?) d WHERE "
+	args := []any{word, word + prefixEnd}
+	var conds []string
+	for i, word := range p.words {
+		if i != p.driver {
+			conds = append(conds, "EXISTS (SELECT 1 FROM user_terms t WHERE t.user_id = d.user_id AND t.term >= ? AND t.term < ?)")
+			args = append(args, word, word+prefixEnd)
+		}
+	}
+	return q + strings.Join(conds, " AND "), args
 }
 
-// addWords adds the plan's conditions to w.
-func (s *Store) addWords(w *where, p searchPlan) {
-	switch p.shape {
-	case searchIntersect:
-		set, args := termSet(p.words)
-		s.inSet(w, set, args)
-	case searchSelective:
-		set, args := termSet(p.words[p.driver : p.driver+1])
-		s.inSet(w, set, args)
-		for i, word := range p.words {
-			if i != p.driver {
-				s.wordCond(w, word)
-			}
-		}
+// inSet adds the condition that the user is in a set of ids, whose users
+// are read. PostgreSQL gets the set as an array, computed once: given IN,
+// its planner prefers walking the sort order and probing the set per row,
+// which reads most of the table when the set is small. MySQL gets it as a
+// derived table: given IN over an INTERSECT, MariaDB runs the INTERSECT
+// once per row of the sort's index.
+func (s *Store) inSet(w *where, set string, args []any) {
+	switch s.d.name {
+	case Postgres:
+		w.add("users.id = ANY(ARRAY("+set+"))", args...)
+	case MySQL:
+		w.add("users.id IN (SELECT user_id FROM ("+set+") s)", args...)
 	default:
-		for _, word := range p.words {
+		w.add("users.id IN ("+set+")", args...)
+	}
+}
+
+// matchSet adds the conditions that read the users of the plan's set: the
+// intersection, or the driving word's users with the other words checked
+// on each row.
+func (s *Store) matchSet(w *where, p searchPlan) {
+	if p.shape == searchIntersect {
+		set, args := s.intersection(p)
+		s.inSet(w, set, args)
+		return
+	}
+	set, args := termSet(p.words[p.driver : p.driver+1])
+	s.inSet(w, set, args)
+	for i, word := range p.words {
+		if i != p.driver {
 			s.wordCond(w, word)
 		}
 	}
 }
 
+// userOrder is the order of a page of users: the sort's key and column,
+// and its direction.
+type userOrder struct {
+	key, col string
+	desc     bool
+}
+
+func (o userOrder) dir() string {
+	if o.desc {
+		return " DESC"
+	}
+	return ""
+}
+
+// orderBy is the ORDER BY of a page of n users.
+func (o userOrder) orderBy() string {
+	return " ORDER BY " + o.col + o.dir() + ", id" + o.dir() + " LIMIT ?"
+}
+
+// searchPage reads up to n users matching the filters and the plan, after
+// the cursor (cur), in the order o: through the walks the shape allows,
+// each of which may stop before it fills the page, then by reading the
+// users of the plan's set.
+func (s *Store) searchPage(ctx context.Context, filters, cur where, p searchPlan, o userOrder, n int) ([]*userdb.User, []string, error) {
+	walkable := len(filters.conds) == 0 && sortIndexes[o.col] != "" && (p.shape == searchCommon || p.shape == searchBroad)
+	if p.shape == searchBroad {
+		w := joinWhere(filters, cur)
+		for _, word := range p.words {
+			s.wordCond(&w, word)
+		}
+		bounded := false
+		if walkable {
+			span := orDefault(s.search.rowSpan, rowWalkSpan)
+			if o.key == userdb.SortCreated {
+				// Rows are stored about in the order they were created, so
+				// reading them in that order costs a tenth.
+				span *= 10
+			}
+			bound, ok, err := s.walkBound(ctx, cur, o, span)
+			if err != nil {
+				return nil, nil, err
+			}
+			w, bounded = joinWhere(w, bound), ok
+		}
+		us, keys, err := s.readUsers(ctx, "SELECT "+userColumns+", "+o.col+" FROM users"+w.sql()+o.orderBy(), append(w.args, n), o.key)
+		if err != nil || !bounded || len(us) == n {
+			return us, keys, err
+		}
+	}
+	if walkable {
+		bound, bounded, err := s.walkBound(ctx, cur, o, orDefault(s.search.span, walkSpan))
+		if err != nil {
+			return nil, nil, err
+		}
+		w := joinWhere(cur, bound)
+		set, args := termSet(p.words)
+		force := ""
+		switch s.d.name {
+		case SQLite:
+			// The unary plus keeps SQLite from looking the set's users up
+			// by id instead of walking the sort's index.
+			w.conds = append([]string{"+id IN (" + set + ")"}, w.conds...)
+		case Postgres:
+			// Wrapped, IN stays a filter on the walk, probing a hash of the
+			// set, rather than a join that reads the set's users.
+			w.conds = append([]string{"(id IN (" + set + ")) IS TRUE"}, w.conds...)
+		case MySQL:
+			force = " FORCE INDEX (" + sortIndexes[o.col] + ")"
+			w.conds = append([]string{"id IN (" + set + ")"}, w.conds...)
+		}
+		w.args = append(args, w.args...)
+		q := "SELECT " + userColumns + ", " + o.col + " FROM (SELECT id AS page_id FROM users" + force + w.sql() + o.orderBy() +
+			") page JOIN users ON users.id = page.page_id" + o.orderBy()
+		us, keys, err := s.readUsers(ctx, q, append(w.args, n, n), o.key)
+		if err != nil || !bounded || len(us) == n {
+			return us, keys, err
+		}
+	}
+	w := joinWhere(filters, cur)
+	s.matchSet(&w, p)
+	return s.readUsers(ctx, "SELECT "+userColumns+", "+o.col+" FROM users"+w.sql()+o.orderBy(), append(w.args, n), o.key)
+}
+
+// joinWhere returns the conditions of a and b.
+func joinWhere(a, b where) where {
+	return where{conds: append(slices.Clip(a.conds), b.conds...), args: append(slices.Clip(a.args), b.args...)}
+}
+
+// walkBound returns the condition that ends a walk in the order o after
+// the next span users past the cursor, and false when fewer remain: then
+// the walk reads to the end of the table without a bound. It reads only
+// the sort's index.
+func (s *Store) walkBound(ctx context.Context, cur where, o userOrder, span int) (where, bool, error) {
+	var bound where
+	rows, err := s.query(ctx, "SELECT "+o.col+", id FROM users"+cur.sql()+
+		" ORDER BY "+o.col+o.dir()+", id"+o.dir()+" LIMIT 1 OFFSET ?", append(slices.Clip(cur.args), span-1)...)
+	if err != nil {
+		return bound, false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return bound, false, s.wrap(rows.Err())
+	}
+	var v any
+	var id string
+	if o.key == userdb.SortCreated {
+		var t time.Time
+		err = rows.Scan(timeDest{&t}, &id)
+		v = s.d.time(t)
+	} else {
+		var text string
+		err = rows.Scan(&text, &id)
+		v = text
+	}
+	if err != nil {
+		return bound, false, s.wrap(err)
+	}
+	cmp := "<"
+	if o.desc {
+		cmp = ">"
+	}
+	bound.add(o.col+" "+cmp+"= ? AND ("+o.col+" "+cmp+" ? OR id "+cmp+"= ?)", v, v, id)
+	return bound, true, s.wrap(rows.Close())
+}
+
 // countMatches counts the users of a text search, up to upTo when above
 // zero. Without other filters the count comes from the index of terms
-// alone (a single word's terms may hold a user twice, hence DISTINCT);
-// otherwise rows are read: those of the plan, or for a broad search the
-// word's terms joined to their users rather than users in sort order.
+// alone; otherwise rows are read: those of the plan's set, or for a broad
+// word its terms joined to their users rather than users in sort order.
 func (s *Store) countMatches(ctx context.Context, w where, p searchPlan, upTo int) (int, error) {
 	var q string
 	switch {
 	case len(w.conds) == 0 && p.shape == searchIntersect:
-		var args []any
-		q, args = termSet(p.words)
-		w.args = args
+		q, w.args = s.intersection(p)
 	case len(w.conds) == 0 && len(p.words) == 1:
-		terms := "user_terms WHERE term >= ? AND term < ?"
-		if s.d.name == Postgres {
-			// OFFSET 0 keeps the range scan whole: otherwise PostgreSQL
-			// walks the user_id index to stop early, and reads it all.
-			terms = "(SELECT user_id FROM " + terms + " OFFSET 0) terms"
+		// A word's terms may hold a user up to four times (userTerms), so
+		// DISTINCT, and so the first 4*upTo of them hold upTo users when
+		// the word has that many: reading no more bounds a broad word's
+		// count. The subquery also keeps PostgreSQL's range scan whole:
+		// otherwise it walks the user_id index to stop early, and reads it
+		// all.
+		terms := "SELECT user_id FROM user_terms WHERE term >= ? AND term < ?"
+		w.args = []any{p.words[0], p.words[0] + prefixEnd}
+		switch {
+		case upTo > 0:
+			terms += " LIMIT ?"
+			w.args = append(w.args, 4*upTo)
+		case s.d.name == Postgres:
+			terms += " OFFSET 0"
 		}
-		q, w.args = "SELECT DISTINCT user_id FROM "+terms, []any{p.words[0], p.words[0] + prefixEnd}
+		q = "SELECT DISTINCT user_id FROM (" + terms + ") terms"
 	case p.shape == searchBroad:
 		join := " JOIN "
 		if s.d.name == SQLite {
@@ -215,7 +438,7 @@ func (s *Store) countMatches(ctx context.Context, w where, p searchPlan, upTo in
 		w.args = append([]any{word, word + prefixEnd}, w.args...)
 		q = "SELECT DISTINCT t.user_id FROM user_terms t" + join + "users ON users.id = t.user_id" + w.sql()
 	default:
-		s.addWords(&w, p)
+		s.matchSet(&w, p)
 		q = "SELECT 1 FROM users" + w.sql()
 	}
 	args := w.args

@@ -47,8 +47,8 @@ type Store struct {
 	// stmts keeps the prepared statements of lookup; nil where the driver
 	// keeps its own (PostgreSQL).
 	stmts *stmtCache
-	// probe overrides termProbe (search.go) when above zero; tests set it.
-	probe int
+	// search overrides the limits of search plans (search.go); tests set it.
+	search searchLimits
 }
 
 // Open connects to the database named by dsn:

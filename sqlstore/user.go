@@ -224,11 +224,8 @@ func (s *Store) FindUsers(ctx context.Context, f userdb.UserFilter) ([]*userdb.U
 	if err != nil {
 		return nil, "", err
 	}
-	s.addWords(&w, plan)
-	cmp, dir := ">", ""
-	if f.Desc {
-		cmp, dir = "<", " DESC"
-	}
+	o := userOrder{key: sortKey, col: col, desc: f.Desc}
+	var cur where
 	if f.Cursor != "" {
 		c, err := decodeUserCursor(f.Cursor)
 		if err != nil {
@@ -245,12 +242,43 @@ func (s *Store) FindUsers(ctx context.Context, f userdb.UserFilter) ([]*userdb.U
 			}
 			v = s.d.time(t)
 		}
-		w.add("("+col+" "+cmp+" ? OR ("+col+" = ? AND id "+cmp+" ?))", v, v, c.ID)
+		cmp := ">"
+		if f.Desc {
+			cmp = "<"
+		}
+		// The first comparison alone is a range of the sort's index, which
+		// planners see when it stands apart from the tie on id.
+		cur.add(col+" "+cmp+"= ? AND ("+col+" "+cmp+" ? OR id "+cmp+" ?)", v, v, c.ID)
 	}
-	rows, err := s.query(ctx, "SELECT "+userColumns+", "+col+" FROM users"+w.sql()+
-		" ORDER BY "+col+dir+", id"+dir+" LIMIT ?", append(w.args, limit+1)...)
+	var us []*userdb.User
+	var keys []string
+	if len(plan.words) > 0 {
+		us, keys, err = s.searchPage(ctx, w, cur, plan, o, limit+1)
+	} else {
+		w = joinWhere(w, cur)
+		us, keys, err = s.readUsers(ctx, "SELECT "+userColumns+", "+col+" FROM users"+w.sql()+o.orderBy(), append(w.args, limit+1), sortKey)
+	}
 	if err != nil {
 		return nil, "", err
+	}
+	next := ""
+	if len(us) > limit {
+		us = us[:limit]
+		last := us[limit-1]
+		next = userCursor{Sort: sortKey, Desc: f.Desc, Value: keys[limit-1], ID: last.ID}.encode()
+	}
+	if err := s.loadRoles(ctx, us); err != nil {
+		return nil, "", err
+	}
+	return us, next, nil
+}
+
+// readUsers runs a query of userColumns followed by the sort's column and
+// returns the users with their sort keys, as cursors write them.
+func (s *Store) readUsers(ctx context.Context, q string, args []any, sortKey string) ([]*userdb.User, []string, error) {
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, nil, err
 	}
 	var keys []string
 	us, err := collect(rows, func(sc scanner) (*userdb.User, error) {
@@ -270,19 +298,7 @@ func (s *Store) FindUsers(ctx context.Context, f userdb.UserFilter) ([]*userdb.U
 		keys = append(keys, key)
 		return &u, nil
 	})
-	if err != nil {
-		return nil, "", s.wrap(err)
-	}
-	next := ""
-	if len(us) > limit {
-		us = us[:limit]
-		last := us[limit-1]
-		next = userCursor{Sort: sortKey, Desc: f.Desc, Value: keys[limit-1], ID: last.ID}.encode()
-	}
-	if err := s.loadRoles(ctx, us); err != nil {
-		return nil, "", err
-	}
-	return us, next, nil
+	return us, keys, s.wrap(err)
 }
 
 // CountUsers counts the users matching f, ignoring its sort, cursor and
