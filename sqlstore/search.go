@@ -82,12 +82,24 @@ const (
 	searchIntersect
 )
 
-// sortIndexes are the indexes, (column, id), that a walk reads in the
-// order of a sort.
-var sortIndexes = map[string]string{
-	"created_at":      "ix_users_created",
-	"given_name_fold": "ix_users_given_name",
-	"surname_fold":    "ix_users_surname",
+// sortIndex names the index, (column, id), that a walk reads in the
+// order of a sort, or "" when the sort has none. On MySQL, whose indexes
+// all end with the primary key, the unique indexes of email and username
+// serve too.
+func (s *Store) sortIndex(col string) string {
+	switch col {
+	case "created_at":
+		return "ix_users_created"
+	case "given_name_fold":
+		return "ix_users_given_name"
+	case "surname_fold":
+		return "ix_users_surname"
+	case "email_fold", "username_fold":
+		if s.d.name == MySQL {
+			return "ux_users_" + col
+		}
+	}
+	return ""
 }
 
 // userTerms returns the distinct non-empty search terms of a user.
@@ -166,9 +178,8 @@ func (s *Store) planSearch(ctx context.Context, query string) (searchPlan, error
 	}
 	p.terms = make([]int, len(p.words))
 	for i, word := range p.words {
-		err := s.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM user_terms WHERE term >= ? AND term < ? LIMIT ?) probe",
-			[]any{word, word + prefixEnd, count}, &p.terms[i])
-		if err != nil {
+		var err error
+		if p.terms[i], err = s.countTerms(ctx, word, count); err != nil {
 			return p, err
 		}
 		if p.terms[i] < p.terms[p.driver] {
@@ -184,6 +195,14 @@ func (s *Store) planSearch(ctx context.Context, query string) (searchPlan, error
 		p.shape = searchCommon
 	}
 	return p, nil
+}
+
+// countTerms counts the terms starting with word, up to upTo.
+func (s *Store) countTerms(ctx context.Context, word string, upTo int) (int, error) {
+	var n int
+	err := s.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM user_terms WHERE term >= ? AND term < ? LIMIT ?) probe",
+		[]any{word, word + prefixEnd, upTo}, &n)
+	return n, err
 }
 
 // wordCond is the condition that one of the user's terms starts with word,
@@ -293,71 +312,172 @@ func (o userOrder) dir() string {
 
 // orderBy is the ORDER BY of a page of n users.
 func (o userOrder) orderBy() string {
-	return " ORDER BY " + o.col + o.dir() + ", id" + o.dir() + " LIMIT ?"
+	return o.order() + " LIMIT ?"
+}
+
+// order is the ORDER BY of the order: the sort's column then the id,
+// which ties only where the column is not unique. Left out after a unique
+// column, it lets MariaDB read the column's index in order, where it
+// otherwise sorts the rows of the whole range the WHERE allows.
+func (o userOrder) order() string {
+	if o.col == "email_fold" || o.col == "username_fold" {
+		return " ORDER BY " + o.col + o.dir()
+	}
+	return " ORDER BY " + o.col + o.dir() + ", id" + o.dir()
 }
 
 // searchPage reads up to n users matching the filters and the plan, after
-// the cursor (cur), in the order o: through the walks the shape allows,
-// each of which may stop before it fills the page, then by reading the
-// users of the plan's set.
+// the cursor (cur), in the order o. A page of one word tries, in turn, the
+// plans that may stop short (each reports whether it is done): reading
+// rows in order while a broad word fills the page fast, walking the sort's
+// index, reading the word's users split at the sort's column; then reads
+// the users of the plan's set, or a broad word's rows in order to the end.
 func (s *Store) searchPage(ctx context.Context, filters, cur where, p searchPlan, o userOrder, n int) ([]*userdb.User, []string, error) {
-	walkable := len(filters.conds) == 0 && sortIndexes[o.col] != "" && (p.shape == searchCommon || p.shape == searchBroad)
-	if p.shape == searchBroad {
-		w := joinWhere(filters, cur)
-		for _, word := range p.words {
-			s.wordCond(&w, word)
-		}
-		bounded := false
-		if walkable {
-			span := orDefault(s.search.rowSpan, rowWalkSpan)
-			if o.key == userdb.SortCreated {
-				// Rows are stored about in the order they were created, so
-				// reading them in that order costs a tenth.
-				span *= 10
-			}
-			bound, ok, err := s.walkBound(ctx, cur, o, span)
-			if err != nil {
-				return nil, nil, err
-			}
-			w, bounded = joinWhere(w, bound), ok
-		}
-		us, keys, err := s.readUsers(ctx, "SELECT "+userColumns+", "+o.col+" FROM users"+w.sql()+o.orderBy(), append(w.args, n), o.key)
-		if err != nil || !bounded || len(us) == n {
-			return us, keys, err
-		}
+	if p.shape == searchRare || p.shape == searchIntersect {
+		return s.readSet(ctx, filters, cur, p, o, n)
 	}
-	if walkable {
-		bound, bounded, err := s.walkBound(ctx, cur, o, orDefault(s.search.span, walkSpan))
+	if p.shape == searchBroad && o.key != userdb.SortCreated {
+		// Out of creation order, rows cost ten times as much to read (see
+		// span below), so a word short of five times the probe's limit is
+		// walked in the index as a common one, rather than read.
+		probe := 5 * orDefault(s.search.probe, termProbe)
+		n, err := s.countTerms(ctx, p.words[0], probe)
 		if err != nil {
 			return nil, nil, err
 		}
-		w := joinWhere(cur, bound)
-		set, args := termSet(p.words)
-		force := ""
-		switch s.d.name {
-		case SQLite:
-			// The unary plus keeps SQLite from looking the set's users up
-			// by id instead of walking the sort's index.
-			w.conds = append([]string{"+id IN (" + set + ")"}, w.conds...)
-		case Postgres:
-			// Wrapped, IN stays a filter on the walk, probing a hash of the
-			// set, rather than a join that reads the set's users.
-			w.conds = append([]string{"(id IN (" + set + ")) IS TRUE"}, w.conds...)
-		case MySQL:
-			force = " FORCE INDEX (" + sortIndexes[o.col] + ")"
-			w.conds = append([]string{"id IN (" + set + ")"}, w.conds...)
+		if n < probe {
+			p.shape, p.terms[0] = searchCommon, n
 		}
-		w.args = append(args, w.args...)
-		q := "SELECT " + userColumns + ", " + o.col + " FROM (SELECT id AS page_id FROM users" + force + w.sql() + o.orderBy() +
-			") page JOIN users ON users.id = page.page_id" + o.orderBy()
-		us, keys, err := s.readUsers(ctx, q, append(w.args, n, n), o.key)
-		if err != nil || !bounded || len(us) == n {
+	}
+	walkable := len(filters.conds) == 0 && s.sortIndex(o.col) != ""
+	span := orDefault(s.search.rowSpan, rowWalkSpan)
+	switch {
+	case !walkable && o.key == userdb.SortCreated:
+		span = 0 // no other plan follows
+	case o.key == userdb.SortCreated:
+		// Rows are stored about in the order they were created, so reading
+		// them in that order costs a tenth.
+		span *= 10
+	}
+	plans := []func() ([]*userdb.User, []string, bool, error){
+		func() ([]*userdb.User, []string, bool, error) {
+			if p.shape != searchBroad {
+				return nil, nil, false, nil
+			}
+			return s.readRows(ctx, filters, cur, p, o, n, span)
+		},
+		func() ([]*userdb.User, []string, bool, error) {
+			if !walkable {
+				return nil, nil, false, nil
+			}
+			return s.walkIndex(ctx, cur, p, o, n)
+		},
+		func() ([]*userdb.User, []string, bool, error) {
+			if o.key == userdb.SortCreated {
+				return nil, nil, false, nil
+			}
+			return s.splitPage(ctx, filters, cur, p, o, n)
+		},
+	}
+	for _, plan := range plans {
+		us, keys, done, err := plan()
+		if err != nil || done {
 			return us, keys, err
 		}
 	}
+	if p.shape == searchBroad && !walkable {
+		us, keys, _, err := s.readRows(ctx, filters, cur, p, o, n, 0)
+		return us, keys, err
+	}
+	return s.readSet(ctx, filters, cur, p, o, n)
+}
+
+// readSet reads the users of the plan's set (matchSet) and sorts them.
+func (s *Store) readSet(ctx context.Context, filters, cur where, p searchPlan, o userOrder, n int) ([]*userdb.User, []string, error) {
 	w := joinWhere(filters, cur)
 	s.matchSet(&w, p)
 	return s.readUsers(ctx, "SELECT "+userColumns+", "+o.col+" FROM users"+w.sql()+o.orderBy(), append(w.args, n), o.key)
+}
+
+// readRows reads users in the order o, checking the words on each row,
+// for at most span users past the cursor (0: to the end). It is done when
+// the page is full or the walk reached the end.
+func (s *Store) readRows(ctx context.Context, filters, cur where, p searchPlan, o userOrder, n, span int) ([]*userdb.User, []string, bool, error) {
+	w := joinWhere(filters, cur)
+	for _, word := range p.words {
+		s.wordCond(&w, word)
+	}
+	bounded := false
+	if span > 0 {
+		bound, ok, err := s.walkBound(ctx, cur, o, span)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		w, bounded = joinWhere(w, bound), ok
+	}
+	us, keys, err := s.readUsers(ctx, "SELECT "+userColumns+", "+o.col+" FROM users"+w.sql()+o.orderBy(), append(w.args, n), o.key)
+	return us, keys, !bounded || len(us) == n, err
+}
+
+// walkIndex walks the sort's index, (column, id), keeping the ids in the
+// word's term set, for at most walkSpan users past the cursor, and reads
+// the rows of those it keeps. It is done when the page is full or the
+// walk reached the end.
+func (s *Store) walkIndex(ctx context.Context, cur where, p searchPlan, o userOrder, n int) ([]*userdb.User, []string, bool, error) {
+	bound, bounded, err := s.walkBound(ctx, cur, o, orDefault(s.search.span, walkSpan))
+	if err != nil {
+		return nil, nil, false, err
+	}
+	w := joinWhere(cur, bound)
+	set, args := termSet(p.words)
+	force := ""
+	switch s.d.name {
+	case SQLite:
+		// The unary plus keeps SQLite from looking the set's users up by
+		// id instead of walking the sort's index.
+		w.conds = append([]string{"+id IN (" + set + ")"}, w.conds...)
+	case Postgres:
+		// Wrapped, IN stays a filter on the walk, probing a hash of the
+		// set, rather than a join that reads the set's users.
+		w.conds = append([]string{"(id IN (" + set + ")) IS TRUE"}, w.conds...)
+	case MySQL:
+		force = " FORCE INDEX (" + s.sortIndex(o.col) + ")"
+		w.conds = append([]string{"id IN (" + set + ")"}, w.conds...)
+	}
+	w.args = append(args, w.args...)
+	q := "SELECT " + userColumns + ", " + o.col + " FROM (SELECT id AS page_id FROM users" + force + w.sql() + o.orderBy() +
+		") page JOIN users ON users.id = page.page_id" + o.orderBy()
+	us, keys, err := s.readUsers(ctx, q, append(w.args, n, n), o.key)
+	return us, keys, !bounded || len(us) == n, err
+}
+
+// splitPage reads a page of one word's users sorted by one of the columns
+// the word is matched in, when that column holds a quarter or more of the
+// word's terms ("zachary" sorted by given name, "smith" by surname): the
+// users it matches there are a range of the sort's index, in order, which
+// a walk from the start meets late, and the others are likely few enough
+// to read as a set. It is not done, having read only how many users the
+// range holds, when the column holds fewer.
+func (s *Store) splitPage(ctx context.Context, filters, cur where, p searchPlan, o userOrder, n int) ([]*userdb.User, []string, bool, error) {
+	lo, hi := p.words[0], p.words[0]+prefixEnd
+	inRange := o.col + " >= ? AND " + o.col + " < ?"
+	var inCol int
+	err := s.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE "+inRange+" LIMIT ?) c",
+		[]any{lo, hi, (p.terms[0] + 3) / 4}, &inCol)
+	if err != nil || 4*inCol < p.terms[0] {
+		return nil, nil, false, err
+	}
+	others := joinWhere(filters, cur)
+	s.inSet(&others, "SELECT user_id FROM user_terms WHERE term >= ? AND term < ? EXCEPT SELECT id FROM users WHERE "+inRange,
+		[]any{lo, hi, lo, hi})
+	clustered := joinWhere(filters, cur)
+	clustered.add(inRange, lo, hi)
+	sel := "SELECT " + userColumns + ", " + o.col + " FROM users"
+	q := "SELECT * FROM (" + sel + others.sql() + o.orderBy() + ") others UNION ALL SELECT * FROM (" +
+		sel + clustered.sql() + o.orderBy() + ") clustered" + o.orderBy()
+	args := append(append(append(slices.Clip(others.args), n), clustered.args...), n, n)
+	us, keys, err := s.readUsers(ctx, q, args, o.key)
+	return us, keys, true, err
 }
 
 // joinWhere returns the conditions of a and b.
@@ -372,7 +492,7 @@ func joinWhere(a, b where) where {
 func (s *Store) walkBound(ctx context.Context, cur where, o userOrder, span int) (where, bool, error) {
 	var bound where
 	rows, err := s.query(ctx, "SELECT "+o.col+", id FROM users"+cur.sql()+
-		" ORDER BY "+o.col+o.dir()+", id"+o.dir()+" LIMIT 1 OFFSET ?", append(slices.Clip(cur.args), span-1)...)
+		o.order()+" LIMIT 1 OFFSET ?", append(slices.Clip(cur.args), span-1)...)
 	if err != nil {
 		return bound, false, err
 	}

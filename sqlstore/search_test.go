@@ -47,8 +47,10 @@ func TestSearchPlans(t *testing.T) {
 						}
 					}
 					// With a filter, walks of the sort's index do not apply.
-					f := userdb.UserFilter{Query: q, Status: userdb.StatusDisabled, Sort: userdb.SortGivenName, Limit: 9}
-					checkSearch(t, s, f, wantSearch(users, f))
+					for _, key := range []string{userdb.SortGivenName, userdb.SortCreated} {
+						f := userdb.UserFilter{Query: q, Status: userdb.StatusDisabled, Sort: key, Desc: true, Limit: 9}
+						checkSearch(t, s, f, wantSearch(users, f))
+					}
 				}
 			})
 		}
