@@ -5,9 +5,10 @@ package sqlstore
 func SetTermProbe(s *Store, n int) { s.search.probe = n }
 
 // SetSearchLimits sets the limits of search plans (search.go): where a
-// word stops being rare, and how far the walks of the sort's index, and of
-// users' rows, go before a page falls back to reading the matching users.
-// 0 keeps a limit's default.
-func SetSearchLimits(s *Store, few, span, rowSpan int) {
-	s.search.few, s.search.span, s.search.rowSpan = few, span, rowSpan
+// word stops being rare, how far the walks of the sort's index, and of
+// users' rows, go before a page falls back to reading the matching users,
+// and how many users matched by another name keep a page from being read
+// split at the sort's column. 0 keeps a limit's default.
+func SetSearchLimits(s *Store, few, span, rowSpan, others int) {
+	s.search.few, s.search.span, s.search.rowSpan, s.search.others = few, span, rowSpan, others
 }

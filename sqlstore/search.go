@@ -59,12 +59,13 @@ const (
 	fewTerms    = 2_000
 	walkSpan    = 50_000
 	rowWalkSpan = 2_000
+	splitOthers = 1_000 // see splitPage
 )
 
 // searchLimits override the limits above when above zero; tests lower
 // them to reach every plan and fallback with a few users.
 type searchLimits struct {
-	probe, few, span, rowSpan int
+	probe, few, span, rowSpan, others int
 }
 
 func orDefault(override, def int) int {
@@ -328,10 +329,10 @@ func (o userOrder) order() string {
 
 // searchPage reads up to n users matching the filters and the plan, after
 // the cursor (cur), in the order o. A page of one word tries, in turn, the
-// plans that may stop short (each reports whether it is done): reading
-// rows in order while a broad word fills the page fast, walking the sort's
-// index, reading the word's users split at the sort's column; then reads
-// the users of the plan's set, or a broad word's rows in order to the end.
+// plans that may stop short: reading rows in order while a broad word
+// fills the page fast, reading the word's users split at the sort's
+// column, walking the sort's index; then it reads the users of the plan's
+// set, or a broad word's rows in order to the end.
 func (s *Store) searchPage(ctx context.Context, filters, cur where, p searchPlan, o userOrder, n int) ([]*userdb.User, []string, error) {
 	if p.shape == searchRare || p.shape == searchIntersect {
 		return s.readSet(ctx, filters, cur, p, o, n)
@@ -341,12 +342,12 @@ func (s *Store) searchPage(ctx context.Context, filters, cur where, p searchPlan
 		// span below), so a word short of five times the probe's limit is
 		// walked in the index as a common one, rather than read.
 		probe := 5 * orDefault(s.search.probe, termProbe)
-		n, err := s.countTerms(ctx, p.words[0], probe)
+		terms, err := s.countTerms(ctx, p.words[0], probe)
 		if err != nil {
 			return nil, nil, err
 		}
-		if n < probe {
-			p.shape, p.terms[0] = searchCommon, n
+		if terms < probe {
+			p.shape, p.terms[0] = searchCommon, terms
 		}
 	}
 	walkable := len(filters.conds) == 0 && s.sortIndex(o.col) != ""
@@ -359,27 +360,24 @@ func (s *Store) searchPage(ctx context.Context, filters, cur where, p searchPlan
 		// them in that order costs a tenth.
 		span *= 10
 	}
-	plans := []func() ([]*userdb.User, []string, bool, error){
-		func() ([]*userdb.User, []string, bool, error) {
-			if p.shape != searchBroad {
-				return nil, nil, false, nil
-			}
+	type pagePlan func() (us []*userdb.User, keys []string, done bool, err error)
+	var plans []pagePlan
+	if p.shape == searchBroad {
+		plans = append(plans, func() ([]*userdb.User, []string, bool, error) {
 			return s.readRows(ctx, filters, cur, p, o, n, span)
-		},
-		func() ([]*userdb.User, []string, bool, error) {
-			if !walkable {
-				return nil, nil, false, nil
-			}
-			return s.walkIndex(ctx, cur, p, o, n)
-		},
-		func() ([]*userdb.User, []string, bool, error) {
-			if o.key == userdb.SortCreated {
-				return nil, nil, false, nil
-			}
-			return s.splitPage(ctx, filters, cur, p, o, n)
-		},
+		})
 	}
-	for _, plan := range plans {
+	var split, walk pagePlan
+	if o.key != userdb.SortCreated {
+		split = func() ([]*userdb.User, []string, bool, error) { return s.splitPage(ctx, filters, cur, p, o, n) }
+	}
+	if walkable {
+		walk = func() ([]*userdb.User, []string, bool, error) { return s.walkIndex(ctx, cur, p, o, n) }
+	}
+	for _, plan := range append(plans, split, walk) {
+		if plan == nil {
+			continue
+		}
 		us, keys, done, err := plan()
 		if err != nil || done {
 			return us, keys, err
@@ -455,9 +453,9 @@ func (s *Store) walkIndex(ctx context.Context, cur where, p searchPlan, o userOr
 // the word is matched in, when that column holds a quarter or more of the
 // word's terms ("zachary" sorted by given name, "smith" by surname): the
 // users it matches there are a range of the sort's index, in order, which
-// a walk from the start meets late, and the others are likely few enough
-// to read as a set. It is not done, having read only how many users the
-// range holds, when the column holds fewer.
+// a walk from the start meets late, and the others are few enough to read
+// as a set. It is not done, having counted users in the indexes of the
+// names, when the column holds fewer or the others are many.
 func (s *Store) splitPage(ctx context.Context, filters, cur where, p searchPlan, o userOrder, n int) ([]*userdb.User, []string, bool, error) {
 	lo, hi := p.words[0], p.words[0]+prefixEnd
 	inRange := o.col + " >= ? AND " + o.col + " < ?"
@@ -466,6 +464,21 @@ func (s *Store) splitPage(ctx context.Context, filters, cur where, p searchPlan,
 		[]any{lo, hi, (p.terms[0] + 3) / 4}, &inCol)
 	if err != nil || 4*inCol < p.terms[0] {
 		return nil, nil, false, err
+	}
+	// The users the word matches by the other name are read as a set: when
+	// they are many (thomas, by given name, is a surname too), walking the
+	// index costs less.
+	for _, col := range []string{"given_name_fold", "surname_fold"} {
+		if col == o.col {
+			continue
+		}
+		var others int
+		many := orDefault(s.search.others, splitOthers)
+		err := s.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE "+col+" >= ? AND "+col+" < ? LIMIT ?) c",
+			[]any{lo, hi, many}, &others)
+		if err != nil || others == many {
+			return nil, nil, false, err
+		}
 	}
 	others := joinWhere(filters, cur)
 	s.inSet(&others, "SELECT user_id FROM user_terms WHERE term >= ? AND term < ? EXCEPT SELECT id FROM users WHERE "+inRange,

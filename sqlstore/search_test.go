@@ -23,22 +23,22 @@ func TestSearchPlans(t *testing.T) {
 		s := newStore(t, dialect)
 		users := seedPlanUsers(t, s)
 		limits := []struct {
-			name                      string
-			probe, few, span, rowSpan int
+			name                              string
+			probe, few, span, rowSpan, others int
 		}{
-			{"defaults", 0, 0, 0, 0},
-			{"broad, walks cut short", 1, 1, 1, 1},
-			{"broad, short walks", 1, 1, 9, 3},
-			{"common", 1 << 30, 1, 0, 0},
-			{"common, short walks", 1 << 30, 1, 9, 0},
-			{"rare", 1 << 30, 1 << 30, 0, 0},
+			{"defaults", 0, 0, 0, 0, 0},
+			{"broad, walks cut short", 1, 1, 1, 1, 0},
+			{"broad, short walks, no split", 1, 1, 9, 3, 1},
+			{"common", 1 << 30, 1, 0, 0, 0},
+			{"common, short walks, no split", 1 << 30, 1, 9, 0, 1},
+			{"rare", 1 << 30, 1 << 30, 0, 0, 0},
 		}
 		queries := []string{"a", "zed", "Zed z", "sm", "smith", "ann sm", "u0", "z s", "ann.smith", "ann.smith1", "a a", "nomatch"}
 		sorts := []string{userdb.SortCreated, userdb.SortGivenName, userdb.SortSurname, userdb.SortEmail, userdb.SortUsername}
 		for _, l := range limits {
 			t.Run(l.name, func(t *testing.T) {
 				sqlstore.SetTermProbe(s, l.probe)
-				sqlstore.SetSearchLimits(s, l.few, l.span, l.rowSpan)
+				sqlstore.SetSearchLimits(s, l.few, l.span, l.rowSpan, l.others)
 				for _, q := range queries {
 					for _, key := range sorts {
 						for _, desc := range []bool{false, true} {
