@@ -174,6 +174,11 @@ func benchmarkSearches(b *testing.B, s *sqlstore.Store, n int) {
 		{"surname-sorted-by-name", func(i int) userdb.UserFilter {
 			return userdb.UserFilter{Query: surnames[i%len(surnames)], Sort: userdb.SortGivenName}
 		}},
+		// Each given name's users sit together in this order, most of them
+		// far from its start.
+		{"given-name-sorted-by-name", func(i int) userdb.UserFilter {
+			return userdb.UserFilter{Query: givenNames[i*13%len(givenNames)], Sort: userdb.SortGivenName}
+		}},
 		{"status-newest-first", func(i int) userdb.UserFilter {
 			return userdb.UserFilter{Status: statuses[8+i%2], Desc: true}
 		}},
