@@ -30,20 +30,24 @@ import (
 //     are much larger than the smallest ("maria mar"): then each user of
 //     the smallest is looked up among the others' terms, which reads less.
 //   - common: one word with fewer than termProbe terms, thousands of
-//     users, too many to read all for a page of 50. The index of the
-//     page's sort, (column, id), is walked in order keeping the ids in the
-//     word's term set, and only the page's rows are read.
+//     users, too many to read all for a page of 50. When the sort is by a
+//     column the word matches most of its users in ("zachary" by given
+//     name), those users are a range of the sort's index, read in order,
+//     and the few others are read as a set (splitPage). Otherwise the
+//     sort's index, (column, id), is walked in order keeping the ids in
+//     the word's term set, and only the page's rows are read (walkIndex).
 //   - broad: one word with termProbe terms or more, likely dense in any
 //     order: users are read in the page's order, checking the word on each
-//     row, for rowWalkSpan rows; then, if the page is not full, the sort's
-//     index is walked as for common.
+//     row, for rowWalkSpan rows (readRows); if the page is not full, as
+//     for common. Out of creation order, a word is broad from five times
+//     termProbe.
 //
-// A walk stops after a fixed number of users (walkBound): a word's users
-// may all sort late (Zachary, sorted by given name), and then reading
-// them, the rare plan, is cheaper after all. Only the sort's index is
-// walked, so walks need a sort with an index ending in id (created, given
-// name, surname) and no filter but the cursor; otherwise a common word's
-// users are read as a rare one's, and a broad word's walked unbounded.
+// Walks stop after a fixed number of users (walkBound), so that a word
+// whose users all sort late costs a bounded walk before its users are
+// read, as a rare word's, instead of a walk of the whole table. An index
+// walk needs an index ending in id (created, given name, surname; on
+// MySQL every index) and no filter but the cursor; where it cannot run, a
+// common word's users are read, and a broad word's rows read to the end.
 //
 // Totals without other filters come from the term index alone: a word's
 // distinct users, or the size of the intersection.
