@@ -2,14 +2,8 @@
 
 package main
 
-import (
-	"os"
-	"os/exec"
-)
+import "os/exec"
 
 // setDeathSignal does nothing where the kernel cannot signal a child when
 // its parent dies; the harness stops its child itself.
 func setDeathSignal(*exec.Cmd) {}
-
-// maxRSSMB is unknown here.
-func maxRSSMB(*os.ProcessState) float64 { return 0 }
