@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"time"
 
 	"github.com/userdb/userdb/internal/config"
@@ -29,6 +30,14 @@ func serve(e *env, args []string) error {
 		return err
 	}
 	log := newLogger(e, cfg.Log)
+	if e.getenv("GOGC") == "" {
+		// Each password hash allocates hashing.memory (19 MiB) and drops it.
+		// With the default GOGC of 100 and a small live heap, the runtime
+		// hands those pages back to the OS between sign-ins and faults them
+		// in again for the next hash, some 15% of a sign-in's CPU; 200 keeps
+		// them (docs/performance.md). GOGC in the environment still rules.
+		debug.SetGCPercent(200)
+	}
 	srv, err := server.Open(e.ctx, cfg, server.WithLogger(log))
 	if err != nil {
 		return err
