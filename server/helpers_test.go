@@ -15,33 +15,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/internal/testclock"
 	"github.com/userdb/userdb/server"
 )
-
-// clock is a test clock that only moves when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // env is a server on a fresh SQLite database behind an httptest server.
 type env struct {
@@ -49,7 +31,7 @@ type env struct {
 	t     testing.TB
 	srv   *server.Server
 	http  *httptest.Server
-	clock *clock
+	clock *testclock.Clock
 }
 
 // fastHashing keeps tests quick; the hashing itself is tested in internal/password.
@@ -80,7 +62,7 @@ func openEnv(t testing.TB, configure ...func(*server.Config)) *env {
 	for _, f := range configure {
 		f(cfg)
 	}
-	clk := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	srv, err := server.Open(context.Background(), cfg,
 		server.WithClock(clk), server.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {

@@ -11,33 +11,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/internal/testclock"
 	"github.com/userdb/userdb/server"
 )
-
-// clock is a test clock that only moves when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // site is a whole server (pages, API and middleware) on a fresh SQLite
 // database behind an httptest server.
@@ -45,7 +27,7 @@ type site struct {
 	t     *testing.T
 	srv   *server.Server
 	http  *httptest.Server
-	clock *clock
+	clock *testclock.Clock
 }
 
 func newSite(t *testing.T, configure ...func(*server.Config)) *site {
@@ -58,7 +40,7 @@ func newSite(t *testing.T, configure ...func(*server.Config)) *site {
 	for _, f := range configure {
 		f(cfg)
 	}
-	clk := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	srv, err := server.Open(context.Background(), cfg,
 		server.WithClock(clk), server.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {

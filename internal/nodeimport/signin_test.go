@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/nodeimport"
 	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/internal/testclock"
 	"github.com/userdb/userdb/server"
 )
 
@@ -65,25 +65,7 @@ type signInEnv struct {
 	cfg   *server.Config
 	srv   *server.Server
 	url   string
-	clock *testClock
-}
-
-// testClock is the server's clock; it moves only when set.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
+	clock *testclock.Clock
 }
 
 // startServer opens the server on the database at dsn, configured from
@@ -119,7 +101,7 @@ func startServer(t *testing.T, dsn string, dst userdb.Store) *signInEnv {
 		t.Fatalf("translated: history %d, unlock after %s, transformer %q; want 3, 15m, stormpath",
 			cfg.Password.History, cfg.Lockout.UnlockAfter, cfg.Transformer)
 	}
-	clk := &testClock{now: now}
+	clk := testclock.New(now)
 	srv, err := server.Open(context.Background(), cfg, server.WithClock(clk), server.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatalf("server.Open on the imported database: %v", err)
@@ -163,7 +145,7 @@ func (e *signInEnv) checkSignIn() {
 	}
 
 	// A second before dave's lock runs out (and long before erin's).
-	e.clock.set(daveLocked.Add(unlockAfter - time.Second))
+	e.clock.Set(daveLocked.Add(unlockAfter - time.Second))
 	for _, w := range withPassword {
 		if refused[w.id] == "" {
 			e.mustSignIn(w)
@@ -183,10 +165,10 @@ func (e *signInEnv) checkSignIn() {
 	}
 
 	// Dave's lock has run out; erin's has not.
-	e.clock.set(daveLocked.Add(unlockAfter + time.Second))
+	e.clock.Set(daveLocked.Add(unlockAfter + time.Second))
 	e.mustSignIn(users["usr-dave"])
 	e.mustBeRefused(users["usr-erin"], "erin-pass", "locked")
-	e.clock.set(erinLocked.Add(unlockAfter + time.Second))
+	e.clock.Set(erinLocked.Add(unlockAfter + time.Second))
 	e.mustSignIn(users["usr-erin"])
 
 	// An administrator lets the others in; each password then signs its

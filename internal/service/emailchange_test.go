@@ -12,21 +12,9 @@ import (
 	"github.com/userdb/userdb/internal/mail"
 	"github.com/userdb/userdb/internal/password"
 	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/internal/testclock"
 	"github.com/userdb/userdb/sqlstore"
 )
-
-// testClock only moves when told.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // templateComposer renders the workflow emails with the real templates.
 type templateComposer struct{ t *mail.Templates }
@@ -44,7 +32,7 @@ type fixture struct {
 	t     *testing.T
 	svc   *service.Service
 	store *sqlstore.Store
-	clock *testClock
+	clock *testclock.Clock
 }
 
 // newFixture is a service on a fresh SQLite database with fast hashing.
@@ -63,7 +51,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &testClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	svc := service.New(service.Deps{
 		Store:  st,
 		Hasher: password.NewHasher(password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 2, 100),
