@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -93,7 +94,7 @@ func TestMigrateFromNodeDatabase(t *testing.T) {
 		"accounts": {1, 0, 0, 0}, "roles": {1, 0, 0, 0}, "users": {2, 0, 0, 0},
 		"users_roles": {1, 0, 0, 0}, "old_passwords": {1, 0, 0, 0},
 	}
-	if got := reportCounts(t, r.stdout); !mapsEqual(got, created) {
+	if got := reportCounts(t, r.stdout); !maps.Equal(got, created) {
 		t.Errorf("dry run counts %v, want %v", got, created)
 	}
 	st := c.store()
@@ -109,7 +110,7 @@ func TestMigrateFromNodeDatabase(t *testing.T) {
 	if r.code != 0 || strings.Contains(r.stdout, "dry run") || r.stderr != "" {
 		t.Fatalf("import: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	if got := reportCounts(t, r.stdout); !mapsEqual(got, created) {
+	if got := reportCounts(t, r.stdout); !maps.Equal(got, created) {
 		t.Errorf("import counts %v, want %v", got, created)
 	}
 	alice := c.user("usr-alice")
@@ -138,7 +139,7 @@ func TestMigrateFromNodeDatabase(t *testing.T) {
 		"accounts": {0, 0, 1, 0}, "roles": {0, 0, 1, 0}, "users": {0, 0, 2, 0},
 		"users_roles": {0, 0, 1, 0}, "old_passwords": {0, 0, 1, 0},
 	}
-	if got := reportCounts(t, r.stdout); !mapsEqual(got, unchanged) {
+	if got := reportCounts(t, r.stdout); !maps.Equal(got, unchanged) {
 		t.Errorf("second import counts %v, want %v (no change)", got, unchanged)
 	}
 
@@ -232,18 +233,6 @@ func TestMigrateFromBadSource(t *testing.T) {
 	if _, err := os.Stat(dbFile(c.dir)); !os.IsNotExist(err) {
 		t.Errorf("a bad source created the userdb database: %v", err)
 	}
-}
-
-func mapsEqual(a, b map[string][4]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func toStrings(v any) []string {
