@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -100,8 +99,15 @@ func nulIn(v reflect.Value, field string) (string, bool) {
 		}
 	case reflect.Slice, reflect.Array:
 		if v.Type() == rawMessage {
-			// Raw JSON carries a NUL only as the escape \u0000.
-			return field, bytes.Contains(v.Bytes(), []byte(`\u0000`))
+			// Raw JSON is checked as the value it decodes to, not as bytes:
+			// the text "\\u0000" (six characters, no NUL) holds the bytes of
+			// the escape too. What does not decode is refused where it is.
+			var x any
+			if json.Unmarshal(v.Bytes(), &x) != nil {
+				return "", false
+			}
+			_, ok := nulIn(reflect.ValueOf(x), "")
+			return field, ok
 		}
 		for i := range v.Len() {
 			if got, ok := nulIn(v.Index(i), field); ok {

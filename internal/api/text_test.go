@@ -20,6 +20,7 @@ func TestDecodeRefusesNUL(t *testing.T) {
 		`{"customData":{"team":{"name":["ok","b\u0000"]}}}`: "customData.team.name",
 		`{"customData":{"k\u0000":1}}`:                      "customData",
 		`{"id":"x","customData":{"a":"fine"}}`:              "",
+		`{"roles":["a\\u0000b"]}`:                           "", // the six characters \u0000, no NUL
 	} {
 		var req rpcUser
 		r := httptest.NewRequest("POST", "/users/update", strings.NewReader(body))
