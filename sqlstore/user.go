@@ -210,7 +210,8 @@ func (s *Store) FindUsers(ctx context.Context, f userdb.UserFilter) ([]*userdb.U
 	}
 	col, ok := userSortColumns[sortKey]
 	if !ok {
-		return nil, "", userdb.FieldError("sort", "cannot sort users by %q; sort by created, email, username, surname or givenName", f.Sort)
+		// The key is not repeated: it may be anything a caller typed.
+		return nil, "", userdb.FieldError("sort", "users sort by created, email, username, surname or givenName")
 	}
 	limit, err := pageLimit(f.Limit)
 	if err != nil {
