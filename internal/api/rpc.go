@@ -213,14 +213,14 @@ func (a *API) rpcListUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	// Offsets are walked through cursor pages: the store pages by keyset.
 	var users []*userdb.User
-	total := 0
+	total, capped := 0, false
 	for {
 		page, err := a.svc.AdminListUsers(r.Context(), f)
 		if err != nil {
 			httpx.Error(w, r, err)
 			return
 		}
-		total = page.Total
+		total, capped = page.Total, page.TotalCapped
 		for _, u := range page.Users {
 			if offset > 0 {
 				offset--
@@ -241,7 +241,7 @@ func (a *API) rpcListUsers(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	body := map[string]any{"total": total, "users": views}
-	if total >= userdb.CountLimit {
+	if capped {
 		body["totalCapped"] = true // the count stopped: at least total
 	}
 	httpx.JSON(w, http.StatusOK, body)

@@ -37,7 +37,7 @@ func (a *API) v1ListUsers(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	httpx.JSON(w, http.StatusOK, Page{Items: items, Next: page.Next, Total: &page.Total, TotalCapped: page.Total >= userdb.CountLimit})
+	httpx.JSON(w, http.StatusOK, Page{Items: items, Next: page.Next, Total: &page.Total, TotalCapped: page.TotalCapped})
 }
 
 type v1NewUser struct {

@@ -155,7 +155,7 @@ func (c *Console) users(w http.ResponseWriter, r *http.Request, me *admin) {
 	for _, u := range page.Users {
 		d.Rows = append(d.Rows, userRow{User: u, AccountName: names[u.AccountID]})
 	}
-	d.Total, d.TotalCapped = page.Total, page.Total >= userdb.CountLimit
+	d.Total, d.TotalCapped = page.Total, page.TotalCapped
 	base := v.form
 	if page.Next != "" {
 		d.NextURL = withParams(usersPath, base, "cursor", page.Next)

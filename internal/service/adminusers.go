@@ -17,6 +17,9 @@ type UserPage struct {
 	Users []*userdb.User
 	Next  string // cursor of the next page; "" on the last
 	Total int    // users matching the filter, on every page
+	// TotalCapped says the count stopped at userdb.CountLimit: at least
+	// Total users match.
+	TotalCapped bool
 }
 
 // AdminListUsers lists the users matching f. An admin sees its own account
@@ -52,7 +55,7 @@ func (s *Service) AdminListUsers(ctx context.Context, f userdb.UserFilter) (*Use
 	if countErr != nil {
 		return nil, countErr
 	}
-	return &UserPage{Users: users, Next: next, Total: total}, nil
+	return &UserPage{Users: users, Next: next, Total: total, TotalCapped: total >= userdb.CountLimit}, nil
 }
 
 // AdminGetUser returns a user by id.
