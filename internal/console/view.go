@@ -300,9 +300,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, v *
 	h.Set("Cache-Control", "no-store")
 	if src := c.kit.LogoOrigin; src != "" {
 		// An absolute logo URL is the only thing loaded from elsewhere.
-		if csp := h.Get("Content-Security-Policy"); csp != "" {
-			h.Set("Content-Security-Policy", csp+"; img-src 'self' "+src)
-		}
+		h.Set("Content-Security-Policy", httpx.ContentSecurityPolicy(nil, []string{src}))
 	}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())

@@ -255,7 +255,8 @@ var (
 // may lead to, and imgSrc origins its images may come from. Chromium checks
 // form-action against every redirect that follows a form's post too, so a
 // page whose form ends in a redirect to another site must name that site
-// here (CSP Level 3, "form-action").
+// here (CSP Level 3, "form-action"). The origins are written as they are:
+// they come from configuration that config.Validate has checked.
 func ContentSecurityPolicy(formAction, imgSrc []string) string {
 	var b strings.Builder
 	b.WriteString("default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
