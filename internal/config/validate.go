@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"github.com/userdb/userdb/internal/httpx"
 	"net"
 	"net/mail"
 	"net/netip"
@@ -337,13 +338,15 @@ func hostPort(p *Problems, key, addr string) {
 	}
 }
 
-// absoluteURL checks that a non-empty value is an absolute http or https URL.
+// absoluteURL checks that a non-empty value is an absolute http or https
+// URL whose host is a host name or address (httpx.PlainHost): these URLs
+// end up in links and in the pages' Content-Security-Policy.
 func absoluteURL(p *Problems, key, value string) {
 	if value == "" {
 		return
 	}
 	u, err := url.Parse(value)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !httpx.PlainHost(u.Host) {
 		p.add(key, "must be an absolute http(s) URL")
 	}
 }

@@ -37,6 +37,11 @@ func TestValidate(t *testing.T) {
 			[]config.Problem{{"server.tls", "set both cert_file and key_file, or neither"}}},
 		{"relative return URL", func(c *config.Config) { c.Server.AllowedReturnURLs = []string{"/home"} },
 			[]config.Problem{{"server.allowed_return_urls[0]", "must be an absolute http(s) URL"}}},
+		{"return URL whose host would break the pages' policy", func(c *config.Config) {
+			c.Server.AllowedReturnURLs = []string{"https://app.example.com:8443", "https://a;script-src"}
+		}, []config.Problem{{"server.allowed_return_urls[1]", "must be an absolute http(s) URL"}}},
+		{"logo URL whose host would break the pages' policy", func(c *config.Config) { c.Branding.LogoURL = "https://b,c.example/logo.png" },
+			[]config.Problem{{"branding.logo_url", "must be an absolute http(s) URL"}}},
 		{"unknown database", func(c *config.Config) { c.Database.DSN = "sqlserver://db" },
 			[]config.Problem{{"database.dsn", "must start with sqlite:, postgres://, postgresql:// or mysql://"}}},
 		{"sqlite without a path", func(c *config.Config) { c.Database.DSN = "sqlite:" },

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -250,13 +251,23 @@ var (
 	hsts           = []string{"max-age=31536000"}
 )
 
+// plainHost is a host name or IP address with an optional port: all an
+// origin may hold.
+var plainHost = regexp.MustCompile(`^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$`)
+
+// PlainHost reports whether host (a URL's Host) is a host name or IP
+// address with an optional port. url.Parse lets through hosts such as
+// "a;b", which would break out of a Content-Security-Policy the origin is
+// written into.
+func PlainHost(host string) bool { return plainHost.MatchString(host) }
+
 // ContentSecurityPolicy is the policy SecurityHeaders sets, with more
 // sources where a page needs them: formAction are origins a form of the page
 // may lead to, and imgSrc origins its images may come from. Chromium checks
 // form-action against every redirect that follows a form's post too, so a
 // page whose form ends in a redirect to another site must name that site
 // here (CSP Level 3, "form-action"). The origins are written as they are:
-// they come from configuration that config.Validate has checked.
+// their hosts must be PlainHost.
 func ContentSecurityPolicy(formAction, imgSrc []string) string {
 	var b strings.Builder
 	b.WriteString("default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"fmt"
+	"github.com/userdb/userdb/internal/httpx"
 	"math"
 	"net/http"
 	"net/url"
@@ -48,7 +49,7 @@ func newAssets(primary, logoURL string) *assets {
 		"icon.svg":  {"image/svg+xml", iconSVG(primary)},
 	}}
 	a.urls = assetURLs{Style: a.url("style.css"), Theme: a.url("theme.css"), Icon: a.url("icon.svg")}
-	if u, err := url.Parse(logoURL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+	if u, err := url.Parse(logoURL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && httpx.PlainHost(u.Host) {
 		a.logoOrigin = u.Scheme + "://" + u.Host
 	}
 	return a

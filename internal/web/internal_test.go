@@ -70,12 +70,12 @@ func TestDescribeAgent(t *testing.T) {
 // out of the Content-Security-Policy it is written into is left out.
 func TestReturnOriginsFitInCSP(t *testing.T) {
 	p := &Pages{returns: parseReturnURLs([]string{
-		"https://App.Example.com:8443/ignored/path", "http://[::1]:9000", "https://a;script-src *", "https://b,c.example", "ftp://files.example",
+		"https://App.Example.com:8443/ignored/path", "http://[::1]:9000", "https://a;script-src", "https://b,c.example", "ftp://files.example",
 	})}
 	for next, want := range map[string]string{
 		"https://app.example.com:8443/welcome": "https://app.example.com:8443",
 		"http://[::1]:9000/x":                  "http://[::1]:9000",
-		"https://a;script-src */":              "",
+		"https://a;script-src/":                "",
 		"https://b,c.example/":                 "",
 		"ftp://files.example/":                 "",
 		"/profile":                             "",

@@ -1,26 +1,22 @@
 package web
 
 import (
+	"github.com/userdb/userdb/internal/httpx"
 	"net/url"
-	"regexp"
 	"strings"
 )
 
 // maxNextLen bounds the next= parameter.
 const maxNextLen = 2048
 
-// originHost is a host name or IP address with an optional port: all an
-// origin may hold. url.Parse lets through hosts such as "a;b", which would
-// break out of the Content-Security-Policy the origin is written into.
-var originHost = regexp.MustCompile(`^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$`)
-
-// parseReturnURLs parses server.allowed_return_urls; the configuration has
-// checked them already, so one that does not parse is left out.
+// parseReturnURLs parses server.allowed_return_urls. config.Validate
+// refuses a bad one; a program that builds its configuration without it
+// gets it left out, so that no host can break out of the pages' policy.
 func parseReturnURLs(list []string) []*url.URL {
 	var out []*url.URL
 	for _, s := range list {
 		u, err := url.Parse(s)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !originHost.MatchString(u.Host) {
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !httpx.PlainHost(u.Host) {
 			continue
 		}
 		out = append(out, u)
