@@ -1,7 +1,7 @@
 package console
 
 import (
-	"fmt"
+	"github.com/userdb/userdb/internal/web"
 	"net/http"
 	"time"
 )
@@ -12,7 +12,7 @@ import (
 // field messages, titles — in this one catalogue, looked up by key.
 // Messages from the service (userdb.Error) are shown as the service wrote
 // them.
-var catalogue = map[string]string{
+var catalogue = web.Catalogue{
 	// Flash messages, shown once after a form post redirects.
 	"user-created":          "The user has been created.",
 	"user-invited":          "The user has been created and an invitation email is on its way.",
@@ -62,18 +62,8 @@ var catalogue = map[string]string{
 	"internal":        "Something went wrong on our side. Please try again in a moment.",
 }
 
-// msg returns the message of key, formatted with args. A missing key is a
-// bug: it shows the key, so a test notices.
-func msg(key string, args ...any) string {
-	s, ok := catalogue[key]
-	if !ok {
-		return key
-	}
-	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
-	}
-	return s
-}
+// msg looks a message of the console up.
+var msg = catalogue.Msg
 
 // flashCookie carries a flash message across a redirect. It holds only a
 // key of the catalogue, checked against the list of flash keys, so nobody

@@ -8,7 +8,7 @@ import "fmt"
 // flashes, field messages, the message pages — in this one catalogue,
 // looked up by key. Messages from the service (userdb.Error) are shown as
 // the service wrote them. English is shipped.
-var catalogue = map[string]string{
+var catalogue = Catalogue{
 	// Page titles ("title-" and the page's template name).
 	"title-signin":      "Sign in",
 	"title-signup":      "Create your account",
@@ -78,10 +78,14 @@ var catalogue = map[string]string{
 	"device-on":       "%s on %s", // browser, system
 }
 
-// msg returns the message of key, formatted with args. A missing key is a
+// Catalogue holds the text of a surface's messages, by key, ready for
+// translation (a translation is another catalogue).
+type Catalogue map[string]string
+
+// Msg returns the message of key, formatted with args. A missing key is a
 // bug: it shows the key, so a test notices.
-func msg(key string, args ...any) string {
-	s, ok := catalogue[key]
+func (c Catalogue) Msg(key string, args ...any) string {
+	s, ok := c[key]
 	if !ok {
 		return key
 	}
@@ -90,3 +94,6 @@ func msg(key string, args ...any) string {
 	}
 	return s
 }
+
+// msg looks a message of the hosted pages up.
+var msg = catalogue.Msg
