@@ -1,9 +1,10 @@
 package console
 
 import (
-	"github.com/userdb/userdb/internal/web"
 	"net/http"
 	"time"
+
+	"github.com/userdb/userdb/internal/web"
 )
 
 // The console's words live in two places, both ready for translation: the
