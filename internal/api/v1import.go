@@ -24,14 +24,12 @@ func (a *API) v1ImportUsers(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	bulk.ExtendDeadlines(w, a.opts.MaxUpload, -1)
-	up, err := bulk.ReadUpload(r, "file")
+	up, err := bulk.ReadUpload(w, r, "file", a.opts.MaxUpload)
 	if err != nil {
 		uploadError(w, r, err)
 		return
 	}
 	defer up.Close()
-	bulk.ExtendDeadlines(w, a.opts.MaxUpload, up.Size)
 	opts := service.ImportOptions{Account: up.Fields["account"], Existing: up.Fields["existing"]}
 	var ferr error
 	opts.DryRun, ferr = formBool(up.Fields, "dry_run", ferr)
@@ -58,8 +56,7 @@ func (a *API) rpcImportUsers(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	bulk.ExtendDeadlines(w, a.opts.MaxUpload, -1)
-	up, err := bulk.ReadUpload(r, "")
+	up, err := bulk.ReadUpload(w, r, "", a.opts.MaxUpload)
 	if err != nil {
 		var ue *bulk.UploadError
 		if errors.As(err, &ue) {
@@ -70,7 +67,6 @@ func (a *API) rpcImportUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer up.Close()
-	bulk.ExtendDeadlines(w, a.opts.MaxUpload, up.Size)
 	noInvite, ferr := formBool(up.Fields, "disableNewUserWorkflow", nil)
 	if ferr != nil {
 		http.Error(w, userdb.ErrorMessage(ferr), http.StatusBadRequest)

@@ -24,15 +24,13 @@ const (
 	deadlineSlack = time.Minute
 )
 
-// ExtendDeadlines gives an import request the time it needs, in place of
-// the server's read and write timeouts. Call it once the caller is known to
-// be allowed to import (an anonymous caller never gets more time), first
-// with size -1, before the upload is read: the body may take as long as
-// maxUpload bytes at uploadSpeed. Call it again with the size of the
-// spooled file: the answer may then take as long as importing that many
-// bytes at importSpeed. Writers without deadlines (tests' recorders) are
+// extendDeadlines gives an import request the time it needs, in place of
+// the server's read and write timeouts: with size -1, before the upload is
+// read, as long as maxUpload bytes take at uploadSpeed; with the size of
+// the spooled file, for the answer, as long as importing that many bytes
+// takes at importSpeed. Writers without deadlines (tests' recorders) are
 // left as they are.
-func ExtendDeadlines(w http.ResponseWriter, maxUpload, size int64) {
+func extendDeadlines(w http.ResponseWriter, maxUpload, size int64) {
 	rc := http.NewResponseController(w)
 	now := time.Now()
 	if size < 0 {

@@ -49,9 +49,12 @@ const (
 
 // ReadUpload reads a multipart/form-data request holding one file in the
 // part named field (any name if field is "") and small form fields. The
-// request body must already be capped (httpx.LimitBody): going past the cap
-// is a 413.
-func ReadUpload(r *http.Request, field string) (*Upload, error) {
+// request body must already be capped at maxUpload (httpx.LimitBody): going
+// past the cap is a 413. The request gets the time a large upload and its
+// import need, in place of the server's timeouts, so call it only once the
+// caller may import: an anonymous caller never gets more time.
+func ReadUpload(w http.ResponseWriter, r *http.Request, field string, maxUpload int64) (*Upload, error) {
+	extendDeadlines(w, maxUpload, -1)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, &UploadError{http.StatusUnsupportedMediaType, "Send the spreadsheet as multipart/form-data, in a part named \"file\"."}
@@ -106,6 +109,7 @@ func ReadUpload(r *http.Request, field string) (*Upload, error) {
 	if up.File == nil {
 		return nil, &UploadError{http.StatusBadRequest, "No file was sent: choose a CSV or XLSX file."}
 	}
+	extendDeadlines(w, maxUpload, up.Size)
 	return up, nil
 }
 

@@ -73,8 +73,7 @@ func (c *Console) importPost(w http.ResponseWriter, r *http.Request, me *admin) 
 		c.fail(w, r, me, err)
 		return
 	}
-	bulk.ExtendDeadlines(w, c.opts.MaxUpload, -1)
-	up, err := bulk.ReadUpload(r, "file")
+	up, err := bulk.ReadUpload(w, r, "file", c.opts.MaxUpload)
 	if err != nil {
 		var ue *bulk.UploadError
 		if !errors.As(err, &ue) {
@@ -86,7 +85,6 @@ func (c *Console) importPost(w http.ResponseWriter, r *http.Request, me *admin) 
 		return
 	}
 	defer up.Close()
-	bulk.ExtendDeadlines(w, c.opts.MaxUpload, up.Size)
 	for _, name := range []string{"account", "existing", "dry_run", "invite"} {
 		if value, ok := up.Fields[name]; ok {
 			v.form.Set(name, value)
