@@ -1,20 +1,19 @@
 package config
 
 import (
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"github.com/userdb/userdb/internal/httpx"
 	"net"
 	"net/mail"
 	"net/netip"
 	"net/url"
-	"os"
 	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	smtpmail "github.com/userdb/userdb/internal/mail"
 )
 
 // Validate checks every key and returns a *Problems listing all that is
@@ -185,39 +184,11 @@ func (c *Config) validateSMTP(p *Problems) {
 	if s.CAFile != "" {
 		if s.TLS == "none" {
 			p.add("smtp.ca_file", "is only used with tls: starttls or tls")
-		} else if err := checkPEMCertificates(s.CAFile); err != nil {
+		} else if _, err := smtpmail.ReadCAFile(s.CAFile); err != nil {
 			p.add("smtp.ca_file", "%v", err)
 		}
 	}
 	positive(p, "smtp.timeout", int64(s.Timeout))
-}
-
-// checkPEMCertificates reports whether the file holds at least one PEM
-// certificate and nothing that fails to parse as one.
-func checkPEMCertificates(name string) error {
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return err
-	}
-	n := 0
-	for {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
-			return fmt.Errorf("%s: certificate %d: %v", name, n+1, err)
-		}
-		n++
-	}
-	if n == 0 {
-		return fmt.Errorf("%s holds no PEM certificate", name)
-	}
-	return nil
 }
 
 var templateName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	netmail "net/mail"
@@ -95,10 +96,40 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	return &SMTP{client: c, from: cfg.From}, nil
 }
 
+// ReadCAFile reads the certificates of a PEM file of certificate
+// authorities: at least one, and none that fails to parse (configuration
+// checks the file with it, so what it accepts is what the driver loads).
+func ReadCAFile(name string) ([]*x509.Certificate, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	var certs []*x509.Certificate
+	for {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%s: certificate %d: %v", name, len(certs)+1, err)
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("%s holds no PEM certificate", name)
+	}
+	return certs, nil
+}
+
 // rootsWith returns the system's certificate authorities and those of the
 // PEM file name.
 func rootsWith(name string) (*x509.CertPool, error) {
-	pemData, err := os.ReadFile(name)
+	certs, err := ReadCAFile(name)
 	if err != nil {
 		return nil, fmt.Errorf("mail: SMTP CA file: %w", err)
 	}
@@ -106,8 +137,8 @@ func rootsWith(name string) (*x509.CertPool, error) {
 	if err != nil || roots == nil {
 		roots = x509.NewCertPool() // no system pool on this platform: the file's only
 	}
-	if !roots.AppendCertsFromPEM(pemData) {
-		return nil, fmt.Errorf("mail: SMTP CA file %s holds no PEM certificate", name)
+	for _, c := range certs {
+		roots.AddCert(c)
 	}
 	return roots, nil
 }
