@@ -1,7 +1,6 @@
 package web
 
 import (
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -157,10 +156,7 @@ func attrChanges(r *http.Request, v *view, s *profile.Schema) map[string]any {
 		if a.Type == profile.Boolean {
 			val = r.PostFormValue(name) != ""
 		} else if text := strings.TrimSpace(r.PostFormValue(name)); text != "" {
-			val = s.FromText(a.Name, text)
-			if f, ok := val.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
-				val = text // "NaN" and "Inf" parse, but are no numbers JSON can hold
-			}
+			val = s.FromText(a.Name, text) // keeps "NaN" and "Inf" as text, which Check refuses
 		}
 		changes[a.Name] = val
 		one := &profile.Schema{Attributes: []profile.Attribute{a}}
