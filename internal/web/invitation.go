@@ -40,10 +40,7 @@ func (p *Pages) invitation(w http.ResponseWriter, r *http.Request) {
 // renderInvitation renders the welcome page for the invited user u; with
 // posted set the fields show what was typed, else what is stored.
 func (p *Pages) renderInvitation(w http.ResponseWriter, r *http.Request, status int, v *view, token string, u *userdb.User, posted bool) {
-	if !posted {
-		v.setValue("givenName", u.GivenName)
-		v.setValue("surname", u.Surname)
-	}
+	fillNames(v, u)
 	d := invitationData{Token: token, User: u}
 	if s := p.schema(); s != nil {
 		for _, a := range attrFields(v, s, u, posted) {
@@ -65,41 +62,40 @@ func (p *Pages) invitationPost(w http.ResponseWriter, r *http.Request) {
 	}
 	r = withMeta(r, "")
 	token := r.PostFormValue("sptoken")
-	u, err := p.svc.CheckInvitation(r.Context(), token)
-	if err != nil {
-		p.badLink(w, r, err, SignInPath, msg("link-go-signin"))
-		return
-	}
 	v := p.newView(r, "invitation", p.brand.ProductName)
 	update := service.ProfileUpdate{GivenName: ptr(formValue(r, "givenName")), Surname: ptr(formValue(r, "surname"))}
 	fields := []string{"givenName", "surname", "password"}
-	s := p.schema()
-	if s != nil {
+	if s := p.schema(); s != nil {
 		if changes := attrChanges(r, v, s); len(changes) > 0 {
 			update.CustomData = changes
 		}
 		fields = append(fields, attrNames(s)...)
 	}
-	password, ok := confirmed(r, v)
-	if !ok || len(v.Errors) > 0 {
-		if len(v.Errors) > 1 {
-			v.Error = msg("correct-fields")
+	password, _ := confirmed(r, v)
+	status := http.StatusBadRequest
+	if len(v.Errors) == 0 {
+		l, err := p.svc.AcceptInvitation(r.Context(), token, password, update)
+		if err == nil {
+			p.rotateSession(r)
+			p.sessions.SetSession(w, r, l)
+			setFlash(w, r, flashWelcome)
+			redirect(w, r, ProfilePath)
+			return
 		}
-		p.renderInvitation(w, r, http.StatusBadRequest, v, token, u, true)
-		return
-	}
-	l, err := p.svc.AcceptInvitation(r.Context(), token, password, update)
-	if err != nil {
 		if isTokenError(err) {
 			p.badLink(w, r, err, SignInPath, msg("link-go-signin"))
 			return
 		}
 		v.setError(r, err, fields...)
-		p.renderInvitation(w, r, formStatus(err), v, token, u, true)
+		status = formStatus(err)
+	} else if len(v.Errors) > 1 {
+		v.Error = msg("correct-fields")
+	}
+	// The form comes back for the user the link is for, if it still works.
+	u, err := p.svc.CheckInvitation(r.Context(), token)
+	if err != nil {
+		p.badLink(w, r, err, SignInPath, msg("link-go-signin"))
 		return
 	}
-	p.rotateSession(r)
-	p.sessions.SetSession(w, r, l)
-	setFlash(w, r, flashWelcome)
-	redirect(w, r, ProfilePath)
+	p.renderInvitation(w, r, status, v, token, u, true)
 }
