@@ -66,18 +66,13 @@ const (
 	splitOthers = 1_000 // see splitPage
 )
 
-// searchLimits override the limits above when above zero; tests lower
+// searchLimits are the limits above as a store uses them; tests lower
 // them to reach every plan and fallback with a few users.
 type searchLimits struct {
 	probe, few, span, rowSpan, others int
 }
 
-func orDefault(override, def int) int {
-	if override > 0 {
-		return override
-	}
-	return def
-}
+var defaultSearchLimits = searchLimits{probe: termProbe, few: fewTerms, span: walkSpan, rowSpan: rowWalkSpan, others: splitOthers}
 
 // Search shapes, as above.
 const (
@@ -175,8 +170,8 @@ func (s *Store) planSearch(ctx context.Context, query string) (searchPlan, error
 	if len(p.words) == 0 {
 		return p, nil
 	}
-	probe := orDefault(s.search.probe, termProbe)
-	few := min(probe, orDefault(s.search.few, fewTerms))
+	probe := s.search.probe
+	few := min(probe, s.search.few)
 	count := probe
 	if s.d.name == SQLite && len(p.words) > 1 {
 		count *= 5
@@ -252,7 +247,7 @@ func (s *Store) intersection(p searchPlan) (string, []any) {
 			others += n
 		}
 	}
-	if s.d.name != SQLite || others < 4*orDefault(s.search.probe, termProbe) || others < 3*p.terms[p.driver] {
+	if s.d.name != SQLite || others < 4*s.search.probe || others < 3*p.terms[p.driver] {
 		return termSet(p.words)
 	}
 	word := p.words[p.driver]
@@ -347,17 +342,19 @@ func (s *Store) searchPage(ctx context.Context, filters, cur where, p searchPlan
 		// Out of creation order, rows cost ten times as much to read (see
 		// span below), so a word short of five times the probe's limit is
 		// walked in the index as a common one, rather than read.
-		probe := 5 * orDefault(s.search.probe, termProbe)
+		probe := 5 * s.search.probe
 		terms, err := s.countTerms(ctx, p.words[0], probe)
 		if err != nil {
 			return nil, nil, err
 		}
 		if terms < probe {
-			p.shape, p.terms[0] = searchCommon, terms
+			// p is this call's copy; its terms are the caller's too.
+			p.terms = []int{terms}
+			p.shape = searchCommon
 		}
 	}
 	walkable := len(filters.conds) == 0 && s.sortIndex(o.col) != ""
-	span := orDefault(s.search.rowSpan, rowWalkSpan)
+	span := s.search.rowSpan
 	switch {
 	case !walkable && o.key == userdb.SortCreated:
 		span = 0 // no other plan follows
@@ -366,26 +363,18 @@ func (s *Store) searchPage(ctx context.Context, filters, cur where, p searchPlan
 		// them in that order costs a tenth.
 		span *= 10
 	}
-	type pagePlan func() (us []*userdb.User, keys []string, done bool, err error)
-	var plans []pagePlan
 	if p.shape == searchBroad {
-		plans = append(plans, func() ([]*userdb.User, []string, bool, error) {
-			return s.readRows(ctx, filters, cur, p, o, n, span)
-		})
+		if us, keys, done, err := s.readRows(ctx, filters, cur, p, o, n, span); err != nil || done {
+			return us, keys, err
+		}
 	}
-	var split, walk pagePlan
 	if o.key != userdb.SortCreated {
-		split = func() ([]*userdb.User, []string, bool, error) { return s.splitPage(ctx, filters, cur, p, o, n) }
+		if us, keys, done, err := s.splitPage(ctx, filters, cur, p, o, n); err != nil || done {
+			return us, keys, err
+		}
 	}
 	if walkable {
-		walk = func() ([]*userdb.User, []string, bool, error) { return s.walkIndex(ctx, cur, p, o, n) }
-	}
-	for _, plan := range append(plans, split, walk) {
-		if plan == nil {
-			continue
-		}
-		us, keys, done, err := plan()
-		if err != nil || done {
+		if us, keys, done, err := s.walkIndex(ctx, cur, p, o, n); err != nil || done {
 			return us, keys, err
 		}
 	}
@@ -428,7 +417,7 @@ func (s *Store) readRows(ctx context.Context, filters, cur where, p searchPlan, 
 // the rows of those it keeps. It is done when the page is full or the
 // walk reached the end.
 func (s *Store) walkIndex(ctx context.Context, cur where, p searchPlan, o userOrder, n int) ([]*userdb.User, []string, bool, error) {
-	bound, bounded, err := s.walkBound(ctx, cur, o, orDefault(s.search.span, walkSpan))
+	bound, bounded, err := s.walkBound(ctx, cur, o, s.search.span)
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -481,7 +470,7 @@ func (s *Store) splitPage(ctx context.Context, filters, cur where, p searchPlan,
 			continue
 		}
 		var others int
-		many := orDefault(s.search.others, splitOthers)
+		many := s.search.others
 		err := s.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE "+col+" >= ? AND "+col+" < ? LIMIT ?) c",
 			[]any{lo, hi, many}, &others)
 		if err != nil || others == many {

@@ -123,7 +123,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 			db.Close()
 			return nil, unreachable(SQLite, err)
 		}
-		return &Store{d: sqliteDialect, rdb: db, wdb: db, stmts: newStmtCache(db)}, nil
+		return &Store{d: sqliteDialect, rdb: db, wdb: db, stmts: newStmtCache(db), search: defaultSearchLimits}, nil
 	}
 	if err := createPrivateFile(path); err != nil {
 		return nil, unreachable(SQLite, err)
@@ -158,7 +158,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 		wdb.Close()
 		return nil, unreachable(SQLite, err)
 	}
-	return &Store{d: sqliteDialect, rdb: rdb, wdb: wdb, stmts: newStmtCache(rdb)}, nil
+	return &Store{d: sqliteDialect, rdb: rdb, wdb: wdb, stmts: newStmtCache(rdb), search: defaultSearchLimits}, nil
 }
 
 // createPrivateFile creates the database file, if missing, readable by its
@@ -204,7 +204,7 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*Store, error)
 		db.Close()
 		return nil, unreachable(Postgres, err)
 	}
-	return &Store{d: postgresDialect, rdb: db, wdb: db}, nil
+	return &Store{d: postgresDialect, rdb: db, wdb: db, search: defaultSearchLimits}, nil
 }
 
 func openMySQL(ctx context.Context, dsn string, opts Options) (*Store, error) {
@@ -250,7 +250,7 @@ func openMySQL(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, unreachable(MySQL, err)
 	}
-	return &Store{d: newMySQLDialect(mysqlSkipLocked(version)), rdb: db, wdb: db, stmts: newStmtCache(db)}, nil
+	return &Store{d: newMySQLDialect(mysqlSkipLocked(version)), rdb: db, wdb: db, stmts: newStmtCache(db), search: defaultSearchLimits}, nil
 }
 
 func passwordOf(u *url.URL) string {
@@ -343,7 +343,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) error {
 			panic(p)
 		}
 	}()
-	if err := fn(&Store{d: s.d, rdb: s.rdb, wdb: s.wdb, tx: tx, log: s.log}); err != nil {
+	if err := fn(&Store{d: s.d, rdb: s.rdb, wdb: s.wdb, tx: tx, log: s.log, search: s.search}); err != nil {
 		tx.Rollback()
 		return err
 	}

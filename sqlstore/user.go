@@ -221,10 +221,6 @@ func (s *Store) FindUsers(ctx context.Context, f userdb.UserFilter) ([]*userdb.U
 	if err != nil {
 		return nil, "", err
 	}
-	plan, err := s.planSearch(ctx, f.Query)
-	if err != nil {
-		return nil, "", err
-	}
 	o := userOrder{key: sortKey, col: col, desc: f.Desc}
 	var cur where
 	if f.Cursor != "" {
@@ -250,6 +246,11 @@ func (s *Store) FindUsers(ctx context.Context, f userdb.UserFilter) ([]*userdb.U
 		// The first comparison alone is a range of the sort's index, which
 		// planners see when it stands apart from the tie on id.
 		cur.add(col+" "+cmp+"= ? AND ("+col+" "+cmp+" ? OR id "+cmp+" ?)", v, v, c.ID)
+	}
+	// Probed once the input is known to be good: a probe is a query a word.
+	plan, err := s.planSearch(ctx, f.Query)
+	if err != nil {
+		return nil, "", err
 	}
 	var us []*userdb.User
 	var keys []string
