@@ -16,6 +16,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/userdb/userdb"
+
+	"github.com/userdb/userdb/internal/service"
 )
 
 // writeLargeXLSX writes a workbook of n user rows under a header with
@@ -126,36 +128,11 @@ func TestXLSXStreamsFromDisk(t *testing.T) {
 	var err error
 	var last string
 	grew := peakHeap(func() {
-		f, ferr := os.Open(path)
-		if ferr != nil {
-			err = ferr
-			return
-		}
-		defer f.Close()
 		// What Import does: a check of the whole file, then a second pass.
-		if n, err = Check(f, XLSX); err != nil {
-			return
-		}
-		if _, err = f.Seek(0, io.SeekStart); err != nil {
-			return
-		}
-		rd, rerr := NewReader(f, XLSX)
-		if rerr != nil {
-			err = rerr
-			return
-		}
-		defer rd.Close()
-		for {
-			row, rerr := rd.Next()
-			if rerr == io.EOF {
-				return
-			}
-			if rerr != nil {
-				err = rerr
-				return
-			}
+		err = eachXLSXRow(path, true, func(row *service.ImportRow) {
+			n++
 			last = row.User.Email + " " + row.Custom["team"]
-		}
+		})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -266,32 +243,12 @@ func TestXLSXSharedStrings(t *testing.T) {
 	var n int
 	var err error
 	grew := peakHeap(func() {
-		f, ferr := os.Open(path)
-		if ferr != nil {
-			err = ferr
-			return
-		}
-		defer f.Close()
-		rd, rerr := NewReader(f, XLSX)
-		if rerr != nil {
-			err = rerr
-			return
-		}
-		defer rd.Close()
-		for {
-			row, rerr := rd.Next()
-			if rerr == io.EOF {
-				return
-			}
-			if rerr != nil {
-				err = rerr
-				return
-			}
+		err = eachXLSXRow(path, false, func(row *service.ImportRow) {
 			n++
 			if n == 1 || n == rows {
 				got = append(got, fmt.Sprintf("%d %s %s %s %s %s", row.Line, row.User.GivenName, row.User.Surname, row.User.Email, row.User.Username, row.Custom["shoeSize"]))
 			}
-		}
+		})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -345,5 +302,38 @@ func TestXLSXZipBombRefused(t *testing.T) {
 	after, _ := os.ReadDir(os.TempDir())
 	if leaked := newNames(before, after, "userdb-xlsx-"); len(leaked) > 0 {
 		t.Errorf("temporary files left behind: %v", leaked)
+	}
+}
+
+// eachXLSXRow reads the workbook at path as Import does (first checking the
+// whole file when check is set) and calls fn with each row.
+func eachXLSXRow(path string, check bool, fn func(*service.ImportRow)) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if check {
+		if _, err := Check(f, XLSX); err != nil {
+			return err
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+	}
+	rd, err := NewReader(f, XLSX)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	for {
+		row, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fn(row)
 	}
 }
