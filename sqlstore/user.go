@@ -434,7 +434,6 @@ func matchWhere(w *where, m userdb.FieldMatch) error {
 	return nil
 }
 
-
 // UpdateUser applies up and returns the user as stored, with its version
 // one higher. The row stays locked from read to write, so the full name is
 // derived from the name parts as they are, and up.Version, when set, is
