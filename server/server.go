@@ -162,7 +162,7 @@ func (s *Server) build(o options) error {
 	svc = service.New(service.Deps{
 		Store: s.store, Hasher: s.hasher, Policy: policy, Clock: o.clock, Logger: s.log,
 		Emails:  &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName},
-		Profile: profileSchema(cfg.CustomData),
+		Profile: profileSource{profileSchema(cfg.CustomData)},
 		Kick:    s.sender.Kick,
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: time.Duration(cfg.Lockout.UnlockAfter),
