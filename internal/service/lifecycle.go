@@ -14,9 +14,10 @@ import (
 // starts from and fails with EINVALID from any other, so that two
 // administrators acting at once cannot skip a step.
 
-// errWrongStatus is the answer to a transition from the wrong status.
+// errWrongStatus is the answer to a transition from the wrong status: an
+// EINVALID error about the field status.
 func errWrongStatus(what string) error {
-	return userdb.Errorf(userdb.EINVALID, "This operation is not allowed in the user's current status: %s.", what)
+	return &userdb.Error{Code: userdb.EINVALID, Field: "status", Message: "This operation is not allowed in the user's current status: " + what + "."}
 }
 
 // AdminActivateUser activates a user created without activation or
