@@ -188,7 +188,7 @@ func (a *API) addGroupUser(w http.ResponseWriter, r *http.Request) {
 	role, u, err := a.member(r)
 	if err == nil && !u.HasRole(role.Name) {
 		_, err = a.svc.AdminAddRole(r.Context(), u.ID, role.Name)
-		err = translateMember(err, role, u)
+		err = memberErr(err, u)
 	}
 	if err != nil {
 		writeError(w, r, err, "", "")
@@ -203,7 +203,7 @@ func (a *API) removeGroupUser(w http.ResponseWriter, r *http.Request) {
 	role, u, err := a.member(r)
 	if err == nil && u.HasRole(role.Name) {
 		_, err = a.svc.AdminRemoveRole(r.Context(), u.ID, role.Name)
-		err = translateMember(err, role, u)
+		err = memberErr(err, u)
 	}
 	if err != nil {
 		writeError(w, r, err, "", "")
@@ -212,7 +212,8 @@ func (a *API) removeGroupUser(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func translateMember(err error, role *userdb.Role, u *userdb.User) error {
+// memberErr words a failed membership change as about the user.
+func memberErr(err error, u *userdb.User) error {
 	if err == nil {
 		return nil
 	}

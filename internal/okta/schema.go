@@ -118,14 +118,6 @@ func (a *API) schemaView(attrs []userdb.ProfileAttribute) *schemaView {
 	}
 }
 
-func (a *API) writeSchema(w http.ResponseWriter, r *http.Request, attrs attributes, err error) {
-	if err != nil {
-		writeError(w, r, err, "", "")
-		return
-	}
-	writeJSON(w, http.StatusOK, a.schemaView(attrs))
-}
-
 type attributes = []userdb.ProfileAttribute
 
 // getSchema: GET /api/v1/meta/schemas/user/default.
@@ -135,7 +127,7 @@ func (a *API) getSchema(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err, "", "")
 		return
 	}
-	a.writeSchema(w, r, all(list.Configured, list.Defined), nil)
+	writeJSON(w, http.StatusOK, a.schemaView(all(list.Configured, list.Defined)))
 }
 
 func all(configured []userdb.ProfileAttribute, defined []*userdb.ProfileAttribute) attributes {
@@ -194,7 +186,7 @@ func (a *API) updateSchema(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err, "", "")
 		return
 	}
-	a.writeSchema(w, r, all(list.Configured, list.Defined), nil)
+	writeJSON(w, http.StatusOK, a.schemaView(all(list.Configured, list.Defined)))
 }
 
 // readProperty turns a schema property into an attribute definition.
