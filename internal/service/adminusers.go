@@ -37,6 +37,11 @@ func (s *Service) AdminListUsers(ctx context.Context, f userdb.UserFilter) (*Use
 		}
 		f.AccountID = a.ID
 	}
+	if f.PasswordExpired != nil && s.opts.PasswordMaxAge > 0 && f.PasswordSetBefore == nil {
+		// The rule of PasswordExpired: set at or before now minus the age.
+		cutoff := s.clock.Now().Add(-s.opts.PasswordMaxAge)
+		f.PasswordSetBefore = &cutoff
+	}
 	// The page and the total are independent reads: both at once, the
 	// answer takes as long as the slower (a search of two common words
 	// spends about as long on each).
