@@ -34,6 +34,7 @@ type Store interface {
 	EventStore
 	OutboxStore
 	APIKeyStore
+	ProtectionStore
 }
 
 // AccountStore keeps accounts (tenants).

@@ -13,11 +13,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/api"
 	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/console"
 	"github.com/userdb/userdb/internal/httpx"
+	"github.com/userdb/userdb/internal/limit"
 	"github.com/userdb/userdb/internal/mail"
 	"github.com/userdb/userdb/internal/password"
 	"github.com/userdb/userdb/internal/profile"
@@ -50,6 +53,8 @@ type Server struct {
 	sender  *mail.Sender
 	metrics *metrics
 	handler http.Handler
+	limits  *limit.Rules  // nil: rate limits off
+	redis   *redis.Client // nil without redis.addr
 
 	strategies map[string]Strategy
 
@@ -152,6 +157,10 @@ func (s *Server) build(o options) error {
 		}
 	}
 
+	s.metrics = newMetrics(storePools(s.store), s.hasher.Queued, s.hasher.Running, s.hasher.Computed)
+	if s.limits, err = s.newLimits(o.clock); err != nil {
+		return err
+	}
 	var svc *service.Service
 	s.sender = mail.NewSender(s.store, driver, mail.SenderOptions{
 		From: cfg.SMTP.From, PollInterval: time.Duration(cfg.Outbox.PollInterval), Batch: cfg.Outbox.Batch,
@@ -164,6 +173,7 @@ func (s *Server) build(o options) error {
 		Emails:  &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName},
 		Profile: profileSchema(cfg.CustomData),
 		Kick:    s.sender.Kick,
+		Limits:  serviceLimits(s.limits),
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: time.Duration(cfg.Lockout.UnlockAfter),
 		PasswordMaxAge: time.Duration(cfg.Password.MaxAge), History: cfg.Password.History,
@@ -200,7 +210,6 @@ func (s *Server) build(o options) error {
 		s.strategies[name] = st
 	}
 
-	s.metrics = newMetrics(storePools(s.store), s.hasher.Queued, s.hasher.Running)
 	return s.buildHandler()
 }
 
@@ -322,6 +331,9 @@ func (s *Server) Close(ctx context.Context) error {
 }
 
 func (s *Server) closeStore() error {
+	if s.redis != nil {
+		s.redis.Close()
+	}
 	if s.owns {
 		return s.store.Close()
 	}

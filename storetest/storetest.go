@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) userdb.Store) {
 		{"Events", eventTests},
 		{"Outbox", outboxTests},
 		{"APIKeys", apiKeyTests},
+		{"Protection", protectionTests},
 		{"Tx", txTests},
 	}
 	for _, g := range groups {

@@ -36,13 +36,18 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 	if len(password) > MaxPasswordBytes {
 		return nil, userdb.FieldError("password", "Password must be at most %d bytes.", MaxPasswordBytes)
 	}
+	if err := s.loginAllowed(ctx, login); err != nil {
+		return nil, err // refused before any hash is computed
+	}
 	if len(login) > userdb.MaxEmailLen {
 		s.hasher.DummyVerify(ctx, password)
+		s.loginFailed(ctx)
 		return nil, errBadLogin
 	}
 	u, err := s.store.FindUserByLogin(ctx, login)
 	if userdb.IsCode(err, userdb.ENOTFOUND) {
 		s.hasher.DummyVerify(ctx, password)
+		s.loginFailed(ctx)
 		s.failUnknownLogin(ctx)
 		return nil, errBadLogin
 	} else if err != nil {
@@ -64,6 +69,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 		return nil, ctxErr // the caller went away: not a failed attempt
 	}
 	if !ok {
+		s.loginFailed(ctx)
 		return nil, s.failLogin(ctx, u)
 	}
 	if u.Status != userdb.StatusEnabled {
@@ -117,6 +123,15 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 // failLogin counts a failed attempt atomically and locks the user at the
 // threshold (an admin's status such as DISABLED is left alone).
 func (s *Service) failLogin(ctx context.Context, u *userdb.User) error {
+	if err := s.countFailure(ctx, u, "login.failed", "bad_password"); err != nil {
+		return err
+	}
+	return errBadLogin
+}
+
+// countFailure counts a wrong password of u toward the lockout, atomically,
+// and records it as an event of typ.
+func (s *Service) countFailure(ctx context.Context, u *userdb.User, typ, reason string) error {
 	var locked bool
 	err := s.store.Tx(ctx, func(tx userdb.Store) error {
 		count, lk, err := tx.RecordFailedLogin(ctx, u.ID, s.clock.Now(), s.opts.LockAfter)
@@ -124,7 +139,7 @@ func (s *Service) failLogin(ctx context.Context, u *userdb.User) error {
 			return err
 		}
 		locked = lk
-		if err := s.record(ctx, tx, "login.failed", u, map[string]any{"reason": "bad_password", "failures": count}); err != nil {
+		if err := s.record(ctx, tx, typ, u, map[string]any{"reason": reason, "failures": count}); err != nil {
 			return err
 		}
 		if lk {
@@ -138,7 +153,7 @@ func (s *Service) failLogin(ctx context.Context, u *userdb.User) error {
 	if locked {
 		s.sessions.forgetUser(u.ID)
 	}
-	return errBadLogin
+	return nil
 }
 
 // failUnknownLogin records a failed sign-in of an unknown user through the

@@ -91,7 +91,29 @@ type Deps struct {
 	Logger  *slog.Logger
 	// Kick wakes the outbox sender after an email was committed; may be nil.
 	Kick func()
+	// Limits throttles requests by rule and key (internal/limit); nil
+	// limits nothing.
+	Limits Limits
 }
+
+// Limits throttles requests: internal/limit.Rules. Each method names a rule
+// of internal/limit and a key (an IP, a name, an id); an empty key is not
+// limited.
+type Limits interface {
+	// Take counts one request; ERATELIMITED when it does not fit.
+	Take(ctx context.Context, rule, key string) error
+	// Check is Take without counting: for failures counted afterwards.
+	Check(ctx context.Context, rule, key string) error
+	// Charge counts a failure found out after the work.
+	Charge(ctx context.Context, rule, key string)
+}
+
+// noLimits is the Limits of a service without any.
+type noLimits struct{}
+
+func (noLimits) Take(context.Context, string, string) error  { return nil }
+func (noLimits) Check(context.Context, string, string) error { return nil }
+func (noLimits) Charge(context.Context, string, string)      {}
 
 // Service runs the workflows. It is safe for concurrent use.
 type Service struct {
@@ -103,6 +125,7 @@ type Service struct {
 	clock   userdb.Clock
 	log     *slog.Logger
 	kick    func()
+	limits  Limits
 	opts    Options
 
 	sessions *sessionCache
@@ -125,6 +148,9 @@ func New(d Deps, o Options) *Service {
 	if d.Kick == nil {
 		d.Kick = func() {}
 	}
+	if d.Limits == nil {
+		d.Limits = noLimits{}
+	}
 	if o.SuperAdminRole == "" {
 		o.SuperAdminRole = userdb.RoleSuperAdmin
 	}
@@ -139,7 +165,7 @@ func New(d Deps, o Options) *Service {
 	}
 	s := &Service{
 		store: d.Store, hasher: d.Hasher, policy: d.Policy, emails: d.Emails, profile: d.Profile,
-		clock: d.Clock, log: d.Logger, kick: d.Kick, opts: o,
+		clock: d.Clock, log: d.Logger, kick: d.Kick, limits: d.Limits, opts: o,
 		bgSlot: make(chan struct{}, 64),
 	}
 	s.sessions = newSessionCache(s)

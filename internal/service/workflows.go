@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/limit"
 )
 
 // errBadToken is the one answer for unknown, used and expired tokens.
@@ -51,6 +52,9 @@ func (s *Service) Register(ctx context.Context, n NewUser) (*userdb.User, *Login
 	}
 	if n.Password == "" {
 		return nil, nil, userdb.FieldError("password", "Password is required.")
+	}
+	if err := s.limits.Take(ctx, limit.RegisterIP, MetaFrom(ctx).IP); err != nil {
+		return nil, nil, err
 	}
 	// What a stranger may not choose for themselves.
 	n.Account, n.Roles, n.PasswordHash, n.Invite, n.Verified = s.opts.RegistrationAccount, nil, "", false, false
@@ -156,12 +160,18 @@ func (s *Service) ResendVerification(ctx context.Context, login string) error {
 		// No user has such a login: saying so reveals nothing about users.
 		return userdb.FieldError("login", "Username or email must be at most %d characters.", userdb.MaxEmailLen)
 	}
+	if err := s.limits.Take(ctx, limit.VerifyIP, MetaFrom(ctx).IP); err != nil {
+		return err
+	}
 	return s.async(ctx, "resend-verification", func(ctx context.Context) error {
 		u, err := s.store.FindUserByLogin(ctx, login)
 		if userdb.IsCode(err, userdb.ENOTFOUND) || (err == nil && (u.Status != userdb.StatusPending || u.EmailVerifiedAt != nil)) {
 			return nil
 		} else if err != nil {
 			return err
+		}
+		if !s.emailAllowed(ctx, u.Email) {
+			return nil
 		}
 		err = s.store.Tx(ctx, func(tx userdb.Store) error {
 			if err := s.sendVerification(ctx, tx, u); err != nil {
@@ -189,12 +199,18 @@ func (s *Service) Forgot(ctx context.Context, login string) error {
 		// No user has such a login: saying so reveals nothing about users.
 		return userdb.FieldError("email", "Email or username must be at most %d characters.", userdb.MaxEmailLen)
 	}
+	if err := s.limits.Take(ctx, limit.ForgotIP, MetaFrom(ctx).IP); err != nil {
+		return err
+	}
 	return s.async(ctx, "forgot", func(ctx context.Context) error {
 		u, err := s.store.FindUserByLogin(ctx, login)
 		if userdb.IsCode(err, userdb.ENOTFOUND) || (err == nil && u.Status == userdb.StatusDisabled) {
 			return nil
 		} else if err != nil {
 			return err
+		}
+		if !s.emailAllowed(ctx, u.Email) {
+			return nil
 		}
 		return s.sendReset(ctx, u, nil)
 	})
