@@ -16,6 +16,10 @@ type Device struct {
 	UserAgent  string
 }
 
+// TokenNotMe is the "This wasn't me" link of a new-device notice: using it
+// reports the sign-in as someone else's.
+const TokenNotMe TokenKind = "not_me"
+
 // ProtectionStore keeps what account protection remembers: devices users
 // signed in from and the password expiry warnings sent.
 type ProtectionStore interface {

@@ -263,3 +263,13 @@ func TestRateLimitsSharedInRedis(t *testing.T) {
 func serviceKey() service.NewAPIKey {
 	return service.NewAPIKey{Name: "ci", Roles: []string{userdb.RoleSuperAdmin}}
 }
+
+// cookie returns the value of the client's cookie name for the server.
+func (c *client) cookie(name string) string {
+	for _, ck := range c.jar.Cookies(mustURL(c.e.http.URL)) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
+}

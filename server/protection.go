@@ -9,6 +9,7 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/internal/device"
 	"github.com/userdb/userdb/internal/limit"
 	"github.com/userdb/userdb/internal/service"
 )
@@ -74,4 +75,50 @@ func serviceLimits(r *limit.Rules) service.Limits {
 		return nil
 	}
 	return r
+}
+
+// deviceCookies is the device cookie of the configuration, signed with the
+// instance's cookie key.
+func (s *Server) deviceCookies() *device.Cookies {
+	d := s.cfg.Protection.Devices
+	return &device.Cookies{Name: d.CookieName, Key: s.keys.CookieKey, Lifetime: time.Duration(d.Lifetime)}
+}
+
+// expiryEvery is how often the password expiry warnings are looked for.
+const expiryEvery = time.Hour
+
+// SendExpiryWarnings runs the password expiry warning job once and returns
+// how many warnings it sent; Run runs it every hour. Any number of nodes may
+// run it at once: each warning goes out once.
+func (s *Server) SendExpiryWarnings(ctx context.Context) (int, error) {
+	return s.svc.SendExpiryWarnings(ctx)
+}
+
+func (s *Server) warnExpiries(ctx context.Context) {
+	if s.cfg.Password.MaxAge <= 0 || len(s.cfg.Password.ExpiryWarning) == 0 {
+		return
+	}
+	t := time.NewTicker(expiryEvery)
+	defer t.Stop()
+	for {
+		if n, err := s.svc.SendExpiryWarnings(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("sending password expiry warnings", "err", err)
+		} else if n > 0 {
+			s.log.Info("sent password expiry warnings", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// expiryWarnings converts password.expiry_warning.
+func expiryWarnings(ds config.Durations) []time.Duration {
+	out := make([]time.Duration, len(ds))
+	for i, d := range ds {
+		out[i] = time.Duration(d)
+	}
+	return out
 }

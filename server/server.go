@@ -19,6 +19,7 @@ import (
 	"github.com/userdb/userdb/internal/api"
 	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/console"
+	"github.com/userdb/userdb/internal/geo"
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/limit"
 	"github.com/userdb/userdb/internal/mail"
@@ -53,6 +54,8 @@ type Server struct {
 	sender  *mail.Sender
 	metrics *metrics
 	handler http.Handler
+	keys    config.Keys
+	geo     *geo.DB       // nil without protection.geoip_file
 	limits  *limit.Rules  // nil: rate limits off
 	redis   *redis.Client // nil without redis.addr
 
@@ -107,9 +110,11 @@ func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: o.logger, store: o.store, done: make(chan struct{})}
 
-	if _, err := cfg.ResolveKeys(); err != nil {
+	keys, err := cfg.ResolveKeys()
+	if err != nil {
 		return nil, err
 	}
+	s.keys = keys
 	if s.store == nil {
 		st, err := sqlstore.Open(ctx, string(cfg.Database.DSN), sqlstore.Options{MaxOpenConns: cfg.Database.MaxOpenConns, Logger: o.logger})
 		if err != nil {
@@ -161,6 +166,11 @@ func (s *Server) build(o options) error {
 	if s.limits, err = s.newLimits(o.clock); err != nil {
 		return err
 	}
+	if f := cfg.Protection.GeoIPFile; f != "" {
+		if s.geo, err = geo.Open(f); err != nil {
+			return &userdb.Error{Code: userdb.EINVALID, Message: "protection.geoip_file: " + err.Error()}
+		}
+	}
 	var svc *service.Service
 	s.sender = mail.NewSender(s.store, driver, mail.SenderOptions{
 		From: cfg.SMTP.From, PollInterval: time.Duration(cfg.Outbox.PollInterval), Batch: cfg.Outbox.Batch,
@@ -170,7 +180,7 @@ func (s *Server) build(o options) error {
 	})
 	svc = service.New(service.Deps{
 		Store: s.store, Hasher: s.hasher, Policy: policy, Clock: o.clock, Logger: s.log,
-		Emails:  &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName},
+		Emails:  &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName, geo: s.geo},
 		Profile: profileSchema(cfg.CustomData),
 		Kick:    s.sender.Kick,
 		Limits:  serviceLimits(s.limits),
@@ -185,6 +195,8 @@ func (s *Server) build(o options) error {
 		RegistrationAccount: cfg.Registration.Account, SuperAdminRole: cfg.SuperAdminRole,
 		VerifyURL: cfg.VerifyURL(), ResetURL: cfg.ResetURL(), InviteURL: cfg.BaseURL() + web.InvitationPath,
 		EmailChangeURL: cfg.BaseURL() + web.EmailChangePath,
+		NotMeURL:       cfg.BaseURL() + web.NotMePath, NotifyNewDevice: cfg.Protection.Devices.Notify,
+		ExpiryWarnings: expiryWarnings(cfg.Password.ExpiryWarning), ChangePasswordURL: cfg.BaseURL() + web.ProfilePath,
 	})
 	s.svc = svc
 
@@ -249,6 +261,7 @@ func (s *Server) buildHandler() error {
 		httpx.RequestIDs(s.log),
 		httpx.Recover,
 		httpx.TrustedClientIP(trusted),
+		s.deviceCookies().Middleware,
 		httpx.AccessLog(s.metrics.observe),
 		httpx.SecurityHeaders,
 		cross,
@@ -285,7 +298,8 @@ func (s *Server) Run(ctx context.Context) {
 	s.stopOnce.Do(func() { s.stop = cancel })
 	defer close(s.done)
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
+	go func() { defer wg.Done(); s.warnExpiries(ctx) }()
 	go func() { defer wg.Done(); s.sender.Run(ctx) }()
 	go func() { defer wg.Done(); s.svc.Run(ctx) }()
 	go func() { defer wg.Done(); s.sweepSessions(ctx) }()
@@ -334,6 +348,7 @@ func (s *Server) closeStore() error {
 	if s.redis != nil {
 		s.redis.Close()
 	}
+	s.geo.Close()
 	if s.owns {
 		return s.store.Close()
 	}

@@ -108,6 +108,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 		mux.HandleFunc("GET "+me.URI+"/sessions", a.authed(a.listSessions))
 		mux.HandleFunc("DELETE "+me.URI+"/sessions/{id}", a.authed(a.endSession))
 		mux.HandleFunc("DELETE "+me.URI+"/sessions", a.authed(a.endOtherSessions))
+		mux.HandleFunc("POST "+me.URI+"/compromised", a.authed(a.reportCompromised))
 	}
 }
 

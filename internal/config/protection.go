@@ -43,13 +43,13 @@ type Devices struct {
 
 // Breach configures the check of new passwords against known breaches.
 type Breach struct {
-	MinCount  int      `yaml:"min_count"`
-	APIURL    string   `yaml:"api_url"`
-	Timeout   Duration `yaml:"timeout"`
-	CacheTTL  Duration `yaml:"cache_ttl"`
-	FailOpen  bool     `yaml:"fail_open"`
-	File      string   `yaml:"file"`
-	AtSignIn  bool     `yaml:"at_sign_in"`
+	MinCount int      `yaml:"min_count"`
+	APIURL   string   `yaml:"api_url"`
+	Timeout  Duration `yaml:"timeout"`
+	CacheTTL Duration `yaml:"cache_ttl"`
+	FailOpen bool     `yaml:"fail_open"`
+	File     string   `yaml:"file"`
+	AtSignIn bool     `yaml:"at_sign_in"`
 }
 
 // Rate is a limit written as COUNT/PERIOD, e.g. 10/1m or 5/1h; "off" or ""

@@ -43,7 +43,9 @@ type Exceeded struct {
 	After time.Duration
 }
 
-func (e *Exceeded) Error() string { return fmt.Sprintf("rate limit %s: retry after %s", e.Rule, e.After) }
+func (e *Exceeded) Error() string {
+	return fmt.Sprintf("rate limit %s: retry after %s", e.Rule, e.After)
+}
 
 // RetryAfter is read by the HTTP layer for the Retry-After header.
 func (e *Exceeded) RetryAfter() time.Duration { return e.After }

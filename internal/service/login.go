@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/limit"
 )
 
 // errBadLogin is the one answer to every failed sign-in — unknown user, wrong
@@ -56,6 +57,15 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 	if u, err = s.autoUnlock(ctx, u); err != nil {
 		return nil, err
 	}
+	// Smart lockout: a browser the user signed in from before is neither
+	// held by the lock nor counted toward it; its failures have a limit of
+	// their own, so an attacker elsewhere cannot lock the owner out.
+	known := s.knownDevice(ctx, u)
+	if known {
+		if err := s.limits.Check(ctx, limit.KnownDeviceFailures, deviceKey(ctx, u)); err != nil {
+			return nil, err
+		}
+	}
 
 	var ok, rehash bool
 	if u.PasswordHash == "" {
@@ -70,9 +80,12 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 	}
 	if !ok {
 		s.loginFailed(ctx)
+		if known {
+			return nil, s.knownDeviceFailure(ctx, u)
+		}
 		return nil, s.failLogin(ctx, u)
 	}
-	if u.Status != userdb.StatusEnabled {
+	if u.Status != userdb.StatusEnabled && (!known || u.Status != userdb.StatusLocked) {
 		_ = s.record(ctx, s.store, "login.failed", u, map[string]any{"reason": strings.ToLower(string(u.Status))})
 		return nil, errBadLogin
 	}
@@ -87,7 +100,9 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 
 	// A sign-in is not an edit: it keeps the version an administrator's
 	// form was read at.
-	up := userdb.UserUpdate{LastLoginAt: ptr(s.clock.Now()), ResetFailedLogins: true, KeepVersion: true}
+	// (The lock stays while it lasts: the owner's sign-in from a known
+	// device does not reopen the door to the guesses that caused it.)
+	up := userdb.UserUpdate{LastLoginAt: ptr(s.clock.Now()), ResetFailedLogins: u.Status == userdb.StatusEnabled, KeepVersion: true}
 	if rehash {
 		// Legacy or outdated hashes are upgraded while the plain password is at hand.
 		h, err := s.hasher.Hash(ctx, password)
@@ -104,6 +119,9 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 		}
 		res, err = s.startSession(ctx, tx, u2)
 		if err != nil {
+			return err
+		}
+		if err := s.rememberDevice(ctx, tx, u2, u.LastLoginAt != nil); err != nil {
 			return err
 		}
 		details := map[string]any{"session": res.Session.ID}

@@ -77,6 +77,15 @@ type Options struct {
 	// EmailChangeURL is the page that confirms a new email address; its
 	// links last VerifyTTL.
 	EmailChangeURL string
+	// NotMeURL is the "This wasn't me" page of new-device notices.
+	NotMeURL string
+	// ExpiryWarnings are how long before PasswordMaxAge runs out a user is
+	// warned, each once; ChangePasswordURL is the warning's link.
+	ExpiryWarnings    []time.Duration
+	ChangePasswordURL string
+	// NotifyNewDevice sends a notice at a sign-in from a device not seen
+	// before (the device cookie, internal/device).
+	NotifyNewDevice bool
 }
 
 // Deps are the pieces the service talks to.

@@ -24,7 +24,7 @@ var templateFS embed.FS
 // with the shared pieces of parts.html.
 var pageNames = []string{
 	"signin", "signup", "verify", "forgot", "reset", "expired",
-	"profile", "sessions", "invitation", "message", "emailchange",
+	"profile", "sessions", "invitation", "message", "emailchange", "notme",
 }
 
 // templates holds every page, parsed once when the program starts: a
