@@ -179,8 +179,8 @@ func LoadTemplates(overrideDir string) (*Templates, error) {
 	// Execute every template once, so an override that names a field that
 	// does not exist fails now rather than when the first email goes out.
 	sample := Data{ProductName: "P", BaseURL: "https://example.com", Link: "https://example.com/x",
-		User:   UserData{GivenName: "G", Surname: "S", FullName: "G S", Email: "g@example.com", Username: "g"},
-		SignIn: SignInData{Time: "1 March 2026, 12:00 UTC", Place: "Sweden", Browser: "Firefox on Linux", IP: "192.0.2.1"},
+		User:    UserData{GivenName: "G", Surname: "S", FullName: "G S", Email: "g@example.com", Username: "g"},
+		SignIn:  SignInData{Time: "1 March 2026, 12:00 UTC", Place: "Sweden", Browser: "Firefox on Linux", IP: "192.0.2.1"},
 		Expires: "in 3 days"}
 	for _, kind := range kinds {
 		if _, err := t.Render(kind, FormatBoth, "{{.ProductName}}", sample); err != nil {

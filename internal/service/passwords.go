@@ -72,6 +72,11 @@ func (s *Service) writePassword(ctx context.Context, st userdb.Store, u *userdb.
 	if err != nil {
 		return nil, err
 	}
+	// A link asked for before the change (by the user, or by whoever knew
+	// the old password) must not outlive it.
+	if err := s.killTokens(ctx, st, u.ID); err != nil {
+		return nil, err
+	}
 	if s.opts.History > 0 {
 		if err := st.AddPasswordHistory(ctx, u.ID, hash, now, s.opts.History); err != nil {
 			return nil, err

@@ -98,11 +98,14 @@ func (s *Service) sendVerification(ctx context.Context, st userdb.Store, u *user
 	if err := st.DeleteUserTokens(ctx, u.ID, userdb.TokenVerify); err != nil {
 		return err
 	}
-	tok, err := s.newToken(ctx, st, userdb.TokenVerify, u, s.opts.VerifyTTL)
-	if err != nil {
+	// The token names the address it is sent to: it verifies that one only.
+	secret, hash := userdb.NewSecret()
+	now := s.clock.Now()
+	t := &userdb.OneTimeToken{TokenHash: hash, Kind: userdb.TokenVerify, UserID: u.ID, Email: u.Email, CreatedAt: now, ExpiresAt: now.Add(s.opts.VerifyTTL)}
+	if err := st.CreateToken(ctx, t); err != nil {
 		return err
 	}
-	return s.queueEmail(ctx, st, EmailVerification, u, link(s.opts.VerifyURL, tok))
+	return s.queueEmail(ctx, st, EmailVerification, u, link(s.opts.VerifyURL, secret))
 }
 
 // Verify uses up a verification token: the email is verified, a PENDING
@@ -123,6 +126,9 @@ func (s *Service) Verify(ctx context.Context, token string) (*userdb.User, error
 		u, err := tx.FindUserByID(ctx, t.UserID)
 		if err != nil {
 			return err
+		}
+		if t.Email != "" && userdb.Fold(t.Email) != userdb.Fold(u.Email) {
+			return errBadToken // sent to an address the user no longer has
 		}
 		now := s.clock.Now()
 		up := userdb.UserUpdate{EmailVerifiedAt: &now}
