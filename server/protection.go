@@ -2,12 +2,14 @@ package server
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/breach"
 	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/device"
 	"github.com/userdb/userdb/internal/limit"
@@ -121,4 +123,23 @@ func expiryWarnings(ds config.Durations) []time.Duration {
 		out[i] = time.Duration(d)
 	}
 	return out
+}
+
+// newBreaches opens the breach list of the configuration: the offline file
+// when password.breach.file is set, the range API otherwise; nil when the
+// check is off.
+func (s *Server) newBreaches(clock userdb.Clock) (service.Breaches, error) {
+	b := s.cfg.Password.Breach
+	if s.cfg.Password.BreachCheck == service.BreachOff || s.cfg.Password.BreachCheck == "" {
+		return nil, nil
+	}
+	if b.File != "" {
+		f, err := breach.Open(b.File)
+		if err != nil {
+			return nil, &userdb.Error{Code: userdb.EINVALID, Message: "password.breach.file: " + err.Error()}
+		}
+		return f, nil
+	}
+	return &breach.Range{BaseURL: b.APIURL, Client: &http.Client{Timeout: time.Duration(b.Timeout)},
+		CacheTTL: time.Duration(b.CacheTTL), Now: clock.Now}, nil
 }

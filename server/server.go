@@ -166,6 +166,10 @@ func (s *Server) build(o options) error {
 	if s.limits, err = s.newLimits(o.clock); err != nil {
 		return err
 	}
+	breaches, err := s.newBreaches(o.clock)
+	if err != nil {
+		return err
+	}
 	if f := cfg.Protection.GeoIPFile; f != "" {
 		if s.geo, err = geo.Open(f); err != nil {
 			return &userdb.Error{Code: userdb.EINVALID, Message: "protection.geoip_file: " + err.Error()}
@@ -183,7 +187,7 @@ func (s *Server) build(o options) error {
 		Emails:  &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName, geo: s.geo},
 		Profile: profileSchema(cfg.CustomData),
 		Kick:    s.sender.Kick,
-		Limits:  serviceLimits(s.limits),
+		Limits:  serviceLimits(s.limits), Breaches: breaches,
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: time.Duration(cfg.Lockout.UnlockAfter),
 		PasswordMaxAge: time.Duration(cfg.Password.MaxAge), History: cfg.Password.History,
@@ -197,6 +201,7 @@ func (s *Server) build(o options) error {
 		EmailChangeURL: cfg.BaseURL() + web.EmailChangePath,
 		NotMeURL:       cfg.BaseURL() + web.NotMePath, NotifyNewDevice: cfg.Protection.Devices.Notify,
 		ExpiryWarnings: expiryWarnings(cfg.Password.ExpiryWarning), ChangePasswordURL: cfg.BaseURL() + web.ProfilePath,
+		BreachMode: cfg.Password.BreachCheck, BreachMinCount: cfg.Password.Breach.MinCount, BreachFailOpen: cfg.Password.Breach.FailOpen,
 	})
 	s.svc = svc
 

@@ -20,6 +20,9 @@ func (s *Service) hashNewPassword(ctx context.Context, u *userdb.User, password 
 	if err := s.policy.Check(password, u.Email, u.Username); err != nil {
 		return "", err
 	}
+	if err := s.checkBreach(ctx, u, password); err != nil {
+		return "", err
+	}
 	if err := s.checkHistory(ctx, u, password); err != nil {
 		return "", err
 	}

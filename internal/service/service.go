@@ -77,6 +77,12 @@ type Options struct {
 	// EmailChangeURL is the page that confirms a new email address; its
 	// links last VerifyTTL.
 	EmailChangeURL string
+	// BreachMode is BreachOff, BreachWarn or BreachBlock; a password seen
+	// BreachMinCount times counts as breached; BreachFailOpen accepts
+	// passwords while the list cannot be reached.
+	BreachMode     string
+	BreachMinCount int
+	BreachFailOpen bool
 	// NotMeURL is the "This wasn't me" page of new-device notices.
 	NotMeURL string
 	// ExpiryWarnings are how long before PasswordMaxAge runs out a user is
@@ -103,6 +109,8 @@ type Deps struct {
 	// Limits throttles requests by rule and key (internal/limit); nil
 	// limits nothing.
 	Limits Limits
+	// Breaches checks new passwords against breach lists; nil checks none.
+	Breaches Breaches
 }
 
 // Limits throttles requests: internal/limit.Rules. Each method names a rule
@@ -126,16 +134,17 @@ func (noLimits) Charge(context.Context, string, string)      {}
 
 // Service runs the workflows. It is safe for concurrent use.
 type Service struct {
-	store   userdb.Store
-	hasher  Hasher
-	policy  Policy
-	emails  Composer
-	profile ProfileSchema
-	clock   userdb.Clock
-	log     *slog.Logger
-	kick    func()
-	limits  Limits
-	opts    Options
+	store    userdb.Store
+	hasher   Hasher
+	policy   Policy
+	emails   Composer
+	profile  ProfileSchema
+	clock    userdb.Clock
+	log      *slog.Logger
+	kick     func()
+	limits   Limits
+	breaches Breaches
+	opts     Options
 
 	sessions *sessionCache
 	roles    roleCache
@@ -174,7 +183,7 @@ func New(d Deps, o Options) *Service {
 	}
 	s := &Service{
 		store: d.Store, hasher: d.Hasher, policy: d.Policy, emails: d.Emails, profile: d.Profile,
-		clock: d.Clock, log: d.Logger, kick: d.Kick, limits: d.Limits, opts: o,
+		clock: d.Clock, log: d.Logger, kick: d.Kick, limits: d.Limits, breaches: d.Breaches, opts: o,
 		bgSlot: make(chan struct{}, 64),
 	}
 	s.sessions = newSessionCache(s)
