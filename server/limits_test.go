@@ -250,7 +250,8 @@ func TestRateLimitsSharedInRedis(t *testing.T) {
 	e := newEnv(t, limitsOnly(map[string]string{"login_per_ip": "4/1h"}), withRedis)
 	other := newEnv(t, limitsOnly(map[string]string{"login_per_ip": "4/1h"}), withRedis)
 	// An address of this run only: Redis outlives test runs.
-	ip := fmt.Sprintf("2001:db8::%x", time.Now().UnixNano()&0xffff_ffff)
+	n := time.Now().UnixNano()
+	ip := fmt.Sprintf("2001:db8::%x:%x", (n>>16)&0xffff, n&0xffff)
 	for i, srv := range []*env{e, other, e, other} {
 		if r := srv.client().do("POST", "/login", map[string]string{"login": "x@example.com", "password": "x"}, from(ip)...); r.status != 401 {
 			t.Fatalf("request %d: %d %s", i+1, r.status, r.body)

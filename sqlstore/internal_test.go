@@ -38,8 +38,10 @@ func TestEmbeddedMigrations(t *testing.T) {
 			if len(ms) < 2 {
 				t.Fatalf("%d migrations, want at least 2", len(ms))
 			}
+			// Versions rise; numbers may be skipped (parallel branches take
+			// ranges of their own).
 			for i, m := range ms {
-				if m.version != i+1 || m.name == "" || len(m.statements) == 0 {
+				if m.version <= 0 || i > 0 && m.version <= ms[i-1].version || m.name == "" || len(m.statements) == 0 {
 					t.Errorf("migration %d = version %d, name %q, %d statements", i, m.version, m.name, len(m.statements))
 				}
 			}
