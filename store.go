@@ -35,6 +35,7 @@ type Store interface {
 	OutboxStore
 	APIKeyStore
 	ProfileAttributeStore
+	ProtectionStore
 }
 
 // AccountStore keeps accounts (tenants).

@@ -13,11 +13,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/api"
 	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/console"
+	"github.com/userdb/userdb/internal/geo"
 	"github.com/userdb/userdb/internal/httpx"
+	"github.com/userdb/userdb/internal/limit"
 	"github.com/userdb/userdb/internal/mail"
 	"github.com/userdb/userdb/internal/okta"
 	"github.com/userdb/userdb/internal/password"
@@ -51,6 +55,10 @@ type Server struct {
 	sender  *mail.Sender
 	metrics *metrics
 	handler http.Handler
+	keys    config.Keys
+	geo     *geo.DB       // nil without protection.geoip_file
+	limits  *limit.Rules  // nil: rate limits off
+	redis   *redis.Client // nil without redis.addr
 
 	strategies map[string]Strategy
 	oktaBearer okta.BearerAuthenticator
@@ -105,9 +113,11 @@ func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: o.logger, store: o.store, oktaBearer: o.oktaBearer, done: make(chan struct{})}
 
-	if _, err := cfg.ResolveKeys(); err != nil {
+	keys, err := cfg.ResolveKeys()
+	if err != nil {
 		return nil, err
 	}
+	s.keys = keys
 	if s.store == nil {
 		st, err := sqlstore.Open(ctx, string(cfg.Database.DSN), sqlstore.Options{MaxOpenConns: cfg.Database.MaxOpenConns, Logger: o.logger})
 		if err != nil {
@@ -155,6 +165,19 @@ func (s *Server) build(o options) error {
 		}
 	}
 
+	s.metrics = newMetrics(storePools(s.store), s.hasher.Queued, s.hasher.Running, s.hasher.Computed)
+	if s.limits, err = s.newLimits(o.clock); err != nil {
+		return err
+	}
+	breaches, err := s.newBreaches(o.clock)
+	if err != nil {
+		return err
+	}
+	if f := cfg.Protection.GeoIPFile; f != "" {
+		if s.geo, err = geo.Open(f); err != nil {
+			return &userdb.Error{Code: userdb.EINVALID, Message: "protection.geoip_file: " + err.Error()}
+		}
+	}
 	var svc *service.Service
 	s.sender = mail.NewSender(s.store, driver, mail.SenderOptions{
 		From: cfg.SMTP.From, PollInterval: time.Duration(cfg.Outbox.PollInterval), Batch: cfg.Outbox.Batch,
@@ -164,9 +187,10 @@ func (s *Server) build(o options) error {
 	})
 	svc = service.New(service.Deps{
 		Store: s.store, Hasher: s.hasher, Policy: policy, Clock: o.clock, Logger: s.log,
-		Emails:  &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName},
+		Emails:  &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName, geo: s.geo},
 		Profile: profileSource{profileSchema(cfg.CustomData)},
 		Kick:    s.sender.Kick,
+		Limits:  serviceLimits(s.limits), Breaches: breaches,
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: time.Duration(cfg.Lockout.UnlockAfter),
 		PasswordMaxAge: time.Duration(cfg.Password.MaxAge), History: cfg.Password.History,
@@ -178,6 +202,9 @@ func (s *Server) build(o options) error {
 		RegistrationAccount: cfg.Registration.Account, SuperAdminRole: cfg.SuperAdminRole,
 		VerifyURL: cfg.VerifyURL(), ResetURL: cfg.ResetURL(), InviteURL: cfg.BaseURL() + web.InvitationPath,
 		EmailChangeURL: cfg.BaseURL() + web.EmailChangePath,
+		NotMeURL:       cfg.BaseURL() + web.NotMePath, NotifyNewDevice: cfg.Protection.Devices.Notify,
+		ExpiryWarnings: expiryWarnings(cfg.Password.ExpiryWarning), ChangePasswordURL: cfg.BaseURL() + web.ProfilePath,
+		BreachMode: cfg.Password.BreachCheck, BreachMinCount: cfg.Password.Breach.MinCount, BreachFailOpen: cfg.Password.Breach.FailOpen,
 	})
 	s.svc = svc
 
@@ -203,7 +230,6 @@ func (s *Server) build(o options) error {
 		s.strategies[name] = st
 	}
 
-	s.metrics = newMetrics(storePools(s.store), s.hasher.Queued, s.hasher.Running)
 	return s.buildHandler()
 }
 
@@ -244,6 +270,7 @@ func (s *Server) buildHandler() error {
 		httpx.RequestIDs(s.log),
 		httpx.Recover,
 		httpx.TrustedClientIP(trusted),
+		s.deviceCookies().Middleware,
 		httpx.AccessLog(s.metrics.observe),
 		httpx.SecurityHeaders,
 		cross,
@@ -280,7 +307,8 @@ func (s *Server) Run(ctx context.Context) {
 	s.stopOnce.Do(func() { s.stop = cancel })
 	defer close(s.done)
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
+	go func() { defer wg.Done(); s.warnExpiries(ctx) }()
 	go func() { defer wg.Done(); s.sender.Run(ctx) }()
 	go func() { defer wg.Done(); s.svc.Run(ctx) }()
 	go func() { defer wg.Done(); s.sweepSessions(ctx) }()
@@ -326,6 +354,10 @@ func (s *Server) Close(ctx context.Context) error {
 }
 
 func (s *Server) closeStore() error {
+	if s.redis != nil {
+		s.redis.Close()
+	}
+	s.geo.Close()
 	if s.owns {
 		return s.store.Close()
 	}

@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore func(t *testing.T) userdb.Store) {
 		{"Outbox", outboxTests},
 		{"APIKeys", apiKeyTests},
 		{"ProfileAttributes", profileAttributeTests},
+		{"Protection", protectionTests},
 		{"Tx", txTests},
 	}
 	for _, g := range groups {

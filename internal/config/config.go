@@ -31,6 +31,7 @@ type Config struct {
 	Redis          Redis        `yaml:"redis"`
 	CustomData     CustomData   `yaml:"custom_data"`
 	Branding       Branding     `yaml:"branding"`
+	Protection     Protection   `yaml:"protection"`
 }
 
 // Server is the HTTP listener and what it believes about its surroundings.
@@ -120,9 +121,12 @@ type Endpoint struct {
 
 // Password holds the password rules.
 type Password struct {
-	Policy  Policy   `yaml:"policy"`
-	History int      `yaml:"history"`
-	MaxAge  Duration `yaml:"max_age"`
+	Policy        Policy    `yaml:"policy"`
+	History       int       `yaml:"history"`
+	MaxAge        Duration  `yaml:"max_age"`
+	ExpiryWarning Durations `yaml:"expiry_warning"`
+	BreachCheck   string    `yaml:"breach_check"`
+	Breach        Breach    `yaml:"breach"`
 }
 
 // Policy is what a new password must satisfy. The character counts are
@@ -208,6 +212,9 @@ type Redis struct {
 type CustomData struct {
 	Schema   []Attribute `yaml:"schema"`
 	FreeForm bool        `yaml:"free_form"`
+	MaxDepth int         `yaml:"max_depth"`
+	MaxKeys  int         `yaml:"max_keys"`
+	MaxSize  ByteSize    `yaml:"max_size"`
 }
 
 // Attribute declares one custom-data attribute.
@@ -281,7 +288,10 @@ func Default() *Config {
 			CheckPassword: ep("/users/check_password"),
 		},
 		Password: Password{
-			Policy: Policy{Mode: "nist", MinLength: 8, MaxLength: 128, Lowers: 1, Numbers: 1},
+			Policy:        Policy{Mode: "nist", MinLength: 8, MaxLength: 128, Lowers: 1, Numbers: 1},
+			ExpiryWarning: Durations{Duration(14 * day), Duration(3 * day)},
+			BreachCheck:   "off",
+			Breach:        defaultBreach(),
 		},
 		Lockout: Lockout{AfterFailures: 10, UnlockAfter: Duration(15 * time.Minute)},
 		Tokens: Tokens{
@@ -313,8 +323,9 @@ func Default() *Config {
 			Backoff:      Duration(10 * time.Second),
 			MaxBackoff:   Duration(time.Hour),
 		},
-		CustomData: CustomData{Schema: []Attribute{}, FreeForm: false},
+		CustomData: CustomData{Schema: []Attribute{}, FreeForm: false, MaxDepth: 8, MaxKeys: 200, MaxSize: 16 * KiB},
 		Branding:   Branding{ProductName: "userdb", PrimaryColor: "#2f5bea"},
+		Protection: defaultProtection(),
 	}
 }
 

@@ -58,6 +58,7 @@ func (c *Config) validate(p *Problems) {
 	c.validateOutbox(p)
 	hostPort(p, "redis.addr", c.Redis.Addr)
 	c.validateCustomData(p)
+	c.validateProtection(p)
 	c.validateBranding(p)
 }
 

@@ -206,6 +206,10 @@ func TestTranslateCustom(t *testing.T) {
 			Policy:  config.Policy{Mode: "composition", MinLength: 12, MaxLength: 128, Uppers: 1, Lowers: 2, Numbers: 3, Specials: 1},
 			History: 4,
 			MaxAge:  d("90d"), // the expired endpoint is on
+			// What the original did not have keeps userdb's defaults.
+			ExpiryWarning: config.Default().Password.ExpiryWarning,
+			BreachCheck:   config.Default().Password.BreachCheck,
+			Breach:        config.Default().Password.Breach,
 		},
 		"lockout":             config.Lockout{AfterFailures: 5, UnlockAfter: d("30m")},
 		"tokens.verification": d("48h"),

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/limit"
 )
 
 // NewAPIKey describes an API key to create.
@@ -205,6 +206,9 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (Actor,
 		if a.Status != userdb.StatusEnabled {
 			return Actor{}, errBadAPIKey
 		}
+	}
+	if err := s.limits.Take(ctx, limit.AdminKey, k.ID); err != nil {
+		return Actor{}, err
 	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= apiKeyTouchEvery {
 		// Bookkeeping: a failed write does not refuse the request.

@@ -90,6 +90,21 @@ type Options struct {
 	// EmailChangeURL is the page that confirms a new email address; its
 	// links last VerifyTTL.
 	EmailChangeURL string
+	// BreachMode is BreachOff, BreachWarn or BreachBlock; a password seen
+	// BreachMinCount times counts as breached; BreachFailOpen accepts
+	// passwords while the list cannot be reached.
+	BreachMode     string
+	BreachMinCount int
+	BreachFailOpen bool
+	// NotMeURL is the "This wasn't me" page of new-device notices.
+	NotMeURL string
+	// ExpiryWarnings are how long before PasswordMaxAge runs out a user is
+	// warned, each once; ChangePasswordURL is the warning's link.
+	ExpiryWarnings    []time.Duration
+	ChangePasswordURL string
+	// NotifyNewDevice sends a notice at a sign-in from a device not seen
+	// before (the device cookie, internal/device).
+	NotifyNewDevice bool
 }
 
 // Deps are the pieces the service talks to.
@@ -105,19 +120,45 @@ type Deps struct {
 	Logger  *slog.Logger
 	// Kick wakes the outbox sender after an email was committed; may be nil.
 	Kick func()
+	// Limits throttles requests by rule and key (internal/limit); nil
+	// limits nothing.
+	Limits Limits
+	// Breaches checks new passwords against breach lists; nil checks none.
+	Breaches Breaches
 }
+
+// Limits throttles requests: internal/limit.Rules. Each method names a rule
+// of internal/limit and a key (an IP, a name, an id); an empty key is not
+// limited.
+type Limits interface {
+	// Take counts one request; ERATELIMITED when it does not fit.
+	Take(ctx context.Context, rule, key string) error
+	// Check is Take without counting: for failures counted afterwards.
+	Check(ctx context.Context, rule, key string) error
+	// Charge counts a failure found out after the work.
+	Charge(ctx context.Context, rule, key string)
+}
+
+// noLimits is the Limits of a service without any.
+type noLimits struct{}
+
+func (noLimits) Take(context.Context, string, string) error  { return nil }
+func (noLimits) Check(context.Context, string, string) error { return nil }
+func (noLimits) Charge(context.Context, string, string)      {}
 
 // Service runs the workflows. It is safe for concurrent use.
 type Service struct {
-	store   userdb.Store
-	hasher  Hasher
-	policy  Policy
-	emails  Composer
-	profile ProfileSource
-	clock   userdb.Clock
-	log     *slog.Logger
-	kick    func()
-	opts    Options
+	store    userdb.Store
+	hasher   Hasher
+	policy   Policy
+	emails   Composer
+	profile  ProfileSource
+	clock    userdb.Clock
+	log      *slog.Logger
+	kick     func()
+	limits   Limits
+	breaches Breaches
+	opts     Options
 
 	sessions *sessionCache
 	roles    roleCache
@@ -140,6 +181,9 @@ func New(d Deps, o Options) *Service {
 	if d.Kick == nil {
 		d.Kick = func() {}
 	}
+	if d.Limits == nil {
+		d.Limits = noLimits{}
+	}
 	if o.SuperAdminRole == "" {
 		o.SuperAdminRole = userdb.RoleSuperAdmin
 	}
@@ -154,7 +198,7 @@ func New(d Deps, o Options) *Service {
 	}
 	s := &Service{
 		store: d.Store, hasher: d.Hasher, policy: d.Policy, emails: d.Emails, profile: d.Profile,
-		clock: d.Clock, log: d.Logger, kick: d.Kick, opts: o,
+		clock: d.Clock, log: d.Logger, kick: d.Kick, limits: d.Limits, breaches: d.Breaches, opts: o,
 		bgSlot: make(chan struct{}, 64),
 	}
 	s.sessions = newSessionCache(s)

@@ -274,6 +274,12 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 				return err
 			}
 		}
+		if up.ClearEmailVerified {
+			// Links sent to the old address must not act on the account.
+			if err := s.killTokens(ctx, tx, out.ID); err != nil {
+				return err
+			}
+		}
 		return s.record(ctx, tx, event, out, map[string]any{"fields": changedFields(p)})
 	})
 	if err != nil {
