@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 	"github.com/userdb/userdb/sqlstore"
@@ -157,9 +156,9 @@ func onPostgres(t *testing.T) func(*server.Config) {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	rand.Read(b[:])
-	key := config.Secret(base64.StdEncoding.EncodeToString(bytes.Repeat(b[:], 4))) // 32 bytes
+	key := base64.StdEncoding.EncodeToString(bytes.Repeat(b[:], 4)) // 32 bytes
 	return func(c *server.Config) {
-		c.Database.DSN = config.DSN(u.String())
+		c.Database.DSN = u.String()
 		c.Secrets.CookieKey, c.Secrets.EncryptionKey = key, key
 	}
 }

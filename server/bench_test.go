@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/userdb/userdb/internal/bulk"
-	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
@@ -93,7 +92,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 		ttl  time.Duration
 	}{{"cache-hit", time.Minute}, {"cache-off", 0}} {
 		b.Run(c.name, func(b *testing.B) {
-			e := newEnvB(b, func(cfg *server.Config) { cfg.Sessions.CacheTTL = config.Duration(c.ttl) })
+			e := newEnvB(b, func(cfg *server.Config) { cfg.Sessions.CacheTTL = c.ttl })
 			svc := e.srv.Service()
 			secrets := make([]string, 1000)
 			for i := range secrets {

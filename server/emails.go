@@ -2,7 +2,7 @@ package server
 
 import (
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/mail"
 	"github.com/userdb/userdb/internal/service"
 )

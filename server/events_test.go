@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/mail/mailtest"
 	"github.com/userdb/userdb/server"
 )
@@ -35,9 +34,9 @@ func runServer(t testing.TB, srv *server.Server) (stop func()) {
 func withMailDev(md *mailtest.MailDev) func(*server.Config) {
 	return func(c *server.Config) {
 		c.SMTP.Host, c.SMTP.Port, c.SMTP.TLS = md.SMTPHost(), md.SMTPPort(), "none"
-		c.SMTP.Timeout = config.Duration(5 * time.Second)
-		c.Outbox.PollInterval = config.Duration(20 * time.Millisecond)
-		c.Outbox.Backoff = config.Duration(time.Minute) // on the test clock
+		c.SMTP.Timeout = 5 * time.Second
+		c.Outbox.PollInterval = 20 * time.Millisecond
+		c.Outbox.Backoff = time.Minute // on the test clock
 	}
 }
 

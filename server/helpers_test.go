@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/testclock"
 	"github.com/userdb/userdb/server"
@@ -54,7 +53,7 @@ func newEnvB(b *testing.B, configure ...func(*server.Config)) *env {
 func openEnv(t testing.TB, configure ...func(*server.Config)) *env {
 	cfg := server.DefaultConfig()
 	dir := t.TempDir()
-	cfg.Database.DSN = config.DSN("sqlite:" + filepath.ToSlash(filepath.Join(dir, "userdb.db")))
+	cfg.Database.DSN = "sqlite:" + filepath.ToSlash(filepath.Join(dir, "userdb.db"))
 	cfg.Password.Policy.Mode = "nist"
 	cfg.Lockout.AfterFailures = 5
 	cfg.Lockout.UnlockAfter = 15 * 60 * 1e9

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/api"
-	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/console"
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/mail"
@@ -26,14 +26,19 @@ import (
 	"github.com/userdb/userdb/sqlstore"
 )
 
-// Config is the server's configuration; see DefaultConfig and LoadConfig.
+// Config is the server's configuration, the type of package config: plain
+// Go values (string DSN and secrets, time.Duration, sizes in bytes) that a
+// program sets in code, or that LoadConfig reads from YAML and the
+// environment.
 type Config = config.Config
 
-// DefaultConfig returns the documented defaults.
+// DefaultConfig returns the documented defaults (what `userdb config
+// defaults` prints).
 func DefaultConfig() *Config { return config.Default() }
 
-// LoadConfig reads a YAML file ("" for none) over the defaults and applies
-// USERDB_* environment variables from getenv.
+// LoadConfig reads a YAML file ("" for none) over the defaults, applies
+// USERDB_* environment variables from getenv (nil for none) and validates
+// the result; every problem is reported at once in a *config.Problems.
 func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 	return config.Load(path, getenv)
 }
@@ -92,9 +97,10 @@ func WithMailDriver(d mail.Driver) Option { return func(o *options) { o.mailDriv
 // UserView is the JSON of a user that transformers receive.
 type UserView = api.UserView
 
-// Open builds a server from cfg: it opens and (unless switched off) migrates
-// the database, resolves the instance secrets, and prepares every surface.
-// Call Run or ListenAndServe to start its background work, and Close to end it.
+// Open builds a server from cfg: it validates cfg (every problem at once, in
+// a *config.Problems), opens and (unless switched off) migrates the
+// database, resolves the instance secrets, and prepares every surface. Call
+// Run or ListenAndServe to start its background work, and Close to end it.
 func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 	o := options{logger: slog.Default(), clock: userdb.SystemClock{}}
 	for _, f := range opts {
@@ -102,11 +108,14 @@ func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: o.logger, store: o.store, done: make(chan struct{})}
 
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	if _, err := cfg.ResolveKeys(); err != nil {
 		return nil, err
 	}
 	if s.store == nil {
-		st, err := sqlstore.Open(ctx, string(cfg.Database.DSN), sqlstore.Options{MaxOpenConns: cfg.Database.MaxOpenConns, Logger: o.logger})
+		st, err := sqlstore.Open(ctx, cfg.Database.DSN, sqlstore.Options{MaxOpenConns: cfg.Database.MaxOpenConns, Logger: o.logger})
 		if err != nil {
 			return nil, err
 		}
@@ -145,8 +154,8 @@ func (s *Server) build(o options) error {
 		if cfg.SMTP.Host == "" {
 			driver = mail.NewLog(s.log)
 		} else if driver, err = mail.NewSMTP(mail.SMTPConfig{
-			Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: string(cfg.SMTP.Password),
-			From: cfg.SMTP.From, TLS: cfg.SMTP.TLS, Timeout: time.Duration(cfg.SMTP.Timeout), CAFile: cfg.SMTP.CAFile,
+			Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password,
+			From: cfg.SMTP.From, TLS: cfg.SMTP.TLS, Timeout: cfg.SMTP.Timeout, CAFile: cfg.SMTP.CAFile,
 		}); err != nil {
 			return err
 		}
@@ -154,9 +163,9 @@ func (s *Server) build(o options) error {
 
 	var svc *service.Service
 	s.sender = mail.NewSender(s.store, driver, mail.SenderOptions{
-		From: cfg.SMTP.From, PollInterval: time.Duration(cfg.Outbox.PollInterval), Batch: cfg.Outbox.Batch,
-		MaxAttempts: cfg.Outbox.MaxAttempts, Backoff: time.Duration(cfg.Outbox.Backoff),
-		MaxBackoff: time.Duration(cfg.Outbox.MaxBackoff), Clock: o.clock, Logger: s.log,
+		From: cfg.SMTP.From, PollInterval: cfg.Outbox.PollInterval, Batch: cfg.Outbox.Batch,
+		MaxAttempts: cfg.Outbox.MaxAttempts, Backoff: cfg.Outbox.Backoff,
+		MaxBackoff: cfg.Outbox.MaxBackoff, Clock: o.clock, Logger: s.log,
 		OnResult: func(m *userdb.OutboxEmail, err error) { s.recordEmail(m, err) },
 	})
 	svc = service.New(service.Deps{
@@ -165,12 +174,12 @@ func (s *Server) build(o options) error {
 		Profile: profileSchema(cfg.CustomData),
 		Kick:    s.sender.Kick,
 	}, service.Options{
-		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: time.Duration(cfg.Lockout.UnlockAfter),
-		PasswordMaxAge: time.Duration(cfg.Password.MaxAge), History: cfg.Password.History,
-		VerifyTTL: time.Duration(cfg.Tokens.VerificationTTL), ResetTTL: time.Duration(cfg.Tokens.ResetTTL),
-		InviteTTL:   time.Duration(cfg.Tokens.InviteTTL),
-		SessionIdle: time.Duration(cfg.Sessions.IdleTimeout), SessionLifetime: time.Duration(cfg.Sessions.Lifetime),
-		SessionCacheTTL: time.Duration(cfg.Sessions.CacheTTL), TouchInterval: time.Duration(cfg.Sessions.TouchInterval),
+		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: cfg.Lockout.UnlockAfter,
+		PasswordMaxAge: cfg.Password.MaxAge, History: cfg.Password.History,
+		VerifyTTL: cfg.Tokens.VerificationTTL, ResetTTL: cfg.Tokens.ResetTTL,
+		InviteTTL:   cfg.Tokens.InviteTTL,
+		SessionIdle: cfg.Sessions.IdleTimeout, SessionLifetime: cfg.Sessions.Lifetime,
+		SessionCacheTTL: cfg.Sessions.CacheTTL, TouchInterval: cfg.Sessions.TouchInterval,
 		RegistrationEnabled: cfg.Registration.Enabled, RequireVerification: cfg.Registration.RequireVerification,
 		RegistrationAccount: cfg.Registration.Account, SuperAdminRole: cfg.SuperAdminRole,
 		VerifyURL: cfg.VerifyURL(), ResetURL: cfg.ResetURL(), InviteURL: cfg.BaseURL() + web.InvitationPath,
@@ -193,7 +202,7 @@ func (s *Server) build(o options) error {
 		CookieName: cfg.Sessions.CookieName, SameSite: sameSite(cfg.Sessions.SameSite),
 		Secure: cfg.Sessions.Secure, Transformer: transformer,
 		LoginPage: web.SignInPath, VerifyPage: web.VerifyPath, ResetPage: web.ResetPath,
-		RegisterPage: web.SignUpPath, MaxUpload: int64(cfg.Server.MaxUpload),
+		RegisterPage: web.SignUpPath, MaxUpload: cfg.Server.MaxUpload,
 	})
 	s.strategies = map[string]Strategy{"local": StrategyFunc(s.localStrategy)}
 	for name, st := range o.strategies {
@@ -214,7 +223,7 @@ func (s *Server) buildHandler() error {
 	s.api.Routes(mux)
 	s.api.AdminRoutes(mux)
 	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs}).Routes(mux)
-	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: int64(s.cfg.Server.MaxUpload)}).Routes(mux)
+	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload}).Routes(mux)
 
 	var trusted []netip.Prefix
 	for _, c := range s.cfg.Server.TrustedProxies {
@@ -232,9 +241,9 @@ func (s *Server) buildHandler() error {
 	if err != nil {
 		return &userdb.Error{Code: userdb.EINVALID, Message: "server.allowed_return_urls: " + err.Error()}
 	}
-	uploads := map[string]int64{console.ImportPath: int64(s.cfg.Server.MaxUpload)}
+	uploads := map[string]int64{console.ImportPath: s.cfg.Server.MaxUpload}
 	for _, p := range api.ImportPaths {
-		uploads[p] = int64(s.cfg.Server.MaxUpload)
+		uploads[p] = s.cfg.Server.MaxUpload
 	}
 	s.handler = httpx.Chain(mux,
 		httpx.RequestIDs(s.log),
@@ -243,7 +252,7 @@ func (s *Server) buildHandler() error {
 		httpx.AccessLog(s.metrics.observe),
 		httpx.SecurityHeaders,
 		cross,
-		httpx.LimitBody(int64(s.cfg.Server.MaxBody), uploads),
+		httpx.LimitBody(s.cfg.Server.MaxBody, uploads),
 	)
 	return nil
 }
@@ -293,7 +302,7 @@ func (s *Server) sweepSessions(ctx context.Context) {
 		case <-t.C:
 			now := time.Now().UTC()
 			var idle time.Time
-			if d := time.Duration(s.cfg.Sessions.IdleTimeout); d > 0 {
+			if d := s.cfg.Sessions.IdleTimeout; d > 0 {
 				idle = now.Add(-d)
 			}
 			if n, err := s.store.DeleteExpiredSessions(ctx, now, idle); err != nil {
@@ -353,7 +362,7 @@ func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener) error {
 	case err = <-errc:
 	case <-ctx.Done():
 		s.log.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.cfg.Server.ShutdownTimeout))
+		sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
 		defer cancel()
 		err = hs.Shutdown(sctx)
 	}

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
@@ -26,7 +25,7 @@ const agent = "stormpath-sdk-react/2.0.1 react/15.7.0"
 func newServer(t *testing.T, configure ...func(*server.Config)) *httptest.Server {
 	t.Helper()
 	cfg := server.DefaultConfig()
-	cfg.Database.DSN = config.DSN("sqlite:" + filepath.ToSlash(filepath.Join(t.TempDir(), "userdb.db")))
+	cfg.Database.DSN = "sqlite:" + filepath.ToSlash(filepath.Join(t.TempDir(), "userdb.db"))
 	cfg.Hashing.Memory = 64 * 1024
 	cfg.Hashing.Iterations = 1
 	cfg.Transformer = "stormpath"

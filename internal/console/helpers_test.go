@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/testclock"
 	"github.com/userdb/userdb/server"
@@ -33,7 +32,7 @@ type site struct {
 func newSite(t *testing.T, configure ...func(*server.Config)) *site {
 	t.Helper()
 	cfg := server.DefaultConfig()
-	cfg.Database.DSN = config.DSN("sqlite:" + filepath.ToSlash(filepath.Join(t.TempDir(), "userdb.db")))
+	cfg.Database.DSN = "sqlite:" + filepath.ToSlash(filepath.Join(t.TempDir(), "userdb.db"))
 	cfg.Hashing.Memory = 64 * 1024 // fast: hashing is tested in internal/password
 	cfg.Hashing.Iterations = 1
 	cfg.Registration.Enabled = true

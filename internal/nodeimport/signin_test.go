@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/nodeimport"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/testclock"
@@ -97,7 +97,7 @@ func startServer(t *testing.T, dsn string, dst userdb.Store) *signInEnv {
 	if err != nil {
 		t.Fatalf("the translated configuration does not load: %v\n%s", err, yml)
 	}
-	if cfg.Password.History != 3 || cfg.Lockout.UnlockAfter != config.Duration(15*time.Minute) || cfg.Transformer != "stormpath" {
+	if cfg.Password.History != 3 || cfg.Lockout.UnlockAfter != 15*time.Minute || cfg.Transformer != "stormpath" {
 		t.Fatalf("translated: history %d, unlock after %s, transformer %q; want 3, 15m, stormpath",
 			cfg.Password.History, cfg.Lockout.UnlockAfter, cfg.Transformer)
 	}

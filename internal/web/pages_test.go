@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/server"
 )
 
@@ -403,7 +402,7 @@ func sessionOf(t *testing.T, b *browser) string {
 // choose a new one before reaching any page, then signs in again.
 func TestExpiredPassword(t *testing.T) {
 	s := newSite(t, func(c *server.Config) {
-		c.Password.MaxAge = config.Duration(30 * 24 * time.Hour)
+		c.Password.MaxAge = 30 * 24 * time.Hour
 		c.Password.History = 3
 	})
 	s.addUser("ann@example.com", "correct horse battery")
@@ -437,7 +436,7 @@ func TestExpiredPassword(t *testing.T) {
 // the account's username in a hidden autocomplete="username" input, so a
 // password manager saves the new password for the right account.
 func TestPasswordPagesNameTheAccount(t *testing.T) {
-	s := newSite(t, func(c *server.Config) { c.Password.MaxAge = config.Duration(30 * 24 * time.Hour) })
+	s := newSite(t, func(c *server.Config) { c.Password.MaxAge = 30 * 24 * time.Hour })
 	u := s.addUser("ann@example.com", "correct horse battery")
 	hidden := `<input type="text" name="username" value="` + u.Username + `" autocomplete="username" hidden readonly>`
 	b := s.browser()
@@ -464,7 +463,7 @@ func TestPasswordPagesNameTheAccount(t *testing.T) {
 func TestReturnURLThroughExpiredPassword(t *testing.T) {
 	const app, next = "https://app.example.com", "https://app.example.com/welcome"
 	s := newSite(t, func(c *server.Config) {
-		c.Password.MaxAge = config.Duration(30 * 24 * time.Hour)
+		c.Password.MaxAge = 30 * 24 * time.Hour
 		c.Server.AllowedReturnURLs = []string{app}
 	})
 	s.addUser("ann@example.com", "correct horse battery")

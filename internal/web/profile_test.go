@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
