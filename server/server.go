@@ -71,7 +71,7 @@ type options struct {
 	store       userdb.Store
 	clock       userdb.Clock
 	transformer api.Transformer
-	mailDriver  mail.Driver
+	mailDriver  userdb.MailDriver
 	strategies  map[string]Strategy
 }
 
@@ -85,17 +85,10 @@ func WithStore(s userdb.Store) Option { return func(o *options) { o.store = s } 
 // WithClock sets the clock (tests).
 func WithClock(c userdb.Clock) Option { return func(o *options) { o.clock = c } }
 
-// WithTransformer shapes user JSON with a Go function instead of the
-// configured transformer.
-func WithTransformer(t func(*UserView) any) Option {
-	return func(o *options) { o.transformer = t }
-}
-
-// WithMailDriver sends email through d instead of the configured SMTP server.
-func WithMailDriver(d mail.Driver) Option { return func(o *options) { o.mailDriver = d } }
-
-// UserView is the JSON of a user that transformers receive.
-type UserView = api.UserView
+// WithMailDriver sends email through d instead of the configured SMTP
+// server (or the log). Emails still go through the outbox: d is called by
+// the sender that Run starts, with retries.
+func WithMailDriver(d userdb.MailDriver) Option { return func(o *options) { o.mailDriver = d } }
 
 // Open builds a server from cfg: it validates cfg (every problem at once, in
 // a *config.Problems), opens and (unless switched off) migrates the
@@ -166,7 +159,7 @@ func (s *Server) build(o options) error {
 		From: cfg.SMTP.From, PollInterval: cfg.Outbox.PollInterval, Batch: cfg.Outbox.Batch,
 		MaxAttempts: cfg.Outbox.MaxAttempts, Backoff: cfg.Outbox.Backoff,
 		MaxBackoff: cfg.Outbox.MaxBackoff, Clock: o.clock, Logger: s.log,
-		OnResult: func(m *userdb.OutboxEmail, err error) { s.recordEmail(m, err) },
+		OnResult: s.recordEmail,
 	})
 	svc = service.New(service.Deps{
 		Store: s.store, Hasher: s.hasher, Policy: policy, Clock: o.clock, Logger: s.log,
@@ -300,15 +293,10 @@ func (s *Server) sweepSessions(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			now := time.Now().UTC()
-			var idle time.Time
-			if d := s.cfg.Sessions.IdleTimeout; d > 0 {
-				idle = now.Add(-d)
-			}
-			if n, err := s.store.DeleteExpiredSessions(ctx, now, idle); err != nil {
-				s.log.Warn("removing expired sessions", "err", err)
+			if n, err := s.svc.SweepSessions(ctx); err != nil {
+				s.log.WarnContext(ctx, "removing expired sessions", "err", err)
 			} else if n > 0 {
-				s.log.Info("removed expired sessions", "count", n)
+				s.log.InfoContext(ctx, "removed expired sessions", "count", n)
 			}
 		}
 	}
@@ -362,12 +350,12 @@ func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener) error {
 	case err = <-errc:
 	case <-ctx.Done():
 		s.log.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Server.ShutdownTimeout)
 		defer cancel()
 		err = hs.Shutdown(sctx)
 	}
 	cancelBG()
-	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if cerr := s.Close(cctx); err == nil {
 		err = cerr
@@ -379,32 +367,11 @@ func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener) error {
 }
 
 // recordEmail writes the outcome of a delivery attempt to the audit log.
-func (s *Server) recordEmail(m *userdb.OutboxEmail, err error) {
-	e := &userdb.Event{Type: "email.sent", Time: time.Now().UTC(), UserID: m.UserID,
-		Details: map[string]any{"kind": m.Kind, "email_id": m.ID, "attempt": m.Attempts}}
-	if err != nil {
-		e.Type = "email.failed"
-		e.Details["error"] = truncateErr(err)
-		e.Details["final"] = mail.IsPermanent(err) // no further attempt
+// The sender cannot act on a failure to write it, so it is logged.
+func (s *Server) recordEmail(ctx context.Context, m *userdb.OutboxEmail, err error) {
+	if werr := s.svc.RecordEmail(ctx, m, err); werr != nil {
+		s.log.ErrorContext(ctx, "recording an email event", "err", werr, "email_id", m.ID)
 	}
-	// The account too, so that an account's administrators see its emails
-	// among its events.
-	if m.UserID != "" {
-		if u, uerr := s.store.FindUserByID(context.Background(), m.UserID); uerr == nil {
-			e.AccountID = u.AccountID
-		}
-	}
-	if uerr := s.store.CreateEvent(context.Background(), e); uerr != nil {
-		s.log.Warn("recording email event", "err", uerr)
-	}
-}
-
-func truncateErr(err error) string {
-	msg := err.Error()
-	if len(msg) > 300 {
-		msg = msg[:300]
-	}
-	return msg
 }
 
 // profileSchema turns the declared custom-data attributes into a schema.

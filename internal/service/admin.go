@@ -58,6 +58,10 @@ func (s *Service) UnlockUser(ctx context.Context, id string) (*userdb.User, erro
 // apply) and ends the user's sessions. With mustChange the user must choose a
 // new one at the next sign-in.
 func (s *Service) SetPassword(ctx context.Context, id, password string, mustChange bool) error {
+	return s.setPassword(ctx, id, password, mustChange)
+}
+
+func (s *Service) setPassword(ctx context.Context, id, password string, mustChange bool) error {
 	u, err := s.store.FindUserByID(ctx, id)
 	if err != nil {
 		return err

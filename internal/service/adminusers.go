@@ -64,10 +64,60 @@ func (s *Service) AdminGetUser(ctx context.Context, id string) (*userdb.User, er
 	return u, err
 }
 
+// UserKey says what AdminFindUser looks a user up by.
+type UserKey int
+
+// What AdminFindUser looks a user up by.
+const (
+	// ByRef is an id, a username or an email, tried in that order (the
+	// command line's USER argument).
+	ByRef UserKey = iota
+	ByID
+	ByUsername
+	ByEmail
+)
+
+// AdminFindUser finds a user by id, username or email (see UserKey). A user
+// out of the actor's reach is answered as a missing one, with the same
+// words.
+func (s *Service) AdminFindUser(ctx context.Context, key UserKey, value string) (*userdb.User, error) {
+	const action = "users.get"
+	sc, err := s.adminScope(ctx, action)
+	if err != nil {
+		return nil, err
+	}
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return nil, userdb.Errorf(userdb.EINVALID, "A user id, username or email is required.")
+	}
+	var u *userdb.User
+	switch key {
+	case ByID:
+		u, err = s.store.FindUserByID(ctx, value)
+	case ByUsername:
+		u, err = s.store.FindUserByUsername(ctx, value)
+	case ByEmail:
+		u, err = s.store.FindUserByEmail(ctx, value)
+	default:
+		u, err = s.findUser(ctx, value)
+	}
+	missing := userdb.Errorf(userdb.ENOTFOUND, "No user %s.", quote(value))
+	if userdb.IsCode(err, userdb.ENOTFOUND) {
+		return nil, missing
+	} else if err != nil {
+		return nil, err
+	}
+	if !sc.in(u.AccountID) {
+		return nil, s.deny(ctx, missing, action, userTarget(u))
+	}
+	return u, nil
+}
+
 // AdminCreateUser creates a user, with a password or (n.Invite) by
 // invitation. An admin creates users in its own account ("" is that
-// account) and cannot make them super-admins; nobody imports password
-// hashes or creates LOCKED users this way.
+// account) and cannot make them super-admins; only the system (the command
+// line, a program through the library) gives a password hash, and nobody
+// creates LOCKED users this way.
 func (s *Service) AdminCreateUser(ctx context.Context, n NewUser) (*userdb.User, error) {
 	const action = "users.create"
 	sc, err := s.adminScope(ctx, action)
@@ -75,7 +125,12 @@ func (s *Service) AdminCreateUser(ctx context.Context, n NewUser) (*userdb.User,
 		return nil, err
 	}
 	if n.PasswordHash != "" {
-		return nil, userdb.FieldError("passwordHash", "Password hashes can only be imported from the command line.")
+		if !sc.actor.system {
+			return nil, userdb.FieldError("passwordHash", "Password hashes can only be imported from the command line.")
+		}
+		if err := s.hasher.Check(n.PasswordHash); err != nil {
+			return nil, userdb.FieldError("passwordHash", "The password hash is not in a format userdb can verify (argon2id, bcrypt, scrypt or PBKDF2-SHA256).")
+		}
 	}
 	if n.Status == userdb.StatusLocked {
 		return nil, userdb.FieldError("status", "A new user cannot be LOCKED.")
@@ -154,6 +209,37 @@ func (s *Service) AdminUnlockUser(ctx context.Context, id string) (*userdb.User,
 		return nil, err
 	}
 	return s.UnlockUser(ctx, u.ID)
+}
+
+// AdminUnlockUsers unlocks the users locked for longer than the unlock
+// period (lockout.unlock_after), or, with all set, every locked user; it
+// returns how many it unlocked. It is for super-admins (and the system).
+func (s *Service) AdminUnlockUsers(ctx context.Context, all bool) (int, error) {
+	const action = "users.unlock_all"
+	sc, err := s.adminScope(ctx, action)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.requireSuper(ctx, sc, action, target{accountID: sc.account}); err != nil {
+		return 0, err
+	}
+	return s.unlockExpiredLocks(ctx, all)
+}
+
+// AdminSetPassword sets a user's password (policy and history apply) and
+// ends the user's sessions; with mustChange the user must choose another at
+// the next sign-in. Nobody sets their own password this way: that is a
+// change of password, which asks for the current one.
+func (s *Service) AdminSetPassword(ctx context.Context, id, password string, mustChange bool) error {
+	const action = "users.set_password"
+	sc, u, err := s.adminUser(ctx, action, id, true)
+	if err != nil {
+		return err
+	}
+	if err := s.notSelf(ctx, sc, u, action); err != nil {
+		return err
+	}
+	return s.setPassword(ctx, u.ID, password, mustChange)
 }
 
 // AdminSendPasswordReset sends a user the password-reset email.

@@ -303,6 +303,10 @@ func (s *Service) endSessions(ctx context.Context, st userdb.Store, u *userdb.Us
 // UnlockExpiredLocks unlocks every user locked for longer than UnlockAfter
 // (or every locked user when all is set) and returns how many it unlocked.
 func (s *Service) UnlockExpiredLocks(ctx context.Context, all bool) (int, error) {
+	return s.unlockExpiredLocks(ctx, all)
+}
+
+func (s *Service) unlockExpiredLocks(ctx context.Context, all bool) (int, error) {
 	until := s.clock.Now().Add(-s.opts.UnlockAfter)
 	if all {
 		until = s.clock.Now().Add(time.Hour * 24 * 365 * 100)

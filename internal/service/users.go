@@ -163,6 +163,11 @@ func (s *Service) resolveRoles(ctx context.Context, accountID string, names []st
 
 // FindUser finds a user by id, username or email.
 func (s *Service) FindUser(ctx context.Context, ref string) (*userdb.User, error) {
+	return s.findUser(ctx, ref)
+}
+
+// findUser finds a user by id, username or email.
+func (s *Service) findUser(ctx context.Context, ref string) (*userdb.User, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return nil, userdb.Errorf(userdb.EINVALID, "A user id, username or email is required.")
