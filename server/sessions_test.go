@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/server"
 	"github.com/userdb/userdb/sqlstore"
 )
@@ -37,7 +38,7 @@ func TestSessionIdleTimeout(t *testing.T) {
 	if r := c.do("GET", "/me", nil); r.status != 401 {
 		t.Fatalf("GET /me after 30 idle minutes: %d", r.status)
 	}
-	if list, err := e.srv.Service().Sessions(ctxCLI(), u.ID); err != nil || len(list) != 0 {
+	if list, err := inside.Service(e.srv).Sessions(ctxCLI(), u.ID); err != nil || len(list) != 0 {
 		t.Fatalf("sessions after the idle timeout: %d (%v), want the record removed", len(list), err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
@@ -45,8 +46,8 @@ func newServer(t *testing.T, configure ...func(*server.Config)) *httptest.Server
 		defer cancel()
 		srv.Close(ctx)
 	})
-	ctx := service.WithMeta(context.Background(), service.Meta{ActorID: "test"})
-	if _, err := srv.Service().CreateUser(ctx, service.NewUser{Email: "ann@example.com", GivenName: "Ann",
+	ctx := service.WithActor(service.WithMeta(context.Background(), service.Meta{ActorID: "test"}), service.SystemActor())
+	if _, err := inside.Service(srv).AdminCreateUser(ctx, service.NewUser{Email: "ann@example.com", GivenName: "Ann",
 		Surname: "Smith", Password: "correct horse battery", Verified: true}); err != nil {
 		t.Fatal(err)
 	}

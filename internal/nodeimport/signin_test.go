@@ -19,6 +19,7 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/config"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/nodeimport"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/testclock"
@@ -173,16 +174,16 @@ func (e *signInEnv) checkSignIn() {
 
 	// An administrator lets the others in; each password then signs its
 	// user in.
-	ctx := service.WithMeta(context.Background(), service.Meta{ActorID: "test-admin"})
-	svc := e.srv.Service()
+	ctx := service.WithActor(service.WithMeta(context.Background(), service.Meta{ActorID: "test-admin"}), service.SystemActor())
+	svc := inside.Service(e.srv)
 	enabled := userdb.StatusEnabled
-	if _, err := svc.UpdateAccount(ctx, "acc-globex", userdb.AccountUpdate{Status: &enabled}); err != nil {
+	if _, err := svc.AdminUpdateAccount(ctx, "acc-globex", userdb.AccountUpdate{Status: &enabled}); err != nil {
 		t.Fatal(err)
 	}
 	for _, w := range withPassword {
 		switch refused[w.id] {
 		case "pending", "disabled":
-			if _, err := svc.SetUserStatus(ctx, w.id, userdb.StatusEnabled); err != nil {
+			if _, err := svc.AdminSetUserStatus(ctx, w.id, userdb.StatusEnabled); err != nil {
 				t.Fatalf("enabling %s: %v", w.id, err)
 			}
 			e.mustSignIn(w)

@@ -8,9 +8,11 @@ import (
 	"github.com/userdb/userdb"
 )
 
-// The Admin* methods are the administrative workflows checked against the
-// Actor in the context (see Actor for the rules). They wrap the unchecked
-// methods that the command line uses as the system.
+// The Admin* methods are the administrative workflows, checked against the
+// Actor in the context (see Actor for the rules). They are the only entry
+// points: the admin API, the console, the command line and the library's
+// Users (the last two as SystemActor) all come through them, and the
+// unchecked steps they wrap are unexported.
 
 // UserPage is one page of a user listing.
 type UserPage struct {
@@ -146,7 +148,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, n NewUser) (*userdb.User,
 		return nil, s.deny(ctx, errSuperOnly, action, target{accountID: a.ID})
 	}
 	n.Account = a.ID
-	return s.CreateUser(ctx, n)
+	return s.createUser(ctx, n, "user.created")
 }
 
 // AdminUpdateUser changes a user's fields; with p.Version set, a stale
@@ -166,7 +168,7 @@ func (s *Service) AdminUpdateUser(ctx context.Context, id string, p ProfileUpdat
 			return nil, err
 		}
 	}
-	return s.UpdateUser(ctx, u.ID, p)
+	return s.updateUser(ctx, u.ID, p, "user.updated")
 }
 
 // AdminDeleteUser deletes a user. Nobody deletes themselves this way.
@@ -179,7 +181,7 @@ func (s *Service) AdminDeleteUser(ctx context.Context, id string) error {
 	if err := s.notSelf(ctx, sc, u, action); err != nil {
 		return err
 	}
-	return s.DeleteUser(ctx, u.ID)
+	return s.deleteUser(ctx, u.ID)
 }
 
 // AdminSetUserStatus enables or disables a user other than the actor.
@@ -195,7 +197,7 @@ func (s *Service) AdminSetUserStatus(ctx context.Context, id string, st userdb.S
 	if err := s.notSelf(ctx, sc, u, action); err != nil {
 		return nil, err
 	}
-	return s.SetUserStatus(ctx, u.ID, st)
+	return s.setUserStatus(ctx, u.ID, st)
 }
 
 // AdminUnlockUser unlocks a LOCKED user.
@@ -208,7 +210,7 @@ func (s *Service) AdminUnlockUser(ctx context.Context, id string) (*userdb.User,
 	if err := s.notSelf(ctx, sc, u, action); err != nil {
 		return nil, err
 	}
-	return s.UnlockUser(ctx, u.ID)
+	return s.unlockUser(ctx, u.ID)
 }
 
 // AdminUnlockUsers unlocks the users locked for longer than the unlock
@@ -248,7 +250,7 @@ func (s *Service) AdminSendPasswordReset(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.SendPasswordReset(ctx, u.ID)
+	return s.sendPasswordReset(ctx, u.ID)
 }
 
 // AdminResendInvitation sends a PENDING user a new invitation.
@@ -257,7 +259,7 @@ func (s *Service) AdminResendInvitation(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.ResendInvitation(ctx, u.ID)
+	return s.resendInvitation(ctx, u.ID)
 }
 
 // AdminExpirePassword makes a user change the password at the next sign-in.
@@ -266,7 +268,7 @@ func (s *Service) AdminExpirePassword(ctx context.Context, id string) (*userdb.U
 	if err != nil {
 		return nil, err
 	}
-	return s.ExpirePassword(ctx, u.ID)
+	return s.expirePassword(ctx, u.ID)
 }
 
 // AdminEndSessions ends every session of a user and returns how many ended.
@@ -303,7 +305,7 @@ func (s *Service) AdminUserEvents(ctx context.Context, id string, f userdb.Event
 		return nil, err
 	}
 	f.UserID, f.AccountID = u.ID, ""
-	return s.Events(ctx, f)
+	return s.events(ctx, f)
 }
 
 // AdminUserRoles returns the roles a user holds.
@@ -340,7 +342,7 @@ func (s *Service) AdminAddRole(ctx context.Context, id, role string) (*userdb.Us
 	if err := s.checkGrant(ctx, sc, u, action, []string{role}); err != nil {
 		return nil, err
 	}
-	return s.AddRole(ctx, u.ID, role)
+	return s.addRole(ctx, u.ID, role)
 }
 
 // AdminRemoveRole takes a role away from a user.
@@ -349,7 +351,7 @@ func (s *Service) AdminRemoveRole(ctx context.Context, id, role string) (*userdb
 	if err != nil {
 		return nil, err
 	}
-	return s.RemoveRole(ctx, u.ID, role)
+	return s.removeRole(ctx, u.ID, role)
 }
 
 // AdminSetRoles makes a user's roles exactly names (role names of its
@@ -458,5 +460,5 @@ func (s *Service) AdminEvents(ctx context.Context, f userdb.EventFilter) ([]*use
 			return nil, err
 		}
 	}
-	return s.Events(ctx, f)
+	return s.events(ctx, f)
 }

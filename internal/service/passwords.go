@@ -108,7 +108,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *userdb.User, sess *user
 		}
 	}
 	if !ok {
-		_ = s.record(ctx, s.store, "password.change_failed", fresh, map[string]any{"reason": "bad_current_password"})
+		s.recordRefusal(ctx, "password.change_failed", fresh, map[string]any{"reason": "bad_current_password"})
 		return userdb.FieldError("currentPassword", "Current password is incorrect.")
 	}
 	return s.replacePassword(ctx, fresh, password, sess.ID, "password.changed")
