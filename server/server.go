@@ -19,6 +19,7 @@ import (
 	"github.com/userdb/userdb/internal/console"
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/mail"
+	"github.com/userdb/userdb/internal/okta"
 	"github.com/userdb/userdb/internal/password"
 	"github.com/userdb/userdb/internal/profile"
 	"github.com/userdb/userdb/internal/service"
@@ -57,6 +58,7 @@ type Server struct {
 	handler http.Handler
 
 	strategies map[string]Strategy
+	oktaBearer okta.BearerAuthenticator
 
 	stopOnce sync.Once
 	stop     context.CancelFunc
@@ -73,6 +75,7 @@ type options struct {
 	transformer api.Transformer
 	mailDriver  userdb.MailDriver
 	strategies  map[string]Strategy
+	oktaBearer  okta.BearerAuthenticator
 }
 
 // WithLogger sets the logger (slog.Default otherwise).
@@ -99,7 +102,7 @@ func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 	for _, f := range opts {
 		f(&o)
 	}
-	s := &Server{cfg: cfg, log: o.logger, store: o.store, done: make(chan struct{})}
+	s := &Server{cfg: cfg, log: o.logger, store: o.store, oktaBearer: o.oktaBearer, done: make(chan struct{})}
 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -164,7 +167,7 @@ func (s *Server) build(o options) error {
 	svc = service.New(service.Deps{
 		Store: s.store, Hasher: s.hasher, Policy: policy, Clock: o.clock, Logger: s.log,
 		Emails:  &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName},
-		Profile: profileSchema(cfg.CustomData),
+		Profile: profileSource{profileSchema(cfg.CustomData)},
 		Kick:    s.sender.Kick,
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: cfg.Lockout.UnlockAfter,
@@ -217,6 +220,7 @@ func (s *Server) buildHandler() error {
 	s.api.AdminRoutes(mux)
 	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs}).Routes(mux)
 	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload}).Routes(mux)
+	s.oktaRoutes(mux)
 
 	var trusted []netip.Prefix
 	for _, c := range s.cfg.Server.TrustedProxies {

@@ -296,7 +296,8 @@ func (u *Users) SendPasswordReset(ctx context.Context, id string) error {
 // its sessions; with mustChange the user must choose another at the next
 // sign-in.
 func (u *Users) SetPassword(ctx context.Context, id, password string, mustChange bool) error {
-	return u.srv.svc.AdminSetPassword(system(ctx), id, password, mustChange)
+	_, err := u.srv.svc.AdminSetPassword(system(ctx), id, password, mustChange)
+	return err
 }
 
 // Unlock unlocks a LOCKED user; EINVALID if the user is not locked.

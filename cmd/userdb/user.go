@@ -354,7 +354,7 @@ func userResetPassword(e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "%s: reset email queued\n", u.Username)
 			return nil
 		}
-		if err := svc.AdminSetPassword(ctx, u.ID, pw, *mustChange); err != nil {
+		if _, err := svc.AdminSetPassword(ctx, u.ID, pw, *mustChange); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%s: password set\n", u.Username)

@@ -20,7 +20,7 @@ func (s *Service) setUserStatus(ctx context.Context, id string, st userdb.Status
 	err = s.store.Tx(ctx, func(tx userdb.Store) error {
 		up := userdb.UserUpdate{Status: &st}
 		if st == userdb.StatusEnabled {
-			up.ResetFailedLogins = true
+			up.ResetFailedLogins, up.ClearDeactivated = true, true
 		}
 		if out, err = tx.UpdateUser(ctx, id, up, s.clock.Now()); err != nil {
 			return err

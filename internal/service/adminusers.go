@@ -39,6 +39,11 @@ func (s *Service) AdminListUsers(ctx context.Context, f userdb.UserFilter) (*Use
 		}
 		f.AccountID = a.ID
 	}
+	if f.PasswordExpired != nil && s.opts.PasswordMaxAge > 0 && f.PasswordSetBefore == nil {
+		// The rule of PasswordExpired: set at or before now minus the age.
+		cutoff := s.clock.Now().Add(-s.opts.PasswordMaxAge)
+		f.PasswordSetBefore = &cutoff
+	}
 	// The page and the total are independent reads: both at once, the
 	// answer takes as long as the slower (a search of two common words
 	// spends about as long on each).
@@ -226,22 +231,6 @@ func (s *Service) AdminUnlockUsers(ctx context.Context, all bool) (int, error) {
 		return 0, err
 	}
 	return s.unlockExpiredLocks(ctx, all)
-}
-
-// AdminSetPassword sets a user's password (policy and history apply) and
-// ends the user's sessions; with mustChange the user must choose another at
-// the next sign-in. Nobody sets their own password this way: that is a
-// change of password, which asks for the current one.
-func (s *Service) AdminSetPassword(ctx context.Context, id, password string, mustChange bool) error {
-	const action = "users.set_password"
-	sc, u, err := s.adminUser(ctx, action, id, true)
-	if err != nil {
-		return err
-	}
-	if err := s.notSelf(ctx, sc, u, action); err != nil {
-		return err
-	}
-	return s.setPassword(ctx, u.ID, password, mustChange)
 }
 
 // AdminSendPasswordReset sends a user the password-reset email.

@@ -45,6 +45,19 @@ type ProfileSchema interface {
 	FromText(name, text string) any
 }
 
+// ProfileSource builds the profile schema from the attributes of the
+// configuration and those defined at run time (profileattrs.go).
+type ProfileSource interface {
+	// Configured lists the attributes of the configuration.
+	Configured() []userdb.ProfileAttribute
+	// CheckDefined validates an attribute about to be defined (EINVALID)
+	// and fills in its defaults.
+	CheckDefined(a *userdb.ProfileAttribute) error
+	// With returns the schema of the configured and the defined attributes;
+	// where both declare a name, the configuration wins.
+	With(defined []*userdb.ProfileAttribute) ProfileSchema
+}
+
 // Composer renders a workflow email for a user. It returns nil, nil when that
 // email is switched off in the configuration.
 type Composer interface {
@@ -85,8 +98,9 @@ type Deps struct {
 	Hasher Hasher
 	Policy Policy
 	Emails Composer // nil: no emails
-	// Profile checks custom data; nil accepts any.
-	Profile ProfileSchema
+	// Profile gives the schema that checks custom data; nil accepts any,
+	// and then no attribute can be defined.
+	Profile ProfileSource
 	Clock   userdb.Clock
 	Logger  *slog.Logger
 	// Kick wakes the outbox sender after an email was committed; may be nil.
@@ -99,7 +113,7 @@ type Service struct {
 	hasher  Hasher
 	policy  Policy
 	emails  Composer
-	profile ProfileSchema
+	profile ProfileSource
 	clock   userdb.Clock
 	log     *slog.Logger
 	kick    func()
@@ -107,6 +121,7 @@ type Service struct {
 
 	sessions *sessionCache
 	roles    roleCache
+	schema   schemaCache
 
 	// background work that must not show in response times (see forgot).
 	bg        sync.WaitGroup
@@ -146,8 +161,11 @@ func New(d Deps, o Options) *Service {
 	return s
 }
 
-// ProfileSchema returns the custom-data schema (nil when there is none).
-func (s *Service) ProfileSchema() ProfileSchema { return s.profile }
+// ProfileSchema returns the custom-data schema: the configured attributes
+// and those defined at run time (nil when there is none).
+func (s *Service) ProfileSchema(ctx context.Context) (ProfileSchema, error) {
+	return s.profileSchema(ctx)
+}
 
 // Store returns the service's store, for tests that look at what a workflow
 // wrote.
@@ -291,13 +309,14 @@ func link(base, token string) string {
 func ptr[T any](v T) *T { return &v }
 
 // checkProfile validates custom data about to be stored.
-func (s *Service) checkProfile(data, changes map[string]any, byUser bool) error {
-	if s.profile == nil {
-		return nil
+func (s *Service) checkProfile(ctx context.Context, data, changes map[string]any, byUser bool) error {
+	schema, err := s.profileSchema(ctx)
+	if err != nil || schema == nil {
+		return err
 	}
 	keys := make([]string, 0, len(changes))
 	for k := range changes {
 		keys = append(keys, k)
 	}
-	return s.profile.Check(data, keys, byUser)
+	return schema.Check(data, keys, byUser)
 }

@@ -58,7 +58,7 @@ func (s *Service) createUser(ctx context.Context, n NewUser, event string) (*use
 	if err := u.Validate(); err != nil {
 		return nil, err
 	}
-	if err := s.checkProfile(u.CustomData, u.CustomData, event == "user.registered"); err != nil {
+	if err := s.checkProfile(ctx, u.CustomData, u.CustomData, event == "user.registered"); err != nil {
 		return nil, err
 	}
 	switch {
@@ -186,7 +186,10 @@ type ProfileUpdate struct {
 	// CustomData keys are merged into the user's custom data; a null value
 	// removes a key.
 	CustomData map[string]any
-	Version    *int64
+	// ReplaceCustomData makes CustomData replace the stored custom data
+	// whole (keys set to null are left out).
+	ReplaceCustomData bool
+	Version           *int64
 }
 
 // UpdateProfile changes a user's own editable fields (names and custom data).
@@ -222,7 +225,18 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 		GivenName: trimmed(p.GivenName), MiddleName: trimmed(p.MiddleName), Surname: trimmed(p.Surname),
 		Status: p.Status, Version: p.Version,
 	}
-	if p.CustomData != nil {
+	changes := p.CustomData
+	if p.CustomData != nil && p.ReplaceCustomData {
+		up.CustomData = mergeCustomData(nil, p.CustomData)
+		// Keys that go are changes too: a user may not drop an attribute
+		// only administrators edit.
+		changes = mergeCustomData(nil, p.CustomData)
+		for k := range u.CustomData {
+			if _, ok := changes[k]; !ok {
+				changes[k] = nil
+			}
+		}
+	} else if p.CustomData != nil {
 		up.CustomData = mergeCustomData(u.CustomData, p.CustomData)
 	}
 	if up.Email != nil && userdb.Fold(*up.Email) != userdb.Fold(u.Email) {
@@ -231,13 +245,14 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 	// A status change has the effects SetUserStatus gives it.
 	disabling := p.Status != nil && *p.Status == userdb.StatusDisabled && u.Status != userdb.StatusDisabled
 	up.ResetFailedLogins = p.Status != nil && *p.Status == userdb.StatusEnabled && u.Status != userdb.StatusEnabled
+	up.ClearDeactivated = up.ResetFailedLogins
 	check := *u
 	up.Apply(&check)
 	if err := check.Validate(); err != nil {
 		return nil, err
 	}
 	if p.CustomData != nil {
-		if err := s.checkProfile(check.CustomData, p.CustomData, event == "user.profile_updated"); err != nil {
+		if err := s.checkProfile(ctx, check.CustomData, changes, event == "user.profile_updated"); err != nil {
 			return nil, err
 		}
 	}
