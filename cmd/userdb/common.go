@@ -124,8 +124,8 @@ func (c *common) load(e *env) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.secrets = append(e.secrets, dsnPasswords(string(cfg.Database.DSN))...)
-	e.secrets = append(e.secrets, string(cfg.SMTP.Password))
+	e.secrets = append(e.secrets, dsnPasswords(cfg.Database.DSN)...)
+	e.secrets = append(e.secrets, cfg.SMTP.Password)
 	return cfg, nil
 }
 

@@ -93,7 +93,7 @@ func migrate(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := sqlstore.Open(e.ctx, string(cfg.Database.DSN), sqlstore.Options{})
+	st, err := sqlstore.Open(e.ctx, cfg.Database.DSN, sqlstore.Options{})
 	if err != nil {
 		return err
 	}
