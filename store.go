@@ -69,6 +69,8 @@ type UserStore interface {
 	// when one user's email is another's username, the email match wins.
 	FindUserByLogin(ctx context.Context, login string) (*User, error)
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
+	// FindUserByUsername finds a user by username only, case-insensitively.
+	FindUserByUsername(ctx context.Context, username string) (*User, error)
 	// FindUsers returns one page of users and the cursor of the next page
 	// ("" on the last page).
 	FindUsers(ctx context.Context, f UserFilter) (users []*User, next string, err error)

@@ -159,21 +159,14 @@ type UserUpdate struct {
 
 // Apply copies the set fields of up onto u (for validation before writing).
 func (up *UserUpdate) Apply(u *User) {
-	set := func(dst *string, src *string) {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	set(&u.AccountID, up.AccountID)
-	set(&u.Username, up.Username)
-	set(&u.Email, up.Email)
-	set(&u.GivenName, up.GivenName)
-	set(&u.MiddleName, up.MiddleName)
-	set(&u.Surname, up.Surname)
-	set(&u.PasswordHash, up.PasswordHash)
-	if up.Status != nil {
-		u.Status = *up.Status
-	}
+	setIf(&u.AccountID, up.AccountID)
+	setIf(&u.Username, up.Username)
+	setIf(&u.Email, up.Email)
+	setIf(&u.GivenName, up.GivenName)
+	setIf(&u.MiddleName, up.MiddleName)
+	setIf(&u.Surname, up.Surname)
+	setIf(&u.PasswordHash, up.PasswordHash)
+	setIf(&u.Status, up.Status)
 	if up.PasswordChangedAt != nil {
 		u.PasswordChangedAt = up.PasswordChangedAt
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"github.com/userdb/userdb/internal/inside"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,7 +16,6 @@ import (
 	"time"
 
 	"github.com/userdb/userdb/internal/breach"
-	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/server"
 )
 
@@ -89,7 +89,7 @@ func wantBreachRefused(t *testing.T, e *env) {
 	token := tokenOf(t, e.lastEmail("ann@example.com", "forgot-password"))
 	wantMsg("reset", c.do("POST", "/change", map[string]string{"sptoken": token, "password": breachedPassword}))
 
-	_, secret, err := e.srv.Service().CreateAPIKey(ctxCLI(), serviceKey())
+	_, secret, err := inside.Service(e.srv).AdminCreateAPIKey(ctxCLI(), serviceKey())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestBreachServiceDown(t *testing.T) {
 			e := newEnv(t, breachOn, func(c *server.Config) {
 				c.Password.Breach.APIURL = api.srv.URL
 				c.Password.Breach.FailOpen = failOpen
-				c.Password.Breach.Timeout = config.Duration(time.Second)
+				c.Password.Breach.Timeout = time.Second
 			})
 			r := e.client().do("POST", "/register", map[string]string{"email": "new@example.com", "password": "a long enough secret"})
 			if failOpen && r.status != 201 || !failOpen && (r.status != 400 || !strings.Contains(string(r.body), "could not be checked")) {

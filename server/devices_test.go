@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"github.com/userdb/userdb/internal/inside"
 	"net/url"
 	"regexp"
 	"strings"
@@ -89,7 +90,7 @@ func TestAdminCompromised(t *testing.T) {
 	u := e.addUser("victim@example.com", pw)
 	c := e.client()
 	c.mustLogin("victim@example.com", pw)
-	_, secret, err := e.srv.Service().CreateAPIKey(ctxCLI(), serviceKey())
+	_, secret, err := inside.Service(e.srv).AdminCreateAPIKey(ctxCLI(), serviceKey())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func TestSmartLockout(t *testing.T) {
 			t.Fatalf("guess: %d", r.status)
 		}
 	}
-	if u, _ := e.srv.Service().Store().FindUserByLogin(t.Context(), "owner@example.com"); u.Status != userdb.StatusLocked {
+	if u, _ := inside.Service(e.srv).Store().FindUserByLogin(t.Context(), "owner@example.com"); u.Status != userdb.StatusLocked {
 		t.Fatalf("status %s, want LOCKED", u.Status)
 	}
 	if r := owner.do("GET", "/me", nil); r.status != 200 {
@@ -176,7 +177,7 @@ func TestChangePasswordGuessing(t *testing.T) {
 	if r.status == 200 {
 		t.Fatalf("the right password after 20 guesses was accepted")
 	}
-	if u, _ := e.srv.Service().Store().FindUserByLogin(t.Context(), "owner@example.com"); u.Status != userdb.StatusLocked {
+	if u, _ := inside.Service(e.srv).Store().FindUserByLogin(t.Context(), "owner@example.com"); u.Status != userdb.StatusLocked {
 		t.Errorf("status %s, want LOCKED: wrong current passwords count toward the lockout", u.Status)
 	}
 	if n := len(e.events("password.change_failed")); n != 5 {

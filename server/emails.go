@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/geo"
 	"github.com/userdb/userdb/internal/mail"
 	"github.com/userdb/userdb/internal/service"

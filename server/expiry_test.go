@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/server"
 )
 
@@ -14,8 +13,8 @@ import (
 // warning exactly once.
 func TestExpiryWarningsOnce(t *testing.T) {
 	e := newEnv(t, func(c *server.Config) {
-		c.Password.MaxAge = config.Duration(30 * 24 * time.Hour)
-		c.Password.ExpiryWarning = config.Durations{config.Duration(14 * 24 * time.Hour), config.Duration(3 * 24 * time.Hour)}
+		c.Password.MaxAge = 30 * 24 * time.Hour
+		c.Password.ExpiryWarning = []time.Duration{14 * 24 * time.Hour, 3 * 24 * time.Hour}
 	})
 	other := openWith(t, e)
 	users := []string{"a@example.com", "b@example.com", "c@example.com"}

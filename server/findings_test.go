@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"github.com/userdb/userdb/internal/inside"
 	"testing"
 
 	"github.com/userdb/userdb/server"
@@ -42,11 +43,11 @@ func TestLinksDieWithEmailChange(t *testing.T) {
 	c.do("POST", "/forgot", map[string]string{"email": "old@example.com"})
 	reset := tokenOf(t, e.lastEmail("old@example.com", "forgot-password"))
 
-	u, err := e.srv.Service().Store().FindUserByLogin(t.Context(), "old@example.com")
+	u, err := inside.Service(e.srv).Store().FindUserByLogin(t.Context(), "old@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, secret, err := e.srv.Service().CreateAPIKey(ctxCLI(), serviceKey())
+	_, secret, err := inside.Service(e.srv).AdminCreateAPIKey(ctxCLI(), serviceKey())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func TestLinksDieWithEmailChange(t *testing.T) {
 	if r := c.do("GET", "/verify?sptoken="+verify, nil); r.status != 400 {
 		t.Errorf("verification link sent to the old address: %d %s", r.status, r.body)
 	}
-	if u, _ := e.srv.Service().Store().FindUserByID(t.Context(), u.ID); u.EmailVerifiedAt != nil {
+	if u, _ := inside.Service(e.srv).Store().FindUserByID(t.Context(), u.ID); u.EmailVerifiedAt != nil {
 		t.Error("the new address was verified by a link sent to the old one")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/userdb/userdb/internal/inside"
 	"net/url"
 	"os"
 	"strconv"
@@ -12,7 +13,7 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
@@ -206,7 +207,7 @@ func TestCredentialStuffing(t *testing.T) {
 // TestRateLimitAdminAPIPerKey limits the admin API per API key.
 func TestRateLimitAdminAPIPerKey(t *testing.T) {
 	e := newEnv(t, limitsOnly(map[string]string{"admin_api_per_key": "3/1m"}))
-	_, secret, err := e.srv.Service().CreateAPIKey(ctxCLI(), serviceKey())
+	_, secret, err := inside.Service(e.srv).AdminCreateAPIKey(ctxCLI(), serviceKey())
 	if err != nil {
 		t.Fatal(err)
 	}

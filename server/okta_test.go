@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
@@ -25,7 +26,7 @@ func newOktaFixture(t *testing.T) *oktaFixture {
 	t.Helper()
 	f := &oktaFixture{adminFixture: newAdminFixture(t)}
 	var err error
-	_, f.superSecret, err = f.srv.Service().CreateAPIKey(ctxCLI(), service.NewAPIKey{Name: "okta", Roles: []string{userdb.RoleSuperAdmin}})
+	_, f.superSecret, err = inside.Service(f.srv).AdminCreateAPIKey(ctxCLI(), service.NewAPIKey{Name: "okta", Roles: []string{userdb.RoleSuperAdmin}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +153,7 @@ func TestOktaGroupsAndPaging(t *testing.T) {
 
 	// Paging: every user of account A exactly once, by the Link header.
 	for i := range 7 {
-		if _, err := f.srv.Service().CreateUser(ctxCLI(), newUserIn(f.accA.ID, "page"+string(rune('a'+i))+"@alpha.example")); err != nil {
+		if _, err := inside.Service(f.srv).AdminCreateUser(ctxCLI(), newUserIn(f.accA.ID, "page"+string(rune('a'+i))+"@alpha.example")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -191,7 +192,7 @@ func TestOktaBadInputChangesNothing(t *testing.T) {
 	f := newOktaFixture(t)
 	key := f.keyASecret
 	count := func() int {
-		n, err := f.srv.Service().Store().CountUsers(context.Background(), userdb.UserFilter{}, 0)
+		n, err := inside.Service(f.srv).Store().CountUsers(context.Background(), userdb.UserFilter{}, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,7 +236,7 @@ func TestOktaBadInputChangesNothing(t *testing.T) {
 	if after := count(); after != before {
 		t.Errorf("bad requests changed the users: %d before, %d after", before, after)
 	}
-	u, err := f.srv.Service().Store().FindUserByID(context.Background(), f.adminB.ID)
+	u, err := inside.Service(f.srv).Store().FindUserByID(context.Background(), f.adminB.ID)
 	if err != nil || u.Status != userdb.StatusEnabled || u.DeactivatedAt != nil {
 		t.Errorf("another account's user after the refusals: %v %v", u, err)
 	}

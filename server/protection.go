@@ -10,7 +10,7 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/breach"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/device"
 	"github.com/userdb/userdb/internal/limit"
 	"github.com/userdb/userdb/internal/service"
@@ -114,15 +114,6 @@ func (s *Server) warnExpiries(ctx context.Context) {
 		case <-t.C:
 		}
 	}
-}
-
-// expiryWarnings converts password.expiry_warning.
-func expiryWarnings(ds config.Durations) []time.Duration {
-	out := make([]time.Duration, len(ds))
-	for i, d := range ds {
-		out[i] = time.Duration(d)
-	}
-	return out
 }
 
 // newBreaches opens the breach list of the configuration: the offline file

@@ -16,8 +16,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/api"
-	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/console"
 	"github.com/userdb/userdb/internal/geo"
 	"github.com/userdb/userdb/internal/httpx"
@@ -31,14 +31,19 @@ import (
 	"github.com/userdb/userdb/sqlstore"
 )
 
-// Config is the server's configuration; see DefaultConfig and LoadConfig.
+// Config is the server's configuration, the type of package config: plain
+// Go values (string DSN and secrets, time.Duration, sizes in bytes) that a
+// program sets in code, or that LoadConfig reads from YAML and the
+// environment.
 type Config = config.Config
 
-// DefaultConfig returns the documented defaults.
+// DefaultConfig returns the documented defaults (what `userdb config
+// defaults` prints).
 func DefaultConfig() *Config { return config.Default() }
 
-// LoadConfig reads a YAML file ("" for none) over the defaults and applies
-// USERDB_* environment variables from getenv.
+// LoadConfig reads a YAML file ("" for none) over the defaults, applies
+// USERDB_* environment variables from getenv (nil for none) and validates
+// the result; every problem is reported at once in a *config.Problems.
 func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 	return config.Load(path, getenv)
 }
@@ -76,7 +81,7 @@ type options struct {
 	store       userdb.Store
 	clock       userdb.Clock
 	transformer api.Transformer
-	mailDriver  mail.Driver
+	mailDriver  userdb.MailDriver
 	strategies  map[string]Strategy
 	oktaBearer  okta.BearerAuthenticator
 }
@@ -91,21 +96,15 @@ func WithStore(s userdb.Store) Option { return func(o *options) { o.store = s } 
 // WithClock sets the clock (tests).
 func WithClock(c userdb.Clock) Option { return func(o *options) { o.clock = c } }
 
-// WithTransformer shapes user JSON with a Go function instead of the
-// configured transformer.
-func WithTransformer(t func(*UserView) any) Option {
-	return func(o *options) { o.transformer = t }
-}
+// WithMailDriver sends email through d instead of the configured SMTP
+// server (or the log). Emails still go through the outbox: d is called by
+// the sender that Run starts, with retries.
+func WithMailDriver(d userdb.MailDriver) Option { return func(o *options) { o.mailDriver = d } }
 
-// WithMailDriver sends email through d instead of the configured SMTP server.
-func WithMailDriver(d mail.Driver) Option { return func(o *options) { o.mailDriver = d } }
-
-// UserView is the JSON of a user that transformers receive.
-type UserView = api.UserView
-
-// Open builds a server from cfg: it opens and (unless switched off) migrates
-// the database, resolves the instance secrets, and prepares every surface.
-// Call Run or ListenAndServe to start its background work, and Close to end it.
+// Open builds a server from cfg: it validates cfg (every problem at once, in
+// a *config.Problems), opens and (unless switched off) migrates the
+// database, resolves the instance secrets, and prepares every surface. Call
+// Run or ListenAndServe to start its background work, and Close to end it.
 func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 	o := options{logger: slog.Default(), clock: userdb.SystemClock{}}
 	for _, f := range opts {
@@ -113,13 +112,16 @@ func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: o.logger, store: o.store, oktaBearer: o.oktaBearer, done: make(chan struct{})}
 
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	keys, err := cfg.ResolveKeys()
 	if err != nil {
 		return nil, err
 	}
 	s.keys = keys
 	if s.store == nil {
-		st, err := sqlstore.Open(ctx, string(cfg.Database.DSN), sqlstore.Options{MaxOpenConns: cfg.Database.MaxOpenConns, Logger: o.logger})
+		st, err := sqlstore.Open(ctx, cfg.Database.DSN, sqlstore.Options{MaxOpenConns: cfg.Database.MaxOpenConns, Logger: o.logger})
 		if err != nil {
 			return nil, err
 		}
@@ -158,8 +160,8 @@ func (s *Server) build(o options) error {
 		if cfg.SMTP.Host == "" {
 			driver = mail.NewLog(s.log)
 		} else if driver, err = mail.NewSMTP(mail.SMTPConfig{
-			Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: string(cfg.SMTP.Password),
-			From: cfg.SMTP.From, TLS: cfg.SMTP.TLS, Timeout: time.Duration(cfg.SMTP.Timeout), CAFile: cfg.SMTP.CAFile,
+			Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password,
+			From: cfg.SMTP.From, TLS: cfg.SMTP.TLS, Timeout: cfg.SMTP.Timeout, CAFile: cfg.SMTP.CAFile,
 		}); err != nil {
 			return err
 		}
@@ -180,10 +182,10 @@ func (s *Server) build(o options) error {
 	}
 	var svc *service.Service
 	s.sender = mail.NewSender(s.store, driver, mail.SenderOptions{
-		From: cfg.SMTP.From, PollInterval: time.Duration(cfg.Outbox.PollInterval), Batch: cfg.Outbox.Batch,
-		MaxAttempts: cfg.Outbox.MaxAttempts, Backoff: time.Duration(cfg.Outbox.Backoff),
-		MaxBackoff: time.Duration(cfg.Outbox.MaxBackoff), Clock: o.clock, Logger: s.log,
-		OnResult: func(m *userdb.OutboxEmail, err error) { s.recordEmail(m, err) },
+		From: cfg.SMTP.From, PollInterval: cfg.Outbox.PollInterval, Batch: cfg.Outbox.Batch,
+		MaxAttempts: cfg.Outbox.MaxAttempts, Backoff: cfg.Outbox.Backoff,
+		MaxBackoff: cfg.Outbox.MaxBackoff, Clock: o.clock, Logger: s.log,
+		OnResult: s.recordEmail,
 	})
 	svc = service.New(service.Deps{
 		Store: s.store, Hasher: s.hasher, Policy: policy, Clock: o.clock, Logger: s.log,
@@ -192,18 +194,18 @@ func (s *Server) build(o options) error {
 		Kick:    s.sender.Kick,
 		Limits:  serviceLimits(s.limits), Breaches: breaches,
 	}, service.Options{
-		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: time.Duration(cfg.Lockout.UnlockAfter),
-		PasswordMaxAge: time.Duration(cfg.Password.MaxAge), History: cfg.Password.History,
-		VerifyTTL: time.Duration(cfg.Tokens.VerificationTTL), ResetTTL: time.Duration(cfg.Tokens.ResetTTL),
-		InviteTTL:   time.Duration(cfg.Tokens.InviteTTL),
-		SessionIdle: time.Duration(cfg.Sessions.IdleTimeout), SessionLifetime: time.Duration(cfg.Sessions.Lifetime),
-		SessionCacheTTL: time.Duration(cfg.Sessions.CacheTTL), TouchInterval: time.Duration(cfg.Sessions.TouchInterval),
+		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: cfg.Lockout.UnlockAfter,
+		PasswordMaxAge: cfg.Password.MaxAge, History: cfg.Password.History,
+		VerifyTTL: cfg.Tokens.VerificationTTL, ResetTTL: cfg.Tokens.ResetTTL,
+		InviteTTL:   cfg.Tokens.InviteTTL,
+		SessionIdle: cfg.Sessions.IdleTimeout, SessionLifetime: cfg.Sessions.Lifetime,
+		SessionCacheTTL: cfg.Sessions.CacheTTL, TouchInterval: cfg.Sessions.TouchInterval,
 		RegistrationEnabled: cfg.Registration.Enabled, RequireVerification: cfg.Registration.RequireVerification,
 		RegistrationAccount: cfg.Registration.Account, SuperAdminRole: cfg.SuperAdminRole,
 		VerifyURL: cfg.VerifyURL(), ResetURL: cfg.ResetURL(), InviteURL: cfg.BaseURL() + web.InvitationPath,
 		EmailChangeURL: cfg.BaseURL() + web.EmailChangePath,
 		NotMeURL:       cfg.BaseURL() + web.NotMePath, NotifyNewDevice: cfg.Protection.Devices.Notify,
-		ExpiryWarnings: expiryWarnings(cfg.Password.ExpiryWarning), ChangePasswordURL: cfg.BaseURL() + web.ProfilePath,
+		ExpiryWarnings: cfg.Password.ExpiryWarning, ChangePasswordURL: cfg.BaseURL() + web.ProfilePath,
 		BreachMode: cfg.Password.BreachCheck, BreachMinCount: cfg.Password.Breach.MinCount, BreachFailOpen: cfg.Password.Breach.FailOpen,
 	})
 	s.svc = svc
@@ -223,7 +225,7 @@ func (s *Server) build(o options) error {
 		CookieName: cfg.Sessions.CookieName, SameSite: sameSite(cfg.Sessions.SameSite),
 		Secure: cfg.Sessions.Secure, Transformer: transformer,
 		LoginPage: web.SignInPath, VerifyPage: web.VerifyPath, ResetPage: web.ResetPath,
-		RegisterPage: web.SignUpPath, MaxUpload: int64(cfg.Server.MaxUpload),
+		RegisterPage: web.SignUpPath, MaxUpload: cfg.Server.MaxUpload,
 	})
 	s.strategies = map[string]Strategy{"local": StrategyFunc(s.localStrategy)}
 	for name, st := range o.strategies {
@@ -243,7 +245,7 @@ func (s *Server) buildHandler() error {
 	s.api.Routes(mux)
 	s.api.AdminRoutes(mux)
 	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs}).Routes(mux)
-	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: int64(s.cfg.Server.MaxUpload)}).Routes(mux)
+	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload}).Routes(mux)
 	s.oktaRoutes(mux)
 
 	var trusted []netip.Prefix
@@ -262,9 +264,9 @@ func (s *Server) buildHandler() error {
 	if err != nil {
 		return &userdb.Error{Code: userdb.EINVALID, Message: "server.allowed_return_urls: " + err.Error()}
 	}
-	uploads := map[string]int64{console.ImportPath: int64(s.cfg.Server.MaxUpload)}
+	uploads := map[string]int64{console.ImportPath: s.cfg.Server.MaxUpload}
 	for _, p := range api.ImportPaths {
-		uploads[p] = int64(s.cfg.Server.MaxUpload)
+		uploads[p] = s.cfg.Server.MaxUpload
 	}
 	s.handler = httpx.Chain(mux,
 		httpx.RequestIDs(s.log),
@@ -274,7 +276,7 @@ func (s *Server) buildHandler() error {
 		httpx.AccessLog(s.metrics.observe),
 		httpx.SecurityHeaders,
 		cross,
-		httpx.LimitBody(int64(s.cfg.Server.MaxBody), uploads),
+		httpx.LimitBody(s.cfg.Server.MaxBody, uploads),
 	)
 	return nil
 }
@@ -323,15 +325,10 @@ func (s *Server) sweepSessions(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			now := time.Now().UTC()
-			var idle time.Time
-			if d := time.Duration(s.cfg.Sessions.IdleTimeout); d > 0 {
-				idle = now.Add(-d)
-			}
-			if n, err := s.store.DeleteExpiredSessions(ctx, now, idle); err != nil {
-				s.log.Warn("removing expired sessions", "err", err)
+			if n, err := s.svc.SweepSessions(ctx); err != nil {
+				s.log.WarnContext(ctx, "removing expired sessions", "err", err)
 			} else if n > 0 {
-				s.log.Info("removed expired sessions", "count", n)
+				s.log.InfoContext(ctx, "removed expired sessions", "count", n)
 			}
 		}
 	}
@@ -389,12 +386,12 @@ func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener) error {
 	case err = <-errc:
 	case <-ctx.Done():
 		s.log.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.cfg.Server.ShutdownTimeout))
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Server.ShutdownTimeout)
 		defer cancel()
 		err = hs.Shutdown(sctx)
 	}
 	cancelBG()
-	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if cerr := s.Close(cctx); err == nil {
 		err = cerr
@@ -406,32 +403,11 @@ func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener) error {
 }
 
 // recordEmail writes the outcome of a delivery attempt to the audit log.
-func (s *Server) recordEmail(m *userdb.OutboxEmail, err error) {
-	e := &userdb.Event{Type: "email.sent", Time: time.Now().UTC(), UserID: m.UserID,
-		Details: map[string]any{"kind": m.Kind, "email_id": m.ID, "attempt": m.Attempts}}
-	if err != nil {
-		e.Type = "email.failed"
-		e.Details["error"] = truncateErr(err)
-		e.Details["final"] = mail.IsPermanent(err) // no further attempt
+// The sender cannot act on a failure to write it, so it is logged.
+func (s *Server) recordEmail(ctx context.Context, m *userdb.OutboxEmail, err error) {
+	if werr := s.svc.RecordEmail(ctx, m, err); werr != nil {
+		s.log.ErrorContext(ctx, "recording an email event", "err", werr, "email_id", m.ID)
 	}
-	// The account too, so that an account's administrators see its emails
-	// among its events.
-	if m.UserID != "" {
-		if u, uerr := s.store.FindUserByID(context.Background(), m.UserID); uerr == nil {
-			e.AccountID = u.AccountID
-		}
-	}
-	if uerr := s.store.CreateEvent(context.Background(), e); uerr != nil {
-		s.log.Warn("recording email event", "err", uerr)
-	}
-}
-
-func truncateErr(err error) string {
-	msg := err.Error()
-	if len(msg) > 300 {
-		msg = msg[:300]
-	}
-	return msg
 }
 
 // profileSchema turns the declared custom-data attributes into a schema.

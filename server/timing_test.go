@@ -6,7 +6,8 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
@@ -34,10 +35,10 @@ func TestTimingDoesNotRevealUsers(t *testing.T) {
 	})
 	e.addUser("ann@example.com", "correct horse battery")
 	dis := e.addUser("dis@example.com", "correct horse battery")
-	if _, err := e.srv.Service().SetUserStatus(ctxCLI(), dis.ID, userdb.StatusDisabled); err != nil {
+	if _, err := inside.Service(e.srv).AdminSetUserStatus(ctxCLI(), dis.ID, userdb.StatusDisabled); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.srv.Service().CreateUser(ctxCLI(), service.NewUser{Email: "pen@example.com", Password: "correct horse battery", Status: userdb.StatusPending}); err != nil {
+	if _, err := inside.Service(e.srv).AdminCreateUser(ctxCLI(), service.NewUser{Email: "pen@example.com", Password: "correct horse battery", Status: userdb.StatusPending}); err != nil {
 		t.Fatal(err)
 	}
 	known := []struct{ kind, login string }{{"enabled", "ann@example.com"}, {"disabled", "dis@example.com"}, {"pending", "pen@example.com"}}

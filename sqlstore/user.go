@@ -100,6 +100,12 @@ func (s *Store) FindUserByEmail(ctx context.Context, email string) (*userdb.User
 	return s.findUser(ctx, "email_fold = ?", userdb.Fold(email))
 }
 
+// FindUserByUsername returns the user whose username is username, compared
+// case-insensitively, or ENOTFOUND.
+func (s *Store) FindUserByUsername(ctx context.Context, username string) (*userdb.User, error) {
+	return s.findUser(ctx, "username_fold = ?", userdb.Fold(username))
+}
+
 // FindUserByLogin returns the user whose email or username is login,
 // compared case-insensitively, or ENOTFOUND. Should one user's username be
 // another's email, the email wins: it is the identifier the owner proved.

@@ -14,7 +14,7 @@ import (
 	"syscall"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 )
 
 func main() {

@@ -443,7 +443,7 @@ func (a *API) updateUser(replace bool) http.HandlerFunc {
 			}
 		}
 		if setPassword {
-			u, err = a.svc.AdminSetPassword(r.Context(), u.ID, password)
+			u, err = a.svc.AdminSetPassword(r.Context(), u.ID, password, false)
 		}
 		a.writeUser(w, r, u, err, ref)
 	}

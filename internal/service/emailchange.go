@@ -54,7 +54,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, u *userdb.User, newEma
 		s.hasher.DummyVerify(ctx, password)
 	}
 	if !ok {
-		_ = s.record(ctx, s.store, "email.change_failed", fresh, map[string]any{"reason": "bad_current_password"})
+		s.recordRefusal(ctx, "email.change_failed", fresh, map[string]any{"reason": "bad_current_password"})
 		return userdb.FieldError("currentPassword", "Current password is incorrect.")
 	}
 	taken, err := s.emailTaken(ctx, s.store, fresh.ID, newEmail)

@@ -432,7 +432,7 @@ func (im *importer) existing(row *ImportRow, p *pendingUser, u *userdb.User) err
 	if len(n.CustomData) > 0 {
 		up.CustomData = n.CustomData
 	}
-	if _, err := im.s.UpdateUser(im.ctx, u.ID, up); err != nil {
+	if _, err := im.s.updateUser(im.ctx, u.ID, up, "user.updated"); err != nil {
 		if isClientError(err) {
 			im.problem(row.Line, "failed", err)
 			return nil

@@ -168,17 +168,18 @@ func (s *Service) AdminDeleteDeactivatedUser(ctx context.Context, id string) err
 	if u.Status != userdb.StatusDisabled || u.DeactivatedAt == nil {
 		return errWrongStatus("only deactivated users can be deleted")
 	}
-	return s.DeleteUser(ctx, u.ID)
+	return s.deleteUser(ctx, u.ID)
 }
 
 // AdminSetPassword sets a user's password as an administrator: the policy
-// and history apply, and the user's sessions end.
-func (s *Service) AdminSetPassword(ctx context.Context, id, password string) (*userdb.User, error) {
+// and history apply, and the user's sessions end. With mustChange the user
+// must choose another at the next sign-in.
+func (s *Service) AdminSetPassword(ctx context.Context, id, password string, mustChange bool) (*userdb.User, error) {
 	_, u, err := s.adminUser(ctx, "users.set_password", id, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.SetPassword(ctx, u.ID, password, false); err != nil {
+	if err := s.setPassword(ctx, u.ID, password, mustChange); err != nil {
 		return nil, err
 	}
 	return s.store.FindUserByID(ctx, u.ID)
@@ -203,7 +204,7 @@ func (s *Service) AdminChangePassword(ctx context.Context, id, current, password
 		}
 	}
 	if !ok {
-		_ = s.record(ctx, s.store, "password.change_failed", u, map[string]any{"reason": "bad_current_password"})
+		s.recordRefusal(ctx, "password.change_failed", u, map[string]any{"reason": "bad_current_password"})
 		return nil, &userdb.Error{Code: userdb.EFORBIDDEN, Field: "oldPassword", Message: "The current password is incorrect."}
 	}
 	if err := s.replacePassword(ctx, u, password, "", "password.changed"); err != nil {

@@ -86,7 +86,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 		return nil, s.failLogin(ctx, u)
 	}
 	if u.Status != userdb.StatusEnabled && (!known || u.Status != userdb.StatusLocked) {
-		_ = s.record(ctx, s.store, "login.failed", u, map[string]any{"reason": strings.ToLower(string(u.Status))})
+		s.recordRefusal(ctx, "login.failed", u, map[string]any{"reason": strings.ToLower(string(u.Status))})
 		return nil, errBadLogin
 	}
 	acc, err := s.store.FindAccountByID(ctx, u.AccountID)
@@ -94,7 +94,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 		return nil, err
 	}
 	if acc.Status != userdb.StatusEnabled {
-		_ = s.record(ctx, s.store, "login.failed", u, map[string]any{"reason": "account_disabled"})
+		s.recordRefusal(ctx, "login.failed", u, map[string]any{"reason": "account_disabled"})
 		return nil, errBadLogin
 	}
 
@@ -333,9 +333,9 @@ func (s *Service) endSessions(ctx context.Context, st userdb.Store, u *userdb.Us
 	return len(ended), s.record(ctx, st, "session.ended", u, map[string]any{"sessions": ids, "reason": reason})
 }
 
-// UnlockExpiredLocks unlocks every user locked for longer than UnlockAfter
+// unlockExpiredLocks unlocks every user locked for longer than UnlockAfter
 // (or every locked user when all is set) and returns how many it unlocked.
-func (s *Service) UnlockExpiredLocks(ctx context.Context, all bool) (int, error) {
+func (s *Service) unlockExpiredLocks(ctx context.Context, all bool) (int, error) {
 	until := s.clock.Now().Add(-s.opts.UnlockAfter)
 	if all {
 		until = s.clock.Now().Add(time.Hour * 24 * 365 * 100)

@@ -211,7 +211,8 @@ func (s *Service) ProfileSchema(ctx context.Context) (ProfileSchema, error) {
 	return s.profileSchema(ctx)
 }
 
-// Store returns the service's store, for read-only callers such as the CLI.
+// Store returns the service's store, for tests that look at what a workflow
+// wrote.
 func (s *Service) Store() userdb.Store { return s.store }
 
 // Options returns the rules the service follows.
@@ -296,6 +297,16 @@ func (s *Service) record(ctx context.Context, st userdb.Store, typ string, u *us
 		e.UserID, e.AccountID = u.ID, u.AccountID
 	}
 	return st.CreateEvent(ctx, e)
+}
+
+// recordRefusal records the event of a refused request (a failed sign-in, a
+// wrong current password) outside any transaction. The caller answers with
+// the refusal either way, so a failure to write the event is logged, not
+// returned.
+func (s *Service) recordRefusal(ctx context.Context, typ string, u *userdb.User, details map[string]any) {
+	if err := s.record(ctx, s.store, typ, u, details); err != nil {
+		s.log.ErrorContext(ctx, "recording an event", "type", typ, "err", err)
+	}
 }
 
 // queueEmail renders an email for u and writes it to the outbox through st.

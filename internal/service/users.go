@@ -30,12 +30,9 @@ type NewUser struct {
 	Verified bool
 }
 
-// CreateUser creates a user with its roles, and with Invite set also the
-// invitation token and email, all in one transaction.
-func (s *Service) CreateUser(ctx context.Context, n NewUser) (*userdb.User, error) {
-	return s.createUser(ctx, n, "user.created")
-}
-
+// createUser creates a user with its roles, and with Invite set also the
+// invitation token and email, all in one transaction; event is the type of
+// the event it records.
 func (s *Service) createUser(ctx context.Context, n NewUser, event string) (*userdb.User, error) {
 	acc, err := s.findAccount(ctx, n.Account)
 	if err != nil {
@@ -161,8 +158,8 @@ func (s *Service) resolveRoles(ctx context.Context, accountID string, names []st
 	return roles, nil
 }
 
-// FindUser finds a user by id, username or email.
-func (s *Service) FindUser(ctx context.Context, ref string) (*userdb.User, error) {
+// findUser finds a user by id, username or email.
+func (s *Service) findUser(ctx context.Context, ref string) (*userdb.User, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return nil, userdb.Errorf(userdb.EINVALID, "A user id, username or email is required.")
@@ -199,11 +196,6 @@ type ProfileUpdate struct {
 func (s *Service) UpdateProfile(ctx context.Context, u *userdb.User, p ProfileUpdate) (*userdb.User, error) {
 	p.Username, p.Email, p.Status = nil, nil, nil
 	return s.updateUser(ctx, u.ID, p, "user.profile_updated")
-}
-
-// UpdateUser changes a user's fields as an administrator.
-func (s *Service) UpdateUser(ctx context.Context, id string, p ProfileUpdate) (*userdb.User, error) {
-	return s.updateUser(ctx, id, p, "user.updated")
 }
 
 // mergeCustomData returns stored with patch applied: keys set to a value

@@ -36,20 +36,20 @@ type RateLimits struct {
 // Devices configures the device cookie and the notices of sign-ins from
 // devices not seen before.
 type Devices struct {
-	CookieName string   `yaml:"cookie_name"`
-	Lifetime   Duration `yaml:"lifetime"`
-	Notify     bool     `yaml:"notify"`
+	CookieName string        `yaml:"cookie_name"`
+	Lifetime   time.Duration `yaml:"lifetime"`
+	Notify     bool          `yaml:"notify"`
 }
 
 // Breach configures the check of new passwords against known breaches.
 type Breach struct {
-	MinCount int      `yaml:"min_count"`
-	APIURL   string   `yaml:"api_url"`
-	Timeout  Duration `yaml:"timeout"`
-	CacheTTL Duration `yaml:"cache_ttl"`
-	FailOpen bool     `yaml:"fail_open"`
-	File     string   `yaml:"file"`
-	AtSignIn bool     `yaml:"at_sign_in"`
+	MinCount int           `yaml:"min_count"`
+	APIURL   string        `yaml:"api_url"`
+	Timeout  time.Duration `yaml:"timeout"`
+	CacheTTL time.Duration `yaml:"cache_ttl"`
+	FailOpen bool          `yaml:"fail_open"`
+	File     string        `yaml:"file"`
+	AtSignIn bool          `yaml:"at_sign_in"`
 }
 
 // Rate is a limit written as COUNT/PERIOD, e.g. 10/1m or 5/1h; "off" or ""
@@ -71,27 +71,7 @@ func (r Rate) Parse() (int, time.Duration, error) {
 	if err != nil || d <= 0 {
 		return 0, 0, fmt.Errorf("must be a count and a period such as 10/1m, or off")
 	}
-	return count, time.Duration(d), nil
-}
-
-// Durations is a list of durations; in the environment, comma-separated.
-type Durations []Duration
-
-// UnmarshalText reads a comma-separated list.
-func (ds *Durations) UnmarshalText(b []byte) error {
-	var out Durations
-	for item := range strings.SplitSeq(string(b), ",") {
-		if item = strings.TrimSpace(item); item == "" {
-			continue
-		}
-		d, err := ParseDuration(item)
-		if err != nil {
-			return err
-		}
-		out = append(out, d)
-	}
-	*ds = out
-	return nil
+	return count, d, nil
 }
 
 func defaultProtection() Protection {
@@ -110,14 +90,14 @@ func defaultProtection() Protection {
 			AdminAPIPerKey:      "600/1m",
 			TokenPerClient:      "300/1m",
 		},
-		Devices: Devices{CookieName: "userdb_device", Lifetime: Duration(365 * day), Notify: true},
+		Devices: Devices{CookieName: "userdb_device", Lifetime: 365 * day, Notify: true},
 	}
 }
 
 func defaultBreach() Breach {
 	return Breach{
-		MinCount: 1, APIURL: "https://api.pwnedpasswords.com", Timeout: Duration(2 * time.Second),
-		CacheTTL: Duration(time.Hour), FailOpen: true,
+		MinCount: 1, APIURL: "https://api.pwnedpasswords.com", Timeout: 2 * time.Second,
+		CacheTTL: time.Hour, FailOpen: true,
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 )
 
 // writeFile writes content to a new file in a temporary directory and
@@ -95,8 +95,8 @@ custom_data:
 	want := config.Default()
 	want.Server.Addr = "0.0.0.0:9000"
 	want.Server.TrustedProxies = []string{"10.0.0.0/8", "192.168.0.0/16"}
-	want.Sessions.IdleTimeout = config.Duration(time.Hour)
-	want.Sessions.Lifetime = config.Duration(36 * time.Hour)
+	want.Sessions.IdleTimeout = time.Hour
+	want.Sessions.Lifetime = 36 * time.Hour
 	want.Hashing.Memory = 64 * config.MiB
 	want.Registration.Enabled = true
 	want.Endpoints.Me.URI = "/whoami" // enabled stays true
@@ -258,13 +258,13 @@ func TestLoadEnv(t *testing.T) {
 		{"key of an embedded struct", map[string]string{"USERDB_EMAIL_ACCOUNT_VERIFICATION_SUBJECT": "Hi"},
 			func(c *config.Config) any { return c.Email.AccountVerification.Subject }, "Hi"},
 		{"duration", map[string]string{"USERDB_SESSIONS_IDLE_TIMEOUT": "1h30m"},
-			func(c *config.Config) any { return c.Sessions.IdleTimeout }, config.Duration(90 * time.Minute)},
+			func(c *config.Config) any { return c.Sessions.IdleTimeout }, 90 * time.Minute},
 		{"duration in days", map[string]string{"USERDB_TOKENS_INVITE_TTL": "14d"},
-			func(c *config.Config) any { return c.Tokens.InviteTTL }, config.Duration(14 * 24 * time.Hour)},
+			func(c *config.Config) any { return c.Tokens.InviteTTL }, 14 * 24 * time.Hour},
 		{"duration in seconds", map[string]string{"USERDB_SESSIONS_IDLE_TIMEOUT": "900"},
-			func(c *config.Config) any { return c.Sessions.IdleTimeout }, config.Duration(15 * time.Minute)},
+			func(c *config.Config) any { return c.Sessions.IdleTimeout }, 15 * time.Minute},
 		{"size", map[string]string{"USERDB_SERVER_MAX_BODY": "25MB"},
-			func(c *config.Config) any { return c.Server.MaxBody }, config.ByteSize(25e6)},
+			func(c *config.Config) any { return c.Server.MaxBody }, int64(25e6)},
 		{"integer", map[string]string{"USERDB_LOCKOUT_AFTER_FAILURES": "3"},
 			func(c *config.Config) any { return c.Lockout.AfterFailures }, 3},
 		{"boolean true", map[string]string{"USERDB_REGISTRATION_ENABLED": "true"},
@@ -461,7 +461,7 @@ func TestDatabase(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c := config.Default()
-		c.Database.DSN = config.DSN(tt.dsn)
+		c.Database.DSN = tt.dsn
 		if got := c.DatabaseKind(); got != tt.kind {
 			t.Errorf("DatabaseKind() of %s = %q, want %q", tt.dsn, got, tt.kind)
 		}

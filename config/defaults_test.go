@@ -18,12 +18,12 @@ func TestDefaultsFileIsDefault(t *testing.T) {
 	}
 	var got Config
 	p := &Problems{}
-	decode(doc.Content[0], reflect.ValueOf(&got).Elem(), "", p)
+	decodeMapping(doc.Content[0], reflect.ValueOf(&got).Elem(), "", p)
 	if err := p.err(); err != nil {
 		t.Fatalf("defaults.yaml: %v", err)
 	}
 	want := Default()
-	walk(reflect.ValueOf(want).Elem(), "", func(key string, w reflect.Value) {
+	walk(reflect.ValueOf(want).Elem(), "", func(key string, _ reflect.StructField, w reflect.Value) {
 		g := fieldAt(reflect.ValueOf(&got).Elem(), key)
 		if !reflect.DeepEqual(g.Interface(), w.Interface()) {
 			t.Errorf("%s: defaults.yaml has %v, Default() %v", key, g, w)
@@ -54,7 +54,7 @@ func TestDefaultsFileHasEveryKey(t *testing.T) {
 	}
 	collect(doc.Content[0], "")
 	var keys []string
-	walk(reflect.ValueOf(Default()).Elem(), "", func(key string, _ reflect.Value) { keys = append(keys, key) })
+	walk(reflect.ValueOf(Default()).Elem(), "", func(key string, _ reflect.StructField, _ reflect.Value) { keys = append(keys, key) })
 	if !slices.Equal(inFile, keys) {
 		t.Errorf("keys of defaults.yaml, in order:\n%s\nkeys of Config:\n%s", strings.Join(inFile, "\n"), strings.Join(keys, "\n"))
 	}
@@ -62,9 +62,9 @@ func TestDefaultsFileHasEveryKey(t *testing.T) {
 
 func TestEnvNamesAreUnique(t *testing.T) {
 	seen := make(map[string]string)
-	walk(reflect.ValueOf(Default()).Elem(), "", func(key string, v reflect.Value) {
+	walk(reflect.ValueOf(Default()).Elem(), "", func(key string, f reflect.StructField, _ reflect.Value) {
 		names := []string{EnvName(key)}
-		if fromFile(v.Type()) {
+		if fromFile(f) {
 			names = append(names, EnvName(key)+"_FILE")
 		}
 		for _, name := range names {

@@ -11,7 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 )
 
 func TestParseDuration(t *testing.T) {
@@ -34,8 +34,8 @@ func TestParseDuration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, err := config.ParseDuration(tt.in)
-		if err != nil || time.Duration(got) != tt.want {
-			t.Errorf("ParseDuration(%q) = %v, %v; want %v", tt.in, time.Duration(got), err, tt.want)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
 		}
 	}
 }
@@ -43,12 +43,12 @@ func TestParseDuration(t *testing.T) {
 func TestParseDurationErrors(t *testing.T) {
 	for _, in := range []string{"", "soon", "d", "1.5d", "5x", "1d-5h", "--5m", "-+5m", "1d1d", "99999999999999999999", "200000d"} {
 		if got, err := config.ParseDuration(in); err == nil {
-			t.Errorf("ParseDuration(%q) = %v, want an error", in, time.Duration(got))
+			t.Errorf("ParseDuration(%q) = %v, want an error", in, got)
 		}
 	}
 }
 
-func TestDurationString(t *testing.T) {
+func TestFormatDuration(t *testing.T) {
 	tests := []struct {
 		in   time.Duration
 		want string
@@ -65,20 +65,20 @@ func TestDurationString(t *testing.T) {
 		{1500 * time.Millisecond, "1.5s"},
 	}
 	for _, tt := range tests {
-		d := config.Duration(tt.in)
-		if got := d.String(); got != tt.want {
-			t.Errorf("Duration(%v).String() = %q, want %q", tt.in, got, tt.want)
+		got := config.FormatDuration(tt.in)
+		if got != tt.want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", tt.in, got, tt.want)
 		}
-		if back, err := config.ParseDuration(d.String()); err != nil || back != d {
-			t.Errorf("ParseDuration(%q) = %v, %v; want %v", d.String(), time.Duration(back), err, tt.in)
+		if back, err := config.ParseDuration(got); err != nil || back != tt.in {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", got, back, err, tt.in)
 		}
 	}
 }
 
-func TestParseByteSize(t *testing.T) {
+func TestParseSize(t *testing.T) {
 	tests := []struct {
 		in   string
-		want config.ByteSize
+		want int64
 	}{
 		{"0", 0},
 		{"1048576", 1 << 20},
@@ -95,21 +95,21 @@ func TestParseByteSize(t *testing.T) {
 		{"-1MiB", -(1 << 20)},
 	}
 	for _, tt := range tests {
-		got, err := config.ParseByteSize(tt.in)
+		got, err := config.ParseSize(tt.in)
 		if err != nil || got != tt.want {
-			t.Errorf("ParseByteSize(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
 		}
 	}
 	for _, in := range []string{"", "MiB", "1.5MiB", "1MiBs", "1XB", "9999999TiB", "ten"} {
-		if got, err := config.ParseByteSize(in); err == nil {
-			t.Errorf("ParseByteSize(%q) = %d, want an error", in, got)
+		if got, err := config.ParseSize(in); err == nil {
+			t.Errorf("ParseSize(%q) = %d, want an error", in, got)
 		}
 	}
 }
 
-func TestByteSizeString(t *testing.T) {
+func TestFormatSize(t *testing.T) {
 	tests := []struct {
-		in   config.ByteSize
+		in   int64
 		want string
 	}{
 		{0, "0"},
@@ -122,11 +122,12 @@ func TestByteSizeString(t *testing.T) {
 		{-(1 << 20), "-1MiB"},
 	}
 	for _, tt := range tests {
-		if got := tt.in.String(); got != tt.want {
-			t.Errorf("ByteSize(%d).String() = %q, want %q", int64(tt.in), got, tt.want)
+		got := config.FormatSize(tt.in)
+		if got != tt.want {
+			t.Errorf("FormatSize(%d) = %q, want %q", tt.in, got, tt.want)
 		}
-		if back, err := config.ParseByteSize(tt.in.String()); err != nil || back != tt.in {
-			t.Errorf("ParseByteSize(%q) = %d, %v; want %d", tt.in.String(), back, err, tt.in)
+		if back, err := config.ParseSize(got); err != nil || back != tt.in {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", got, back, err, tt.in)
 		}
 	}
 }
@@ -143,8 +144,8 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	keys := config.Keys{CookieKey: []byte("keys-CANARY"), EncryptionKey: []byte("keys-CANARY")}
 
 	var logged bytes.Buffer
-	slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "config", c, "keys", keys, "password", c.SMTP.Password)
-	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "config", c, "keys", keys, "dsn", c.Database.DSN)
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "config", c, "keys", keys, "dsn", config.RedactDSN(c.Database.DSN))
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "config", *c, "keys", keys)
 	jsonOut, err := json.Marshal(struct {
 		C *config.Config
 		K config.Keys
@@ -161,6 +162,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		"%v":    fmt.Sprintf("%v", c),
 		"%+v":   fmt.Sprintf("%+v", c),
 		"%#v":   fmt.Sprintf("%#v", c),
+		"%s":    fmt.Sprintf("%s", c),
 		"%+v *": fmt.Sprintf("%+v", *c),
 		"keys":  fmt.Sprintf("%v %+v %#v %s %x", keys, keys, keys, keys, keys),
 		"slog":  logged.String(),
@@ -178,18 +180,21 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	if !strings.Contains(outputs["%+v"], "db:5432") {
 		t.Errorf("%%+v hides the database host, which is no secret:\n%s", outputs["%+v"])
 	}
-}
-
-func TestSecretString(t *testing.T) {
-	if got := config.Secret("").String(); got != "" {
-		t.Errorf("empty Secret prints %q, want nothing", got)
-	}
-	if got := config.Secret("x").String(); got != "[redacted]" {
-		t.Errorf("Secret prints %q, want [redacted]", got)
+	if c.Secrets.CookieKey != "cookie-key-CANARY-0123456789abcdef" || !strings.Contains(c.Database.DSN, "dsn-CANARY") {
+		t.Error("printing the configuration changed it")
 	}
 }
 
-func TestDSNString(t *testing.T) {
+func TestRedactedKeepsEmptySecretsEmpty(t *testing.T) {
+	c := config.Default()
+	c.SMTP.Password = "x"
+	r := c.Redacted()
+	if r.SMTP.Password != "[redacted]" || r.Redis.Password != "" || r.Database.DSN != "sqlite:userdb.db" {
+		t.Errorf("Redacted: smtp.password %q, redis.password %q, dsn %q", r.SMTP.Password, r.Redis.Password, r.Database.DSN)
+	}
+}
+
+func TestRedactDSN(t *testing.T) {
 	tests := []struct {
 		dsn, want string
 	}{
@@ -201,8 +206,8 @@ func TestDSNString(t *testing.T) {
 		{"mysql://user:pw@tcp(db:3306)/userdb", "[redacted]"},
 	}
 	for _, tt := range tests {
-		if got := config.DSN(tt.dsn).String(); got != tt.want {
-			t.Errorf("DSN(%q).String() = %q, want %q", tt.dsn, got, tt.want)
+		if got := config.RedactDSN(tt.dsn); got != tt.want {
+			t.Errorf("RedactDSN(%q) = %q, want %q", tt.dsn, got, tt.want)
 		}
 	}
 }

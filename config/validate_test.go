@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 )
 
 func TestValidate(t *testing.T) {
@@ -99,7 +99,7 @@ func TestValidate(t *testing.T) {
 		{"cookie name prefixed", func(c *config.Config) { c.Sessions.CookieName = "__Host-userdb" }, nil},
 		{"no lifetime", func(c *config.Config) { c.Sessions.Lifetime = 0 },
 			[]config.Problem{{"sessions.lifetime", "must be more than zero"}}},
-		{"negative idle timeout", func(c *config.Config) { c.Sessions.IdleTimeout = config.Duration(-time.Second) },
+		{"negative idle timeout", func(c *config.Config) { c.Sessions.IdleTimeout = -time.Second },
 			[]config.Problem{{"sessions.idle_timeout", "must not be negative"}}},
 		{"no registration account", func(c *config.Config) { c.Registration.Account = "" },
 			[]config.Problem{{"registration.account", "must be set"}}},
@@ -155,8 +155,8 @@ func TestValidate(t *testing.T) {
 			c.Email.AccountWelcome.Enabled, c.Email.AccountWelcome.Subject = false, ""
 		}, nil},
 		{"outbox", func(c *config.Config) {
-			c.Outbox = config.Outbox{PollInterval: 0, Batch: 0, MaxAttempts: 0, Backoff: config.Duration(time.Minute),
-				MaxBackoff: config.Duration(time.Second)}
+			c.Outbox = config.Outbox{PollInterval: 0, Batch: 0, MaxAttempts: 0, Backoff: time.Minute,
+				MaxBackoff: time.Second}
 		}, []config.Problem{
 			{"outbox.poll_interval", "must be more than zero"},
 			{"outbox.batch", "must be at least 1"},

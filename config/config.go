@@ -9,6 +9,13 @@ import (
 
 // Config is the whole configuration of a userdb server. Start from Default or
 // Load; defaults.yaml documents every key.
+//
+// Fields are plain Go values: durations are time.Duration, sizes (tagged
+// config:"size") are numbers of bytes, and secrets (tagged config:"secret",
+// and the DSN, tagged config:"dsn") are strings. Printed with fmt, logged
+// with slog or marshalled to JSON or YAML, a Config shows its secrets as
+// "[redacted]" and its DSN without password (see Redacted); code that prints
+// or logs one of those fields on its own masks it itself (RedactDSN).
 type Config struct {
 	Server         Server       `yaml:"server"`
 	Database       Database     `yaml:"database"`
@@ -36,14 +43,14 @@ type Config struct {
 
 // Server is the HTTP listener and what it believes about its surroundings.
 type Server struct {
-	Addr              string   `yaml:"addr"`
-	BaseURL           string   `yaml:"base_url"`
-	TrustedProxies    []string `yaml:"trusted_proxies"`
-	MaxBody           ByteSize `yaml:"max_body"`
-	MaxUpload         ByteSize `yaml:"max_upload"`
-	ShutdownTimeout   Duration `yaml:"shutdown_timeout"`
-	TLS               TLS      `yaml:"tls"`
-	AllowedReturnURLs []string `yaml:"allowed_return_urls"`
+	Addr              string        `yaml:"addr"`
+	BaseURL           string        `yaml:"base_url"`
+	TrustedProxies    []string      `yaml:"trusted_proxies"`
+	MaxBody           int64         `yaml:"max_body" config:"size"`   // bytes
+	MaxUpload         int64         `yaml:"max_upload" config:"size"` // bytes
+	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+	TLS               TLS           `yaml:"tls"`
+	AllowedReturnURLs []string      `yaml:"allowed_return_urls"`
 }
 
 // TLS names the certificate and key files; both empty means plain HTTP.
@@ -54,16 +61,16 @@ type TLS struct {
 
 // Database is where users are stored.
 type Database struct {
-	DSN            DSN  `yaml:"dsn"`
-	MigrateOnStart bool `yaml:"migrate_on_start"`
-	MaxOpenConns   int  `yaml:"max_open_conns"`
+	DSN            string `yaml:"dsn" config:"dsn"`
+	MigrateOnStart bool   `yaml:"migrate_on_start"`
+	MaxOpenConns   int    `yaml:"max_open_conns"`
 }
 
 // Secrets are the instance keys; see Config.ResolveKeys.
 type Secrets struct {
 	File          string `yaml:"file"`
-	CookieKey     Secret `yaml:"cookie_key"`
-	EncryptionKey Secret `yaml:"encryption_key"`
+	CookieKey     string `yaml:"cookie_key" config:"secret"`
+	EncryptionKey string `yaml:"encryption_key" config:"secret"`
 }
 
 // Log configures the process's slog handler.
@@ -74,22 +81,22 @@ type Log struct {
 
 // Hashing sets the argon2id parameters and the size of the hashing pool.
 type Hashing struct {
-	Memory      ByteSize `yaml:"memory"`
-	Iterations  int      `yaml:"iterations"`
-	Parallelism int      `yaml:"parallelism"`
-	Workers     int      `yaml:"workers"`
-	Queue       int      `yaml:"queue"`
+	Memory      int64 `yaml:"memory" config:"size"` // bytes
+	Iterations  int   `yaml:"iterations"`
+	Parallelism int   `yaml:"parallelism"`
+	Workers     int   `yaml:"workers"`
+	Queue       int   `yaml:"queue"`
 }
 
 // Sessions configures the session cookie and session expiry.
 type Sessions struct {
-	CookieName    string   `yaml:"cookie_name"`
-	SameSite      string   `yaml:"same_site"`
-	Secure        string   `yaml:"secure"`
-	IdleTimeout   Duration `yaml:"idle_timeout"`
-	Lifetime      Duration `yaml:"lifetime"`
-	CacheTTL      Duration `yaml:"cache_ttl"`
-	TouchInterval Duration `yaml:"touch_interval"`
+	CookieName    string        `yaml:"cookie_name"`
+	SameSite      string        `yaml:"same_site"`
+	Secure        string        `yaml:"secure"`
+	IdleTimeout   time.Duration `yaml:"idle_timeout"`
+	Lifetime      time.Duration `yaml:"lifetime"`
+	CacheTTL      time.Duration `yaml:"cache_ttl"`
+	TouchInterval time.Duration `yaml:"touch_interval"`
 }
 
 // Registration configures self-registration.
@@ -121,12 +128,12 @@ type Endpoint struct {
 
 // Password holds the password rules.
 type Password struct {
-	Policy        Policy    `yaml:"policy"`
-	History       int       `yaml:"history"`
-	MaxAge        Duration  `yaml:"max_age"`
-	ExpiryWarning Durations `yaml:"expiry_warning"`
-	BreachCheck   string    `yaml:"breach_check"`
-	Breach        Breach    `yaml:"breach"`
+	Policy        Policy          `yaml:"policy"`
+	History       int             `yaml:"history"`
+	MaxAge        time.Duration   `yaml:"max_age"`
+	ExpiryWarning []time.Duration `yaml:"expiry_warning"`
+	BreachCheck   string          `yaml:"breach_check"`
+	Breach        Breach          `yaml:"breach"`
 }
 
 // Policy is what a new password must satisfy. The character counts are
@@ -143,27 +150,27 @@ type Policy struct {
 
 // Lockout configures locking users out after failed sign-ins.
 type Lockout struct {
-	AfterFailures int      `yaml:"after_failures"`
-	UnlockAfter   Duration `yaml:"unlock_after"`
+	AfterFailures int           `yaml:"after_failures"`
+	UnlockAfter   time.Duration `yaml:"unlock_after"`
 }
 
 // Tokens sets how long one-time tokens stay valid.
 type Tokens struct {
-	VerificationTTL Duration `yaml:"verification_ttl"`
-	ResetTTL        Duration `yaml:"reset_ttl"`
-	InviteTTL       Duration `yaml:"invite_ttl"`
+	VerificationTTL time.Duration `yaml:"verification_ttl"`
+	ResetTTL        time.Duration `yaml:"reset_ttl"`
+	InviteTTL       time.Duration `yaml:"invite_ttl"`
 }
 
 // SMTP is the outgoing mail server; an empty Host writes emails to the log.
 type SMTP struct {
-	Host     string   `yaml:"host"`
-	Port     int      `yaml:"port"`
-	Username string   `yaml:"username"`
-	Password Secret   `yaml:"password"`
-	From     string   `yaml:"from"`
-	TLS      string   `yaml:"tls"`
-	CAFile   string   `yaml:"ca_file"` // PEM CAs trusted besides the system's (a private CA)
-	Timeout  Duration `yaml:"timeout"`
+	Host     string        `yaml:"host"`
+	Port     int           `yaml:"port"`
+	Username string        `yaml:"username"`
+	Password string        `yaml:"password" config:"secret"`
+	From     string        `yaml:"from"`
+	TLS      string        `yaml:"tls"`
+	CAFile   string        `yaml:"ca_file"` // PEM CAs trusted besides the system's (a private CA)
+	Timeout  time.Duration `yaml:"timeout"`
 }
 
 // Email configures the workflow emails.
@@ -194,17 +201,17 @@ type LinkMessage struct {
 
 // Outbox configures the email sender's polling and retries.
 type Outbox struct {
-	PollInterval Duration `yaml:"poll_interval"`
-	Batch        int      `yaml:"batch"`
-	MaxAttempts  int      `yaml:"max_attempts"`
-	Backoff      Duration `yaml:"backoff"`
-	MaxBackoff   Duration `yaml:"max_backoff"`
+	PollInterval time.Duration `yaml:"poll_interval"`
+	Batch        int           `yaml:"batch"`
+	MaxAttempts  int           `yaml:"max_attempts"`
+	Backoff      time.Duration `yaml:"backoff"`
+	MaxBackoff   time.Duration `yaml:"max_backoff"`
 }
 
 // Redis is the optional shared cache of a multi-node deployment.
 type Redis struct {
 	Addr     string `yaml:"addr"`
-	Password Secret `yaml:"password"`
+	Password string `yaml:"password" config:"secret"`
 	DB       int    `yaml:"db"`
 }
 
@@ -214,7 +221,7 @@ type CustomData struct {
 	FreeForm bool        `yaml:"free_form"`
 	MaxDepth int         `yaml:"max_depth"`
 	MaxKeys  int         `yaml:"max_keys"`
-	MaxSize  ByteSize    `yaml:"max_size"`
+	MaxSize  int64       `yaml:"max_size" config:"size"`
 }
 
 // Attribute declares one custom-data attribute.
@@ -253,7 +260,7 @@ func Default() *Config {
 			TrustedProxies:    []string{},
 			MaxBody:           1 * MiB,
 			MaxUpload:         25 * MiB,
-			ShutdownTimeout:   Duration(15 * time.Second),
+			ShutdownTimeout:   15 * time.Second,
 			AllowedReturnURLs: []string{},
 		},
 		Database: Database{
@@ -271,9 +278,9 @@ func Default() *Config {
 			CookieName:    "userdb",
 			SameSite:      "lax",
 			Secure:        "auto",
-			Lifetime:      Duration(30 * day),
-			CacheTTL:      Duration(time.Minute),
-			TouchInterval: Duration(time.Minute),
+			Lifetime:      30 * day,
+			CacheTTL:      time.Minute,
+			TouchInterval: time.Minute,
 		},
 		Registration: Registration{RequireVerification: true, Account: "default"},
 		Endpoints: Endpoints{
@@ -289,21 +296,21 @@ func Default() *Config {
 		},
 		Password: Password{
 			Policy:        Policy{Mode: "nist", MinLength: 8, MaxLength: 128, Lowers: 1, Numbers: 1},
-			ExpiryWarning: Durations{Duration(14 * day), Duration(3 * day)},
+			ExpiryWarning: []time.Duration{14 * day, 3 * day},
 			BreachCheck:   "off",
 			Breach:        defaultBreach(),
 		},
-		Lockout: Lockout{AfterFailures: 10, UnlockAfter: Duration(15 * time.Minute)},
+		Lockout: Lockout{AfterFailures: 10, UnlockAfter: 15 * time.Minute},
 		Tokens: Tokens{
-			VerificationTTL: Duration(24 * time.Hour),
-			ResetTTL:        Duration(time.Hour),
-			InviteTTL:       Duration(7 * day),
+			VerificationTTL: 24 * time.Hour,
+			ResetTTL:        time.Hour,
+			InviteTTL:       7 * day,
 		},
 		SMTP: SMTP{
 			Port:    587,
 			From:    "userdb <no-reply@localhost>",
 			TLS:     "starttls",
-			Timeout: Duration(10 * time.Second),
+			Timeout: 10 * time.Second,
 		},
 		Email: Email{
 			AccountVerification: LinkMessage{
@@ -317,11 +324,11 @@ func Default() *Config {
 			PasswordResetSuccessful: msg("Your password has been changed", "password-reset-successful"),
 		},
 		Outbox: Outbox{
-			PollInterval: Duration(2 * time.Second),
+			PollInterval: 2 * time.Second,
 			Batch:        20,
 			MaxAttempts:  12,
-			Backoff:      Duration(10 * time.Second),
-			MaxBackoff:   Duration(time.Hour),
+			Backoff:      10 * time.Second,
+			MaxBackoff:   time.Hour,
 		},
 		CustomData: CustomData{Schema: []Attribute{}, FreeForm: false, MaxDepth: 8, MaxKeys: 200, MaxSize: 16 * KiB},
 		Branding:   Branding{ProductName: "userdb", PrimaryColor: "#2f5bea"},
@@ -381,7 +388,7 @@ const (
 // DatabaseKind returns SQLite, Postgres or MySQL according to the scheme of
 // database.dsn, or "" for an unknown scheme.
 func (c *Config) DatabaseKind() string {
-	dsn := string(c.Database.DSN)
+	dsn := c.Database.DSN
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		return SQLite
@@ -398,7 +405,7 @@ func (c *Config) DatabaseKind() string {
 // sqlite:///var/lib/userdb.db gives /var/lib/userdb.db. It returns "" for
 // other databases.
 func (c *Config) SQLitePath() string {
-	p, ok := strings.CutPrefix(string(c.Database.DSN), "sqlite:")
+	p, ok := strings.CutPrefix(c.Database.DSN, "sqlite:")
 	if !ok {
 		return ""
 	}

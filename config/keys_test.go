@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 )
 
 // sqliteConfig returns a configuration with a SQLite database in a new
@@ -16,7 +16,7 @@ import (
 func sqliteConfig(t *testing.T) *config.Config {
 	t.Helper()
 	c := config.Default()
-	c.Database.DSN = config.DSN("sqlite:" + filepath.Join(t.TempDir(), "userdb.db"))
+	c.Database.DSN = "sqlite:" + filepath.Join(t.TempDir(), "userdb.db")
 	return c
 }
 

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"github.com/userdb/userdb/internal/httpx"
 	"net"
 	"net/mail"
 	"net/netip"
@@ -13,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/userdb/userdb/internal/httpx"
 	smtpmail "github.com/userdb/userdb/internal/mail"
 )
 
@@ -27,7 +27,7 @@ func (c *Config) Validate() error {
 func (c *Config) validate(p *Problems) {
 	// Every number (counts, durations, sizes) must not be negative; the
 	// checks below add what each key needs beyond that.
-	walk(reflect.ValueOf(c).Elem(), "", func(key string, v reflect.Value) {
+	walk(reflect.ValueOf(c).Elem(), "", func(key string, _ reflect.StructField, v reflect.Value) {
 		if v.CanInt() && v.Int() < 0 {
 			p.add(key, "must not be negative")
 		}
@@ -107,8 +107,8 @@ func (c *Config) validateHashing(p *Problems) {
 		p.add("hashing.parallelism", "must be at most 255")
 	}
 	// Argon2 needs 8KiB per lane and counts memory in KiB in 32 bits (RFC 9106, section 3.1).
-	if least := 8 * KiB * ByteSize(max(h.Parallelism, 1)); h.Memory < least {
-		p.add("hashing.memory", "must be at least %s", least)
+	if least := 8 * KiB * int64(max(h.Parallelism, 1)); h.Memory < least {
+		p.add("hashing.memory", "must be at least %s", FormatSize(least))
 	}
 	if h.Memory >= 4*TiB {
 		p.add("hashing.memory", "must be less than 4TiB")
@@ -227,7 +227,7 @@ func (c *Config) validateOutbox(p *Problems) {
 	atLeast(p, "outbox.max_attempts", o.MaxAttempts, 1)
 	positive(p, "outbox.backoff", int64(o.Backoff))
 	if o.MaxBackoff < o.Backoff {
-		p.add("outbox.max_backoff", "must be at least backoff (%s)", o.Backoff)
+		p.add("outbox.max_backoff", "must be at least backoff (%s)", FormatDuration(o.Backoff))
 	}
 }
 

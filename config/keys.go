@@ -15,7 +15,8 @@ import (
 // KeySize is the size of generated keys and of the encryption key: 256 bits.
 const KeySize = 32
 
-// Keys are the instance keys, decoded. Like a Secret, Keys never print.
+// Keys are the instance keys, decoded. Printed, logged or marshalled, they
+// read "[redacted]".
 type Keys struct {
 	CookieKey     []byte // authenticates cookies; KeySize bytes or more
 	EncryptionKey []byte // AES-256-GCM key for secrets at rest; KeySize bytes
@@ -87,12 +88,12 @@ func (c *Config) checkKeys(p *Problems) (cookie, enc []byte) {
 	s := &c.Secrets
 	var err error
 	if s.CookieKey != "" {
-		if cookie, err = decodeCookieKey(string(s.CookieKey)); err != nil {
+		if cookie, err = decodeCookieKey(s.CookieKey); err != nil {
 			p.add("secrets.cookie_key", "%v", err)
 		}
 	}
 	if s.EncryptionKey != "" {
-		if enc, err = decodeEncryptionKey(string(s.EncryptionKey)); err != nil {
+		if enc, err = decodeEncryptionKey(s.EncryptionKey); err != nil {
 			p.add("secrets.encryption_key", "%v", err)
 		}
 	}
@@ -105,7 +106,7 @@ func (c *Config) checkKeys(p *Problems) (cookie, enc []byte) {
 
 // requireShared reports a key that is missing although several nodes must
 // share it.
-func requireShared(p *Problems, name string, value Secret) {
+func requireShared(p *Problems, name string, value string) {
 	if value == "" {
 		key := "secrets." + name
 		p.add(key, "required with PostgreSQL/MySQL, where several nodes must share it: set %s or %s_file", EnvName(key), key)

@@ -1,13 +1,13 @@
 package config
 
 import (
-	"encoding"
 	"errors"
 	"fmt"
 	"os"
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -42,7 +42,7 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 			return nil, fmt.Errorf("config: %s: %w", path, err)
 		}
 		if len(doc.Content) > 0 {
-			decode(doc.Content[0], reflect.ValueOf(c).Elem(), "", p)
+			decodeMapping(doc.Content[0], reflect.ValueOf(c).Elem(), "", p)
 		}
 	}
 	if getenv != nil {
@@ -55,10 +55,11 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 	return c, nil
 }
 
-// decode sets v from the YAML node n. Mappings decode onto structs key by key,
-// keeping the values of keys they do not mention; anything else replaces the
-// value. Problems are reported under the key path.
-func decode(n *yaml.Node, v reflect.Value, path string, p *Problems) {
+// decode sets v, the value of field f (or an element of a list field), from
+// the YAML node n. Mappings decode onto structs key by key, keeping the
+// values of keys they do not mention; anything else replaces the value.
+// Problems are reported under the key path.
+func decode(n *yaml.Node, f reflect.StructField, v reflect.Value, path string, p *Problems) {
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
@@ -66,12 +67,33 @@ func decode(n *yaml.Node, v reflect.Value, path string, p *Problems) {
 	case v.Kind() == reflect.Struct:
 		decodeMapping(n, v, path, p)
 	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct:
-		decodeList(n, v, path, p)
+		decodeList(n, f, v, path, p)
+	case kindOf(f) == kindDurations && n.Kind == yaml.SequenceNode:
+		list := make([]time.Duration, 0, len(n.Content))
+		for i, item := range n.Content {
+			d, err := ParseDuration(item.Value)
+			if item.Kind != yaml.ScalarNode || err != nil {
+				p.add(fmt.Sprintf("%s[%d]", path, i), "must be a duration such as 15m")
+				return
+			}
+			list = append(list, d)
+		}
+		v.Set(reflect.ValueOf(list))
+	case kindOf(f) == kindDuration || kindOf(f) == kindSize || kindOf(f) == kindDurations:
+		// Written as text (15m, 1MiB); a bare number is seconds or bytes.
+		// A null leaves the value as it was, as for every other key.
+		if n.Kind != yaml.ScalarNode {
+			p.add(path, "must be %s", describe(f, v.Type()))
+		} else if !isNull(n) {
+			if err := setText(f, v, n.Value); err != nil {
+				p.add(path, "%v", err)
+			}
+		}
 	default:
 		if err := n.Decode(v.Addr().Interface()); err != nil {
 			var te *yaml.TypeError
 			if errors.As(err, &te) {
-				p.add(path, "must be %s", describe(v.Type()))
+				p.add(path, "must be %s", describe(f, v.Type()))
 			} else {
 				p.add(path, "%v", err)
 			}
@@ -99,11 +121,11 @@ func decodeMapping(n *yaml.Node, v reflect.Value, path string, p *Problems) {
 		name, value := n.Content[i].Value, n.Content[i+1]
 		key := join(path, name)
 		if f, ok := fields[name]; ok {
-			decode(value, v.FieldByIndex(f.Index), key, p)
+			decode(value, f, v.FieldByIndex(f.Index), key, p)
 			continue
 		}
 		base, isFile := strings.CutSuffix(name, "_file")
-		if f, ok := fields[base]; ok && isFile && fromFile(f.Type) {
+		if f, ok := fields[base]; ok && isFile && fromFile(f) {
 			if present[base] {
 				p.add(key, "set either %s or %s, not both", base, name)
 				continue
@@ -120,7 +142,7 @@ func decodeMapping(n *yaml.Node, v reflect.Value, path string, p *Problems) {
 	}
 }
 
-func decodeList(n *yaml.Node, v reflect.Value, path string, p *Problems) {
+func decodeList(n *yaml.Node, f reflect.StructField, v reflect.Value, path string, p *Problems) {
 	if isNull(n) {
 		v.Set(reflect.MakeSlice(v.Type(), 0, 0))
 		return
@@ -131,7 +153,7 @@ func decodeList(n *yaml.Node, v reflect.Value, path string, p *Problems) {
 	}
 	list := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 	for i, item := range n.Content {
-		decode(item, list.Index(i), fmt.Sprintf("%s[%d]", path, i), p)
+		decode(item, f, list.Index(i), fmt.Sprintf("%s[%d]", path, i), p)
 	}
 	v.Set(list)
 }
@@ -140,13 +162,16 @@ func isNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
 
-// describe names what a value of type t is written as, for problems.
-func describe(t reflect.Type) string {
-	switch t {
-	case reflect.TypeFor[Duration]():
+// describe names what a value of type t, of the field f, is written as, for
+// problems.
+func describe(f reflect.StructField, t reflect.Type) string {
+	switch kindOf(f) {
+	case kindDuration:
 		return "a duration such as 15m"
-	case reflect.TypeFor[ByteSize]():
+	case kindSize:
 		return "a size such as 1MiB"
+	case kindDurations:
+		return "a list of durations such as [14d, 3d]"
 	}
 	switch t.Kind() {
 	case reflect.Bool:
@@ -154,22 +179,43 @@ func describe(t reflect.Type) string {
 	case reflect.Int:
 		return "an integer"
 	case reflect.Slice:
-		return "a list of " + strings.TrimPrefix(describe(t.Elem()), "a ") + "s"
+		return "a list of " + strings.TrimPrefix(describe(reflect.StructField{}, t.Elem()), "a ") + "s"
 	case reflect.Struct:
 		return "a mapping of keys"
 	}
 	return "a string"
 }
 
+// The kinds of leaf keys whose Go type does not say how they are written.
+const (
+	kindPlain     = ""
+	kindDuration  = "duration"  // a time.Duration: 15m, 30d, or seconds
+	kindSize      = "size"      // an int64 tagged config:"size": 1MiB, or bytes
+	kindSecret    = "secret"    // a string tagged config:"secret": never printed
+	kindDSN       = "dsn"       // the database address: printed without its password
+	kindDurations = "durations" // a []time.Duration: [14d, 3d], or 14d,3d in the environment
+)
+
+// kindOf returns the kind of the key of field f.
+func kindOf(f reflect.StructField) string {
+	switch f.Type {
+	case reflect.TypeFor[time.Duration]():
+		return kindDuration
+	case reflect.TypeFor[[]time.Duration]():
+		return kindDurations
+	}
+	return f.Tag.Get("config")
+}
+
 // applyEnv overrides every key whose environment variable is set.
 func applyEnv(c *Config, getenv func(string) string, p *Problems) {
-	walk(reflect.ValueOf(c).Elem(), "", func(key string, v reflect.Value) {
+	walk(reflect.ValueOf(c).Elem(), "", func(key string, f reflect.StructField, v reflect.Value) {
 		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct {
 			return // lists of mappings are set in the file only
 		}
 		name := EnvName(key)
 		value, file := getenv(name), ""
-		if fromFile(v.Type()) {
+		if fromFile(f) {
 			file = getenv(name + "_FILE")
 		}
 		switch {
@@ -178,7 +224,7 @@ func applyEnv(c *Config, getenv func(string) string, p *Problems) {
 		case file != "":
 			readSecretFile(file, v, name+"_FILE", p)
 		case value != "":
-			if err := setText(v, value); err != nil {
+			if err := setText(f, v, value); err != nil {
 				p.add(name, "%v", err)
 			}
 		}
@@ -191,10 +237,38 @@ func EnvName(key string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 }
 
-// setText sets the leaf v from the text of an environment variable.
-func setText(v reflect.Value, s string) error {
-	if u, ok := v.Addr().Interface().(encoding.TextUnmarshaler); ok {
-		return u.UnmarshalText([]byte(s))
+// setText sets the leaf v, the value of field f, from text: an environment
+// variable, or a duration or size in the file.
+func setText(f reflect.StructField, v reflect.Value, s string) error {
+	switch kindOf(f) {
+	case kindDuration:
+		d, err := ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		v.SetInt(int64(d))
+		return nil
+	case kindSize:
+		n, err := ParseSize(s)
+		if err != nil {
+			return err
+		}
+		v.SetInt(n)
+		return nil
+	case kindDurations:
+		var list []time.Duration
+		for item := range strings.SplitSeq(s, ",") {
+			if item = strings.TrimSpace(item); item == "" {
+				continue
+			}
+			d, err := ParseDuration(item)
+			if err != nil {
+				return err
+			}
+			list = append(list, d)
+		}
+		v.Set(reflect.ValueOf(list))
+		return nil
 	}
 	switch v.Kind() {
 	case reflect.String:
@@ -241,9 +315,10 @@ func parseBool(s string) (bool, error) {
 	return b, nil
 }
 
-// fromFile reports whether keys of type t also accept <key>_file.
-func fromFile(t reflect.Type) bool {
-	return t == reflect.TypeFor[Secret]() || t == reflect.TypeFor[DSN]()
+// fromFile reports whether the key of field f also accepts <key>_file.
+func fromFile(f reflect.StructField) bool {
+	k := kindOf(f)
+	return k == kindSecret || k == kindDSN
 }
 
 // readSecretFile sets v to the contents of the file name, less one trailing
@@ -261,16 +336,16 @@ func readSecretFile(name string, v reflect.Value, key string, p *Problems) {
 	v.SetString(s)
 }
 
-// walk calls fn with the key path and value of every leaf key under the
-// struct v: each key that holds a value rather than further keys. A list of
-// mappings counts as a leaf.
-func walk(v reflect.Value, path string, fn func(key string, v reflect.Value)) {
+// walk calls fn with the key path, field and value of every leaf key under
+// the struct v: each key that holds a value rather than further keys. A list
+// of mappings counts as a leaf.
+func walk(v reflect.Value, path string, fn func(key string, f reflect.StructField, v reflect.Value)) {
 	for _, f := range keyFields(v.Type()) {
 		key, fv := join(path, keyName(f)), v.FieldByIndex(f.Index)
 		if fv.Kind() == reflect.Struct {
 			walk(fv, key, fn)
 		} else {
-			fn(key, fv)
+			fn(key, f, fv)
 		}
 	}
 }
