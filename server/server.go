@@ -271,7 +271,7 @@ func (s *Server) buildHandler() error {
 	s.handler = httpx.Chain(mux,
 		httpx.RequestIDs(s.log),
 		httpx.Recover,
-		httpx.TrustedClientIP(trusted),
+		httpx.TrustedProxies(trusted),
 		s.deviceCookies().Middleware,
 		httpx.AccessLog(s.metrics.observe),
 		httpx.SecurityHeaders,
