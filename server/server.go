@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -18,6 +19,7 @@ import (
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/api"
+	"github.com/userdb/userdb/internal/cluster"
 	"github.com/userdb/userdb/internal/console"
 	"github.com/userdb/userdb/internal/geo"
 	"github.com/userdb/userdb/internal/httpx"
@@ -64,6 +66,9 @@ type Server struct {
 	geo     *geo.DB       // nil without protection.geoip_file
 	limits  *limit.Rules  // nil: rate limits off
 	redis   *redis.Client // nil without redis.addr
+	bus     *cluster.Bus  // nil without redis.addr
+
+	draining atomic.Bool // SIGTERM: /readyz fails while requests finish
 
 	strategies map[string]Strategy
 	oktaBearer okta.BearerAuthenticator
@@ -168,6 +173,7 @@ func (s *Server) build(o options) error {
 	}
 
 	s.metrics = newMetrics(storePools(s.store), s.hasher.Queued, s.hasher.Running, s.hasher.Computed)
+	s.openRedis()
 	if s.limits, err = s.newLimits(o.clock); err != nil {
 		return err
 	}
@@ -185,7 +191,7 @@ func (s *Server) build(o options) error {
 		From: cfg.SMTP.From, PollInterval: cfg.Outbox.PollInterval, Batch: cfg.Outbox.Batch,
 		MaxAttempts: cfg.Outbox.MaxAttempts, Backoff: cfg.Outbox.Backoff,
 		MaxBackoff: cfg.Outbox.MaxBackoff, Clock: o.clock, Logger: s.log,
-		OnResult: s.recordEmail,
+		OnResult: s.recordEmail, Lease: cfg.Outbox.Lease,
 	})
 	svc = service.New(service.Deps{
 		Store: s.store, Hasher: s.hasher, Policy: policy, Clock: o.clock, Logger: s.log,
@@ -193,6 +199,7 @@ func (s *Server) build(o options) error {
 		Profile: profileSource{profileSchema(cfg.CustomData)},
 		Kick:    s.sender.Kick,
 		Limits:  serviceLimits(s.limits), Breaches: breaches,
+		Peers: s.peers(),
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: cfg.Lockout.UnlockAfter,
 		PasswordMaxAge: cfg.Password.MaxAge, History: cfg.Password.History,
@@ -237,11 +244,9 @@ func (s *Server) build(o options) error {
 
 func (s *Server) buildHandler() error {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
+	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.Handle("GET /metrics", s.publicMetrics())
 	s.api.Routes(mux)
 	s.api.AdminRoutes(mux)
 	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs}).Routes(mux)
@@ -284,24 +289,6 @@ func (s *Server) buildHandler() error {
 // ServeHTTP serves every surface of the server.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
-		httpx.Logger(r).Warn("not ready", "err", err)
-		// An operator's probe: say what is wrong ("cannot connect to the
-		// postgres database", "3 database migrations are pending"). Messages
-		// of *userdb.Error are caller-safe; their causes stay in the log.
-		msg := "the database is not ready"
-		if e := (*userdb.Error)(nil); errors.As(err, &e) && e.Message != "" {
-			msg = e.Message
-		}
-		httpx.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": msg})
-		return
-	}
-	httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
-
 // Run does the server's background work — sending email, writing batched
 // session times, removing expired sessions — until ctx ends or Close is called.
 func (s *Server) Run(ctx context.Context) {
@@ -309,7 +296,8 @@ func (s *Server) Run(ctx context.Context) {
 	s.stopOnce.Do(func() { s.stop = cancel })
 	defer close(s.done)
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
+	go func() { defer wg.Done(); s.runBus(ctx) }()
 	go func() { defer wg.Done(); s.warnExpiries(ctx) }()
 	go func() { defer wg.Done(); s.sender.Run(ctx) }()
 	go func() { defer wg.Done(); s.svc.Run(ctx) }()
@@ -361,10 +349,20 @@ func (s *Server) closeStore() error {
 	return nil
 }
 
-// ListenAndServe serves on server.addr (TLS when configured) and runs the
-// background work until ctx ends; then in-flight requests finish (within
-// server.shutdown_timeout) and the server closes.
+// ListenAndServe serves on ln (TLS when configured), and the management
+// handler on server.management_addr, and runs the background work until
+// ctx ends; then the node drains (/readyz fails for server.shutdown_grace),
+// in-flight requests finish (within server.shutdown_timeout) and the
+// server closes.
 func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener) error {
+	mln, err := s.listenManagement()
+	if err != nil {
+		ln.Close()
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		s.Close(cctx)
+		return err
+	}
 	hs := &http.Server{
 		Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
@@ -372,6 +370,12 @@ func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener) error {
 	}
 	bg, cancelBG := context.WithCancel(context.WithoutCancel(ctx))
 	go s.Run(bg)
+	var ms *http.Server
+	if mln != nil {
+		ms = &http.Server{Handler: s.ManagementHandler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: hs.ErrorLog}
+		go ms.Serve(mln)
+	}
 
 	errc := make(chan error, 1)
 	go func() {
@@ -381,14 +385,17 @@ func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener) error {
 			errc <- hs.Serve(ln)
 		}
 	}()
-	var err error
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
+		s.drain(hs)
 		s.log.Info("shutting down")
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Server.ShutdownTimeout)
 		defer cancel()
 		err = hs.Shutdown(sctx)
+	}
+	if ms != nil {
+		ms.Close()
 	}
 	cancelBG()
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

@@ -125,6 +125,8 @@ type Deps struct {
 	Limits Limits
 	// Breaches checks new passwords against breach lists; nil checks none.
 	Breaches Breaches
+	// Peers are the other nodes of a cluster (peers.go); nil for none.
+	Peers Peers
 }
 
 // Limits throttles requests: internal/limit.Rules. Each method names a rule
@@ -163,6 +165,8 @@ type Service struct {
 	sessions *sessionCache
 	roles    roleCache
 	schema   schemaCache
+	keys     keyCache
+	peers    Peers
 
 	// background work that must not show in response times (see forgot).
 	bg        sync.WaitGroup
@@ -184,6 +188,9 @@ func New(d Deps, o Options) *Service {
 	if d.Limits == nil {
 		d.Limits = noLimits{}
 	}
+	if d.Peers == nil {
+		d.Peers = noPeers{}
+	}
 	if o.SuperAdminRole == "" {
 		o.SuperAdminRole = userdb.RoleSuperAdmin
 	}
@@ -199,6 +206,7 @@ func New(d Deps, o Options) *Service {
 	s := &Service{
 		store: d.Store, hasher: d.Hasher, policy: d.Policy, emails: d.Emails, profile: d.Profile,
 		clock: d.Clock, log: d.Logger, kick: d.Kick, limits: d.Limits, breaches: d.Breaches, opts: o,
+		peers: d.Peers,
 		bgSlot: make(chan struct{}, 64),
 	}
 	s.sessions = newSessionCache(s)
