@@ -15,7 +15,7 @@ import (
 // and any change of an account drop it, on every node through Peers.
 type keyCache struct {
 	mu       sync.RWMutex
-	keys     map[string]*cachedKey      // by string(key hash)
+	keys     map[string]*cachedKey     // by string(key hash)
 	accounts map[string]*cachedAccount // by account id
 	// gen counts forgets: a load that began before one is not cached (see
 	// sessionCache.gen).

@@ -206,7 +206,7 @@ func New(d Deps, o Options) *Service {
 	s := &Service{
 		store: d.Store, hasher: d.Hasher, policy: d.Policy, emails: d.Emails, profile: d.Profile,
 		clock: d.Clock, log: d.Logger, kick: d.Kick, limits: d.Limits, breaches: d.Breaches, opts: o,
-		peers: d.Peers,
+		peers:  d.Peers,
 		bgSlot: make(chan struct{}, 64),
 	}
 	s.sessions = newSessionCache(s)
