@@ -318,6 +318,11 @@ func (s *Server) sweepSessions(ctx context.Context) {
 			} else if n > 0 {
 				s.log.InfoContext(ctx, "removed expired sessions", "count", n)
 			}
+			if n, err := s.svc.SweepTokens(ctx); err != nil {
+				s.log.WarnContext(ctx, "removing expired one-time tokens", "err", err)
+			} else if n > 0 {
+				s.log.InfoContext(ctx, "removed expired one-time tokens", "count", n)
+			}
 		}
 	}
 }
