@@ -252,6 +252,7 @@ func (s *Server) buildHandler() error {
 	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs}).Routes(mux)
 	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload}).Routes(mux)
 	s.oktaRoutes(mux)
+	s.forwardAuthRoutes(mux)
 
 	var trusted []netip.Prefix
 	for _, c := range s.cfg.Server.TrustedProxies {
