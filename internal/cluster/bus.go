@@ -133,6 +133,9 @@ func (b *Bus) Run(ctx context.Context, apply func(key string)) {
 func (b *Bus) listen(ctx context.Context, apply func(string)) (subscribed bool, err error) {
 	ps := b.client.Subscribe(ctx, b.channel)
 	defer ps.Close()
+	// A read waiting for a message does not watch ctx: closing the
+	// subscription ends it at once.
+	defer context.AfterFunc(ctx, func() { ps.Close() })()
 	pinged := false
 	for {
 		msg, err := ps.ReceiveTimeout(ctx, PingEvery)
