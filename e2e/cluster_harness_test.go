@@ -188,6 +188,31 @@ func (n *node) readyz() (int, string) {
 	return res.StatusCode, body.Checks["redis"]
 }
 
+// memory returns the node's resident and peak resident memory in MiB, read
+// from /proc ("" where there is none).
+func (n *node) memory() string {
+	n.mu.Lock()
+	cmd := n.cmd
+	n.mu.Unlock()
+	if cmd == nil {
+		return ""
+	}
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	if err != nil {
+		return ""
+	}
+	var rss, hwm string
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			rss = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			hwm = strings.TrimSpace(v)
+		}
+	}
+	return fmt.Sprintf("%s RSS (peak %s)", rss, hwm)
+}
+
 // kill ends the node with SIGKILL, as a crash would, and waits for it.
 func (n *node) kill() {
 	n.mu.Lock()

@@ -346,6 +346,9 @@ func TestCluster(t *testing.T) {
 	at(5)
 	close(stop)
 	wg.Wait()
+	for _, n := range c.nodes {
+		t.Logf("%s at the end of the load: %s", n.name, n.memory())
+	}
 	elapsed := time.Since(begin)
 	ms := func(at time.Time) time.Duration { return at.Sub(begin).Round(time.Millisecond) }
 	t.Logf("timeline: %s killed at %v while sending an email to %s, started again at %v; Redis stopped at %v, started at %v; n3 restarted with SIGTERM at %v; load ended at %v",
