@@ -360,28 +360,6 @@ func mustCall(t *testing.T, hc *http.Client, want int, method, target string, bo
 	return m, session
 }
 
-// signedOutWithin polls GET /me with the session on every node until each
-// answers 401 and returns how long that took, or fails after limit.
-func signedOutWithin(t *testing.T, limit time.Duration, secret string, nodes ...*node) time.Duration {
-	t.Helper()
-	hc := &http.Client{Timeout: 5 * time.Second}
-	start := time.Now()
-	left := append([]*node(nil), nodes...)
-	for len(left) > 0 {
-		if time.Since(start) > limit {
-			t.Fatalf("%s still serves the session of a user disabled %v ago", left[0].name, time.Since(start))
-		}
-		n := left[0]
-		status, _, _, err := httpCall(hc, "GET", n.url()+"/me", nil, "Cookie", "userdb="+secret)
-		if err == nil && status == 401 {
-			left = left[1:]
-			continue
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	return time.Since(start)
-}
-
 // waitContext is a context for the test's bounded waits.
 func waitContext(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
