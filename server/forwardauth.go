@@ -2,9 +2,7 @@ package server
 
 import (
 	"net/http"
-	"strings"
 
-	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/forwardauth"
 	"github.com/userdb/userdb/internal/web"
@@ -27,16 +25,13 @@ func (s *Server) forwardAuthRoutes(mux *http.ServeMux) {
 }
 
 // forwardIdentity finds the caller of a forwarded request: an API key in
-// Authorization: Bearer, or the session cookie. Both, and the account's
+// Authorization: Bearer (another scheme is the application's business, and
+// is ignored), or the session cookie. Both, and the account's
 // name, come from the service's caches: no database round trip once warm.
 func (s *Server) forwardIdentity(r *http.Request) (*forwardauth.Identity, error) {
 	ctx := r.Context()
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, key, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return nil, userdb.Errorf(userdb.EUNAUTHORIZED, "Use Authorization: Bearer <API key>.")
-		}
-		a, err := s.svc.AuthenticateAPIKey(ctx, strings.TrimSpace(key))
+	if key, ok := forwardauth.Bearer(r); ok {
+		a, err := s.svc.AuthenticateAPIKey(ctx, key)
 		if err != nil {
 			return nil, err
 		}

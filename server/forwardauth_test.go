@@ -76,6 +76,9 @@ func TestForwardAuthWithoutDatabase(t *testing.T) {
 			{"https://app.test/admin/users", sam, "", 403, "", ""},
 			{"https://app.test/home", sam, "", 200, "sam@example.com", ""},
 			{"https://app.test/admin/users", "", "Bearer " + key, 200, "", "admin"},
+			// The application's own Basic authentication is not userdb's.
+			{"https://app.test/home", sam, "Basic c2FtOnB3", 200, "sam@example.com", ""},
+			{"https://app.test/home", "", "Bearer not-a-key", 401, "", ""},
 			{"https://app.test/home", "", "", 401, "", ""},
 			{"https://app.test/home", "not-a-session", "", 401, "", ""},
 		} {

@@ -43,7 +43,7 @@ type Bus struct {
 	up                             atomic.Bool // subscribed
 	failing                        atomic.Bool // the last attempt to subscribe failed
 	sent, received, failed, resync atomic.Int64
-	downSince                      atomic.Int64 // unix nanoseconds; 0 while up
+	lastWarn                       atomic.Int64 // unix nanoseconds of the last failed publish logged
 }
 
 // New returns a bus on client. channel is shared by every node of one
@@ -51,9 +51,7 @@ type Bus struct {
 func New(client *redis.Client, channel string, log *slog.Logger) *Bus {
 	var id [6]byte
 	rand.Read(id[:])
-	b := &Bus{client: client, channel: channel, node: hex.EncodeToString(id[:]), log: log}
-	b.downSince.Store(time.Now().UnixNano())
-	return b
+	return &Bus{client: client, channel: channel, node: hex.EncodeToString(id[:]), log: log}
 }
 
 // Connected reports whether the bus is subscribed: changes other nodes
@@ -67,14 +65,21 @@ func (b *Bus) Failing() bool { return b.failing.Load() }
 
 // Publish announces key to the other nodes. It is bounded in time and
 // never fails the caller: a change that cannot be announced reaches the
-// other nodes at the end of their cache TTL, and is counted.
+// other nodes at the end of their cache TTL, and is counted (and logged at
+// most every ten seconds, not once per write of an outage).
+//
+// It runs on a context of its own rather than the request's: the change is
+// committed, and a request cancelled now must not keep it from the others.
 func (b *Bus) Publish(key string) {
 	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
 	defer cancel()
 	if err := b.client.Publish(ctx, b.channel, b.node+" "+key).Err(); err != nil {
 		b.failed.Add(1)
-		b.log.Warn("cluster: could not announce a change to the other nodes; they see it within sessions.cache_ttl",
-			"err", err)
+		now, last := time.Now().UnixNano(), b.lastWarn.Load()
+		if now-last >= int64(10*time.Second) && b.lastWarn.CompareAndSwap(last, now) {
+			b.log.Warn("cluster: could not announce a change to the other nodes; they see it within sessions.cache_ttl",
+				"err", err, "failed_so_far", b.failed.Load())
+		}
 		return
 	}
 	b.sent.Add(1)
@@ -82,19 +87,13 @@ func (b *Bus) Publish(key string) {
 
 // Stats are the bus's counters, for metrics.
 type Stats struct {
-	Up                     bool
 	Sent, Received, Failed int64
 	Resyncs                int64 // subscriptions (re)made: every cache dropped
-	Down                   time.Duration
 }
 
 // Stats returns the counters.
 func (b *Bus) Stats() Stats {
-	s := Stats{Up: b.up.Load(), Sent: b.sent.Load(), Received: b.received.Load(), Failed: b.failed.Load(), Resyncs: b.resync.Load()}
-	if d := b.downSince.Load(); d != 0 && !s.Up {
-		s.Down = time.Since(time.Unix(0, d))
-	}
-	return s
+	return Stats{Sent: b.sent.Load(), Received: b.received.Load(), Failed: b.failed.Load(), Resyncs: b.resync.Load()}
 }
 
 // Run subscribes and hands apply each key other nodes publish, until ctx
@@ -109,7 +108,6 @@ func (b *Bus) Run(ctx context.Context, apply func(key string)) {
 		}
 		b.failing.Store(true)
 		if b.up.Swap(false) {
-			b.downSince.Store(time.Now().UnixNano())
 			logged = false
 		}
 		if !logged {
@@ -164,7 +162,6 @@ func (b *Bus) listen(ctx context.Context, apply func(string)) (subscribed bool, 
 				apply("*")
 				b.resync.Add(1)
 				if !b.up.Swap(true) {
-					b.downSince.Store(0)
 					b.log.Info("cluster: subscribed to changes of the other nodes; caches on")
 				}
 			}

@@ -33,7 +33,8 @@ type Identity struct {
 }
 
 // Authenticator finds the caller of the original request from what the
-// proxy passed on: the session cookie or an Authorization: Bearer token. A
+// proxy passed on: the session cookie or an Authorization: Bearer token
+// (see Bearer). A
 // request without valid credentials gets an EUNAUTHORIZED error. It must
 // not cost a database round trip when its caches are warm: it runs before
 // every request to the applications behind the proxy.
@@ -147,10 +148,11 @@ func (h *Handler) deny(w http.ResponseWriter, status int) {
 // (asking for a page, without an Authorization header of its own) is sent
 // to sign in and come back to the original URL; anyone else gets 401.
 func (h *Handler) unauthenticated(w http.ResponseWriter, r *http.Request, orig *url.URL, nginx bool) {
-	browser := r.Header.Get("Authorization") == "" && httpx.WantsHTML(r) &&
+	_, bearer := Bearer(r)
+	browser := !bearer && httpx.WantsHTML(r) &&
 		(method(r) == http.MethodGet || method(r) == http.MethodHead)
 	if !browser {
-		if r.Header.Get("Authorization") != "" {
+		if bearer {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="userdb"`)
 		}
 		h.deny(w, http.StatusUnauthorized)
@@ -163,6 +165,17 @@ func (h *Handler) unauthenticated(w http.ResponseWriter, r *http.Request, orig *
 		return
 	}
 	w.WriteHeader(http.StatusFound)
+}
+
+// Bearer returns the token of an Authorization: Bearer header. Other
+// schemes (an application's own Basic authentication) are not userdb's
+// credentials.
+func Bearer(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
 }
 
 // method is the original request's method, as the proxy passed it on.
