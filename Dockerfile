@@ -11,7 +11,7 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/userdb ./cmd/userd
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/userdb /usr/local/bin/userdb
 USER nonroot:nonroot
-# 8080: the public listener; 9090: /metrics, /healthz, /readyz for operators.
-EXPOSE 8080 9090
+# 8080: the public listener; 8081: /metrics, /healthz, /readyz for operators.
+EXPOSE 8080 8081
 ENTRYPOINT ["/usr/local/bin/userdb"]
 CMD ["serve"]

@@ -275,7 +275,7 @@ func Default() *Config {
 			MaxUpload:         25 * MiB,
 			ShutdownTimeout:   15 * time.Second,
 			AllowedReturnURLs: []string{},
-			ManagementAddr:    "127.0.0.1:9090",
+			ManagementAddr:    "127.0.0.1:8081",
 		},
 		Database: Database{
 			DSN:            "sqlite:userdb.db",

@@ -164,7 +164,7 @@ func TestValidate(t *testing.T) {
 			{"outbox.max_backoff", "must be at least backoff (1m)"},
 			{"outbox.lease", "must be more than zero"},
 		}},
-		{"management addr", func(c *config.Config) { c.Server.ManagementAddr = "9090" },
+		{"management addr", func(c *config.Config) { c.Server.ManagementAddr = "8081" },
 			[]config.Problem{{"server.management_addr", "must be host:port, such as localhost:8080 or :8080"}}},
 		{"forward auth", func(c *config.Config) {
 			c.ForwardAuth.Default = "allow"
