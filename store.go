@@ -35,6 +35,9 @@ type Store interface {
 	OutboxStore
 	APIKeyStore
 	ProfileAttributeStore
+	ConnectorStore
+	IdentityStore
+	UpstreamFlowStore
 }
 
 // AccountStore keeps accounts (tenants).

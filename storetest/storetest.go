@@ -49,6 +49,9 @@ func Run(t *testing.T, newStore func(t *testing.T) userdb.Store) {
 		{"Outbox", outboxTests},
 		{"APIKeys", apiKeyTests},
 		{"ProfileAttributes", profileAttributeTests},
+		{"Connectors", connectorTests},
+		{"Identities", identityTests},
+		{"UpstreamFlows", upstreamFlowTests},
 		{"Tx", txTests},
 	}
 	for _, g := range groups {
