@@ -22,6 +22,7 @@ import (
 	"github.com/userdb/userdb/internal/okta"
 	"github.com/userdb/userdb/internal/password"
 	"github.com/userdb/userdb/internal/profile"
+	"github.com/userdb/userdb/internal/seal"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/web"
 	"github.com/userdb/userdb/sqlstore"
@@ -54,6 +55,8 @@ type Server struct {
 
 	strategies map[string]Strategy
 	oktaBearer okta.BearerAuthenticator
+	box        *seal.Box // the instance key's AES-GCM, for secrets at rest
+	upstreams  *upstreams
 
 	stopOnce sync.Once
 	stop     context.CancelFunc
@@ -105,7 +108,11 @@ func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: o.logger, store: o.store, oktaBearer: o.oktaBearer, done: make(chan struct{})}
 
-	if _, err := cfg.ResolveKeys(); err != nil {
+	keys, err := cfg.ResolveKeys()
+	if err != nil {
+		return nil, err
+	}
+	if s.box, err = seal.New(keys.EncryptionKey); err != nil {
 		return nil, err
 	}
 	if s.store == nil {
@@ -121,14 +128,14 @@ func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 		}
 		s.store, s.owns = st, true
 	}
-	if err := s.build(o); err != nil {
+	if err := s.build(ctx, o); err != nil {
 		s.closeStore()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Server) build(o options) error {
+func (s *Server) build(ctx context.Context, o options) error {
 	cfg := s.cfg
 	h := cfg.Hashing
 	s.hasher = password.NewHasher(password.Params{
@@ -155,6 +162,12 @@ func (s *Server) build(o options) error {
 		}
 	}
 
+	configured, err := configuredConnectors(ctx, s.store, s.box, cfg.Upstream.Connectors)
+	if err != nil {
+		return err
+	}
+	s.upstreams = newUpstreams(time.Duration(cfg.Upstream.Timeout), nil)
+
 	var svc *service.Service
 	s.sender = mail.NewSender(s.store, driver, mail.SenderOptions{
 		From: cfg.SMTP.From, PollInterval: time.Duration(cfg.Outbox.PollInterval), Batch: cfg.Outbox.Batch,
@@ -164,9 +177,10 @@ func (s *Server) build(o options) error {
 	})
 	svc = service.New(service.Deps{
 		Store: s.store, Hasher: s.hasher, Policy: policy, Clock: o.clock, Logger: s.log,
-		Emails:  &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName},
-		Profile: profileSource{profileSchema(cfg.CustomData)},
-		Kick:    s.sender.Kick,
+		Emails:   &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName},
+		Profile:  profileSource{profileSchema(cfg.CustomData)},
+		Kick:     s.sender.Kick,
+		Upstream: s.upstreams, Sealer: s.box, Connectors: configured,
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: time.Duration(cfg.Lockout.UnlockAfter),
 		PasswordMaxAge: time.Duration(cfg.Password.MaxAge), History: cfg.Password.History,
@@ -178,6 +192,7 @@ func (s *Server) build(o options) error {
 		RegistrationAccount: cfg.Registration.Account, SuperAdminRole: cfg.SuperAdminRole,
 		VerifyURL: cfg.VerifyURL(), ResetURL: cfg.ResetURL(), InviteURL: cfg.BaseURL() + web.InvitationPath,
 		EmailChangeURL: cfg.BaseURL() + web.EmailChangePath,
+		BaseURL:        cfg.BaseURL(), UpstreamFlowTTL: time.Duration(cfg.Upstream.FlowTTL),
 	})
 	s.svc = svc
 
@@ -299,6 +314,9 @@ func (s *Server) sweepSessions(ctx context.Context) {
 			var idle time.Time
 			if d := time.Duration(s.cfg.Sessions.IdleTimeout); d > 0 {
 				idle = now.Add(-d)
+			}
+			if _, err := s.store.DeleteExpiredUpstreamFlows(ctx, now); err != nil {
+				s.log.Warn("removing expired upstream sign-ins", "err", err)
 			}
 			if n, err := s.store.DeleteExpiredSessions(ctx, now, idle); err != nil {
 				s.log.Warn("removing expired sessions", "err", err)

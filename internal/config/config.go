@@ -31,6 +31,7 @@ type Config struct {
 	Redis          Redis        `yaml:"redis"`
 	CustomData     CustomData   `yaml:"custom_data"`
 	Branding       Branding     `yaml:"branding"`
+	Upstream       Upstream     `yaml:"upstream"`
 }
 
 // Server is the HTTP listener and what it believes about its surroundings.
@@ -315,6 +316,7 @@ func Default() *Config {
 		},
 		CustomData: CustomData{Schema: []Attribute{}, FreeForm: false},
 		Branding:   Branding{ProductName: "userdb", PrimaryColor: "#2f5bea"},
+		Upstream:   Upstream{Timeout: Duration(10 * time.Second), FlowTTL: Duration(10 * time.Minute), Connectors: []ConnectorConfig{}},
 	}
 }
 

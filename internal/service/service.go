@@ -90,6 +90,13 @@ type Options struct {
 	// EmailChangeURL is the page that confirms a new email address; its
 	// links last VerifyTTL.
 	EmailChangeURL string
+
+	// BaseURL is the server's public URL; connectors' callbacks are
+	// {BaseURL}/upstream/{id}/callback.
+	BaseURL string
+	// UpstreamFlowTTL is how long an upstream sign-in may take, and how
+	// long an identity waits for its user's proof.
+	UpstreamFlowTTL time.Duration
 }
 
 // Deps are the pieces the service talks to.
@@ -105,6 +112,13 @@ type Deps struct {
 	Logger  *slog.Logger
 	// Kick wakes the outbox sender after an email was committed; may be nil.
 	Kick func()
+	// Upstream signs users in at identity providers; nil: no connectors.
+	Upstream Upstream
+	// Sealer encrypts connector secrets, upstream tokens and flows.
+	Sealer Sealer
+	// Connectors are those of the configuration file (read only), their
+	// secrets sealed.
+	Connectors []*userdb.Connector
 }
 
 // Service runs the workflows. It is safe for concurrent use.
@@ -118,6 +132,10 @@ type Service struct {
 	log     *slog.Logger
 	kick    func()
 	opts    Options
+
+	upstream   Upstream
+	sealer     Sealer
+	configured []*userdb.Connector
 
 	sessions *sessionCache
 	roles    roleCache
@@ -149,12 +167,16 @@ func New(d Deps, o Options) *Service {
 	if o.TouchInterval <= 0 {
 		o.TouchInterval = time.Minute
 	}
+	if o.UpstreamFlowTTL <= 0 {
+		o.UpstreamFlowTTL = 10 * time.Minute
+	}
 	if o.RegistrationAccount == "" {
 		o.RegistrationAccount = userdb.DefaultAccountName
 	}
 	s := &Service{
 		store: d.Store, hasher: d.Hasher, policy: d.Policy, emails: d.Emails, profile: d.Profile,
 		clock: d.Clock, log: d.Logger, kick: d.Kick, opts: o,
+		upstream: d.Upstream, sealer: d.Sealer, configured: d.Connectors,
 		bgSlot: make(chan struct{}, 64),
 	}
 	s.sessions = newSessionCache(s)
