@@ -103,7 +103,9 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-func fail(k Kind, upstream string, err error) *Error { return &Error{Kind: k, Upstream: upstream, Err: err} }
+func fail(k Kind, upstream string, err error) *Error {
+	return &Error{Kind: k, Upstream: upstream, Err: err}
+}
 
 // KindOf returns the kind of a connector error, 0 for other errors.
 func KindOf(err error) Kind {
