@@ -40,11 +40,21 @@ type ConnectorUpdate struct {
 }
 
 // AdminConnectors lists the connectors the actor may see: every one for a
-// super-admin (accountID narrows), its account's for an admin.
-func (s *Service) AdminConnectors(ctx context.Context, accountID string) ([]*userdb.Connector, error) {
+// super-admin (account, an id or name, narrows), its account's for an admin.
+func (s *Service) AdminConnectors(ctx context.Context, account string) ([]*userdb.Connector, error) {
 	sc, err := s.adminScope(ctx, "connector.list")
 	if err != nil {
 		return nil, err
+	}
+	accountID := ""
+	if strings.TrimSpace(account) != "" {
+		acc, err := s.findAccount(ctx, account)
+		if userdb.IsCode(err, userdb.ENOTFOUND) {
+			return nil, errNoAccount
+		} else if err != nil {
+			return nil, err
+		}
+		accountID = acc.ID
 	}
 	if !sc.super {
 		if accountID != "" && accountID != sc.account {
