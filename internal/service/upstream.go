@@ -829,7 +829,7 @@ func (s *Service) faultError(c *userdb.Connector, f *UpstreamFault) *UpstreamErr
 	switch f.Reason {
 	case "unreachable":
 		return upstreamError(f.Reason, userdb.EUNAUTHORIZED,
-			"%s did not answer in time, so you were not signed in. Try again in a few minutes, or sign in another way.", c.Name)
+			"%s could not be reached or did not answer in time, so you were not signed in. Try again in a few minutes, or sign in another way.", c.Name)
 	case "refused":
 		return upstreamError(f.Reason, userdb.EUNAUTHORIZED,
 			"Signing in with %s was cancelled or refused. Try again, or sign in another way.", c.Name)

@@ -143,9 +143,13 @@ func (p *Pages) upstreamCallback(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(stateCookie); err == nil {
 		browser = c.Value
 	}
-	p.clearCookie(w, r, stateCookie, UpstreamPath)
 	cb := service.UpstreamCallback{State: r.FormValue("state"), BrowserState: browser, Code: r.FormValue("code"),
 		Error: r.FormValue("error"), ErrorDescription: r.FormValue("error_description")}
+	if cb.State == browser {
+		// This browser's sign-in ends here, whatever the outcome. A callback
+		// with someone else's state leaves it alone.
+		p.clearCookie(w, r, stateCookie, UpstreamPath)
+	}
 	res, err := p.svc.FinishUpstream(r.Context(), r.PathValue("id"), cb)
 	if err != nil {
 		p.upstreamFailed(w, r, err)
