@@ -493,6 +493,12 @@ func upstreamJSON(t *testing.T, s *server) {
 		!strings.Contains(body, "login_hint=someone%40acme.test") {
 		t.Fatalf("home-realm discovery: %d\n%s", status, body)
 	}
+	// With a password typed, a connector that is not required leaves the
+	// password sign-in alone.
+	_, status, body = uc.post("/signin", url.Values{"login": {"someone@acme.test"}, "password": {"a password"}})
+	if status != 400 || !strings.Contains(body, "Invalid username or password") {
+		t.Fatalf("password sign-in of a discovered domain: %d\n%s", status, body)
+	}
 
 	// A required connector: the account's users may not use a password.
 	s.addUser("pat@acme.test", "correct horse battery staple", "--account", "acme")

@@ -628,8 +628,11 @@ func (s *Service) createUpstreamUser(ctx context.Context, c *userdb.Connector, i
 		return err
 	})
 	if userdb.IsCode(err, userdb.ECONFLICT) {
-		// A user with the address or the identity appeared meanwhile.
-		return nil, errBadState
+		// Another user signs in with this address as its username, or the
+		// address or the identity appeared meanwhile.
+		s.upstreamFailed(ctx, c, nil, "conflict", "")
+		return nil, upstreamError(ReasonLinkedElsewhere, userdb.ECONFLICT,
+			"An account that signs in as %s exists already. Sign in to it, then link %s from your profile.", ident.Email, c.Name)
 	}
 	if err != nil {
 		return nil, err

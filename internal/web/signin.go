@@ -35,9 +35,10 @@ func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
 	v.Next = p.keepNext(next)
 	login, password := formValue(r, "login"), r.PostFormValue("password")
 	v.Buttons = p.signInButtons(r, v.Next)
-	if c := p.homeRealm(r, login); c != nil {
+	if c := p.homeRealm(r, login); c != nil && (password == "" || c.Settings.Required) {
 		// Home-realm discovery: this address's organisation signs in at
-		// its own provider; no password is asked for.
+		// its own provider. Typed without a password, or where the
+		// provider is the only way in, the address gets its button.
 		v.Realm = &button{ID: c.ID, Name: c.Name, Href: startURL(c.ID, v.Next, login), Text: msg("hrd", login, c.Name)}
 		p.render(w, r, http.StatusOK, v)
 		return
