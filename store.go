@@ -34,6 +34,7 @@ type Store interface {
 	EventStore
 	OutboxStore
 	APIKeyStore
+	OAuthStore
 }
 
 // AccountStore keeps accounts (tenants).

@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) userdb.Store) {
 		{"Events", eventTests},
 		{"Outbox", outboxTests},
 		{"APIKeys", apiKeyTests},
+		{"OAuth", oauthTests},
 		{"Tx", txTests},
 	}
 	for _, g := range groups {

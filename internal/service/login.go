@@ -197,6 +197,7 @@ func (s *Service) startSession(ctx context.Context, st userdb.Store, u *userdb.U
 		ID: userdb.NewID("ses"), TokenHash: hash, UserID: u.ID,
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.opts.SessionLifetime),
 		IP: m.IP, UserAgent: truncate(m.UserAgent, 512),
+		AMR: []string{"pwd"}, // every sign-in so far is by password (RFC 8176)
 	}
 	if err := st.CreateSession(ctx, sess); err != nil {
 		return nil, err
@@ -290,6 +291,11 @@ func (s *Service) endSessions(ctx context.Context, st userdb.Store, u *userdb.Us
 		return 0, err
 	}
 	s.sessions.forgetUser(u.ID)
+	if s.revoke != nil {
+		if err := s.revoke(ctx, st, u.ID); err != nil {
+			return 0, err
+		}
+	}
 	if len(ended) == 0 {
 		return 0, nil
 	}

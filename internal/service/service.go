@@ -91,6 +91,11 @@ type Deps struct {
 	Logger  *slog.Logger
 	// Kick wakes the outbox sender after an email was committed; may be nil.
 	Kick func()
+	// RevokeGrants, when set, revokes a user's OAuth refresh tokens and
+	// access tokens through st, in the transaction that ends the user's
+	// sessions (sign out everywhere, password set or reset, disabling the
+	// user or the account, an administrator's end-sessions).
+	RevokeGrants func(ctx context.Context, st userdb.Store, userID string) error
 }
 
 // Service runs the workflows. It is safe for concurrent use.
@@ -103,6 +108,7 @@ type Service struct {
 	clock   userdb.Clock
 	log     *slog.Logger
 	kick    func()
+	revoke  func(ctx context.Context, st userdb.Store, userID string) error
 	opts    Options
 
 	sessions *sessionCache
@@ -139,7 +145,7 @@ func New(d Deps, o Options) *Service {
 	}
 	s := &Service{
 		store: d.Store, hasher: d.Hasher, policy: d.Policy, emails: d.Emails, profile: d.Profile,
-		clock: d.Clock, log: d.Logger, kick: d.Kick, opts: o,
+		clock: d.Clock, log: d.Logger, kick: d.Kick, revoke: d.RevokeGrants, opts: o,
 		bgSlot: make(chan struct{}, 64),
 	}
 	s.sessions = newSessionCache(s)
