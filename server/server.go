@@ -19,6 +19,7 @@ import (
 	"github.com/userdb/userdb/internal/console"
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/mail"
+	"github.com/userdb/userdb/internal/oauth"
 	"github.com/userdb/userdb/internal/password"
 	"github.com/userdb/userdb/internal/profile"
 	"github.com/userdb/userdb/internal/service"
@@ -47,6 +48,7 @@ type Server struct {
 	hasher  *password.Hasher
 	svc     *service.Service
 	api     *api.API
+	oauth   *oauth.Provider
 	sender  *mail.Sender
 	metrics *metrics
 	handler http.Handler
@@ -118,6 +120,10 @@ func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 		}
 		s.store, s.owns = st, true
 	}
+	if err := s.openOAuth(ctx, o); err != nil {
+		s.closeStore()
+		return nil, err
+	}
 	if err := s.build(o); err != nil {
 		s.closeStore()
 		return nil, err
@@ -164,6 +170,8 @@ func (s *Server) build(o options) error {
 		Emails:  &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName},
 		Profile: profileSchema(cfg.CustomData),
 		Kick:    s.sender.Kick,
+
+		RevokeGrants: s.revokeGrants,
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: time.Duration(cfg.Lockout.UnlockAfter),
 		PasswordMaxAge: time.Duration(cfg.Password.MaxAge), History: cfg.Password.History,
@@ -215,6 +223,7 @@ func (s *Server) buildHandler() error {
 	s.api.AdminRoutes(mux)
 	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs}).Routes(mux)
 	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: int64(s.cfg.Server.MaxUpload)}).Routes(mux)
+	s.oauthRoutes(mux)
 
 	var trusted []netip.Prefix
 	for _, c := range s.cfg.Server.TrustedProxies {
@@ -242,7 +251,7 @@ func (s *Server) buildHandler() error {
 		httpx.TrustedClientIP(trusted),
 		httpx.AccessLog(s.metrics.observe),
 		httpx.SecurityHeaders,
-		cross,
+		oauthBypass(cross),
 		httpx.LimitBody(int64(s.cfg.Server.MaxBody), uploads),
 	)
 	return nil
@@ -277,6 +286,10 @@ func (s *Server) Run(ctx context.Context) {
 	defer close(s.done)
 	var wg sync.WaitGroup
 	wg.Add(3)
+	if s.oauth != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.oauth.Run(ctx) }()
+	}
 	go func() { defer wg.Done(); s.sender.Run(ctx) }()
 	go func() { defer wg.Done(); s.svc.Run(ctx) }()
 	go func() { defer wg.Done(); s.sweepSessions(ctx) }()
@@ -318,6 +331,9 @@ func (s *Server) Close(ctx context.Context) error {
 		}
 	}
 	s.svc.Close(ctx)
+	if s.oauth != nil {
+		s.oauth.Flush(ctx)
+	}
 	return s.closeStore()
 }
 

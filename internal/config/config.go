@@ -31,6 +31,7 @@ type Config struct {
 	Redis          Redis        `yaml:"redis"`
 	CustomData     CustomData   `yaml:"custom_data"`
 	Branding       Branding     `yaml:"branding"`
+	OAuth          OAuth        `yaml:"oauth"`
 }
 
 // Server is the HTTP listener and what it believes about its surroundings.
@@ -315,6 +316,7 @@ func Default() *Config {
 		},
 		CustomData: CustomData{Schema: []Attribute{}, FreeForm: false},
 		Branding:   Branding{ProductName: "userdb", PrimaryColor: "#2f5bea"},
+		OAuth:      defaultOAuth(),
 	}
 }
 

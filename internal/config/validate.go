@@ -59,6 +59,7 @@ func (c *Config) validate(p *Problems) {
 	hostPort(p, "redis.addr", c.Redis.Addr)
 	c.validateCustomData(p)
 	c.validateBranding(p)
+	c.validateOAuth(p)
 }
 
 func (c *Config) validateServer(p *Problems) {
