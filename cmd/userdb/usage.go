@@ -41,6 +41,16 @@ Usage:
   userdb apikey list [--account A]
   userdb apikey revoke KEY-ID
 
+  userdb client add --name NAME [--account A] [--type confidential|public] [--grant G]...
+                    [--scope S]... [--default-scope S]... [--redirect-uri U]... [--post-logout-uri U]...
+                    [--auth-method M] [--jwks JSON] [--token-format jwt|opaque] [--first-party true]
+                    [--access-token-ttl D] [--id-token-ttl D] [--refresh-token-ttl D]
+                                               an OAuth client; its secret is shown once
+  userdb client list [--account A]
+  userdb client show|rotate-secret|delete CLIENT-ID
+  userdb client update CLIENT-ID [flags of add]
+  userdb keys rotate                           a new OAuth signing key (old keys stay until their tokens expire)
+
   userdb import FILE [--account A] [--dry-run] [--invite] [--existing skip|update]
                                                import users from CSV or XLSX (docs/admin-api.md)
   userdb export [--account A] [--format csv|jsonl] [--hashes] [--out FILE]

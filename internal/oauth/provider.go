@@ -95,11 +95,22 @@ type Provider struct {
 	sess    Sessions
 	endSess func(ctx context.Context, u *userdb.User, s *userdb.Session) error
 
-	issuer  string
-	op      *op.Provider
-	handler http.Handler
+	issuer string
+	op     *op.Provider
 
-	runOnce sync.Once
+	// The op package's router is made at the first request: making it
+	// logs every route, which the command line has no use for.
+	handlerOnce sync.Once
+	handler     http.Handler
+}
+
+// opHandler returns the op package's router for the provider.
+func (p *Provider) opHandler() http.Handler {
+	p.handlerOnce.Do(func() {
+		srv := &server{LegacyServer: op.NewLegacyServer(p.op, endpoints(p.op)), p: p}
+		p.handler = op.RegisterLegacyServer(srv, op.AuthorizeCallbackHandler(p.op))
+	})
+	return p.handler
 }
 
 // New builds the provider and loads (or makes) its signing keys.
@@ -167,8 +178,6 @@ func New(ctx context.Context, set Settings, o Options) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := &server{LegacyServer: op.NewLegacyServer(p.op, endpoints(p.op)), p: p}
-	p.handler = op.RegisterLegacyServer(srv, op.AuthorizeCallbackHandler(p.op))
 	return p, nil
 }
 
@@ -205,7 +214,7 @@ func (p *Provider) Routes(mux *http.ServeMux) {
 		case strings.TrimPrefix(LogoutPath, IssuerPath):
 			ctx = context.WithValue(ctx, logoutKey{}, &logoutCall{sessions: p.sess, w: w, r: r})
 		}
-		p.handler.ServeHTTP(w, r.WithContext(ctx))
+		p.opHandler().ServeHTTP(w, r.WithContext(ctx))
 	}))
 	mux.Handle(IssuerPath+"/", h)
 	mux.HandleFunc("GET "+ContinuePath, p.continueAuth)
@@ -216,7 +225,7 @@ func (p *Provider) Routes(mux *http.ServeMux) {
 		r2 := r.Clone(r.Context())
 		r2.URL.Path = "/.well-known/openid-configuration"
 		r2.RequestURI = r2.URL.RequestURI()
-		p.handler.ServeHTTP(w, r2)
+		p.opHandler().ServeHTTP(w, r2)
 	}
 	mux.HandleFunc("GET "+IssuerPath+"/.well-known/oauth-authorization-server", discovery)
 	mux.HandleFunc("GET /.well-known/openid-configuration", discovery)
