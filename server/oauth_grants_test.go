@@ -1,0 +1,490 @@
+package server_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/bearer"
+	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/internal/oauth"
+	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/server"
+)
+
+// signIn runs a whole authorization and exchanges the code.
+func signIn(t *testing.T, e *env, b *browser, cfg *oauth2.Config, login, password, consent string, opts ...oauth2.AuthCodeOption) *oauth2.Token {
+	t.Helper()
+	verifier := oauth2.GenerateVerifier()
+	q := b.authorize(cfg.AuthCodeURL("st", append(opts, oauth2.S256ChallengeOption(verifier))...), login, password, consent)
+	if q.Get("code") == "" {
+		t.Fatalf("no code: %v", q)
+	}
+	tok, err := cfg.Exchange(t.Context(), q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	return tok
+}
+
+func refresh(e *env, c *userdb.OAuthClient, secret, rt string) (int, map[string]any) {
+	return e.tokenPost(oauth.TokenPath, c.ID, secret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
+}
+
+func TestOAuthRefreshRotation(t *testing.T) {
+	e := oauthEnv(t, func(c *server.Config) { c.OAuth.RefreshGrace = 15e9 })
+	e.addUser("ada@example.com", "correct horse battery")
+	c, cfg, _ := codeClient(t, e, oauth.ClientInput{FirstParty: ptr(true)})
+	other, otherCfg, _ := codeClient(t, e, oauth.ClientInput{Name: ptr("Other"), FirstParty: ptr(true)})
+	b := e.browser(t)
+	tok := signIn(t, e, b, cfg, "ada@example.com", "correct horse battery", "")
+	if tok.RefreshToken == "" {
+		t.Fatal("no refresh token with offline_access")
+	}
+
+	// Rotation: each use gives a new token.
+	status, r1 := refresh(e, c, cfg.ClientSecret, tok.RefreshToken)
+	if status != 200 || r1["refresh_token"] == nil || r1["refresh_token"] == tok.RefreshToken || r1["id_token"] == nil {
+		t.Fatalf("refresh: %d %v", status, r1)
+	}
+	// Another client's refresh token: refused, nothing issued.
+	status, body := refresh(e, other, otherCfg.ClientSecret, r1["refresh_token"].(string))
+	wantOAuthError(t, "another client's refresh token", status, body, 400, "invalid_grant")
+
+	// The just-rotated token again, by the same client, within the grace
+	// window: a new token of the same family (two tabs, a lost reply).
+	e.clock.Add(5 * time.Second)
+	status, r2 := refresh(e, c, cfg.ClientSecret, tok.RefreshToken)
+	if status != 200 {
+		t.Fatalf("refresh within the grace window: %d %v", status, r2)
+	}
+	// After the window, the same reuse is theft: the family is revoked.
+	e.clock.Add(20 * time.Second)
+	status, body = refresh(e, c, cfg.ClientSecret, tok.RefreshToken)
+	wantOAuthError(t, "reuse after the grace window", status, body, 400, "invalid_grant")
+	for i, rt := range []any{r1["refresh_token"], r2["refresh_token"]} {
+		status, body = refresh(e, c, cfg.ClientSecret, rt.(string))
+		wantOAuthError(t, "family member "+string(rune('1'+i))+" after reuse", status, body, 400, "invalid_grant")
+	}
+	_, in := e.tokenPost(oauth.IntrospectPath, c.ID, cfg.ClientSecret, url.Values{"token": {r1["access_token"].(string)}})
+	if in["active"] != false {
+		t.Errorf("access token of a revoked family still active: %v", in)
+	}
+	e.srv.OAuth().Flush(t.Context())
+	if len(e.events("oauth.refresh_reused")) != 1 || len(e.events("oauth.token_refreshed")) != 2 {
+		t.Errorf("events: %d reused, %d refreshed", len(e.events("oauth.refresh_reused")), len(e.events("oauth.token_refreshed")))
+	}
+
+	// Revocation (RFC 7009) of a refresh token ends its family.
+	tok = signIn(t, e, b, cfg, "", "", "")
+	if status, _ := e.tokenPost(oauth.RevokePath, c.ID, cfg.ClientSecret, url.Values{"token": {tok.RefreshToken}, "token_type_hint": {"refresh_token"}}); status != 200 {
+		t.Errorf("revoke: %d", status)
+	}
+	status, body = refresh(e, c, cfg.ClientSecret, tok.RefreshToken)
+	wantOAuthError(t, "revoked refresh token", status, body, 400, "invalid_grant")
+}
+
+func TestOAuthSessionEndRevokesGrants(t *testing.T) {
+	e := oauthEnv(t)
+	u := e.addUser("ada@example.com", "correct horse battery")
+	c, cfg, _ := codeClient(t, e, oauth.ClientInput{FirstParty: ptr(true)})
+	cases := []struct {
+		name string
+		end  func()
+	}{
+		{"sign out everywhere", func() {
+			if _, err := e.srv.Service().EndOtherSessions(ctxCLI(), u, ""); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"admin end-sessions", func() {
+			ctx := service.WithActor(ctxCLI(), service.SystemActor())
+			if _, err := e.srv.Service().AdminEndSessions(ctx, u.ID); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"disable the user", func() {
+			ctx := service.WithActor(ctxCLI(), service.SystemActor())
+			if _, err := e.srv.Service().AdminSetUserStatus(ctx, u.ID, userdb.StatusDisabled); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e.clock.Add(2 * time.Second) // tokens of an earlier second than the last revocation
+			tok := signIn(t, e, e.browser(t), cfg, "ada@example.com", "correct horse battery", "")
+			_, in := e.tokenPost(oauth.IntrospectPath, c.ID, cfg.ClientSecret, url.Values{"token": {tok.AccessToken}})
+			if in["active"] != true {
+				t.Fatalf("fresh token inactive: %v", in)
+			}
+			e.clock.Add(2 * time.Second)
+			tc.end()
+			_, in = e.tokenPost(oauth.IntrospectPath, c.ID, cfg.ClientSecret, url.Values{"token": {tok.AccessToken}})
+			if in["active"] != false {
+				t.Errorf("access token active after %s: %v", tc.name, in)
+			}
+			status, body := refresh(e, c, cfg.ClientSecret, tok.RefreshToken)
+			wantOAuthError(t, "refresh after "+tc.name, status, body, 400, "invalid_grant")
+		})
+	}
+}
+
+func TestOAuthDeviceFlow(t *testing.T) {
+	// x/oauth2 waits the poll interval before its first poll.
+	e := oauthEnv(t, func(c *server.Config) { c.OAuth.DevicePollInterval = config.Duration(time.Second) })
+	u := e.addUser("ada@example.com", "correct horse battery")
+	c, _ := e.addClient(oauth.ClientInput{Name: ptr("Living-room TV"), Type: ptr(userdb.ClientPublic),
+		GrantTypes: strs(userdb.GrantDeviceCode, userdb.GrantRefreshToken), Scopes: strs("openid", "profile", "offline_access")})
+	cfg := &oauth2.Config{ClientID: c.ID, Endpoint: oauth2.Endpoint{DeviceAuthURL: e.issuer() + "/v1/device/authorize",
+		TokenURL: e.issuer() + "/v1/token"}, Scopes: []string{"openid", "profile", "offline_access"}}
+	ctx := t.Context()
+	da, err := cfg.DeviceAuth(ctx)
+	if err != nil {
+		t.Fatalf("device authorization: %v", err)
+	}
+	if da.VerificationURI != e.http.URL+oauth.DevicePath || da.UserCode == "" {
+		t.Errorf("device response %+v", da)
+	}
+	// Polling before the user has answered.
+	status, body := e.tokenPost(oauth.TokenPath, "", "", url.Values{"grant_type": {userdb.GrantDeviceCode}, "device_code": {da.DeviceCode}, "client_id": {c.ID}})
+	wantOAuthError(t, "poll while pending", status, body, 400, "authorization_pending")
+
+	// The user signs in, enters the code (as typed: lower case, no dash)
+	// and allows.
+	b := e.browser(t)
+	typed := strings.ToLower(strings.ReplaceAll(da.UserCode, "-", ""))
+	resp := b.get(oauth.DevicePath + "?user_code=" + typed)
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("device page without a session: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+	if r := b.post("/signin", url.Values{"login": {"ada@example.com"}, "password": {"correct horse battery"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", r.StatusCode)
+	}
+	if page := body_(b.get(oauth.DevicePath + "?user_code=" + typed)); !strings.Contains(page, "Living-room TV") {
+		t.Fatalf("device page does not name the client: %.400s", page)
+	}
+	if page := body_(b.get(oauth.DevicePath + "?user_code=WRONG-CODE")); !strings.Contains(page, "not valid") {
+		t.Errorf("a wrong code is not refused: %.300s", page)
+	}
+	if r := b.post(oauth.DevicePath, url.Values{"user_code": {typed}, "decision": {"allow"}}); r.StatusCode != 200 {
+		t.Fatalf("allow: %d", r.StatusCode)
+	}
+	tok, err := cfg.DeviceAccessToken(ctx, da)
+	if err != nil {
+		t.Fatalf("device token: %v", err)
+	}
+	if tok.RefreshToken == "" || tok.Extra("id_token") == nil {
+		t.Errorf("device token without refresh or ID token")
+	}
+	claims, err := bearer.New(e.issuer(), bearer.WithClock(e.clock.Now)).Verify(ctx, tok.AccessToken)
+	if err != nil || claims.UserID != u.ID {
+		t.Errorf("device access token: %+v %v", claims, err)
+	}
+	// The device code is used up.
+	status, body = e.tokenPost(oauth.TokenPath, "", "", url.Values{"grant_type": {userdb.GrantDeviceCode}, "device_code": {da.DeviceCode}, "client_id": {c.ID}})
+	wantOAuthError(t, "device code again", status, body, 400, "invalid_grant")
+}
+
+func body_(r *http.Response) string { return body(r) }
+
+func TestOAuthPromptMaxAgeAndConsentMemory(t *testing.T) {
+	e := oauthEnv(t)
+	e.addUser("ada@example.com", "correct horse battery")
+	c, cfg, p := codeClient(t, e, oauth.ClientInput{})
+	b := e.browser(t)
+	verifier := oauth2.GenerateVerifier()
+	ch := oauth2.S256ChallengeOption(verifier)
+
+	// prompt=none without a session: login_required at the redirect URI.
+	q := b.authorize(cfg.AuthCodeURL("s", ch, oauth2.SetAuthURLParam("prompt", "none")), "", "", "")
+	if q.Get("error") != "login_required" {
+		t.Errorf("prompt=none signed out: %v", q)
+	}
+	// Denying consent: access_denied.
+	q = b.authorize(cfg.AuthCodeURL("s", ch), "ada@example.com", "correct horse battery", "deny")
+	if q.Get("error") != "access_denied" {
+		t.Errorf("denied consent: %v", q)
+	}
+	// prompt=none signed in but without consent: consent_required.
+	q = b.authorize(cfg.AuthCodeURL("s", ch, oauth2.SetAuthURLParam("prompt", "none")), "", "", "")
+	if q.Get("error") != "consent_required" {
+		t.Errorf("prompt=none without consent: %v", q)
+	}
+	// Consent once; it is remembered (no page the second time).
+	q = b.authorize(cfg.AuthCodeURL("s", ch), "", "", "allow")
+	if q.Get("code") == "" {
+		t.Fatalf("consent: %v", q)
+	}
+	q = b.authorize(cfg.AuthCodeURL("s", ch, oauth2.SetAuthURLParam("prompt", "none")), "", "", "")
+	if q.Get("code") == "" {
+		t.Errorf("remembered consent, prompt=none: %v", q)
+	}
+	// Single sign-on: no sign-in page while the session lasts. max_age
+	// older than the session, and prompt=login, ask for it again.
+	e.clock.Add(10 * time.Minute)
+	signInAsked := func(opts ...oauth2.AuthCodeOption) bool {
+		resp := b.get(cfg.AuthCodeURL("s", append(opts, ch)...))
+		loc, _ := resp.Location()
+		resp.Body.Close()
+		r := b.get(loc.String())
+		l2, _ := r.Location()
+		r.Body.Close()
+		return l2 != nil && strings.HasPrefix(l2.Path, "/signin")
+	}
+	if signInAsked() {
+		t.Error("signed-in user asked to sign in again")
+	}
+	if signInAsked(oauth2.SetAuthURLParam("max_age", "3600")) {
+		t.Error("max_age=3600 after 10 minutes asked to sign in")
+	}
+	if !signInAsked(oauth2.SetAuthURLParam("max_age", "60")) {
+		t.Error("max_age=60 after 10 minutes did not ask to sign in")
+	}
+	// That ended the old session: sign in again, and auth_time is new.
+	before := e.clock.Now().Unix()
+	tok := signIn(t, e, b, cfg, "ada@example.com", "correct horse battery", "", oauth2.SetAuthURLParam("prompt", "login"))
+	idt, err := p.Verifier(&oidc.Config{ClientID: c.ID}).Verify(t.Context(), tok.Extra("id_token").(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cl struct {
+		AuthTime int64 `json:"auth_time"`
+	}
+	idt.Claims(&cl)
+	if cl.AuthTime < before {
+		t.Errorf("auth_time %d before the new sign-in at %d", cl.AuthTime, before)
+	}
+	// login_hint fills the sign-in form.
+	e.clock.Add(time.Minute)
+	resp := b.get(cfg.AuthCodeURL("s", ch, oauth2.SetAuthURLParam("prompt", "login"), oauth2.SetAuthURLParam("login_hint", "ada@example.com")))
+	loc, _ := resp.Location()
+	resp.Body.Close()
+	r := b.get(loc.String())
+	l2, _ := r.Location()
+	r.Body.Close()
+	page := body_(b.get(l2.String()))
+	if !strings.Contains(page, `value="ada@example.com"`) {
+		t.Errorf("login_hint not on the sign-in page")
+	}
+
+	// The profile's list of consents, and withdrawing one.
+	list, err := e.srv.OAuth().Consents(t.Context(), idt.Subject)
+	if err != nil || len(list) != 1 || list[0].ClientName != "Web app" {
+		t.Fatalf("consents %v %v", list, err)
+	}
+	if err := e.srv.OAuth().RevokeConsent(t.Context(), idt.Subject, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	status, body := refresh(e, c, cfg.ClientSecret, tok.RefreshToken)
+	wantOAuthError(t, "refresh after withdrawn consent", status, body, 400, "invalid_grant")
+}
+
+func TestOAuthKeyRotation(t *testing.T) {
+	e := oauthEnv(t)
+	c, secret := e.addClient(oauth.ClientInput{Name: ptr("svc"), GrantTypes: strs(userdb.GrantClientCredentials), Scopes: strs("customScope"),
+		AccessTokenTTL: ptr(10 * time.Minute)})
+	get := func() string {
+		_, body := e.tokenPost(oauth.TokenPath, c.ID, secret, url.Values{"grant_type": {"client_credentials"}, "scope": {"customScope"}})
+		return body["access_token"].(string)
+	}
+	kid := func(tok string) string {
+		h, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[0])
+		var m map[string]string
+		json.Unmarshal(h, &m)
+		return m["kid"]
+	}
+	old := get()
+	if _, err := e.srv.OAuth().RotateKeys(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// Until the new key signs, the old one does; both are published.
+	if kid(get()) != kid(old) {
+		t.Error("the new key signed before it was published everywhere")
+	}
+	e.clock.Add(3 * time.Minute)
+	fresh := get()
+	if kid(fresh) == kid(old) {
+		t.Fatal("the new key does not sign after the delay")
+	}
+	v := bearer.New(e.issuer(), bearer.WithClock(e.clock.Now))
+	for _, tok := range []string{old, fresh} {
+		if _, err := v.Verify(t.Context(), tok); err != nil {
+			t.Errorf("token of key %s: %v", kid(tok), err)
+		}
+	}
+	// Once every token of the old key has expired, the key leaves the set
+	// and its tokens no longer verify.
+	e.clock.Add(25 * time.Hour)
+	if err := e.srv.OAuth().ReloadKeys(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	resp, _ := http.Get(e.issuer() + "/v1/keys")
+	var set struct {
+		Keys []struct {
+			Kid string `json:"kid"`
+		} `json:"keys"`
+	}
+	json.NewDecoder(resp.Body).Decode(&set)
+	resp.Body.Close()
+	for _, k := range set.Keys {
+		if k.Kid == kid(old) {
+			t.Error("the retired key is still published")
+		}
+	}
+	v2 := bearer.New(e.issuer(), bearer.WithClock(func() time.Time { return time.Unix(0, 0) }))
+	if _, err := v2.Verify(t.Context(), old); err == nil {
+		t.Error("a token of a removed key still verifies")
+	}
+}
+
+// TestBearerMiddlewareRefusesForgeries puts the resource-server middleware
+// in front of a handler and sends it what an attacker would.
+func TestBearerMiddlewareRefusesForgeries(t *testing.T) {
+	e := oauthEnv(t)
+	c, secret := e.addClient(oauth.ClientInput{Name: ptr("svc"), GrantTypes: strs(userdb.GrantClientCredentials), Scopes: strs("customScope", "openid")})
+	_, body := e.tokenPost(oauth.TokenPath, c.ID, secret, url.Values{"grant_type": {"client_credentials"}, "scope": {"customScope"}})
+	good := body["access_token"].(string)
+	_, body = e.tokenPost(oauth.TokenPath, c.ID, secret, url.Values{"grant_type": {"client_credentials"}, "scope": {"openid"}})
+	noScope := body["access_token"].(string)
+
+	v := bearer.New(e.issuer(), bearer.WithClock(e.clock.Now))
+	api := httptest.NewServer(v.Middleware(bearer.RequireScopes("customScope")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cl, _ := bearer.FromContext(r.Context())
+		w.Write([]byte("hello " + cl.ClientID))
+	}))))
+	defer api.Close()
+	call := func(tok string) int {
+		req, _ := http.NewRequest("GET", api.URL, nil)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	parts := strings.Split(good, ".")
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	enc := base64.RawURLEncoding.EncodeToString
+	// alg none: the same claims, no signature.
+	none := enc([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + parts[1] + "."
+	// HS256 with the public key (as served) as the secret.
+	resp, _ := http.Get(e.issuer() + "/v1/keys")
+	jwks, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	hdr := enc([]byte(`{"alg":"HS256","typ":"JWT","kid":"` + kidOf(good) + `"}`))
+	mac := hmac.New(sha256.New, jwks)
+	mac.Write([]byte(hdr + "." + parts[1]))
+	hs := hdr + "." + parts[1] + "." + enc(mac.Sum(nil))
+	// A claim changed under the signature.
+	tampered := parts[0] + "." + enc([]byte(strings.Replace(string(payload), `"scp":["customScope"]`, `"scp":["customScope","admin"]`, 1))) + "." + parts[2]
+	cases := []struct {
+		name string
+		tok  string
+		want int
+	}{
+		{"good token", good, 200},
+		{"no token", "", 401},
+		{"alg none", none, 401},
+		{"HS256 with the public key", hs, 401},
+		{"tampered claims", tampered, 401},
+		{"without the required scope", noScope, 403},
+	}
+	for _, tc := range cases {
+		if got := call(tc.tok); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	e.clock.Add(2 * time.Hour)
+	if got := call(good); got != 401 {
+		t.Errorf("expired token: %d, want 401", got)
+	}
+}
+
+var kidRE = regexp.MustCompile(`"kid":"([^"]+)"`)
+
+func kidOf(tok string) string {
+	h, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[0])
+	if m := kidRE.FindStringSubmatch(string(h)); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func TestOAuthClientTenantIsolation(t *testing.T) {
+	e := oauthEnv(t)
+	sys := service.WithActor(ctxCLI(), service.SystemActor())
+	svc := e.srv.Service()
+	if _, err := svc.AdminCreateAccount(sys, service.NewAccount{Name: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AdminCreateAccount(sys, service.NewAccount{Name: "globex"}); err != nil {
+		t.Fatal(err)
+	}
+	acme := e.addUser("boss@acme.example", "correct horse battery")
+	_ = acme
+	p := e.srv.OAuth()
+	globexClient, _ := e.addClient(oauth.ClientInput{Account: ptr("globex"), Name: ptr("Globex app"), RedirectURIs: strs("https://globex.example/cb")})
+	acmeAdmin := service.WithActor(ctxCLI(), service.Actor{ID: "usr_acmeadmin", AccountID: accountID(t, e, "acme"), Roles: []string{"admin"}})
+
+	if _, err := p.Client(acmeAdmin, svc, globexClient.ID); !userdb.IsCode(err, userdb.ENOTFOUND) {
+		t.Errorf("acme admin reads globex's client: %v", err)
+	}
+	if _, err := p.UpdateClient(acmeAdmin, svc, globexClient.ID, oauth.ClientInput{Name: ptr("mine")}); !userdb.IsCode(err, userdb.ENOTFOUND) {
+		t.Errorf("acme admin renames globex's client: %v", err)
+	}
+	if _, _, err := p.RotateSecret(acmeAdmin, svc, globexClient.ID); !userdb.IsCode(err, userdb.ENOTFOUND) {
+		t.Errorf("acme admin rotates globex's secret: %v", err)
+	}
+	if err := p.DeleteClient(acmeAdmin, svc, globexClient.ID); !userdb.IsCode(err, userdb.ENOTFOUND) {
+		t.Errorf("acme admin deletes globex's client: %v", err)
+	}
+	if _, _, err := p.CreateClient(acmeAdmin, svc, oauth.ClientInput{Account: ptr("globex"), Name: ptr("x"), RedirectURIs: strs("https://x.example/cb")}); !userdb.IsCode(err, userdb.ENOTFOUND) {
+		t.Errorf("acme admin creates a client in globex: %v", err)
+	}
+	mine, _, err := p.CreateClient(acmeAdmin, svc, oauth.ClientInput{Name: ptr("Acme app"), RedirectURIs: strs("https://acme.example/cb")})
+	if err != nil || mine.AccountID != accountID(t, e, "acme") {
+		t.Fatalf("acme admin creates its own client: %v %v", mine, err)
+	}
+	list, _ := p.Clients(acmeAdmin, svc, "")
+	if len(list) != 1 || list[0].ID != mine.ID {
+		t.Errorf("acme admin lists %v", list)
+	}
+	user := service.WithActor(ctxCLI(), service.Actor{ID: "usr_x", AccountID: accountID(t, e, "acme")})
+	if _, err := p.Clients(user, svc, ""); !userdb.IsCode(err, userdb.EFORBIDDEN) {
+		t.Errorf("a user without a role lists clients: %v", err)
+	}
+	// A client of one account cannot introspect another account's tokens.
+	svcA, secA := e.addClient(oauth.ClientInput{Account: ptr("acme"), Name: ptr("a"), GrantTypes: strs(userdb.GrantClientCredentials), Scopes: strs("customScope")})
+	svcG, secG := e.addClient(oauth.ClientInput{Account: ptr("globex"), Name: ptr("g"), GrantTypes: strs(userdb.GrantClientCredentials), Scopes: strs("customScope")})
+	_, body := e.tokenPost(oauth.TokenPath, svcG.ID, secG, url.Values{"grant_type": {"client_credentials"}, "scope": {"customScope"}})
+	_, in := e.tokenPost(oauth.IntrospectPath, svcA.ID, secA, url.Values{"token": {body["access_token"].(string)}})
+	if in["active"] != false {
+		t.Errorf("acme's client introspects globex's token: %v", in)
+	}
+}
+
+func accountID(t *testing.T, e *env, name string) string {
+	a, err := e.srv.Service().Store().FindAccountByName(t.Context(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.ID
+}
