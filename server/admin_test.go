@@ -15,6 +15,7 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/internal/oauth"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 	"github.com/userdb/userdb/sqlstore"
@@ -200,7 +201,7 @@ func (f *adminFixture) lockedTarget(account string) *userdb.User {
 // fill replaces the placeholders of a path or body, creating the targets
 // they name: {user} (ENABLED user of A holding "member"), {pending}
 // (invited user of A), {locked}, {role} (a role of A), {key} (an API key of
-// A), {acc} (account A), {fresh} (a new empty account), {n} (a new number).
+// A), {client} (an OAuth client of A), {acc} (account A), {fresh} (a new empty account), {n} (a new number).
 func (f *adminFixture) fill(s string) string {
 	f.t.Helper()
 	svc := f.srv.Service()
@@ -224,6 +225,15 @@ func (f *adminFixture) fill(s string) string {
 				f.t.Fatal(err)
 			}
 			return k.ID
+		},
+		"{client}": func() string {
+			sys := service.WithActor(ctx, service.SystemActor())
+			c, _, err := f.srv.OAuth().CreateClient(sys, svc, oauth.ClientInput{Account: &f.accA.ID, Name: ptr("client"),
+				RedirectURIs: &[]string{"https://app.example.com/cb"}})
+			if err != nil {
+				f.t.Fatal(err)
+			}
+			return c.ID
 		},
 		"{fresh}": func() string {
 			a, err := svc.CreateAccount(ctx, serviceAccount(fmt.Sprintf("acct%d", f.next())))
@@ -279,6 +289,9 @@ func (f *adminFixture) stateOf(targets []filledTarget) map[string]string {
 		case "{role}":
 			r, err := st.FindRoleByID(ctx, t.id)
 			put(key, r, err)
+		case "{client}":
+			c, err := st.FindOAuthClient(ctx, t.id)
+			put(key, c, err)
 		case "{key}":
 			k, err := st.FindAPIKeyByID(ctx, t.id)
 			if err == nil {

@@ -37,12 +37,16 @@ func (s *Server) openOAuth(ctx context.Context, o options) error {
 		DeviceCodeTTL: time.Duration(oc.DeviceCodeTTL), DevicePollInterval: time.Duration(oc.DevicePollInterval),
 		RevocationPoll: time.Duration(oc.RevocationPoll), Scopes: slices.Clone(oc.Scopes), AdminScope: oc.AdminScope,
 		Claims: claims, SuperAdminRole: cfg.SuperAdminRole, Registration: cfg.Registration.Enabled,
-		Branding: web.Branding(cfg.Branding),
 	}
+	kit := web.ConsoleKit(web.Branding(cfg.Branding))
+	set.Look = oauth.Look{ProductName: kit.Brand.ProductName, LogoURL: kit.Brand.LogoURL,
+		StyleURL: kit.StyleURL, ThemeURL: kit.ThemeURL, IconURL: kit.IconURL}
 	s.oauth, err = oauth.New(ctx, set, oauth.Options{
 		Store: s.store, Clock: o.clock, Logger: s.log, EncryptionKey: keys.EncryptionKey,
-		Sessions:   oauthSessions{s},
-		EndSession: func(ctx context.Context, u *userdb.User, sess *userdb.Session) error { return s.svc.Logout(ctx, u, sess) },
+		Sessions: oauthSessions{s},
+		EndSession: func(ctx context.Context, u *userdb.User, sess *userdb.Session) error {
+			return s.svc.Logout(ctx, u, sess)
+		},
 	})
 	return err
 }

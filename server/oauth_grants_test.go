@@ -488,3 +488,41 @@ func accountID(t *testing.T, e *env, name string) string {
 	}
 	return a.ID
 }
+
+func TestAdminAPIAcceptsAccessTokensWithTheAdminScope(t *testing.T) {
+	e := oauthEnv(t)
+	e.addUser("root@example.com", "correct horse battery", "super-admin")
+	e.addUser("plain@example.com", "correct horse battery")
+	_, cfg, _ := codeClient(t, e, oauth.ClientInput{FirstParty: ptr(true), Scopes: strs("openid", "userdb:admin")})
+	cfg.Scopes = []string{"openid", "userdb:admin"}
+	get := func(tok, path string) int {
+		req, _ := http.NewRequest("GET", e.http.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	root := signIn(t, e, e.browser(t), cfg, "root@example.com", "correct horse battery", "")
+	if got := get(root.AccessToken, "/api/v1/users"); got != 200 {
+		t.Errorf("super-admin's token: %d", got)
+	}
+	plain := signIn(t, e, e.browser(t), cfg, "plain@example.com", "correct horse battery", "")
+	if got := get(plain.AccessToken, "/api/v1/users"); got != 403 {
+		t.Errorf("a plain user's token with the scope: %d, want 403 (the user's rights decide)", got)
+	}
+	svc, secret := e.addClient(oauth.ClientInput{Name: ptr("robot"), GrantTypes: strs(userdb.GrantClientCredentials), Scopes: strs("customScope", "userdb:admin")})
+	_, body := e.tokenPost(oauth.TokenPath, svc.ID, secret, url.Values{"grant_type": {"client_credentials"}, "scope": {"userdb:admin"}})
+	if got := get(body["access_token"].(string), "/api/v1/clients"); got != 200 {
+		t.Errorf("a client's admin token: %d", got)
+	}
+	_, body = e.tokenPost(oauth.TokenPath, svc.ID, secret, url.Values{"grant_type": {"client_credentials"}, "scope": {"customScope"}})
+	if got := get(body["access_token"].(string), "/api/v1/clients"); got != 403 {
+		t.Errorf("a token without the admin scope: %d, want 403", got)
+	}
+	if got := get(body["access_token"].(string)+"x", "/api/v1/clients"); got != 401 {
+		t.Errorf("a tampered token: %d, want 401", got)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/service"
 )
 
 // Authorizer applies userdb's administrative rules (the service's Admin*
@@ -294,4 +295,38 @@ func (p *Provider) RevokeConsent(ctx context.Context, userID, clientID string) e
 	p.events.add(&userdb.Event{Type: "oauth.consent_revoked", Time: p.clock.Now(), UserID: userID,
 		Details: map[string]any{"client_id": clientID}})
 	return nil
+}
+
+// LooksLikeAccessToken reports whether a bearer credential is one of the
+// provider's access tokens (a JWT or an opaque token) rather than an API
+// key.
+func LooksLikeAccessToken(tok string) bool {
+	return strings.HasPrefix(tok, opaquePrefix) || strings.Count(tok, ".") == 2
+}
+
+// AdminActor turns an access token carrying the admin scope into the
+// actor of an admin request: the token's user, with the user's own roles,
+// or for a client's own token an admin of the client's account. The
+// service's rules then decide what it may do.
+func (p *Provider) AdminActor(ctx context.Context, token string) (service.Actor, error) {
+	bad := userdb.Errorf(userdb.EUNAUTHORIZED, "The access token is invalid, expired or revoked.")
+	at, err := p.checkAccess(ctx, token)
+	if err != nil || at.aud != "" && at.aud != p.set.Audience {
+		return service.Actor{}, bad
+	}
+	if !slices.Contains(at.scopes, p.set.AdminScope) {
+		return service.Actor{}, userdb.Errorf(userdb.EFORBIDDEN, "The access token lacks the scope %s.", p.set.AdminScope)
+	}
+	if at.userID != "" {
+		u, err := p.activeUser(ctx, at.userID)
+		if err != nil {
+			return service.Actor{}, bad
+		}
+		return service.UserActor(u), nil
+	}
+	c, err := p.clients.get(ctx, at.clientID)
+	if err != nil {
+		return service.Actor{}, bad
+	}
+	return service.Actor{ID: c.ID, AccountID: c.AccountID, Roles: []string{userdb.RoleAdmin}, KeyID: c.ID}, nil
 }

@@ -17,7 +17,6 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/httpx"
-	"github.com/userdb/userdb/internal/web"
 )
 
 //go:embed templates
@@ -26,12 +25,19 @@ var templateFS embed.FS
 // pages renders the provider's hosted pages (consent, device code, and
 // messages) in the look of the other hosted pages.
 type pages struct {
-	kit web.Kit
+	kit Look
 	t   map[string]*template.Template
 }
 
-func newPages(b web.Branding) *pages {
-	p := &pages{kit: web.ConsoleKit(b), t: map[string]*template.Template{}}
+// Look is how the hosted pages look: the product's name and logo and the
+// versioned URLs of the pages' stylesheets and icon.
+type Look struct {
+	ProductName, LogoURL        string
+	StyleURL, ThemeURL, IconURL string
+}
+
+func newPages(l Look) *pages {
+	p := &pages{kit: l, t: map[string]*template.Template{}}
 	for _, name := range []string{"consent", "device", "message"} {
 		p.t[name] = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
@@ -39,7 +45,7 @@ func newPages(b web.Branding) *pages {
 }
 
 type pageView struct {
-	Kit     web.Kit
+	Kit     Look
 	Title   string
 	Refresh string // a URL to go on to at once (meta refresh)
 	Message string

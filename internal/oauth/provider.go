@@ -15,7 +15,6 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/httpx"
-	"github.com/userdb/userdb/internal/web"
 )
 
 // Paths of the provider. The issuer is the base URL plus IssuerPath; the
@@ -67,7 +66,7 @@ type Settings struct {
 	Claims             map[string]string // claim name -> custom-data attribute
 	SuperAdminRole     string
 	Registration       bool // the sign-up page is open (prompt=create)
-	Branding           web.Branding
+	Look               Look
 }
 
 // Options are the provider's dependencies.
@@ -138,7 +137,7 @@ func New(ctx context.Context, set Settings, o Options) (*Provider, error) {
 		return nil, err
 	}
 	p.events = newEventLog(o.Store, o.Logger)
-	p.pages = newPages(set.Branding)
+	p.pages = newPages(set.Look)
 
 	// The op package encrypts its codes with this key; the codes are also
 	// stored hashed and single-use, so the key only keeps them opaque.
