@@ -282,13 +282,16 @@ func TestOAuthPromptMaxAgeAndConsentMemory(t *testing.T) {
 		t.Errorf("login_hint not on the sign-in page")
 	}
 
-	// The profile's list of consents, and withdrawing one.
-	list, err := e.srv.OAuth().Consents(t.Context(), idt.Subject)
-	if err != nil || len(list) != 1 || list[0].ClientName != "Web app" {
-		t.Fatalf("consents %v %v", list, err)
+	// The profile's page of connected applications lists the consent and
+	// withdraws it.
+	if page := body_(b.get("/profile/apps")); !strings.Contains(page, "Web app") {
+		t.Fatalf("profile apps page does not list the client: %.400s", page)
 	}
-	if err := e.srv.OAuth().RevokeConsent(t.Context(), idt.Subject, c.ID); err != nil {
-		t.Fatal(err)
+	if r := b.post("/profile/apps", url.Values{"intent": {"remove"}, "client": {c.ID}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("remove: %d", r.StatusCode)
+	}
+	if list, _ := e.srv.OAuth().Consents(t.Context(), idt.Subject); len(list) != 0 {
+		t.Errorf("consents after removal: %v", list)
 	}
 	status, body := refresh(e, c, cfg.ClientSecret, tok.RefreshToken)
 	wantOAuthError(t, "refresh after withdrawn consent", status, body, 400, "invalid_grant")

@@ -221,8 +221,12 @@ func (s *Server) buildHandler() error {
 	mux.Handle("GET /metrics", s.metrics.handler())
 	s.api.Routes(mux)
 	s.api.AdminRoutes(mux)
-	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs}).Routes(mux)
-	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: int64(s.cfg.Server.MaxUpload)}).Routes(mux)
+	var apps web.Apps
+	if s.oauth != nil {
+		apps = s.oauth
+	}
+	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs, Apps: apps}).Routes(mux)
+	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: int64(s.cfg.Server.MaxUpload), OAuth: s.oauth}).Routes(mux)
 	s.oauthRoutes(mux)
 
 	var trusted []netip.Prefix

@@ -330,3 +330,9 @@ func (p *Provider) AdminActor(ctx context.Context, token string) (service.Actor,
 	}
 	return service.Actor{ID: c.ID, AccountID: c.AccountID, Roles: []string{userdb.RoleAdmin}, KeyID: c.ID}, nil
 }
+
+// Scopes are every scope clients may be given: the built-in ones, the
+// custom ones and the admin scope.
+func (p *Provider) Scopes() []string {
+	return append(append(slices.Clone(userdb.BuiltinScopes), p.set.Scopes...), p.set.AdminScope)
+}

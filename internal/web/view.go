@@ -24,7 +24,7 @@ var templateFS embed.FS
 // with the shared pieces of parts.html.
 var pageNames = []string{
 	"signin", "signup", "verify", "forgot", "reset", "expired",
-	"profile", "sessions", "invitation", "message", "emailchange",
+	"profile", "sessions", "invitation", "message", "emailchange", "apps",
 }
 
 // templates holds every page, parsed once when the program starts: a
@@ -95,7 +95,10 @@ type view struct {
 	// Next is where to go after signing in, already checked (see returnTo).
 	Next        string
 	CanRegister bool
-	Data        any
+	// HasApps shows the connected-applications page in the account's
+	// navigation (the OAuth provider is on).
+	HasApps bool
+	Data    any
 
 	form url.Values
 }
@@ -106,6 +109,7 @@ func (p *Pages) newView(r *http.Request, page string, titleArgs ...any) *view {
 	v := &view{
 		Page: page, Title: msg("title-"+page, titleArgs...), Brand: p.brand, Asset: p.assets.urls,
 		Errors: map[string]string{}, CanRegister: p.registrationEnabled(), form: maps.Clone(r.PostForm),
+		HasApps: p.apps != nil,
 	}
 	return v
 }
