@@ -283,7 +283,8 @@ func TestOAuthPromptMaxAgeAndConsentMemory(t *testing.T) {
 	}
 
 	// The profile's page of connected applications lists the consent and
-	// withdraws it.
+	// withdraws it. (prompt=login above ended the session: sign in again.)
+	b.post("/signin", url.Values{"login": {"ada@example.com"}, "password": {"correct horse battery"}}).Body.Close()
 	if page := body_(b.get("/profile/apps")); !strings.Contains(page, "Web app") {
 		t.Fatalf("profile apps page does not list the client: %.400s", page)
 	}
