@@ -530,3 +530,32 @@ func TestAdminAPIAcceptsAccessTokensWithTheAdminScope(t *testing.T) {
 		t.Errorf("a tampered token: %d, want 401", got)
 	}
 }
+
+// TestOAuthSigningAlgorithms issues and verifies tokens with ES256 and
+// EdDSA keys (RS256 is the default every other test uses).
+func TestOAuthSigningAlgorithms(t *testing.T) {
+	for _, alg := range []string{"ES256", "EdDSA"} {
+		t.Run(alg, func(t *testing.T) {
+			e := oauthEnv(t, func(c *server.Config) { c.OAuth.SigningAlg = alg })
+			e.addUser("ada@example.com", "correct horse battery")
+			c, cfg, p := codeClient(t, e, oauth.ClientInput{FirstParty: ptr(true)})
+			tok := signIn(t, e, e.browser(t), cfg, "ada@example.com", "correct horse battery", "")
+			idt, err := p.Verifier(&oidc.Config{ClientID: c.ID, SupportedSigningAlgs: []string{alg}}).Verify(t.Context(), tok.Extra("id_token").(string))
+			if err != nil {
+				t.Fatalf("ID token: %v", err)
+			}
+			if !strings.Contains(kidHeaderAlg(tok.AccessToken), alg) {
+				t.Errorf("access token header %s", kidHeaderAlg(tok.AccessToken))
+			}
+			if _, err := bearer.New(e.issuer(), bearer.WithClock(e.clock.Now)).Verify(t.Context(), tok.AccessToken); err != nil {
+				t.Errorf("access token: %v", err)
+			}
+			_ = idt
+		})
+	}
+}
+
+func kidHeaderAlg(tok string) string {
+	h, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[0])
+	return string(h)
+}
