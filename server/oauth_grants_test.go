@@ -1,11 +1,14 @@
 package server_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -558,4 +561,83 @@ func TestOAuthSigningAlgorithms(t *testing.T) {
 func kidHeaderAlg(tok string) string {
 	h, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[0])
 	return string(h)
+}
+
+// TestOAuthNodesAgree runs two servers on one database: they publish the
+// same keys, each verifies and introspects the other's tokens, a rotation
+// made on one is taken up by the other, and a user's revocation on one
+// reaches the other's introspection.
+func TestOAuthNodesAgree(t *testing.T) {
+	a := oauthEnv(t)
+	b := openSecondNode(t, a)
+	u := a.addUser("ada@example.com", "correct horse battery")
+	c, cfg, _ := codeClient(t, a, oauth.ClientInput{FirstParty: ptr(true)})
+	tok := signIn(t, a, a.browser(t), cfg, "ada@example.com", "correct horse battery", "")
+
+	introspectAt := func(e *env) any {
+		_, in := e.tokenPost(oauth.IntrospectPath, c.ID, cfg.ClientSecret, url.Values{"token": {tok.AccessToken}})
+		return in["active"]
+	}
+	if introspectAt(b) != true {
+		t.Fatal("node B does not take node A's token")
+	}
+	if _, err := a.srv.OAuth().RotateKeys(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.srv.OAuth().Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	keysOf := func(e *env) string {
+		resp, err := http.Get(e.http.URL + oauth.KeysPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var set struct {
+			Keys []struct {
+				Kid string `json:"kid"`
+			} `json:"keys"`
+		}
+		json.NewDecoder(resp.Body).Decode(&set)
+		var ids []string
+		for _, k := range set.Keys {
+			ids = append(ids, k.Kid)
+		}
+		return strings.Join(ids, ",")
+	}
+	if ka, kb := keysOf(a), keysOf(b); ka != kb || strings.Count(ka, ",") != 1 {
+		t.Errorf("key sets differ or lack the new key: A %s, B %s", ka, kb)
+	}
+	a.clock.Add(2 * time.Second)
+	if _, err := a.srv.Service().EndOtherSessions(ctxCLI(), u, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.srv.OAuth().Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if introspectAt(b) != false {
+		t.Error("node B still takes a token its user's sign-out on node A revoked")
+	}
+}
+
+// openSecondNode opens another server on a's database and clock, as a
+// second node would be.
+func openSecondNode(t *testing.T, a *env) *env {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := *a.cfg
+	srv, err := server.Open(t.Context(), &cfg, server.WithClock(a.clock), server.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, srv: srv, clock: a.clock, cfg: &cfg}
+	e.http = httptest.NewUnstartedServer(srv)
+	e.http.Listener.Close()
+	e.http.Listener = ln
+	e.http.Start()
+	t.Cleanup(func() { e.http.Close(); srv.Close(context.Background()) })
+	return e
 }

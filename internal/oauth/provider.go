@@ -304,3 +304,12 @@ func (p *Provider) RevokeGrants(ctx context.Context, st userdb.Store, userID str
 	p.revoked.add(r)
 	return nil
 }
+
+// Sync reads the signing keys and the revocations made on other nodes
+// now, as Run does on its schedule.
+func (p *Provider) Sync(ctx context.Context) error {
+	if err := p.keys.load(ctx); err != nil {
+		return err
+	}
+	return p.revoked.poll(ctx)
+}
