@@ -2,12 +2,12 @@ package oauth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
@@ -65,7 +65,7 @@ func (p *Provider) mintAccess(ctx context.Context, c *userdb.OAuthClient, u *use
 	if u != nil {
 		claims.Subject, claims.UserID, claims.Roles, claims.Account = u.ID, u.ID, u.Roles, u.AccountID
 	}
-	payload, err := json.Marshal(claims)
+	payload, err := jsonv2.Marshal(claims)
 	if err != nil {
 		return minted{}, err
 	}
@@ -258,7 +258,7 @@ func (p *Provider) checkAccess(ctx context.Context, token string) (*accessInfo, 
 		return nil, errInactive
 	}
 	var c accessClaims
-	if err := json.Unmarshal(payload, &c); err != nil || c.Issuer != p.issuer || c.JTI == "" || c.ClientID == "" {
+	if err := jsonv2.Unmarshal(payload, &c); err != nil || c.Issuer != p.issuer || c.JTI == "" || c.ClientID == "" {
 		return nil, errInactive
 	}
 	if now.Unix() >= c.Expiry {
