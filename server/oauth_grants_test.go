@@ -3,6 +3,8 @@ package server_test
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 
 	"github.com/userdb/userdb"
@@ -640,4 +643,41 @@ func openSecondNode(t *testing.T, a *env) *env {
 	e.http.Start()
 	t.Cleanup(func() { e.http.Close(); srv.Close(context.Background()) })
 	return e
+}
+
+// TestOAuthPrivateKeyJWT authenticates a client by a signed assertion
+// (private_key_jwt) instead of a secret.
+func TestOAuthPrivateKeyJWT(t *testing.T) {
+	e := oauthEnv(t)
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	pub, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
+	c, secret := e.addClient(oauth.ClientInput{Name: ptr("signed"), AuthMethod: ptr(userdb.AuthPrivateKeyJWT), JWKS: ptr(string(pub)),
+		GrantTypes: strs(userdb.GrantClientCredentials), Scopes: strs("customScope")})
+	if secret != "" {
+		t.Errorf("a private_key_jwt client got a secret")
+	}
+	assertion := func(k *rsa.PrivateKey, aud string) string {
+		signer, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: k, KeyID: "k1"}}, nil)
+		now := time.Now()
+		claims, _ := json.Marshal(map[string]any{"iss": c.ID, "sub": c.ID, "aud": aud, "iat": now.Unix(), "exp": now.Add(time.Minute).Unix(), "jti": userdb.NewID("jti")})
+		jws, _ := signer.Sign(claims)
+		s, _ := jws.CompactSerialize()
+		return s
+	}
+	post := func(a string) (int, map[string]any) {
+		return e.tokenPost(oauth.TokenPath, "", "", url.Values{"grant_type": {"client_credentials"}, "scope": {"customScope"},
+			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {a}})
+	}
+	for _, aud := range []string{e.issuer(), e.issuer() + "/v1/token"} {
+		if status, body := post(assertion(key, aud)); status != 200 || body["access_token"] == nil {
+			t.Errorf("assertion for %s: %d %v", aud, status, body)
+		}
+	}
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	status, body := post(assertion(other, e.issuer()))
+	wantOAuthError(t, "assertion signed by another key", status, body, 401, "invalid_client")
+	status, body = post(assertion(key, "https://elsewhere.example/"))
+	wantOAuthError(t, "assertion for another audience", status, body, 401, "invalid_client")
+	status, body = e.tokenPost(oauth.TokenPath, c.ID, "guess", url.Values{"grant_type": {"client_credentials"}, "scope": {"customScope"}})
+	wantOAuthError(t, "a secret for a private_key_jwt client", status, body, 401, "invalid_client")
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -40,12 +41,12 @@ func (s *server) VerifyClient(ctx context.Context, r *op.Request[op.ClientCreden
 		if cc.ClientAssertionType != oidc.ClientAssertionTypeJWTAssertion {
 			return nil, oidc.ErrInvalidRequest().WithDescription("unsupported client_assertion_type")
 		}
-		client, err := op.AuthorizePrivateJWTKey(ctx, cc.ClientAssertion, p.op)
+		c, err := p.assertionClient(ctx, cc.ClientAssertion)
 		if err != nil {
 			p.refuse(ctx, r, "", "bad client assertion")
 			return nil, unauthorized("the client assertion is invalid")
 		}
-		return &opClient{c: clientOf(client), p: p}, nil
+		return &opClient{c: c, p: p}, nil
 	}
 	c, err := p.clients.get(ctx, cc.ClientID)
 	if err != nil {
@@ -76,6 +77,29 @@ func (s *server) VerifyClient(ctx context.Context, r *op.Request[op.ClientCreden
 		}
 	}
 	return &opClient{c: c, p: p}, nil
+}
+
+// assertionClient authenticates a private_key_jwt client by its assertion
+// (RFC 7523 section 3): signed by a key registered with the client, issued
+// and subject the client, for this issuer or its token endpoint (Okta's
+// libraries name the token endpoint), unexpired and not issued in the
+// future.
+func (p *Provider) assertionClient(ctx context.Context, assertion string) (*userdb.OAuthClient, error) {
+	var last error
+	for _, aud := range []string{p.issuer, p.issuer + strings.TrimPrefix(TokenPath, IssuerPath)} {
+		v := op.NewJWTProfileVerifier(&storage{p: p}, aud, time.Hour, 5*time.Second)
+		req, err := op.VerifyJWTAssertion(ctx, assertion, v)
+		if err != nil {
+			last = err
+			continue
+		}
+		c, err := p.clients.get(ctx, req.Issuer)
+		if err != nil || c.AuthMethod != userdb.AuthPrivateKeyJWT {
+			return nil, errors.New("oauth: not a private_key_jwt client")
+		}
+		return c, nil
+	}
+	return nil, last
 }
 
 func basicAuth(h http.Header) (string, string, bool) {
