@@ -143,6 +143,13 @@ func (c *OAuthClient) Validate(knownScopes []string) error {
 	if err := checkURIs("redirectUris", c.RedirectURIs); err != nil {
 		return err
 	}
+	if c.Type == ClientConfidential {
+		for _, u := range c.RedirectURIs {
+			if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+				return FieldError("redirectUris", "%q: a private-use scheme is for native apps, which are public clients", u)
+			}
+		}
+	}
 	if err := checkURIs("postLogoutRedirectUris", c.PostLogoutRedirectURIs); err != nil {
 		return err
 	}

@@ -122,6 +122,11 @@ func TestOAuthSessionEndRevokesGrants(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
+		{"an administrator sets the password", func() {
+			if err := e.srv.Service().SetPassword(ctxCLI(), u.ID, "correct horse battery", false); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"disable the user", func() {
 			ctx := service.WithActor(ctxCLI(), service.SystemActor())
 			if _, err := e.srv.Service().AdminSetUserStatus(ctx, u.ID, userdb.StatusDisabled); err != nil {
@@ -680,4 +685,53 @@ func TestOAuthPrivateKeyJWT(t *testing.T) {
 	wantOAuthError(t, "assertion for another audience", status, body, 401, "invalid_client")
 	status, body = e.tokenPost(oauth.TokenPath, c.ID, "guess", url.Values{"grant_type": {"client_credentials"}, "scope": {"customScope"}})
 	wantOAuthError(t, "a secret for a private_key_jwt client", status, body, 401, "invalid_client")
+}
+
+// TestOAuthPublicClientsAndOpaqueTokens: a public client must use PKCE and
+// has no secret; an opaque access token is a handle that introspection,
+// userinfo and revocation look up.
+func TestOAuthPublicClientsAndOpaqueTokens(t *testing.T) {
+	e := oauthEnv(t)
+	u := e.addUser("ada@example.com", "correct horse battery")
+	spa, secret := e.addClient(oauth.ClientInput{Name: ptr("SPA"), Type: ptr(userdb.ClientPublic), FirstParty: ptr(true),
+		RedirectURIs: strs("http://localhost:5173/callback"), TokenFormat: ptr(userdb.TokenFormatOpaque)})
+	if secret != "" {
+		t.Fatal("a public client got a secret")
+	}
+	p, err := oidc.NewProvider(t.Context(), e.issuer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &oauth2.Config{ClientID: spa.ID, Endpoint: p.Endpoint(), RedirectURL: spa.RedirectURIs[0], Scopes: []string{"openid", "email"}}
+	b := e.browser(t)
+	// Without PKCE: refused at the redirect URI.
+	q := b.authorize(cfg.AuthCodeURL("s"), "", "", "")
+	if q.Get("error") != "invalid_request" || q.Get("code") != "" {
+		t.Errorf("public client without PKCE: %v", q)
+	}
+	tok := signIn(t, e, b, cfg, "ada@example.com", "correct horse battery", "")
+	if !strings.HasPrefix(tok.AccessToken, "udb_at_") {
+		t.Fatalf("opaque token %q", tok.AccessToken)
+	}
+	info, err := p.UserInfo(t.Context(), oauth2.StaticTokenSource(tok))
+	if err != nil || info.Subject != u.ID {
+		t.Errorf("userinfo with an opaque token: %+v %v", info, err)
+	}
+	// A confidential client of the same account introspects it.
+	rs, rsSecret := e.addClient(oauth.ClientInput{Name: ptr("API"), GrantTypes: strs(userdb.GrantClientCredentials), Scopes: strs("customScope")})
+	if _, in := e.tokenPost(oauth.IntrospectPath, rs.ID, rsSecret, url.Values{"token": {tok.AccessToken}}); in["active"] != true || in["client_id"] != spa.ID {
+		t.Errorf("introspection of an opaque token: %v", in)
+	}
+	// The public client revokes it with its id alone.
+	if status, body := e.tokenPost(oauth.RevokePath, "", "", url.Values{"token": {tok.AccessToken}, "client_id": {spa.ID}}); status != 200 {
+		t.Errorf("revocation by a public client: %d %v", status, body)
+	}
+	if _, in := e.tokenPost(oauth.IntrospectPath, rs.ID, rsSecret, url.Values{"token": {tok.AccessToken}}); in["active"] != false {
+		t.Errorf("revoked opaque token still active: %v", in)
+	}
+	// A public client cannot use client credentials.
+	status, body := e.tokenPost(oauth.TokenPath, "", "", url.Values{"grant_type": {"client_credentials"}, "client_id": {spa.ID}})
+	if status < 400 || body["access_token"] != nil {
+		t.Errorf("client credentials for a public client: %d %v", status, body)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -102,11 +103,20 @@ func (o *opClient) GetID() string                    { return o.c.ID }
 func (o *opClient) RedirectURIs() []string           { return o.c.RedirectURIs }
 func (o *opClient) PostLogoutRedirectURIs() []string { return o.c.PostLogoutRedirectURIs }
 
+// ApplicationType tells the op package how to check redirect URIs: a
+// public client with a loopback or private-use redirect URI is a native
+// app (RFC 8252: any loopback port), another public client a browser app
+// (https only), a confidential client a web app.
 func (o *opClient) ApplicationType() op.ApplicationType {
-	if o.c.Type == userdb.ClientPublic {
-		return op.ApplicationTypeUserAgent
+	if o.c.Type != userdb.ClientPublic {
+		return op.ApplicationTypeWeb
 	}
-	return op.ApplicationTypeWeb
+	for _, u := range o.c.RedirectURIs {
+		if strings.HasPrefix(u, "http://") || !strings.HasPrefix(u, "https://") {
+			return op.ApplicationTypeNative
+		}
+	}
+	return op.ApplicationTypeUserAgent
 }
 
 func (o *opClient) AuthMethod() oidc.AuthMethod {
