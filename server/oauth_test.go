@@ -439,6 +439,12 @@ func TestOAuthAuthorizationCodeWithPKCE(t *testing.T) {
 		t.Errorf("logout redirected to an unregistered URI")
 	}
 	resp.Body.Close()
+	// Without an ID token a logout ends nothing (any page could link here).
+	resp = b.get(oauth.LogoutPath + "?client_id=" + c.ID)
+	resp.Body.Close()
+	if r := b.get("/profile"); r.StatusCode != http.StatusOK {
+		t.Errorf("a logout without id_token_hint signed the browser out: %d", r.StatusCode)
+	}
 	resp = b.get(oauth.LogoutPath + "?id_token_hint=" + rawID + "&post_logout_redirect_uri=" + url.QueryEscape("https://app.example.com/bye") + "&state=x")
 	if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, "https://app.example.com/bye") {
 		t.Errorf("logout: %d to %q", resp.StatusCode, loc)

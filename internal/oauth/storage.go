@@ -279,13 +279,18 @@ type logoutCall struct {
 }
 
 // TerminateSessionFromRequest ends the browser's userdb session (the user
-// signed in to the relying party through it) and answers where to go: the
-// registered post-logout URI the op package has checked, or the sign-in
-// page.
+// signed in to the relying party through it) when the request carries an
+// ID token the provider issued, and answers where to go: the registered
+// post-logout URI the op package has checked, or the sign-in page.
 func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSessionRequest) (string, error) {
 	call, ok := ctx.Value(logoutKey{}).(*logoutCall)
 	if !ok {
 		return "", errors.New("oauth: logout without its request")
+	}
+	// Without an ID token the request could come from any page (an image
+	// pointing here), so it ends nothing, as Okta does.
+	if req.IDTokenHintClaims == nil {
+		return "", oidc.ErrInvalidRequest().WithDescription("id_token_hint is required")
 	}
 	u, sess, err := s.p.sess.Authenticate(call.r)
 	if err == nil && (req.UserID == "" || req.UserID == u.ID) {
