@@ -235,6 +235,18 @@ func (r *keyRing) maybeRotate(ctx context.Context, every time.Duration) error {
 	return err
 }
 
+// ensure loads the keys if none are loaded yet: a server opened before its
+// database was migrated starts without them.
+func (r *keyRing) ensure(ctx context.Context) error {
+	r.mu.RLock()
+	n := len(r.keys)
+	r.mu.RUnlock()
+	if n > 0 {
+		return nil
+	}
+	return r.load(ctx)
+}
+
 // current returns the key that signs now: the newest active one.
 func (r *keyRing) current() (*signingKey, error) {
 	now := r.clock.Now()

@@ -128,13 +128,13 @@ func New(ctx context.Context, set Settings, o Options) (*Provider, error) {
 		issuer: strings.TrimSuffix(set.BaseURL, "/") + IssuerPath,
 	}
 	p.keys = &keyRing{store: o.Store, sealKey: o.EncryptionKey, alg: set.SigningAlg, clock: o.Clock, keep: p.longestToken()}
-	if err := p.keys.load(ctx); err != nil {
-		return nil, err
-	}
 	p.clients = newClientCache(o.Store, o.Clock)
 	p.revoked = newRevocations(o.Store, o.Clock, o.Logger)
-	if err := p.revoked.poll(ctx); err != nil {
-		return nil, err
+	// A database not migrated yet (database.migrate_on_start off) has no
+	// tables for these: the server starts, not ready, and loads them when
+	// a request needs keys, or at the next reload.
+	if err := p.Sync(ctx); err != nil {
+		o.Logger.Warn("oauth: keys and revocations not loaded yet", "err", err)
 	}
 	p.events = newEventLog(o.Store, o.Logger)
 	p.pages = newPages(set.Look)

@@ -131,7 +131,10 @@ func (s *storage) GetRefreshTokenInfo(context.Context, string, string) (string, 
 	return "", "", op.ErrInvalidRefreshToken
 }
 
-func (s *storage) SigningKey(context.Context) (op.SigningKey, error) {
+func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
+	if err := s.p.keys.ensure(ctx); err != nil {
+		return nil, err
+	}
 	k, err := s.p.keys.current()
 	if err != nil {
 		return nil, err
@@ -158,7 +161,10 @@ func containsAlg(list []jose.SignatureAlgorithm, a jose.SignatureAlgorithm) bool
 	return false
 }
 
-func (s *storage) KeySet(context.Context) ([]op.Key, error) {
+func (s *storage) KeySet(ctx context.Context) ([]op.Key, error) {
+	if err := s.p.keys.ensure(ctx); err != nil {
+		return nil, err
+	}
 	var keys []op.Key
 	for _, k := range s.p.keys.published() {
 		keys = append(keys, opPublicKey{k})
@@ -326,6 +332,10 @@ func (p *Provider) fillUserinfo(info *oidc.UserInfo, u *userdb.User, scopes []st
 		case userdb.ScopeEmail:
 			info.Email = u.Email
 			info.EmailVerified = oidc.Bool(u.EmailVerifiedAt != nil)
+			if u.EmailVerifiedAt == nil {
+				// The op package's type leaves a false out; say it.
+				info.AppendClaims("email_verified", false)
+			}
 		}
 	}
 }

@@ -69,6 +69,9 @@ func (p *Provider) mintAccess(ctx context.Context, c *userdb.OAuthClient, u *use
 	if err != nil {
 		return minted{}, err
 	}
+	if err := p.keys.ensure(ctx); err != nil {
+		return minted{}, err
+	}
 	k, err := p.keys.current()
 	if err != nil {
 		return minted{}, err
@@ -250,7 +253,7 @@ func (p *Provider) checkAccess(ctx context.Context, token string) (*accessInfo, 
 		}
 		return a, nil
 	}
-	if len(token) > 8<<10 {
+	if len(token) > 8<<10 || p.keys.ensure(ctx) != nil {
 		return nil, errInactive
 	}
 	payload, err := p.keys.verify(token)
