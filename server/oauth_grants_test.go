@@ -462,7 +462,7 @@ func TestOAuthClientTenantIsolation(t *testing.T) {
 	if _, err := p.Client(acmeAdmin, svc, globexClient.ID); !userdb.IsCode(err, userdb.ENOTFOUND) {
 		t.Errorf("acme admin reads globex's client: %v", err)
 	}
-	if _, err := p.UpdateClient(acmeAdmin, svc, globexClient.ID, oauth.ClientInput{Name: ptr("mine")}); !userdb.IsCode(err, userdb.ENOTFOUND) {
+	if _, _, err := p.UpdateClient(acmeAdmin, svc, globexClient.ID, oauth.ClientInput{Name: ptr("mine")}); !userdb.IsCode(err, userdb.ENOTFOUND) {
 		t.Errorf("acme admin renames globex's client: %v", err)
 	}
 	if _, _, err := p.RotateSecret(acmeAdmin, svc, globexClient.ID); !userdb.IsCode(err, userdb.ENOTFOUND) {

@@ -211,11 +211,11 @@ func clientCmd(e *env, args []string) error {
 				}
 				return printClient(e, &c, cl, secret)
 			}
-			cl, err := p.UpdateClient(ctx, az, pos[0], in)
+			cl, secret, err := p.UpdateClient(ctx, az, pos[0], in)
 			if err != nil {
 				return err
 			}
-			return printClient(e, &c, cl, "")
+			return printClient(e, &c, cl, secret)
 		})
 	case "list":
 		account := fs.String("account", "", "only clients of this account")

@@ -50,6 +50,23 @@ func TestClientCommands(t *testing.T) {
 		t.Errorf("show after delete: %d", r.code)
 	}
 
+	// A public client made confidential gets a secret, shown then; made
+	// public again, it loses it.
+	out = c.ok("", "client", "add", "--name", "SPA", "--type", "public", "--redirect-uri", "https://spa.example/cb", "--json")
+	var pub map[string]any
+	json.Unmarshal([]byte(out), &pub)
+	if pub["secret"] != nil || pub["authMethod"] != "none" {
+		t.Fatalf("public client: %s", out)
+	}
+	conf := c.ok("", "client", "update", pub["id"].(string), "--type", "confidential", "--json")
+	if !strings.Contains(conf, `"secret"`) || !strings.Contains(conf, "client_secret_basic") {
+		t.Errorf("made confidential: %s", conf)
+	}
+	back := c.ok("", "client", "update", pub["id"].(string), "--type", "public", "--json")
+	if strings.Contains(back, `"secret"`) || !strings.Contains(back, `"none"`) {
+		t.Errorf("made public again: %s", back)
+	}
+
 	k := c.ok("", "keys", "rotate", "--json")
 	if !strings.Contains(k, `"kid"`) || !strings.Contains(k, "RS256") {
 		t.Errorf("keys rotate: %s", k)

@@ -162,7 +162,8 @@ func (a *API) v1GetClient(w http.ResponseWriter, r *http.Request) {
 	httpx.JSON(w, http.StatusOK, NewClientView(c))
 }
 
-// v1UpdateClient: PATCH /api/v1/clients/{id}.
+// v1UpdateClient: PATCH /api/v1/clients/{id}; a client switched to a
+// secret gets one, in this answer only.
 func (a *API) v1UpdateClient(w http.ResponseWriter, r *http.Request) {
 	p, ok := a.provider(w, r)
 	if !ok {
@@ -178,12 +179,16 @@ func (a *API) v1UpdateClient(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	c, err := p.UpdateClient(r.Context(), a.svc, r.PathValue("id"), in)
+	c, secret, err := p.UpdateClient(r.Context(), a.svc, r.PathValue("id"), in)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	httpx.JSON(w, http.StatusOK, NewClientView(c))
+	v := NewClientView(c)
+	if v.Secret = secret; secret != "" {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	httpx.JSON(w, http.StatusOK, v)
 }
 
 // v1RotateClientSecret: POST /api/v1/clients/{id}/rotate-secret -> the new

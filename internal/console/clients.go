@@ -213,13 +213,21 @@ func (c *Console) clientPost(w http.ResponseWriter, r *http.Request, me *admin) 
 	v := c.newView(r, me, "client", "clients", "Client")
 	switch r.PostFormValue("intent") {
 	case "save":
-		if _, err := p.UpdateClient(r.Context(), c.svc, id, clientInput(r)); err != nil {
+		_, secret, err := p.UpdateClient(r.Context(), c.svc, id, clientInput(r))
+		if err != nil {
 			if s := formStatus(err); s >= 500 || s == http.StatusNotFound {
 				c.fail(w, r, me, err)
 				return
 			}
 			clientFormError(v, r, err)
 			c.showClient(w, r, me, formStatus(err), v, "")
+			return
+		}
+		if secret != "" {
+			// Switched to a secret: shown on this answer only.
+			fresh := c.newView(r, me, "client", "clients", "Client")
+			fresh.form = nil
+			c.showClient(w, r, me, http.StatusOK, fresh, secret)
 			return
 		}
 		setFlash(w, r, "client-saved")

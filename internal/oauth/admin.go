@@ -190,33 +190,45 @@ func (p *Provider) Clients(ctx context.Context, az Authorizer, account string) (
 	return p.store.FindOAuthClients(ctx, id)
 }
 
-// UpdateClient changes a client. Its account cannot change.
-func (p *Provider) UpdateClient(ctx context.Context, az Authorizer, id string, in ClientInput) (*userdb.OAuthClient, error) {
+// UpdateClient changes a client. Its account cannot change. A client
+// switched to a secret gets a new one, returned to be shown once ("" when
+// none was made); a client switched away from secrets loses its own.
+func (p *Provider) UpdateClient(ctx context.Context, az Authorizer, id string, in ClientInput) (*userdb.OAuthClient, string, error) {
 	c, err := p.Client(ctx, az, id)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if in.Account != nil && strings.TrimSpace(*in.Account) != "" && *in.Account != c.AccountID {
-		return nil, userdb.FieldError("account", "a client cannot move to another account")
+		return nil, "", userdb.FieldError("account", "a client cannot move to another account")
 	}
 	hadSecret := needsSecret(c)
 	in.apply(c)
-	if err := p.check(c); err != nil {
-		return nil, err
+	if in.Type != nil && in.AuthMethod == nil {
+		// A new type without a method takes the type's usual one.
+		switch {
+		case c.Type == userdb.ClientPublic:
+			c.AuthMethod = userdb.AuthNone
+		case c.AuthMethod == userdb.AuthNone:
+			c.AuthMethod = userdb.AuthSecretBasic
+		}
 	}
+	if err := p.check(c); err != nil {
+		return nil, "", err
+	}
+	var secret string
 	switch {
 	case !needsSecret(c):
 		c.SecretHash = nil
 	case !hadSecret:
-		return nil, userdb.FieldError("authMethod", "rotate the secret to switch the client to a secret")
+		secret, c.SecretHash = userdb.NewSecret()
 	}
 	c.UpdatedAt = p.clock.Now()
 	if err := p.store.UpdateOAuthClient(ctx, c); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	p.clients.forget(c.ID)
 	az.RecordEvent(ctx, "oauth.client_updated", c.AccountID, map[string]any{"client_id": c.ID})
-	return c, nil
+	return c, secret, nil
 }
 
 // RotateSecret gives a client a new secret, shown this once; the old one
