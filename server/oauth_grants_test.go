@@ -735,3 +735,36 @@ func TestOAuthPublicClientsAndOpaqueTokens(t *testing.T) {
 		t.Errorf("client credentials for a public client: %d %v", status, body)
 	}
 }
+
+// TestOAuthMappedClaims gives a custom-data attribute as a claim of the
+// ID token and userinfo (oauth.claims), with the profile scope.
+func TestOAuthMappedClaims(t *testing.T) {
+	e := oauthEnv(t, func(c *server.Config) {
+		c.CustomData.Schema = []config.Attribute{{Name: "department", Type: "string", EditableBy: "admin"}}
+		c.OAuth.Claims = []config.Claim{{Name: "dept", Attribute: "department"}}
+	})
+	if _, err := e.srv.Service().CreateUser(ctxCLI(), service.NewUser{Email: "ada@example.com", Password: "correct horse battery",
+		Verified: true, CustomData: map[string]any{"department": "Engines"}}); err != nil {
+		t.Fatal(err)
+	}
+	c, cfg, p := codeClient(t, e, oauth.ClientInput{FirstParty: ptr(true)})
+	tok := signIn(t, e, e.browser(t), cfg, "ada@example.com", "correct horse battery", "")
+	idt, err := p.Verifier(&oidc.Config{ClientID: c.ID}).Verify(t.Context(), tok.Extra("id_token").(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cl map[string]any
+	idt.Claims(&cl)
+	if cl["dept"] != "Engines" {
+		t.Errorf("ID token claims %v", cl)
+	}
+	info, err := p.UserInfo(t.Context(), oauth2.StaticTokenSource(tok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ic map[string]any
+	info.Claims(&ic)
+	if ic["dept"] != "Engines" {
+		t.Errorf("userinfo %v", ic)
+	}
+}
