@@ -184,17 +184,25 @@ func (r *keyRing) create(ctx context.Context, seq int64, activeAt time.Time) (*u
 }
 
 // rotate publishes a new key that signs from keyPropagation on, and retires
-// the keys it replaces once every token they signed has expired. Two nodes
-// rotating at once both try the same place; one wins, and the other's
-// rotation is that one.
+// the keys it replaces once every token they signed has expired.
 func (r *keyRing) rotate(ctx context.Context) (*userdb.OAuthSigningKey, error) {
 	if err := r.load(ctx); err != nil {
 		return nil, err
 	}
-	now := r.clock.Now()
+	return r.rotateFrom(ctx, r.snapshot())
+}
+
+func (r *keyRing) snapshot() []*signingKey {
 	r.mu.RLock()
-	old := slices.Clone(r.keys)
-	r.mu.RUnlock()
+	defer r.mu.RUnlock()
+	return slices.Clone(r.keys)
+}
+
+// rotateFrom makes the key after the newest of old. Two nodes rotating
+// from the same keys try the same place (seq); one wins, and the other
+// fails with ECONFLICT.
+func (r *keyRing) rotateFrom(ctx context.Context, old []*signingKey) (*userdb.OAuthSigningKey, error) {
+	now := r.clock.Now()
 	var seq int64 = 1
 	if len(old) > 0 {
 		seq = old[len(old)-1].seq + 1
@@ -214,21 +222,20 @@ func (r *keyRing) rotate(ctx context.Context) (*userdb.OAuthSigningKey, error) {
 	return k, r.load(ctx)
 }
 
-// maybeRotate rotates when the newest key is older than every.
+// maybeRotate rotates when the newest key, as the database has it now, is
+// older than every.
 func (r *keyRing) maybeRotate(ctx context.Context, every time.Duration) error {
 	if every <= 0 {
 		return nil
 	}
-	r.mu.RLock()
-	var newest *signingKey
-	if len(r.keys) > 0 {
-		newest = r.keys[len(r.keys)-1]
+	if err := r.load(ctx); err != nil {
+		return err
 	}
-	r.mu.RUnlock()
-	if newest != nil && r.clock.Now().Sub(newest.activeAt) < every {
+	keys := r.snapshot()
+	if len(keys) > 0 && r.clock.Now().Sub(keys[len(keys)-1].activeAt) < every {
 		return nil
 	}
-	_, err := r.rotate(ctx)
+	_, err := r.rotateFrom(ctx, keys)
 	if userdb.IsCode(err, userdb.ECONFLICT) {
 		return r.load(ctx) // another node rotated
 	}

@@ -251,10 +251,13 @@ func (p *Provider) Run(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case <-keys.C:
-				if err := p.keys.maybeRotate(ctx, p.set.KeyRotation); err != nil {
-					p.log.Warn("oauth: rotating signing keys", "err", err)
-				} else if err := p.keys.load(ctx); err != nil {
-					p.log.Warn("oauth: loading signing keys", "err", err)
+				// Reloads the keys, and rotates them when due.
+				err := p.keys.load(ctx)
+				if err == nil {
+					err = p.keys.maybeRotate(ctx, p.set.KeyRotation)
+				}
+				if err != nil {
+					p.log.Warn("oauth: loading or rotating signing keys", "err", err)
 				}
 			case <-revs.C:
 				if err := p.revoked.poll(ctx); err != nil {
