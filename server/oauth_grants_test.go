@@ -171,8 +171,16 @@ func TestOAuthDeviceFlow(t *testing.T) {
 		t.Errorf("device response %+v", da)
 	}
 	// Polling before the user has answered.
-	status, body := e.tokenPost(oauth.TokenPath, "", "", url.Values{"grant_type": {userdb.GrantDeviceCode}, "device_code": {da.DeviceCode}, "client_id": {c.ID}})
+	poll := func() (int, map[string]any) {
+		return e.tokenPost(oauth.TokenPath, "", "", url.Values{"grant_type": {userdb.GrantDeviceCode}, "device_code": {da.DeviceCode}, "client_id": {c.ID}})
+	}
+	status, body := poll()
 	wantOAuthError(t, "poll while pending", status, body, 400, "authorization_pending")
+	status, body = poll()
+	wantOAuthError(t, "poll again at once", status, body, 400, "slow_down")
+	e.clock.Add(time.Second)
+	status, body = poll()
+	wantOAuthError(t, "poll after the interval", status, body, 400, "authorization_pending")
 
 	// The user signs in, enters the code (as typed: lower case, no dash)
 	// and allows.
@@ -195,6 +203,7 @@ func TestOAuthDeviceFlow(t *testing.T) {
 	if r := b.post(oauth.DevicePath, url.Values{"user_code": {typed}, "decision": {"allow"}}); r.StatusCode != 200 {
 		t.Fatalf("allow: %d", r.StatusCode)
 	}
+	e.clock.Add(time.Second) // x/oauth2 waits the interval before it polls
 	tok, err := cfg.DeviceAccessToken(ctx, da)
 	if err != nil {
 		t.Fatalf("device token: %v", err)
@@ -207,7 +216,7 @@ func TestOAuthDeviceFlow(t *testing.T) {
 		t.Errorf("device access token: %+v %v", claims, err)
 	}
 	// The device code is used up.
-	status, body = e.tokenPost(oauth.TokenPath, "", "", url.Values{"grant_type": {userdb.GrantDeviceCode}, "device_code": {da.DeviceCode}, "client_id": {c.ID}})
+	status, body = poll()
 	wantOAuthError(t, "device code again", status, body, 400, "invalid_grant")
 }
 
@@ -766,5 +775,31 @@ func TestOAuthMappedClaims(t *testing.T) {
 	info.Claims(&ic)
 	if ic["dept"] != "Engines" {
 		t.Errorf("userinfo %v", ic)
+	}
+}
+
+// TestOAuthSignUpHints: prompt=create and Auth0's screen_hint=signup open
+// the registration page when registration is on, the sign-in page when it
+// is off.
+func TestOAuthSignUpHints(t *testing.T) {
+	for _, open := range []bool{true, false} {
+		e := oauthEnv(t, func(c *server.Config) { c.Registration.Enabled = open })
+		_, cfg, _ := codeClient(t, e, oauth.ClientInput{})
+		b := e.browser(t)
+		for _, hint := range []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("prompt", "create"), oauth2.SetAuthURLParam("screen_hint", "signup")} {
+			resp := b.get(cfg.AuthCodeURL("s", hint, oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+			loc, _ := resp.Location()
+			resp.Body.Close()
+			r := b.get(loc.String())
+			page, _ := r.Location()
+			r.Body.Close()
+			want := "/signin"
+			if open {
+				want = "/signup"
+			}
+			if page == nil || page.Path != want || !strings.HasPrefix(page.Query().Get("next"), oauth.ContinuePath) {
+				t.Errorf("registration %v: sent to %v, want %s with next= back to the request", open, page, want)
+			}
+		}
 	}
 }

@@ -91,6 +91,7 @@ type Provider struct {
 	revoked *revocations
 	events  *eventLog
 	pages   *pages
+	polls   devicePolls
 	sess    Sessions
 	endSess func(ctx context.Context, u *userdb.User, s *userdb.Session) error
 

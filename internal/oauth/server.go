@@ -343,6 +343,9 @@ func (s *server) DeviceToken(ctx context.Context, r *op.ClientRequest[oidc.Devic
 		if !now.Before(d.ExpiresAt) {
 			return nil, oidc.ErrExpiredDeviceCode()
 		}
+		if p.polls.tooSoon(string(hash), now, p.set.DevicePollInterval, d.ExpiresAt) {
+			return nil, oidc.ErrSlowDown()
+		}
 		return nil, oidc.ErrAuthorizationPending()
 	}
 	if err := p.store.UseOAuthDeviceCode(ctx, hash); err != nil {
