@@ -215,10 +215,16 @@ func TestOIDCApps(t *testing.T) {
 		}
 		return m
 	}
-	b.open(rp1 + "/login")
-	b.see("h1", "Sign in")
-	b.fill(map[string]string{"login": "ada@example.com", "password": "correct horse battery"})
-	b.press("Sign in")
+	// signIn opens an app's page that needs a user and signs in on
+	// userdb's hosted page.
+	signIn := func(page string) {
+		t.Helper()
+		b.open(page)
+		b.see("h1", "Sign in")
+		b.fill(map[string]string{"login": "ada@example.com", "password": "correct horse battery"})
+		b.press("Sign in")
+	}
+	signIn(rp1 + "/login")
 	b.see("h1", "Allow openid-client app")
 	b.screenshot("oauth-consent-desktop", 1280)
 	b.screenshot("oauth-consent-360", 360)
@@ -236,10 +242,7 @@ func TestOIDCApps(t *testing.T) {
 	b.see("h1", "Sign in")
 
 	// express-openid-connect: auth() and requiresAuth().
-	b.open(rp2 + "/profile")
-	b.see("h1", "Sign in")
-	b.fill(map[string]string{"login": "ada@example.com", "password": "correct horse battery"})
-	b.press("Sign in")
+	signIn(rp2 + "/profile")
 	b.see("h1", "Allow Express app")
 	b.press("Allow")
 	b.see("h1", "Hello ada@example.com")
@@ -256,9 +259,6 @@ func TestOIDCApps(t *testing.T) {
 	b.see("h1", "Logged out")
 	b.open("/profile")
 	b.see("h1", "Sign in")
-	b.open(rp2 + "/profile")
-	b.see("h1", "Sign in")
-	b.fill(map[string]string{"login": "ada@example.com", "password": "correct horse battery"})
-	b.press("Sign in")
+	signIn(rp2 + "/profile")
 	b.see("h1", "Hello ada@example.com")
 }

@@ -10,48 +10,11 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/api"
 	"github.com/userdb/userdb/internal/oauth"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
-
-// clientView is an OAuth client as the command line (and the admin API)
-// shows it: never the secret's hash.
-type clientView struct {
-	ID                     string   `json:"id"`
-	Account                string   `json:"account"`
-	Name                   string   `json:"name"`
-	Type                   string   `json:"type"`
-	AuthMethod             string   `json:"authMethod"`
-	GrantTypes             []string `json:"grantTypes"`
-	RedirectURIs           []string `json:"redirectUris"`
-	PostLogoutRedirectURIs []string `json:"postLogoutRedirectUris"`
-	Scopes                 []string `json:"scopes"`
-	DefaultScopes          []string `json:"defaultScopes"`
-	AccessTokenTTL         string   `json:"accessTokenTtl,omitempty"`
-	IDTokenTTL             string   `json:"idTokenTtl,omitempty"`
-	RefreshTokenTTL        string   `json:"refreshTokenTtl,omitempty"`
-	TokenFormat            string   `json:"tokenFormat"`
-	FirstParty             bool     `json:"firstParty"`
-	CreatedAt              string   `json:"createdAt"`
-	// Secret is set only when it was just made: it is shown once.
-	Secret string `json:"secret,omitempty"`
-}
-
-func ttlText(d time.Duration) string {
-	if d == 0 {
-		return ""
-	}
-	return d.String()
-}
-
-func viewClient(c *userdb.OAuthClient) clientView {
-	return clientView{ID: c.ID, Account: c.AccountID, Name: c.Name, Type: c.Type, AuthMethod: c.AuthMethod,
-		GrantTypes: c.GrantTypes, RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
-		Scopes: c.Scopes, DefaultScopes: c.DefaultScopes, AccessTokenTTL: ttlText(c.AccessTokenTTL),
-		IDTokenTTL: ttlText(c.IDTokenTTL), RefreshTokenTTL: ttlText(c.RefreshTokenTTL), TokenFormat: c.TokenFormat,
-		FirstParty: c.FirstParty, CreatedAt: c.CreatedAt.Format(time.RFC3339)}
-}
 
 // clientFlags are the settings of `client add` and `client update`; only
 // the flags given change anything.
@@ -154,11 +117,19 @@ func runProvider(e *env, srv *server.Server, fn func(ctx context.Context, p *oau
 	return fn(ctx, p, srv.Service())
 }
 
+// printClient shows a client as the admin API's JSON (--json) or as a
+// table, with its secret when one was just made.
 func printClient(e *env, c *common, cl *userdb.OAuthClient, secret string) error {
-	v := viewClient(cl)
+	v := api.NewClientView(cl)
 	v.Secret = secret
 	if c.json {
 		return printJSON(e.stdout, v)
+	}
+	ttl := func(s int64) string {
+		if s == 0 {
+			return "server default"
+		}
+		return (time.Duration(s) * time.Second).String()
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
@@ -167,13 +138,14 @@ func printClient(e *env, c *common, cl *userdb.OAuthClient, secret string) error
 		row("secret", secret+"   (shown only now)")
 	}
 	row("name", v.Name)
-	row("account", v.Account)
+	row("account", v.AccountID)
 	row("type", v.Type+" ("+v.AuthMethod+")")
 	row("grants", strings.Join(v.GrantTypes, " "))
 	row("scopes", strings.Join(v.Scopes, " "))
 	row("default scopes", dash(strings.Join(v.DefaultScopes, " ")))
 	row("redirect URIs", dash(strings.Join(v.RedirectURIs, " ")))
 	row("post-logout URIs", dash(strings.Join(v.PostLogoutRedirectURIs, " ")))
+	row("token lifetimes", fmt.Sprintf("access %s, ID %s, refresh %s", ttl(v.AccessTokenTTL), ttl(v.IDTokenTTL), ttl(v.RefreshTokenTTL)))
 	row("token format", v.TokenFormat)
 	row("first party", fmt.Sprint(v.FirstParty))
 	return tw.Flush()
@@ -228,9 +200,9 @@ func clientCmd(e *env, args []string) error {
 				return err
 			}
 			if c.json {
-				views := make([]clientView, len(list))
+				views := make([]api.ClientView, len(list))
 				for i, cl := range list {
-					views[i] = viewClient(cl)
+					views[i] = api.NewClientView(cl)
 				}
 				return printJSON(e.stdout, map[string]any{"clients": views})
 			}

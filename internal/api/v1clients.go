@@ -93,6 +93,15 @@ func (req v1ClientRequest) input() (oauth.ClientInput, error) {
 	return in, nil
 }
 
+// readClient reads and checks the body of POST and PATCH /clients.
+func readClient(r *http.Request) (oauth.ClientInput, error) {
+	var req v1ClientRequest
+	if err := decode(r, &req); err != nil {
+		return oauth.ClientInput{}, err
+	}
+	return req.input()
+}
+
 // provider returns the OAuth provider, or answers 404 when it is off.
 func (a *API) provider(w http.ResponseWriter, r *http.Request) (*oauth.Provider, bool) {
 	if a.opts.OAuth == nil {
@@ -127,12 +136,7 @@ func (a *API) v1CreateClient(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var req v1ClientRequest
-	if err := decode(r, &req); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	in, err := req.input()
+	in, err := readClient(r)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -169,12 +173,7 @@ func (a *API) v1UpdateClient(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var req v1ClientRequest
-	if err := decode(r, &req); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	in, err := req.input()
+	in, err := readClient(r)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return

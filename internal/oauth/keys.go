@@ -78,35 +78,38 @@ func newKey(alg string) (crypto.Signer, error) {
 	return nil, fmt.Errorf("oauth: unknown signing algorithm %q", alg)
 }
 
-// seal encrypts a private key with the instance key (AES-256-GCM, the nonce
-// in front).
-func seal(key, plain []byte) ([]byte, error) {
+// sealAAD binds a sealed value to its use.
+var sealAAD = []byte("userdb oauth signing key")
+
+func newGCM(key []byte) (cipher.AEAD, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, err
 	}
-	gcm, err := cipher.NewGCM(block)
+	return cipher.NewGCM(block)
+}
+
+// seal encrypts a private key with the instance key (AES-256-GCM, the nonce
+// in front).
+func seal(key, plain []byte) ([]byte, error) {
+	gcm, err := newGCM(key)
 	if err != nil {
 		return nil, err
 	}
 	nonce := make([]byte, gcm.NonceSize())
 	rand.Read(nonce)
-	return gcm.Seal(nonce, nonce, plain, []byte("userdb oauth signing key")), nil
+	return gcm.Seal(nonce, nonce, plain, sealAAD), nil
 }
 
 func unseal(key, sealed []byte) ([]byte, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	gcm, err := cipher.NewGCM(block)
+	gcm, err := newGCM(key)
 	if err != nil {
 		return nil, err
 	}
 	if len(sealed) < gcm.NonceSize() {
 		return nil, errors.New("oauth: sealed key too short")
 	}
-	return gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], []byte("userdb oauth signing key"))
+	return gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], sealAAD)
 }
 
 func (r *keyRing) open(k *userdb.OAuthSigningKey) (*signingKey, error) {

@@ -39,7 +39,7 @@ type Look struct {
 func newPages(l Look) *pages {
 	p := &pages{kit: l, t: map[string]*template.Template{}}
 	for _, name := range []string{"consent", "device", "message"} {
-		p.t[name] = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+		p.t[name] = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
 	}
 	return p
 }
