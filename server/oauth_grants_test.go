@@ -152,6 +152,10 @@ func TestOAuthSessionEndRevokesGrants(t *testing.T) {
 			wantOAuthError(t, "refresh after "+tc.name, status, body, 400, "invalid_grant")
 		})
 	}
+	e.srv.OAuth().Flush(t.Context())
+	if n := len(e.events("oauth.token_revoked")); n < len(cases) {
+		t.Errorf("%d oauth.token_revoked events for %d revocations", n, len(cases))
+	}
 }
 
 func TestOAuthDeviceFlow(t *testing.T) {

@@ -296,7 +296,8 @@ func (p *Provider) ReloadKeys(ctx context.Context) error { return p.keys.load(ct
 // sessions.
 func (p *Provider) RevokeGrants(ctx context.Context, st userdb.Store, userID string) error {
 	now := p.clock.Now()
-	if _, err := st.RevokeUserOAuth(ctx, userID, "", now); err != nil {
+	jtis, err := st.RevokeUserOAuth(ctx, userID, "", now)
+	if err != nil {
 		return err
 	}
 	r := &userdb.OAuthRevocation{Kind: userdb.RevokeUser, Key: userID, RevokedAt: now, ExpiresAt: now.Add(p.longestToken())}
@@ -306,6 +307,8 @@ func (p *Provider) RevokeGrants(ctx context.Context, st userdb.Store, userID str
 	// At once on this node (before the commit: a rollback only makes the
 	// user's current tokens look revoked here, never the reverse).
 	p.revoked.add(r)
+	p.events.add(&userdb.Event{Type: "oauth.token_revoked", Time: now, UserID: userID,
+		Details: map[string]any{"kind": "user", "refresh_tokens": len(jtis)}})
 	return nil
 }
 
