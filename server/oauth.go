@@ -36,7 +36,7 @@ func (s *Server) openOAuth(ctx context.Context, o options) error {
 		CodeTTL: time.Duration(oc.CodeTTL), RefreshGrace: time.Duration(oc.RefreshGrace),
 		DeviceCodeTTL: time.Duration(oc.DeviceCodeTTL), DevicePollInterval: time.Duration(oc.DevicePollInterval),
 		RevocationPoll: time.Duration(oc.RevocationPoll), Scopes: slices.Clone(oc.Scopes), AdminScope: oc.AdminScope,
-		Claims: claims, SuperAdminRole: cfg.SuperAdminRole, Registration: cfg.Registration.Enabled,
+		Claims: claims, Registration: cfg.Registration.Enabled,
 	}
 	kit := web.ConsoleKit(web.Branding(cfg.Branding))
 	set.Look = oauth.Look{ProductName: kit.Brand.ProductName, LogoURL: kit.Brand.LogoURL,

@@ -64,8 +64,7 @@ type Settings struct {
 	Scopes             []string          // custom scopes
 	AdminScope         string            // lets a token use the admin API
 	Claims             map[string]string // claim name -> custom-data attribute
-	SuperAdminRole     string
-	Registration       bool // the sign-up page is open (prompt=create)
+	Registration       bool              // the sign-up page is open (prompt=create)
 	Look               Look
 }
 
