@@ -261,4 +261,17 @@ func TestOIDCApps(t *testing.T) {
 	b.see("h1", "Sign in")
 	signIn(rp2 + "/profile")
 	b.see("h1", "Hello ada@example.com")
+
+	// The console's Clients page lists the three clients.
+	cli(t, env, "root pass phrase\n", "user", "add", "--email", "root@example.com", "--role", "super-admin", "--password-stdin")
+	b.open("/profile")
+	b.press("Sign out")
+	b.see("div.alert-info", "You have signed out.")
+	b.open("/admin/clients")
+	b.fill(map[string]string{"login": "root@example.com", "password": "root pass phrase"})
+	b.press("Sign in")
+	b.see("h1", "Clients")
+	b.see("td", "openid-client app")
+	b.screenshot("oauth-clients-desktop", 1280)
+	b.screenshot("oauth-clients-360", 360)
 }

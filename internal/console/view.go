@@ -65,7 +65,7 @@ var funcs = template.FuncMap{
 	"field":      newField,
 	"clientForm": func(v *view, d *clientsData) clientForm { return clientForm{V: v, D: d} },
 	"clientTypes": func() []option {
-		return []option{{"confidential", "Confidential: a server-side app or a service"}, {"public", "Public: a single-page or native app (PKCE)"}}
+		return []option{{"confidential", "Confidential: keeps a secret"}, {"public", "Public: SPA or native app"}}
 	},
 	"tokenFormats": func() []option {
 		return []option{{"jwt", "JWT, verified by APIs offline"}, {"opaque", "Opaque, checked by introspection"}}
