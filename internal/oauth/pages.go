@@ -238,7 +238,7 @@ func (p *Provider) consentPost(w http.ResponseWriter, r *http.Request) {
 	switch r.PostForm.Get("decision") {
 	case "allow":
 	case "deny":
-		p.events.add(&userdb.Event{Type: "oauth.consent_denied", Time: now, UserID: u.ID, AccountID: u.AccountID, IP: httpx.ClientIP(r),
+		p.record(withRequestMeta(r), &userdb.Event{Type: "oauth.consent_denied", Time: now, UserID: u.ID, AccountID: u.AccountID,
 			Details: map[string]any{"client_id": client.ID}})
 		p.authError(w, r, req, oidc.ErrAccessDenied().WithDescription("the user denied the request"))
 		return
@@ -259,7 +259,7 @@ func (p *Provider) consentPost(w http.ResponseWriter, r *http.Request) {
 		p.message(w, http.StatusInternalServerError, "Something went wrong", "Please try again.")
 		return
 	}
-	p.events.add(&userdb.Event{Type: "oauth.consent_granted", Time: now, UserID: u.ID, AccountID: u.AccountID, IP: httpx.ClientIP(r),
+	p.record(withRequestMeta(r), &userdb.Event{Type: "oauth.consent_granted", Time: now, UserID: u.ID, AccountID: u.AccountID,
 		Details: map[string]any{"client_id": client.ID, "scope": strings.Join(scopes, " ")}})
 	p.finish(w, r, req, u, sess, false)
 }
@@ -368,8 +368,8 @@ func (p *Provider) devicePost(w http.ResponseWriter, r *http.Request) {
 		p.message(w, http.StatusBadRequest, "Code expired", "That code is not valid or has expired. Start again on your device.")
 		return
 	}
-	p.events.add(&userdb.Event{Type: "oauth.device_" + map[string]string{"allow": "approved", "deny": "denied"}[decision],
-		Time: now, UserID: u.ID, AccountID: u.AccountID, IP: httpx.ClientIP(r), Details: map[string]any{"client_id": d.ClientID}})
+	p.record(withRequestMeta(r), &userdb.Event{Type: "oauth.device_" + map[string]string{"allow": "approved", "deny": "denied"}[decision],
+		Time: now, UserID: u.ID, AccountID: u.AccountID, Details: map[string]any{"client_id": d.ClientID}})
 	if decision == "deny" {
 		p.message(w, http.StatusOK, "Device not connected", "You denied the request. You can close this page.")
 		return

@@ -14,7 +14,6 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/httpx"
 )
 
 // Paths of the provider. The issuer is the base URL plus IssuerPath; the
@@ -203,7 +202,7 @@ func (p *Provider) longestToken() time.Duration {
 // issuer, and the discovery documents at the site's root too.
 func (p *Provider) Routes(mux *http.ServeMux) {
 	h := http.StripPrefix(IssuerPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := withRequestMeta(r.Context(), r, httpx.ClientIP(r))
+		ctx := withRequestMeta(r)
 		switch r.URL.Path {
 		case strings.TrimPrefix(AuthorizePath, IssuerPath):
 			// Auth0's screen_hint=signup, which the op package does not decode.

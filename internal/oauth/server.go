@@ -109,7 +109,7 @@ func basicAuth(h http.Header) (string, string, bool) {
 
 // refuse records a refused client.
 func (p *Provider) refuse(ctx context.Context, r *op.Request[op.ClientCredentials], clientID, reason string) {
-	p.events.add(&userdb.Event{Type: "oauth.client_refused", Time: p.clock.Now(), IP: ipOf(ctx),
+	p.record(ctx, &userdb.Event{Type: "oauth.client_refused",
 		Details: map[string]any{"client_id": truncate(clientID, 100), "reason": reason, "grant_type": truncate(r.Form.Get("grant_type"), 100)}})
 }
 
@@ -191,7 +191,7 @@ func (s *server) ClientCredentialsExchange(ctx context.Context, r *op.ClientRequ
 	c := clientOf(r.Client)
 	scopes, err := s.p.checkScopes(c, r.Data.Scope)
 	if err != nil {
-		s.p.events.add(&userdb.Event{Type: "oauth.token_refused", Time: s.p.clock.Now(), AccountID: c.AccountID,
+		s.p.record(ctx, &userdb.Event{Type: "oauth.token_refused", Time: s.p.clock.Now(), AccountID: c.AccountID,
 			Details: map[string]any{"client_id": c.ID, "grant_type": userdb.GrantClientCredentials, "reason": "invalid_scope"}})
 		return nil, err
 	}
@@ -199,7 +199,7 @@ func (s *server) ClientCredentialsExchange(ctx context.Context, r *op.ClientRequ
 	if err != nil {
 		return nil, oidc.ErrServerError().WithParent(err)
 	}
-	s.p.events.add(&userdb.Event{Type: "oauth.token_issued", Time: s.p.clock.Now(), AccountID: c.AccountID,
+	s.p.record(ctx, &userdb.Event{Type: "oauth.token_issued", Time: s.p.clock.Now(), AccountID: c.AccountID,
 		Details: map[string]any{"client_id": c.ID, "grant_type": userdb.GrantClientCredentials, "jti": at.jti, "scope": strings.Join(scopes, " ")}})
 	return op.NewResponse(&oidc.AccessTokenResponse{AccessToken: at.token, TokenType: oidc.BearerToken,
 		ExpiresIn: uint64(at.ttl.Seconds()), Scope: scopes}), nil
@@ -216,7 +216,7 @@ func (s *server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	switch {
 	case userdb.IsCode(err, userdb.ECONFLICT):
 		p.revokeIssued(ctx, req.FamilyID, req.AccessJTI)
-		p.events.add(&userdb.Event{Type: "oauth.code_reused", Time: now, UserID: req.UserID,
+		p.record(ctx, &userdb.Event{Type: "oauth.code_reused", Time: now, UserID: req.UserID,
 			Details: map[string]any{"client_id": req.ClientID, "family": req.FamilyID}})
 		return nil, oidc.ErrInvalidGrant().WithDescription("the code was used already; what it issued is revoked")
 	case userdb.IsCode(err, userdb.ENOTFOUND):
@@ -251,7 +251,7 @@ func (s *server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	if err := p.store.SetOAuthCodeGrant(ctx, req.ID, iss.familyID, iss.jti); err != nil {
 		return nil, oidc.ErrServerError().WithParent(err)
 	}
-	p.events.add(&userdb.Event{Type: "oauth.token_issued", Time: now, UserID: u.ID, AccountID: u.AccountID,
+	p.record(ctx, &userdb.Event{Type: "oauth.token_issued", Time: now, UserID: u.ID, AccountID: u.AccountID,
 		Details: map[string]any{"client_id": c.ID, "grant_type": userdb.GrantAuthorizationCode, "jti": iss.jti, "scope": strings.Join(req.Scopes, " ")}})
 	return op.NewResponse(resp), nil
 }
@@ -291,7 +291,7 @@ func (s *server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 		}
 		if t.RevokedAt != nil || t.UsedAt == nil || now.Sub(*t.UsedAt) > p.set.RefreshGrace {
 			p.revokeIssued(ctx, t.FamilyID, "")
-			p.events.add(&userdb.Event{Type: "oauth.refresh_reused", Time: now, UserID: t.UserID,
+			p.record(ctx, &userdb.Event{Type: "oauth.refresh_reused", Time: now, UserID: t.UserID,
 				Details: map[string]any{"client_id": c.ID, "family": t.FamilyID}})
 			return nil, oidc.ErrInvalidGrant().WithDescription("the refresh token was used already; its family is revoked")
 		}
@@ -314,7 +314,7 @@ func (s *server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 	if err != nil {
 		return nil, err
 	}
-	p.events.add(&userdb.Event{Type: "oauth.token_refreshed", Time: now, UserID: u.ID, AccountID: u.AccountID,
+	p.record(ctx, &userdb.Event{Type: "oauth.token_refreshed", Time: now, UserID: u.ID, AccountID: u.AccountID,
 		Details: map[string]any{"client_id": c.ID, "family": t.FamilyID, "jti": iss.jti}})
 	return op.NewResponse(resp), nil
 }
@@ -360,7 +360,7 @@ func (s *server) DeviceToken(ctx context.Context, r *op.ClientRequest[oidc.Devic
 	if err != nil {
 		return nil, err
 	}
-	p.events.add(&userdb.Event{Type: "oauth.token_issued", Time: now, UserID: u.ID, AccountID: u.AccountID,
+	p.record(ctx, &userdb.Event{Type: "oauth.token_issued", Time: now, UserID: u.ID, AccountID: u.AccountID,
 		Details: map[string]any{"client_id": c.ID, "grant_type": userdb.GrantDeviceCode, "jti": iss.jti}})
 	return op.NewResponse(resp), nil
 }
@@ -431,7 +431,7 @@ func (s *server) Revocation(ctx context.Context, r *op.ClientRequest[oidc.Revoca
 				return nil, oidc.ErrUnauthorizedClient().WithDescription("the token was issued to another client")
 			}
 			p.revokeIssued(ctx, t.FamilyID, "")
-			p.events.add(&userdb.Event{Type: "oauth.token_revoked", Time: now, UserID: t.UserID,
+			p.record(ctx, &userdb.Event{Type: "oauth.token_revoked", Time: now, UserID: t.UserID,
 				Details: map[string]any{"client_id": c.ID, "family": t.FamilyID, "kind": "refresh_token"}})
 			return op.NewResponse(struct{}{}), nil
 		}
@@ -442,7 +442,7 @@ func (s *server) Revocation(ctx context.Context, r *op.ClientRequest[oidc.Revoca
 			return nil, oidc.ErrUnauthorizedClient().WithDescription("the token was issued to another client")
 		}
 		p.revokeIssued(ctx, "", at.jti)
-		p.events.add(&userdb.Event{Type: "oauth.token_revoked", Time: now, UserID: at.userID,
+		p.record(ctx, &userdb.Event{Type: "oauth.token_revoked", Time: now, UserID: at.userID,
 			Details: map[string]any{"client_id": c.ID, "jti": at.jti, "kind": "access_token"}})
 	}
 	return op.NewResponse(struct{}{}), nil

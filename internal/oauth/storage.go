@@ -303,7 +303,7 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 		if err := s.p.endSess(ctx, u, sess); err != nil {
 			return "", err
 		}
-		s.p.events.add(&userdb.Event{Type: "oauth.logout", Time: s.p.clock.Now(), UserID: u.ID, AccountID: u.AccountID,
+		s.p.record(ctx, &userdb.Event{Type: "oauth.logout", Time: s.p.clock.Now(), UserID: u.ID, AccountID: u.AccountID,
 			Details: map[string]any{"client_id": req.ClientID}})
 	}
 	call.sessions.SignOut(call.w, call.r)

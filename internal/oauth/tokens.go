@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/httpx"
 )
 
 // opaquePrefix starts opaque access tokens, so they are told from JWTs and
@@ -275,20 +277,24 @@ func (p *Provider) checkAccess(ctx context.Context, token string) (*accessInfo, 
 	return a, nil
 }
 
-// ipOf is the client address of the request in ctx, for events.
-func ipOf(ctx context.Context) string {
-	if m, ok := ctx.Value(requestKey{}).(requestMeta); ok {
-		return m.ip
-	}
-	return ""
-}
+// requestMeta is who sent a request, for its events: the op package
+// passes only the context on to the grants.
+type requestMeta struct{ ip, userAgent string }
 
 type requestKey struct{}
 
-type requestMeta struct{ ip, userAgent string }
+func withRequestMeta(r *http.Request) context.Context {
+	return context.WithValue(r.Context(), requestKey{}, requestMeta{ip: httpx.ClientIP(r), userAgent: r.UserAgent()})
+}
 
-// withRequestMeta keeps the client's address for the events of a request
-// (the op package passes only the context on).
-func withRequestMeta(ctx context.Context, r interface{ UserAgent() string }, ip string) context.Context {
-	return context.WithValue(ctx, requestKey{}, requestMeta{ip: ip, userAgent: r.UserAgent()})
+// record writes an event of a request, with its client's address and
+// browser, in the next batch.
+func (p *Provider) record(ctx context.Context, e *userdb.Event) {
+	if m, ok := ctx.Value(requestKey{}).(requestMeta); ok {
+		e.IP, e.UserAgent = m.ip, truncate(m.userAgent, 512)
+	}
+	if e.Time.IsZero() {
+		e.Time = p.clock.Now()
+	}
+	p.events.add(e)
 }
