@@ -175,8 +175,8 @@ func TestOAuthClientCredentials(t *testing.T) {
 	if n := len(e.events("oauth.token_issued")); n != 2 {
 		t.Errorf("%d oauth.token_issued events, want 2", n)
 	}
-	if n := len(e.events("oauth.client_refused")); n != 3 {
-		t.Errorf("%d oauth.client_refused events, want 3", n)
+	if refused := e.events("oauth.client_refused"); len(refused) != 3 || refused[0].IP != "127.0.0.1" || refused[0].Details["client_id"] == nil {
+		t.Errorf("oauth.client_refused events: %d, the first %+v; want 3 with the client's address and id", len(refused), refused)
 	}
 
 	// Introspection by a client of the same account.
