@@ -23,6 +23,7 @@ import (
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/limit"
 	"github.com/userdb/userdb/internal/mail"
+	"github.com/userdb/userdb/internal/oauth"
 	"github.com/userdb/userdb/internal/okta"
 	"github.com/userdb/userdb/internal/password"
 	"github.com/userdb/userdb/internal/profile"
@@ -58,6 +59,7 @@ type Server struct {
 	hasher  *password.Hasher
 	svc     *service.Service
 	api     *api.API
+	oauth   *oauth.Provider
 	sender  *mail.Sender
 	metrics *metrics
 	handler http.Handler
@@ -139,6 +141,10 @@ func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 		}
 		s.store, s.owns = st, true
 	}
+	if err := s.openOAuth(ctx, o); err != nil {
+		s.closeStore()
+		return nil, err
+	}
 	if err := s.build(ctx, o); err != nil {
 		s.closeStore()
 		return nil, err
@@ -201,11 +207,12 @@ func (s *Server) build(ctx context.Context, o options) error {
 	})
 	svc = service.New(service.Deps{
 		Store: s.store, Hasher: s.hasher, Policy: policy, Clock: o.clock, Logger: s.log,
-		Emails:   &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName, geo: s.geo},
-		Profile:  profileSource{profileSchema(cfg.CustomData)},
-		Kick:     s.sender.Kick,
-		Limits:   serviceLimits(s.limits), Breaches: breaches,
+		Emails:  &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName, geo: s.geo},
+		Profile: profileSource{profileSchema(cfg.CustomData)},
+		Kick:    s.sender.Kick,
+		Limits:  serviceLimits(s.limits), Breaches: breaches,
 		Upstream: s.upstreams, Sealer: s.box, Connectors: configured,
+		RevokeGrants: s.revokeGrants,
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: cfg.Lockout.UnlockAfter,
 		PasswordMaxAge: cfg.Password.MaxAge, History: cfg.Password.History,
@@ -239,7 +246,7 @@ func (s *Server) build(ctx context.Context, o options) error {
 		CookieName: cfg.Sessions.CookieName, SameSite: sameSite(cfg.Sessions.SameSite),
 		Secure: cfg.Sessions.Secure, Transformer: transformer,
 		LoginPage: web.SignInPath, VerifyPage: web.VerifyPath, ResetPage: web.ResetPath,
-		RegisterPage: web.SignUpPath, MaxUpload: cfg.Server.MaxUpload,
+		RegisterPage: web.SignUpPath, MaxUpload: cfg.Server.MaxUpload, OAuth: s.oauth,
 	})
 	s.strategies = map[string]Strategy{"local": StrategyFunc(s.localStrategy)}
 	for name, st := range o.strategies {
@@ -258,9 +265,14 @@ func (s *Server) buildHandler() error {
 	mux.Handle("GET /metrics", s.metrics.handler())
 	s.api.Routes(mux)
 	s.api.AdminRoutes(mux)
-	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs}).Routes(mux)
-	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload}).Routes(mux)
+	var apps web.Apps
+	if s.oauth != nil {
+		apps = s.oauth
+	}
+	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs, Apps: apps}).Routes(mux)
+	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload, OAuth: s.oauth}).Routes(mux)
 	s.oktaRoutes(mux)
+	s.oauthRoutes(mux)
 
 	var trusted []netip.Prefix
 	for _, c := range s.cfg.Server.TrustedProxies {
@@ -289,7 +301,7 @@ func (s *Server) buildHandler() error {
 		s.deviceCookies().Middleware,
 		httpx.AccessLog(s.metrics.observe),
 		httpx.SecurityHeaders,
-		cross,
+		oauthBypass(cross),
 		httpx.LimitBody(s.cfg.Server.MaxBody, uploads),
 	)
 	return nil
@@ -325,6 +337,10 @@ func (s *Server) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Add(4)
 	go func() { defer wg.Done(); s.warnExpiries(ctx) }()
+	if s.oauth != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.oauth.Run(ctx) }()
+	}
 	go func() { defer wg.Done(); s.sender.Run(ctx) }()
 	go func() { defer wg.Done(); s.svc.Run(ctx) }()
 	go func() { defer wg.Done(); s.sweepSessions(ctx) }()
@@ -361,6 +377,9 @@ func (s *Server) Close(ctx context.Context) error {
 		}
 	}
 	s.svc.Close(ctx)
+	if s.oauth != nil {
+		s.oauth.Flush(ctx)
+	}
 	return s.closeStore()
 }
 
