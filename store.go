@@ -36,6 +36,10 @@ type Store interface {
 	APIKeyStore
 	ProfileAttributeStore
 	ProtectionStore
+	ConnectorStore
+	IdentityStore
+	UpstreamFlowStore
+	OAuthStore
 }
 
 // AccountStore keeps accounts (tenants).

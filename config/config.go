@@ -39,6 +39,8 @@ type Config struct {
 	CustomData     CustomData   `yaml:"custom_data"`
 	Branding       Branding     `yaml:"branding"`
 	Protection     Protection   `yaml:"protection"`
+	Upstream       Upstream     `yaml:"upstream"`
+	OAuth          OAuth        `yaml:"oauth"`
 	ForwardAuth    ForwardAuth  `yaml:"forward_auth"`
 }
 
@@ -348,6 +350,8 @@ func Default() *Config {
 		CustomData:  CustomData{Schema: []Attribute{}, FreeForm: false, MaxDepth: 8, MaxKeys: 200, MaxSize: 16 * KiB},
 		Branding:    Branding{ProductName: "userdb", PrimaryColor: "#2f5bea"},
 		Protection:  defaultProtection(),
+		Upstream:    Upstream{Timeout: 10 * time.Second, FlowTTL: 10 * time.Minute, Connectors: []ConnectorConfig{}},
+		OAuth:       defaultOAuth(),
 		ForwardAuth: ForwardAuth{Default: ForwardAuthSignedIn, Rules: []ForwardAuthRule{}},
 	}
 }

@@ -60,6 +60,8 @@ func (c *Config) validate(p *Problems) {
 	c.validateCustomData(p)
 	c.validateProtection(p)
 	c.validateBranding(p)
+	c.validateUpstream(p)
+	c.validateOAuth(p)
 	c.validateForwardAuth(p)
 }
 

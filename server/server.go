@@ -25,9 +25,11 @@ import (
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/limit"
 	"github.com/userdb/userdb/internal/mail"
+	"github.com/userdb/userdb/internal/oauth"
 	"github.com/userdb/userdb/internal/okta"
 	"github.com/userdb/userdb/internal/password"
 	"github.com/userdb/userdb/internal/profile"
+	"github.com/userdb/userdb/internal/seal"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/web"
 	"github.com/userdb/userdb/sqlstore"
@@ -59,6 +61,7 @@ type Server struct {
 	hasher  *password.Hasher
 	svc     *service.Service
 	api     *api.API
+	oauth   *oauth.Provider
 	sender  *mail.Sender
 	metrics *metrics
 	handler http.Handler
@@ -72,6 +75,8 @@ type Server struct {
 
 	strategies map[string]Strategy
 	oktaBearer okta.BearerAuthenticator
+	box        *seal.Box // the instance key's AES-GCM, for secrets at rest
+	upstreams  *upstreams
 
 	stopOnce sync.Once
 	stop     context.CancelFunc
@@ -125,6 +130,9 @@ func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s.keys = keys
+	if s.box, err = seal.New(keys.EncryptionKey); err != nil {
+		return nil, err
+	}
 	if s.store == nil {
 		st, err := sqlstore.Open(ctx, cfg.Database.DSN, sqlstore.Options{MaxOpenConns: cfg.Database.MaxOpenConns, Logger: o.logger})
 		if err != nil {
@@ -138,14 +146,18 @@ func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 		}
 		s.store, s.owns = st, true
 	}
-	if err := s.build(o); err != nil {
+	if err := s.openOAuth(ctx, o); err != nil {
+		s.closeStore()
+		return nil, err
+	}
+	if err := s.build(ctx, o); err != nil {
 		s.closeStore()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Server) build(o options) error {
+func (s *Server) build(ctx context.Context, o options) error {
 	cfg := s.cfg
 	h := cfg.Hashing
 	s.hasher = password.NewHasher(password.Params{
@@ -186,6 +198,12 @@ func (s *Server) build(o options) error {
 			return &userdb.Error{Code: userdb.EINVALID, Message: "protection.geoip_file: " + err.Error()}
 		}
 	}
+	configured, err := configuredConnectors(ctx, s.store, s.box, cfg.Upstream.Connectors)
+	if err != nil {
+		return err
+	}
+	s.upstreams = newUpstreams(cfg.Upstream.Timeout, nil)
+
 	var svc *service.Service
 	s.sender = mail.NewSender(s.store, driver, mail.SenderOptions{
 		From: cfg.SMTP.From, PollInterval: cfg.Outbox.PollInterval, Batch: cfg.Outbox.Batch,
@@ -199,7 +217,9 @@ func (s *Server) build(o options) error {
 		Profile: profileSource{profileSchema(cfg.CustomData)},
 		Kick:    s.sender.Kick,
 		Limits:  serviceLimits(s.limits), Breaches: breaches,
-		Peers: s.peers(),
+		Upstream: s.upstreams, Sealer: s.box, Connectors: configured,
+		RevokeGrants: s.revokeGrants,
+		Peers:        s.peers(),
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: cfg.Lockout.UnlockAfter,
 		PasswordMaxAge: cfg.Password.MaxAge, History: cfg.Password.History,
@@ -214,6 +234,7 @@ func (s *Server) build(o options) error {
 		NotMeURL:       cfg.BaseURL() + web.NotMePath, NotifyNewDevice: cfg.Protection.Devices.Notify,
 		ExpiryWarnings: cfg.Password.ExpiryWarning, ChangePasswordURL: cfg.BaseURL() + web.ProfilePath,
 		BreachMode: cfg.Password.BreachCheck, BreachMinCount: cfg.Password.Breach.MinCount, BreachFailOpen: cfg.Password.Breach.FailOpen,
+		BaseURL: cfg.BaseURL(), UpstreamFlowTTL: cfg.Upstream.FlowTTL,
 	})
 	s.svc = svc
 
@@ -232,7 +253,7 @@ func (s *Server) build(o options) error {
 		CookieName: cfg.Sessions.CookieName, SameSite: sameSite(cfg.Sessions.SameSite),
 		Secure: cfg.Sessions.Secure, Transformer: transformer,
 		LoginPage: web.SignInPath, VerifyPage: web.VerifyPath, ResetPage: web.ResetPath,
-		RegisterPage: web.SignUpPath, MaxUpload: cfg.Server.MaxUpload,
+		RegisterPage: web.SignUpPath, MaxUpload: cfg.Server.MaxUpload, OAuth: s.oauth,
 	})
 	s.strategies = map[string]Strategy{"local": StrategyFunc(s.localStrategy)}
 	for name, st := range o.strategies {
@@ -249,9 +270,14 @@ func (s *Server) buildHandler() error {
 	mux.Handle("GET /metrics", s.publicMetrics())
 	s.api.Routes(mux)
 	s.api.AdminRoutes(mux)
-	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs}).Routes(mux)
-	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload}).Routes(mux)
+	var apps web.Apps
+	if s.oauth != nil {
+		apps = s.oauth
+	}
+	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs, Apps: apps}).Routes(mux)
+	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload, OAuth: s.oauth}).Routes(mux)
 	s.oktaRoutes(mux)
+	s.oauthRoutes(mux)
 	s.forwardAuthRoutes(mux)
 
 	var trusted []netip.Prefix
@@ -281,7 +307,7 @@ func (s *Server) buildHandler() error {
 		s.deviceCookies().Middleware,
 		httpx.AccessLog(s.metrics.observe),
 		httpx.SecurityHeaders,
-		cross,
+		oauthBypass(cross),
 		httpx.LimitBody(s.cfg.Server.MaxBody, uploads),
 	)
 	return nil
@@ -300,6 +326,10 @@ func (s *Server) Run(ctx context.Context) {
 	wg.Add(5)
 	go func() { defer wg.Done(); s.runBus(ctx) }()
 	go func() { defer wg.Done(); s.warnExpiries(ctx) }()
+	if s.oauth != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.oauth.Run(ctx) }()
+	}
 	go func() { defer wg.Done(); s.sender.Run(ctx) }()
 	go func() { defer wg.Done(); s.svc.Run(ctx) }()
 	go func() { defer wg.Done(); s.sweepSessions(ctx) }()
@@ -341,6 +371,9 @@ func (s *Server) Close(ctx context.Context) error {
 		}
 	}
 	s.svc.Close(ctx)
+	if s.oauth != nil {
+		s.oauth.Flush(ctx)
+	}
 	return s.closeStore()
 }
 

@@ -41,6 +41,24 @@ Usage:
   userdb apikey list [--account A]
   userdb apikey revoke KEY-ID
 
+  userdb connector add ID --type T --name N --client-id ID [--client-secret-stdin]
+        [--account A] [--issuer URL] [--scope S]... [--claim FIELD=CLAIM]... [--create-users true]
+        [--default-role R]... [--domain D]... [--required true] ...
+                                               sign-in through another identity provider
+  userdb connector list [--account A]
+  userdb connector show ID
+  userdb connector update ID [same flags as add, only those given change]
+  userdb connector delete ID                   also unlinks its users' identities
+  userdb client add --name NAME [--account A] [--type confidential|public] [--grant G]...
+                    [--scope S]... [--default-scope S]... [--redirect-uri U]... [--post-logout-uri U]...
+                    [--auth-method M] [--jwks JSON] [--token-format jwt|opaque] [--first-party true]
+                    [--access-token-ttl D] [--id-token-ttl D] [--refresh-token-ttl D]
+                                               an OAuth client; its secret is shown once
+  userdb client list [--account A]
+  userdb client show|rotate-secret|delete CLIENT-ID
+  userdb client update CLIENT-ID [flags of add]
+  userdb keys rotate                           a new OAuth signing key (old keys stay until their tokens expire)
+
   userdb import FILE [--account A] [--dry-run] [--invite] [--existing skip|update]
                                                import users from CSV or XLSX (docs/admin-api.md)
   userdb export [--account A] [--format csv|jsonl] [--hashes] [--out FILE]

@@ -25,6 +25,7 @@ var templateFS embed.FS
 var pageNames = []string{
 	"signin", "signup", "verify", "forgot", "reset", "expired",
 	"profile", "sessions", "invitation", "message", "emailchange", "notme",
+	"identities", "upstreamlink", "apps",
 }
 
 // templates holds every page, parsed once when the program starts: a
@@ -98,6 +99,13 @@ type view struct {
 	Next        string
 	CanRegister bool
 	Data        any
+	// Buttons are the upstream providers offered (sign-in and sign-up);
+	// Realm the one the typed address's domain signs in with.
+	Buttons []button
+	Realm   *button
+	// HasApps shows the connected-applications page in the account's
+	// navigation (the OAuth provider is on).
+	HasApps bool
 
 	form url.Values
 }
@@ -108,6 +116,7 @@ func (p *Pages) newView(r *http.Request, page string, titleArgs ...any) *view {
 	v := &view{
 		Page: page, Title: msg("title-"+page, titleArgs...), Brand: p.brand, Asset: p.assets.urls,
 		Errors: map[string]string{}, CanRegister: p.registrationEnabled(), form: maps.Clone(r.PostForm),
+		HasApps: p.apps != nil,
 	}
 	return v
 }
