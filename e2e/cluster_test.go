@@ -371,8 +371,12 @@ func TestCluster(t *testing.T) {
 	if len(failed) > workers {
 		t.Errorf("%d requests failed at the kill; at most %d (one per worker) can have been in flight", len(failed), workers)
 	}
-	t.Logf("cluster load: %d requests in %v through HAProxy (%.0f/s; %v), %d failed, all in flight on the killed node (at most %d could be)",
-		len(l.outcomes), elapsed.Round(time.Millisecond), float64(len(l.outcomes))/elapsed.Seconds(), perOp, len(failed), workers)
+	var inFlightFailures []string
+	for _, o := range failed {
+		inFlightFailures = append(inFlightFailures, fmt.Sprintf("%s (status %d, %v)", o.op, o.status, o.err))
+	}
+	t.Logf("cluster load: %d requests in %v through HAProxy (%.0f/s; %v), %d failed, all in flight on the killed node (at most %d could be): %v",
+		len(l.outcomes), elapsed.Round(time.Millisecond), float64(len(l.outcomes))/elapsed.Seconds(), perOp, len(failed), workers, inFlightFailures)
 
 	// Every session made before the kill works on the nodes that lived.
 	before := 0
