@@ -213,7 +213,9 @@ type SessionStore interface {
 	// returns the sessions it ended.
 	DeleteUserSessions(ctx context.Context, userID, exceptID string) ([]*Session, error)
 	// DeleteExpiredSessions removes sessions past their absolute expiry, or
-	// (idleBefore non-zero) last seen before idleBefore.
+	// (idleBefore non-zero) last seen before idleBefore, and returns how
+	// many it removed. Every node of a cluster sweeps: concurrent calls
+	// remove each session once, without waiting long for one another.
 	DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Time) (int, error)
 }
 
@@ -228,6 +230,10 @@ type TokenStore interface {
 	ConsumeToken(ctx context.Context, kind TokenKind, hash []byte, now time.Time) (*OneTimeToken, error)
 	// DeleteUserTokens deletes the user's unused tokens of a kind.
 	DeleteUserTokens(ctx context.Context, userID string, kind TokenKind) error
+	// DeleteExpiredTokens deletes the tokens expired at now, used or not,
+	// and returns how many it deleted; concurrent calls delete each token
+	// once.
+	DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error)
 }
 
 // EventStore keeps the audit log.

@@ -75,7 +75,8 @@ func startChild(ctx context.Context, bin, config, dsn string, env []string, logP
 		args = append(args, "--config", config)
 	}
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
+	// A management listener of its own: several children may run at once.
+	cmd.Env = append(append(os.Environ(), "USERDB_SERVER_MANAGEMENT_ADDR=127.0.0.1:0"), env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	setDeathSignal(cmd)
 	t0 := time.Now()

@@ -41,18 +41,28 @@ type Config struct {
 	Protection     Protection   `yaml:"protection"`
 	Upstream       Upstream     `yaml:"upstream"`
 	OAuth          OAuth        `yaml:"oauth"`
+	ForwardAuth    ForwardAuth  `yaml:"forward_auth"`
 }
 
 // Server is the HTTP listener and what it believes about its surroundings.
 type Server struct {
-	Addr              string        `yaml:"addr"`
-	BaseURL           string        `yaml:"base_url"`
-	TrustedProxies    []string      `yaml:"trusted_proxies"`
-	MaxBody           int64         `yaml:"max_body" config:"size"`   // bytes
-	MaxUpload         int64         `yaml:"max_upload" config:"size"` // bytes
-	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+	Addr            string        `yaml:"addr"`
+	BaseURL         string        `yaml:"base_url"`
+	TrustedProxies  []string      `yaml:"trusted_proxies"`
+	MaxBody         int64         `yaml:"max_body" config:"size"`   // bytes
+	MaxUpload       int64         `yaml:"max_upload" config:"size"` // bytes
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// ShutdownGrace is how long /readyz fails after SIGTERM before the
+	// listener closes, so that load balancers stop sending requests first.
+	ShutdownGrace     time.Duration `yaml:"shutdown_grace"`
 	TLS               TLS           `yaml:"tls"`
 	AllowedReturnURLs []string      `yaml:"allowed_return_urls"`
+	// ManagementAddr is the operators' listener (/metrics, /healthz,
+	// /readyz); "" for none.
+	ManagementAddr string `yaml:"management_addr"`
+	// ManagementToken, when set, also serves /metrics on the public
+	// listener to requests carrying it as a bearer token.
+	ManagementToken string `yaml:"management_token" config:"secret"`
 }
 
 // TLS names the certificate and key files; both empty means plain HTTP.
@@ -208,6 +218,9 @@ type Outbox struct {
 	MaxAttempts  int           `yaml:"max_attempts"`
 	Backoff      time.Duration `yaml:"backoff"`
 	MaxBackoff   time.Duration `yaml:"max_backoff"`
+	// Lease is how long emails claimed by a node are hidden from the
+	// others: after a node's death, its claimed emails wait this long.
+	Lease time.Duration `yaml:"lease"`
 }
 
 // Redis is the optional shared cache of a multi-node deployment.
@@ -264,6 +277,7 @@ func Default() *Config {
 			MaxUpload:         25 * MiB,
 			ShutdownTimeout:   15 * time.Second,
 			AllowedReturnURLs: []string{},
+			ManagementAddr:    "127.0.0.1:8081",
 		},
 		Database: Database{
 			DSN:            "sqlite:userdb.db",
@@ -331,12 +345,14 @@ func Default() *Config {
 			MaxAttempts:  12,
 			Backoff:      10 * time.Second,
 			MaxBackoff:   time.Hour,
+			Lease:        5 * time.Minute,
 		},
-		CustomData: CustomData{Schema: []Attribute{}, FreeForm: false, MaxDepth: 8, MaxKeys: 200, MaxSize: 16 * KiB},
-		Branding:   Branding{ProductName: "userdb", PrimaryColor: "#2f5bea"},
-		Protection: defaultProtection(),
-		Upstream:   Upstream{Timeout: 10 * time.Second, FlowTTL: 10 * time.Minute, Connectors: []ConnectorConfig{}},
-		OAuth:      defaultOAuth(),
+		CustomData:  CustomData{Schema: []Attribute{}, FreeForm: false, MaxDepth: 8, MaxKeys: 200, MaxSize: 16 * KiB},
+		Branding:    Branding{ProductName: "userdb", PrimaryColor: "#2f5bea"},
+		Protection:  defaultProtection(),
+		Upstream:    Upstream{Timeout: 10 * time.Second, FlowTTL: 10 * time.Minute, Connectors: []ConnectorConfig{}},
+		OAuth:       defaultOAuth(),
+		ForwardAuth: ForwardAuth{Default: ForwardAuthSignedIn, Rules: []ForwardAuthRule{}},
 	}
 }
 

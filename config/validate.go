@@ -62,6 +62,7 @@ func (c *Config) validate(p *Problems) {
 	c.validateBranding(p)
 	c.validateUpstream(p)
 	c.validateOAuth(p)
+	c.validateForwardAuth(p)
 }
 
 func (c *Config) validateServer(p *Problems) {
@@ -79,6 +80,7 @@ func (c *Config) validateServer(p *Problems) {
 	}
 	positive(p, "server.max_body", int64(s.MaxBody))
 	positive(p, "server.max_upload", int64(s.MaxUpload))
+	hostPort(p, "server.management_addr", s.ManagementAddr)
 	if (s.TLS.CertFile == "") != (s.TLS.KeyFile == "") {
 		p.add("server.tls", "set both cert_file and key_file, or neither")
 	}
@@ -231,6 +233,7 @@ func (c *Config) validateOutbox(p *Problems) {
 	if o.MaxBackoff < o.Backoff {
 		p.add("outbox.max_backoff", "must be at least backoff (%s)", FormatDuration(o.Backoff))
 	}
+	positive(p, "outbox.lease", int64(o.Lease))
 }
 
 var attributeName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)

@@ -162,6 +162,21 @@ func TestValidate(t *testing.T) {
 			{"outbox.batch", "must be at least 1"},
 			{"outbox.max_attempts", "must be at least 1"},
 			{"outbox.max_backoff", "must be at least backoff (1m)"},
+			{"outbox.lease", "must be more than zero"},
+		}},
+		{"management addr", func(c *config.Config) { c.Server.ManagementAddr = "8081" },
+			[]config.Problem{{"server.management_addr", "must be host:port, such as localhost:8080 or :8080"}}},
+		{"forward auth", func(c *config.Config) {
+			c.ForwardAuth.Default = "allow"
+			c.ForwardAuth.Rules = []config.ForwardAuthRule{
+				{Hosts: []string{"app.example.com", "*.example.com", "a b"}, Paths: []string{"/admin/*", "admin", "/a*b"}, Roles: []string{"admin", " "}},
+			}
+		}, []config.Problem{
+			{"forward_auth.default", `must be one of signed_in, deny, not "allow"`},
+			{"forward_auth.rules[0].hosts[2]", "must be a host name, with an optional port, or *.domain"},
+			{"forward_auth.rules[0].paths[1]", "must be a path starting with /, with * only at its end"},
+			{"forward_auth.rules[0].paths[2]", "must be a path starting with /, with * only at its end"},
+			{"forward_auth.rules[0].roles[1]", "must be a role name"},
 		}},
 		{"redis addr", func(c *config.Config) { c.Redis.Addr = "redis" },
 			[]config.Problem{{"redis.addr", "must be host:port, such as localhost:8080 or :8080"}}},

@@ -53,6 +53,7 @@ func startServerWithConfig(t *testing.T, md *mailtest.MailDev, yaml string, env 
 		"USERDB_SMTP_FROM=userdb <no-reply@example.com>",
 		"USERDB_OUTBOX_POLL_INTERVAL=200ms",
 		"USERDB_LOG_LEVEL=warn",
+		"USERDB_SERVER_MANAGEMENT_ADDR=127.0.0.1:0",
 	)
 	cmd.Env = append(cmd.Env, env...)
 	s := &server{t: t, url: "http://" + addr, cmd: cmd, logs: &bytes.Buffer{}, done: make(chan error, 1)}

@@ -73,6 +73,7 @@ func startServer(t *testing.T, md *mailtest.MailDev, env ...string) *server {
 		"USERDB_OUTBOX_BACKOFF=500ms",
 		"USERDB_OUTBOX_MAX_BACKOFF=1s",
 		"USERDB_LOG_LEVEL=warn",
+		"USERDB_SERVER_MANAGEMENT_ADDR=127.0.0.1:0",
 	)
 	cmd.Env = append(cmd.Env, env...)
 	s := &server{t: t, url: "http://" + addr, cmd: cmd, logs: &bytes.Buffer{}, done: make(chan error, 1)}

@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"github.com/userdb/userdb/internal/inside"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strconv"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/config"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
@@ -59,11 +60,13 @@ func wantLimited(t *testing.T, r response, what string) {
 	}
 }
 
-// metric reads one sample of the server's /metrics.
+// metric reads one sample of the server's /metrics (on its management
+// handler).
 func (e *env) metric(t *testing.T, name string) float64 {
 	t.Helper()
-	r := e.client().do("GET", "/metrics", nil)
-	sc := bufio.NewScanner(bytes.NewReader(r.body))
+	rec := httptest.NewRecorder()
+	e.srv.ManagementHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	sc := bufio.NewScanner(bytes.NewReader(rec.Body.Bytes()))
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			f, err := strconv.ParseFloat(v, 64)

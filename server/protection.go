@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/config"
@@ -17,8 +16,8 @@ import (
 )
 
 // newLimits builds the rate limits of the configuration: counters in Redis
-// when redis.addr is set (shared by every node), in this node's memory
-// otherwise. It returns nil when limits are switched off.
+// when redis.addr is set (shared by every node) and reachable, in this
+// node's memory otherwise. It returns nil when limits are switched off.
 func (s *Server) newLimits(clock userdb.Clock) (*limit.Rules, error) {
 	rl := s.cfg.Protection.RateLimits
 	if !rl.Enabled {
@@ -38,12 +37,9 @@ func (s *Server) newLimits(clock userdb.Clock) (*limit.Rules, error) {
 		rates[rule] = limit.Rate{Count: n, Per: per}
 	}
 	var lim limit.Limiter = limit.NewMemory(clock.Now)
-	if s.cfg.Redis.Addr != "" {
-		s.redis = redis.NewClient(&redis.Options{
-			Addr: s.cfg.Redis.Addr, Password: string(s.cfg.Redis.Password), DB: s.cfg.Redis.DB,
-			DialTimeout: 2 * time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second,
-		})
-		lim = limit.NewRedis(s.redis, "userdb:limit:")
+	if s.redis != nil {
+		// Counted in this node's memory while Redis is down (per node).
+		lim = &limit.Fallback{Shared: limit.NewRedis(s.redis, "userdb:limit:"), Local: lim, Healthy: s.redisHealthy}
 	}
 	hits := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "userdb_rate_limited_total", Help: "Requests refused by a rate limit, by rule.",

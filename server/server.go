@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -18,6 +19,7 @@ import (
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/api"
+	"github.com/userdb/userdb/internal/cluster"
 	"github.com/userdb/userdb/internal/console"
 	"github.com/userdb/userdb/internal/geo"
 	"github.com/userdb/userdb/internal/httpx"
@@ -67,6 +69,9 @@ type Server struct {
 	geo     *geo.DB       // nil without protection.geoip_file
 	limits  *limit.Rules  // nil: rate limits off
 	redis   *redis.Client // nil without redis.addr
+	bus     *cluster.Bus  // nil without redis.addr
+
+	draining atomic.Bool // SIGTERM: /readyz fails while requests finish
 
 	strategies map[string]Strategy
 	oktaBearer okta.BearerAuthenticator
@@ -180,6 +185,7 @@ func (s *Server) build(ctx context.Context, o options) error {
 	}
 
 	s.metrics = newMetrics(storePools(s.store), s.hasher.Queued, s.hasher.Running, s.hasher.Computed)
+	s.openRedis()
 	if s.limits, err = s.newLimits(o.clock); err != nil {
 		return err
 	}
@@ -203,7 +209,7 @@ func (s *Server) build(ctx context.Context, o options) error {
 		From: cfg.SMTP.From, PollInterval: cfg.Outbox.PollInterval, Batch: cfg.Outbox.Batch,
 		MaxAttempts: cfg.Outbox.MaxAttempts, Backoff: cfg.Outbox.Backoff,
 		MaxBackoff: cfg.Outbox.MaxBackoff, Clock: o.clock, Logger: s.log,
-		OnResult: s.recordEmail,
+		OnResult: s.recordEmail, Lease: cfg.Outbox.Lease,
 	})
 	svc = service.New(service.Deps{
 		Store: s.store, Hasher: s.hasher, Policy: policy, Clock: o.clock, Logger: s.log,
@@ -213,6 +219,7 @@ func (s *Server) build(ctx context.Context, o options) error {
 		Limits:  serviceLimits(s.limits), Breaches: breaches,
 		Upstream: s.upstreams, Sealer: s.box, Connectors: configured,
 		RevokeGrants: s.revokeGrants,
+		Peers:        s.peers(),
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: cfg.Lockout.UnlockAfter,
 		PasswordMaxAge: cfg.Password.MaxAge, History: cfg.Password.History,
@@ -258,11 +265,9 @@ func (s *Server) build(ctx context.Context, o options) error {
 
 func (s *Server) buildHandler() error {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
+	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.Handle("GET /metrics", s.publicMetrics())
 	s.api.Routes(mux)
 	s.api.AdminRoutes(mux)
 	var apps web.Apps
@@ -273,6 +278,7 @@ func (s *Server) buildHandler() error {
 	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload, OAuth: s.oauth}).Routes(mux)
 	s.oktaRoutes(mux)
 	s.oauthRoutes(mux)
+	s.forwardAuthRoutes(mux)
 
 	var trusted []netip.Prefix
 	for _, c := range s.cfg.Server.TrustedProxies {
@@ -297,7 +303,7 @@ func (s *Server) buildHandler() error {
 	s.handler = httpx.Chain(mux,
 		httpx.RequestIDs(s.log),
 		httpx.Recover,
-		httpx.TrustedClientIP(trusted),
+		httpx.TrustedProxies(trusted),
 		s.deviceCookies().Middleware,
 		httpx.AccessLog(s.metrics.observe),
 		httpx.SecurityHeaders,
@@ -310,24 +316,6 @@ func (s *Server) buildHandler() error {
 // ServeHTTP serves every surface of the server.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
-		httpx.Logger(r).Warn("not ready", "err", err)
-		// An operator's probe: say what is wrong ("cannot connect to the
-		// postgres database", "3 database migrations are pending"). Messages
-		// of *userdb.Error are caller-safe; their causes stay in the log.
-		msg := "the database is not ready"
-		if e := (*userdb.Error)(nil); errors.As(err, &e) && e.Message != "" {
-			msg = e.Message
-		}
-		httpx.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": msg})
-		return
-	}
-	httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
-
 // Run does the server's background work — sending email, writing batched
 // session times, removing expired sessions — until ctx ends or Close is called.
 func (s *Server) Run(ctx context.Context) {
@@ -335,7 +323,8 @@ func (s *Server) Run(ctx context.Context) {
 	s.stopOnce.Do(func() { s.stop = cancel })
 	defer close(s.done)
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
+	go func() { defer wg.Done(); s.runBus(ctx) }()
 	go func() { defer wg.Done(); s.warnExpiries(ctx) }()
 	if s.oauth != nil {
 		wg.Add(1)
@@ -359,6 +348,11 @@ func (s *Server) sweepSessions(ctx context.Context) {
 				s.log.WarnContext(ctx, "removing expired sessions", "err", err)
 			} else if n > 0 {
 				s.log.InfoContext(ctx, "removed expired sessions", "count", n)
+			}
+			if n, err := s.svc.SweepTokens(ctx); err != nil {
+				s.log.WarnContext(ctx, "removing expired one-time tokens", "err", err)
+			} else if n > 0 {
+				s.log.InfoContext(ctx, "removed expired one-time tokens", "count", n)
 			}
 		}
 	}
@@ -394,10 +388,20 @@ func (s *Server) closeStore() error {
 	return nil
 }
 
-// ListenAndServe serves on server.addr (TLS when configured) and runs the
-// background work until ctx ends; then in-flight requests finish (within
-// server.shutdown_timeout) and the server closes.
+// ListenAndServe serves on ln (TLS when configured), and the management
+// handler on server.management_addr, and runs the background work until
+// ctx ends; then the node drains (/readyz fails for server.shutdown_grace),
+// in-flight requests finish (within server.shutdown_timeout) and the
+// server closes.
 func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener) error {
+	mln, err := s.listenManagement()
+	if err != nil {
+		ln.Close()
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		s.Close(cctx)
+		return err
+	}
 	hs := &http.Server{
 		Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
@@ -405,6 +409,12 @@ func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener) error {
 	}
 	bg, cancelBG := context.WithCancel(context.WithoutCancel(ctx))
 	go s.Run(bg)
+	var ms *http.Server
+	if mln != nil {
+		ms = &http.Server{Handler: s.ManagementHandler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: hs.ErrorLog}
+		go ms.Serve(mln)
+	}
 
 	errc := make(chan error, 1)
 	go func() {
@@ -414,14 +424,17 @@ func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener) error {
 			errc <- hs.Serve(ln)
 		}
 	}()
-	var err error
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
+		s.drain(hs)
 		s.log.Info("shutting down")
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Server.ShutdownTimeout)
 		defer cancel()
 		err = hs.Shutdown(sctx)
+	}
+	if ms != nil {
+		ms.Close()
 	}
 	cancelBG()
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

@@ -148,11 +148,10 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, exceptID string)
 // before now and, when idleBefore is not zero, those last seen before it.
 // It returns how many it removed.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Time) (int, error) {
-	q, args := "DELETE FROM sessions WHERE expires_at <= ?", []any{s.d.time(now)}
+	where, args := "expires_at <= ?", []any{s.d.time(now)}
 	if !idleBefore.IsZero() {
-		q += " OR last_seen_at < ?"
+		where += " OR last_seen_at < ?"
 		args = append(args, s.d.time(idleBefore))
 	}
-	n, err := s.execCount(ctx, q, args...)
-	return int(n), err
+	return s.sweep(ctx, "sessions", "id", where, args...)
 }

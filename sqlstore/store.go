@@ -330,10 +330,16 @@ func (s *Store) Tx(ctx context.Context, fn func(tx userdb.Store) error) error {
 
 // inTx is Tx for the Store's own multi-statement methods.
 func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.inTxWith(ctx, nil, fn)
+}
+
+// inTxWith is inTx with transaction options (nil for the defaults), which
+// apply when s is not in a transaction already.
+func (s *Store) inTxWith(ctx context.Context, opts *sql.TxOptions, fn func(tx *Store) error) error {
 	if s.tx != nil {
 		return fn(s)
 	}
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, opts)
 	if err != nil {
 		return s.wrap(err)
 	}

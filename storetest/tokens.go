@@ -18,6 +18,7 @@ var tokenTests = []test{
 	{"WrongKind", testTokenWrongKind},
 	{"DeleteUserTokens", testDeleteUserTokens},
 	{"EmailChange", testTokenEmail},
+	{"DeleteExpired", testDeleteExpiredTokens},
 }
 
 // testTokenEmail stores the new address an email-change token confirms and
@@ -168,4 +169,51 @@ func testDeleteUserTokens(t *testing.T, s userdb.Store) {
 	_, err = s.FindToken(ctx, userdb.TokenVerify, otherVerify.TokenHash, base)
 	must(t, err)
 	must(t, s.DeleteUserTokens(ctx, "usr_missing", userdb.TokenVerify))
+}
+
+// testDeleteExpiredTokens removes the tokens expired at the given time,
+// used or not, and keeps the others; two sweeps at once remove each token
+// once between them.
+func testDeleteExpiredTokens(t *testing.T, s userdb.Store) {
+	ctx := t.Context()
+	u := MustCreateUser(t, s, userdb.User{Username: "someone"})
+	create := func(expires time.Duration) []byte {
+		_, hash := userdb.NewSecret()
+		must(t, s.CreateToken(ctx, &userdb.OneTimeToken{TokenHash: hash, Kind: userdb.TokenReset, UserID: u.ID,
+			CreatedAt: base, ExpiresAt: at(expires)}))
+		return hash
+	}
+	expired, used, alive := create(time.Hour), create(2*time.Hour), create(5*time.Hour)
+	_, err := s.ConsumeToken(ctx, userdb.TokenReset, used, at(time.Minute))
+	must(t, err)
+
+	n, err := s.DeleteExpiredTokens(ctx, at(90*time.Minute))
+	must(t, err)
+	wantEqual(t, "tokens expired at 1h30", n, 1)
+	_, err = s.ConsumeToken(ctx, userdb.TokenReset, expired, at(30*time.Minute))
+	wantCode(t, "ConsumeToken of a swept token, before its expiry", err, userdb.ENOTFOUND)
+	n, err = s.DeleteExpiredTokens(ctx, at(3*time.Hour))
+	must(t, err)
+	wantEqual(t, "tokens expired at 3h (the used one)", n, 1)
+	_, err = s.FindToken(ctx, userdb.TokenReset, alive, at(3*time.Hour))
+	must(t, err)
+
+	// Many tokens, two sweeps at once: each token is counted by one.
+	const many = 350
+	for range many {
+		create(4 * time.Hour)
+	}
+	var wg sync.WaitGroup
+	counts := make([]int, 2)
+	errs := make([]error, 2)
+	for i := range counts {
+		wg.Add(1)
+		go func() { defer wg.Done(); counts[i], errs[i] = s.DeleteExpiredTokens(ctx, at(4*time.Hour)) }()
+	}
+	wg.Wait()
+	must(t, errs[0])
+	must(t, errs[1])
+	wantEqual(t, "tokens removed by two concurrent sweeps", counts[0]+counts[1], many)
+	_, err = s.FindToken(ctx, userdb.TokenReset, alive, at(4*time.Hour))
+	must(t, err)
 }

@@ -534,6 +534,7 @@ func TestMigrate(t *testing.T) {
 func TestServeAndGracefulShutdown(t *testing.T) {
 	c := newCLI(t)
 	c.env["USERDB_DATABASE_DSN"] = "" // the default, userdb.db in the working directory
+	c.env["USERDB_SERVER_MANAGEMENT_ADDR"] = "127.0.0.1:0"
 	t.Chdir(c.dir)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

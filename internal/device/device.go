@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/userdb/userdb/internal/httpx"
 )
 
 // Cookies issues and reads the device cookie: a random id and its HMAC
@@ -49,7 +51,9 @@ func (c *Cookies) Middleware(next http.Handler) http.Handler {
 			http.SetCookie(w, &http.Cookie{
 				Name: c.Name, Value: c.sign(id), Path: "/", MaxAge: int(c.Lifetime / time.Second),
 				HttpOnly: true, SameSite: http.SameSiteLaxMode,
-				Secure: r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"),
+				// The scheme the client used, as far as server.trusted_proxies
+				// lets us know it: a client's own X-Forwarded-Proto is no proof.
+				Secure: httpx.IsHTTPS(r),
 			})
 		}
 		next.ServeHTTP(w, r.WithContext(WithID(r.Context(), id)))

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"regexp"
 	"runtime/debug"
@@ -29,10 +28,7 @@ func Chain(h http.Handler, mw ...Middleware) http.Handler {
 
 type ctxKey int
 
-const (
-	infoKey ctxKey = iota
-	clientIPKey
-)
+const infoKey ctxKey = 0
 
 // requestInfo is what the middleware learns about a request. It is one
 // context value, set once by RequestIDs and filled in by the middleware
@@ -40,7 +36,11 @@ const (
 type requestInfo struct {
 	id   string
 	base *slog.Logger
-	ip   string // set by TrustedClientIP
+	// What TrustedProxies decided: the client's address, whether the
+	// peer is a trusted proxy, and the scheme the client used.
+	ip      string
+	trusted bool
+	https   bool
 	// logger is base with the request id, made when first asked for:
 	// most requests log only their access line, which needs none.
 	logger atomic.Pointer[slog.Logger]
@@ -73,13 +73,11 @@ func RequestID(r *http.Request) string {
 	return ""
 }
 
-// ClientIP returns the client's address as decided by the ClientIP middleware.
+// ClientIP returns the client's address as decided by TrustedProxies, or
+// the peer's without it.
 func ClientIP(r *http.Request) string {
 	if i := infoOf(r); i != nil && i.ip != "" {
 		return i.ip
-	}
-	if ip, ok := r.Context().Value(clientIPKey).(string); ok {
-		return ip
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -116,44 +114,6 @@ func validRequestID(s string) bool {
 		}
 	}
 	return true
-}
-
-// TrustedClientIP sets the client address: the peer's, or — only when the
-// peer is a trusted proxy — the right-most untrusted address of
-// X-Forwarded-For (left-most entries are whatever the client wrote).
-func TrustedClientIP(trusted []netip.Prefix) Middleware {
-	isTrusted := func(a netip.Addr) bool {
-		for _, p := range trusted {
-			if p.Contains(a.Unmap()) {
-				return true
-			}
-		}
-		return false
-	}
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ip := ClientIP(r)
-			if a, err := netip.ParseAddr(ip); err == nil && len(trusted) > 0 && isTrusted(a) {
-				hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
-				for i := len(hops) - 1; i >= 0; i-- {
-					h, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-					if err != nil {
-						break
-					}
-					ip = h.Unmap().String()
-					if !isTrusted(h) {
-						break
-					}
-				}
-			}
-			if i := infoOf(r); i != nil {
-				i.ip = ip // the request's own: no copy of it needed
-				next.ServeHTTP(w, r)
-				return
-			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientIPKey, ip)))
-		})
-	}
 }
 
 // Recover turns a panic into a logged 500.

@@ -23,7 +23,7 @@ func TestAccessLogLine(t *testing.T) {
 		seen.id, seen.ip = httpx.RequestID(r), httpx.ClientIP(r)
 		httpx.Logger(r).Info("inside")
 		w.WriteHeader(http.StatusTeapot)
-	}), httpx.RequestIDs(log), httpx.TrustedClientIP([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}),
+	}), httpx.RequestIDs(log), httpx.TrustedProxies([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}),
 		httpx.AccessLog(nil))
 
 	req := httptest.NewRequest(http.MethodGet, "/me?token=secret", nil)
@@ -71,10 +71,10 @@ func TestRequestIDGenerated(t *testing.T) {
 	}
 }
 
-// TestClientIPWithoutRequestIDs checks TrustedClientIP on its own.
+// TestClientIPWithoutRequestIDs checks TrustedProxies on its own.
 func TestClientIPWithoutRequestIDs(t *testing.T) {
 	var ip string
-	h := httpx.TrustedClientIP(nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := httpx.TrustedProxies(nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ip = httpx.ClientIP(r)
 	}))
 	req := httptest.NewRequest(http.MethodGet, "/", nil)

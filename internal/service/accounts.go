@@ -174,7 +174,7 @@ func (s *Service) createRole(ctx context.Context, account, name, description str
 	if err != nil {
 		return nil, err
 	}
-	s.roles.forget()
+	s.changed(changedRoles)
 	return r, nil
 }
 
@@ -199,8 +199,7 @@ func (s *Service) deleteRole(ctx context.Context, id string) error {
 		return s.recordAccount(ctx, tx, "role.deleted", a, map[string]any{"role": r.Name, "role_id": r.ID})
 	})
 	if err == nil {
-		s.sessions.forgetAll()
-		s.roles.forget()
+		s.sessions.forgetAll() // the roles cache too
 	}
 	return err
 }

@@ -270,9 +270,10 @@ func (s *Service) updateRole(ctx context.Context, id string, up userdb.RoleUpdat
 	if err != nil {
 		return nil, err
 	}
-	s.roles.forget()
 	if renamed {
-		s.sessions.forgetAll() // cached users carry role names
+		s.sessions.forgetAll() // cached users carry role names; the roles cache goes too
+	} else {
+		s.changed(changedRoles)
 	}
 	return out, nil
 }

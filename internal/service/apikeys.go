@@ -97,12 +97,16 @@ func (s *Service) revokeAPIKey(ctx context.Context, id string) error {
 	} else if err != nil {
 		return err
 	}
-	return s.store.Tx(ctx, func(tx userdb.Store) error {
+	err = s.store.Tx(ctx, func(tx userdb.Store) error {
 		if err := tx.RevokeAPIKey(ctx, k.ID, s.clock.Now()); err != nil {
 			return err
 		}
 		return s.recordKey(ctx, tx, "apikey.revoked", k, map[string]any{"name": k.Name})
 	})
+	if err == nil {
+		s.changed(changedAPIKeys)
+	}
+	return err
 }
 
 // AdminCreateAPIKey creates an API key. An admin creates keys scoped to its
@@ -167,23 +171,24 @@ func (s *Service) AdminRevokeAPIKey(ctx context.Context, id string) error {
 // AuthenticateAPIKey returns the actor of an API key's secret. Unknown,
 // revoked and expired keys, and keys of a disabled account, all get the same
 // EUNAUTHORIZED error. The key's last-used time is written at most once a
-// minute.
+// minute by each node; keys and their accounts are served from memory
+// (keycache.go).
 func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (Actor, error) {
 	if secret == "" || len(secret) > 128 {
 		return Actor{}, errBadAPIKey
 	}
-	k, err := s.store.FindAPIKeyByHash(ctx, userdb.HashSecret(secret))
+	e, err := s.apiKey(ctx, userdb.HashSecret(secret))
 	if userdb.IsCode(err, userdb.ENOTFOUND) {
 		return Actor{}, errBadAPIKey
 	} else if err != nil {
 		return Actor{}, err
 	}
-	now := s.clock.Now()
+	k, now := e.key, s.clock.Now()
 	if k.RevokedAt != nil || (k.ExpiresAt != nil && !now.Before(*k.ExpiresAt)) {
 		return Actor{}, errBadAPIKey
 	}
 	if k.AccountID != "" {
-		a, err := s.store.FindAccountByID(ctx, k.AccountID)
+		a, err := s.Account(ctx, k.AccountID)
 		if userdb.IsCode(err, userdb.ENOTFOUND) {
 			return Actor{}, errBadAPIKey
 		} else if err != nil {
@@ -196,7 +201,7 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (Actor,
 	if err := s.limits.Take(ctx, limit.AdminKey, k.ID); err != nil {
 		return Actor{}, err
 	}
-	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= apiKeyTouchEvery {
+	if e.used(now) {
 		// Bookkeeping: a failed write does not refuse the request.
 		if err := s.store.TouchAPIKey(ctx, k.ID, now); err != nil {
 			s.log.Warn("recording API key use", "err", err, "key", k.ID)

@@ -168,7 +168,7 @@ func (s *Service) AdminDefineProfileAttributes(ctx context.Context, set []*userd
 		}
 		return s.record(ctx, tx, "profile.attributes_changed", nil, map[string]any{"defined": names, "removed": remove})
 	})
-	s.schema.forget()
+	s.changed(changedSchema)
 	if err != nil {
 		return nil, err
 	}

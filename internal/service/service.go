@@ -144,6 +144,8 @@ type Deps struct {
 	// sessions (sign out everywhere, password set or reset, disabling the
 	// user or the account, an administrator's end-sessions).
 	RevokeGrants func(ctx context.Context, st userdb.Store, userID string) error
+	// Peers are the other nodes of a cluster (peers.go); nil for none.
+	Peers Peers
 }
 
 // Limits throttles requests: internal/limit.Rules. Each method names a rule
@@ -187,6 +189,8 @@ type Service struct {
 	sessions *sessionCache
 	roles    roleCache
 	schema   schemaCache
+	keys     keyCache
+	peers    Peers
 
 	// background work that must not show in response times (see forgot).
 	bg        sync.WaitGroup
@@ -208,6 +212,9 @@ func New(d Deps, o Options) *Service {
 	if d.Limits == nil {
 		d.Limits = noLimits{}
 	}
+	if d.Peers == nil {
+		d.Peers = noPeers{}
+	}
 	if o.SuperAdminRole == "" {
 		o.SuperAdminRole = userdb.RoleSuperAdmin
 	}
@@ -228,6 +235,7 @@ func New(d Deps, o Options) *Service {
 		clock: d.Clock, log: d.Logger, kick: d.Kick, limits: d.Limits, breaches: d.Breaches, opts: o,
 		upstream: d.Upstream, sealer: d.Sealer, configured: d.Connectors,
 		revoke: d.RevokeGrants,
+		peers:  d.Peers,
 		bgSlot: make(chan struct{}, 64),
 	}
 	s.sessions = newSessionCache(s)

@@ -67,7 +67,9 @@ func (c *sessionCache) lookup(ctx context.Context, hash []byte) (*userdb.User, *
 	c.mu.RLock()
 	e := c.byHash[key]
 	c.mu.RUnlock()
-	if e == nil || now.Sub(e.loadedAt) >= c.s.opts.SessionCacheTTL {
+	// Without news of the other nodes' changes (Redis is down), nothing
+	// cached can be trusted: every lookup reads the store.
+	if e == nil || now.Sub(e.loadedAt) >= c.s.opts.SessionCacheTTL || !c.s.peers.Connected() {
 		var err error
 		if e, err = c.load(ctx, key, hash, now); err != nil {
 			return nil, nil, err
@@ -203,8 +205,16 @@ func (c *sessionCache) dropLocked(key, userID string) {
 }
 
 // forgetUser drops every cached session of a user, after the user changed or
-// sessions ended, so the next request reads the store.
-func (c *sessionCache) forgetUser(userID string) {
+// sessions ended, so the next request reads the store; the other nodes of
+// a cluster drop theirs too.
+func (c *sessionCache) forgetUser(userID string) { c.s.changed(changedUser + userID) }
+
+// forgetAll empties the caches (an account was disabled: many users at
+// once), on every node.
+func (c *sessionCache) forgetAll() { c.s.changed(changedAll) }
+
+// dropUser drops this node's cached sessions of a user.
+func (c *sessionCache) dropUser(userID string) {
 	c.mu.Lock()
 	c.gen.Add(1)
 	for _, key := range c.byUser[userID] {
@@ -214,8 +224,8 @@ func (c *sessionCache) forgetUser(userID string) {
 	c.mu.Unlock()
 }
 
-// forgetAll empties the cache (an account was disabled: many users at once).
-func (c *sessionCache) forgetAll() {
+// dropAll empties this node's session cache.
+func (c *sessionCache) dropAll() {
 	c.mu.Lock()
 	c.gen.Add(1)
 	c.byHash = make(map[string]*cachedSession)

@@ -66,7 +66,7 @@ func TestSessionCacheEvictionKeepsUserIndex(t *testing.T) {
 			hashes = append(hashes, h)
 		}
 	}
-	s := &Service{store: st, clock: fixedClock(now), log: slog.New(slog.DiscardHandler),
+	s := &Service{store: st, clock: fixedClock(now), log: slog.New(slog.DiscardHandler), peers: noPeers{},
 		opts: Options{SessionCacheTTL: time.Hour, SessionLifetime: time.Hour}}
 	s.sessions = newSessionCache(s)
 	s.sessions.max = 6 // 16 sessions: eviction runs on most loads
@@ -140,7 +140,7 @@ func TestSessionCacheLoadRacingInvalidation(t *testing.T) {
 	st.sessions[string(h)] = &userdb.Session{ID: "ses_1", TokenHash: h, UserID: "usr_1",
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
 	st.users["usr_1"] = &userdb.User{ID: "usr_1", AccountID: "acc_default", Status: userdb.StatusEnabled}
-	s := &Service{store: st, clock: fixedClock(now), log: slog.New(slog.DiscardHandler),
+	s := &Service{store: st, clock: fixedClock(now), log: slog.New(slog.DiscardHandler), peers: noPeers{},
 		opts: Options{SessionCacheTTL: time.Hour, SessionLifetime: time.Hour}}
 	s.sessions = newSessionCache(s)
 

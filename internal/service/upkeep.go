@@ -21,6 +21,13 @@ func (s *Service) SweepSessions(ctx context.Context) (int, error) {
 	return s.store.DeleteExpiredSessions(ctx, now, idle)
 }
 
+// SweepTokens removes the one-time tokens past their expiry, used or not,
+// and returns how many it removed. Every node may sweep at once: each token
+// is removed by one.
+func (s *Service) SweepTokens(ctx context.Context) (int, error) {
+	return s.store.DeleteExpiredTokens(ctx, s.clock.Now())
+}
+
 // RecordEmail writes the outcome of one delivery attempt of m to the audit
 // log: email.sent, or email.failed with the error and whether the sender
 // gave up on the email (final). The event names the user's account too, so
