@@ -22,9 +22,9 @@ type oktaFixture struct {
 	superSecret string
 }
 
-func newOktaFixture(t *testing.T) *oktaFixture {
+func newOktaFixture(t *testing.T, configure ...func(*server.Config)) *oktaFixture {
 	t.Helper()
-	f := &oktaFixture{adminFixture: newAdminFixture(t)}
+	f := &oktaFixture{adminFixture: newAdminFixture(t, configure...)}
 	var err error
 	_, f.superSecret, err = inside.Service(f.srv).AdminCreateAPIKey(ctxCLI(), service.NewAPIKey{Name: "okta", Roles: []string{userdb.RoleSuperAdmin}})
 	if err != nil {
@@ -277,4 +277,42 @@ func TestOktaBearerScopes(t *testing.T) {
 	if r := do("manager", "POST", "/api/v1/users", body); r.status != 200 {
 		t.Errorf("create with okta.users.manage: %d %s", r.status, r.body)
 	}
+}
+
+// A profile change and a password in one request are one write: a password
+// refused only by the history (checked when the password is written; here
+// the current one again) leaves the profile as it was, and an accepted one
+// ends the user's sessions.
+func TestOktaProfileAndPasswordTogether(t *testing.T) {
+	f := newOktaFixture(t, func(c *server.Config) { c.Password.History = 3 })
+	key := f.keyASecret
+	created := f.mustOkta(200, key, "POST", "/api/v1/users", map[string]any{
+		"profile":     map[string]any{"firstName": "Ada", "lastName": "Lovelace", "email": "ada@alpha.example", "login": "ada@alpha.example"},
+		"credentials": map[string]any{"password": map[string]any{"value": "analytical engine 1843"}},
+	}).json(t)
+	id := created["id"].(string)
+
+	r := f.okta(key, "POST", "/api/v1/users/"+id, map[string]any{
+		"profile":     map[string]any{"firstName": "Augusta"},
+		"credentials": map[string]any{"password": map[string]any{"value": "analytical engine 1843"}},
+	})
+	wantOktaError(t, r, 400, "E0000001")
+	u, err := inside.Service(f.srv).Store().FindUserByID(t.Context(), id)
+	if err != nil || u.GivenName != "Ada" {
+		t.Fatalf("after a refused password the user reads %+v, %v; want the profile unchanged", u, err)
+	}
+
+	c := f.client()
+	c.mustLogin("ada@alpha.example", "analytical engine 1843")
+	f.mustOkta(200, key, "POST", "/api/v1/users/"+id, map[string]any{
+		"profile":     map[string]any{"firstName": "Augusta"},
+		"credentials": map[string]any{"password": map[string]any{"value": "difference engine 1822"}},
+	})
+	if u, _ := inside.Service(f.srv).Store().FindUserByID(t.Context(), id); u.GivenName != "Augusta" {
+		t.Errorf("given name %q after the accepted change", u.GivenName)
+	}
+	if r := c.do("GET", "/me", nil); r.status != 401 {
+		t.Errorf("the user's session after an administrator set the password: %d, want 401", r.status)
+	}
+	f.client().mustLogin("ada@alpha.example", "difference engine 1822")
 }

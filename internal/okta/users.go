@@ -420,27 +420,14 @@ func (a *API) updateUser(replace bool) http.HandlerFunc {
 				writeError(w, r, err, "", "")
 				return
 			}
-			if setPassword {
-				// Checked before the profile is written, so that a password
-				// the policy refuses changes nothing.
-				email, login := u.Email, u.Username
-				if p.email != nil {
-					email = *p.email
-				}
-				if p.login != nil {
-					login = *p.login
-				}
-				if err := a.svc.CheckPassword(password, email, login); err != nil {
-					writeError(w, r, err, "User", ref)
-					return
-				}
-			}
 			up := service.ProfileUpdate{Username: p.login, Email: p.email, GivenName: p.firstName, Surname: p.lastName,
 				MiddleName: p.middleName, CustomData: p.custom, ReplaceCustomData: replace}
-			if u, err = a.svc.AdminUpdateUser(r.Context(), u.ID, up); err != nil {
-				writeError(w, r, err, "User", ref)
-				return
+			if setPassword {
+				up.Password = &password // written with the profile, in one transaction
 			}
+			u, err = a.svc.AdminUpdateUser(r.Context(), u.ID, up)
+			a.writeUser(w, r, u, err, ref)
+			return
 		}
 		if setPassword {
 			u, err = a.svc.AdminSetPassword(r.Context(), u.ID, password, false)

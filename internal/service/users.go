@@ -190,11 +190,16 @@ type ProfileUpdate struct {
 	// whole (keys set to null are left out).
 	ReplaceCustomData bool
 	Version           *int64
+	// Password, set by an administrator, is written with the profile in one
+	// transaction (checked by the policy, the breach check and the history
+	// against the updated names first), with a password set's effects: the
+	// user's other sessions and links end.
+	Password *string
 }
 
 // UpdateProfile changes a user's own editable fields (names and custom data).
 func (s *Service) UpdateProfile(ctx context.Context, u *userdb.User, p ProfileUpdate) (*userdb.User, error) {
-	p.Username, p.Email, p.Status = nil, nil, nil
+	p.Username, p.Email, p.Status, p.Password = nil, nil, nil, nil
 	return s.updateUser(ctx, u.ID, p, "user.profile_updated")
 }
 
@@ -256,10 +261,27 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 			return nil, err
 		}
 	}
+	var hash string
+	if p.Password != nil {
+		if hash, err = s.hashNewPassword(ctx, &check, *p.Password); err != nil {
+			return nil, err
+		}
+	}
 	var out *userdb.User
 	err = s.store.Tx(ctx, func(tx userdb.Store) error {
 		if out, err = tx.UpdateUser(ctx, id, up, s.clock.Now()); err != nil {
 			return err
+		}
+		if p.Password != nil {
+			if out, err = s.writePassword(ctx, tx, out, hash, userdb.UserUpdate{}); err != nil {
+				return err
+			}
+			if _, err := s.endSessions(ctx, tx, out, "", "password_set"); err != nil {
+				return err
+			}
+			if err := s.record(ctx, tx, "password.set", out, map[string]any{"must_change": false}); err != nil {
+				return err
+			}
 		}
 		if disabling {
 			if _, err := s.endSessions(ctx, tx, out, "", "user_disabled"); err != nil {
