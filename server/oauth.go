@@ -8,6 +8,7 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/oauth"
+	"github.com/userdb/userdb/internal/okta"
 	"github.com/userdb/userdb/internal/web"
 )
 
@@ -35,7 +36,7 @@ func (s *Server) openOAuth(ctx context.Context, o options) error {
 		IDTokenTTL: time.Duration(oc.IDTokenTTL), RefreshTokenTTL: time.Duration(oc.RefreshTokenTTL),
 		CodeTTL: time.Duration(oc.CodeTTL), RefreshGrace: time.Duration(oc.RefreshGrace),
 		DeviceCodeTTL: time.Duration(oc.DeviceCodeTTL), DevicePollInterval: time.Duration(oc.DevicePollInterval),
-		RevocationPoll: time.Duration(oc.RevocationPoll), Scopes: slices.Clone(oc.Scopes), AdminScope: oc.AdminScope,
+		RevocationPoll: time.Duration(oc.RevocationPoll), Scopes: append(slices.Clone(oc.Scopes), okta.Scopes...), AdminScope: oc.AdminScope,
 		Claims: claims, Registration: cfg.Registration.Enabled,
 	}
 	kit := web.ConsoleKit(web.Branding(cfg.Branding))

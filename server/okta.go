@@ -11,14 +11,13 @@ import (
 // a userdb API key.
 const OktaPath = okta.Prefix
 
-// WithOktaBearer lets Okta's management API accept OAuth 2.0 access tokens
-// (Authorization: Bearer) with okta.* scopes, checked by b; without it,
-// the API takes API keys only (Authorization: SSWS).
-func WithOktaBearer(b okta.BearerAuthenticator) Option {
-	return func(o *options) { o.oktaBearer = b }
-}
-
-// oktaRoutes registers Okta's management API under OktaPath.
+// oktaRoutes registers Okta's management API under OktaPath. It takes API
+// keys (Authorization: SSWS) and, when the OAuth provider is on, the
+// provider's access tokens with okta.* scopes (Authorization: Bearer).
 func (s *Server) oktaRoutes(mux *http.ServeMux) {
-	okta.New(s.svc, okta.Options{OrgURL: s.cfg.BaseURL() + okta.Prefix, Bearer: s.oktaBearer}).Routes(mux)
+	var bearer okta.BearerAuthenticator
+	if s.oauth != nil {
+		bearer = s.oauth
+	}
+	okta.New(s.svc, okta.Options{OrgURL: s.cfg.BaseURL() + okta.Prefix, Bearer: bearer}).Routes(mux)
 }

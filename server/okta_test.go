@@ -3,7 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
+	"github.com/userdb/userdb/internal/oauth"
 	"net/url"
 	"regexp"
 	"strings"
@@ -242,39 +242,38 @@ func TestOktaBadInputChangesNothing(t *testing.T) {
 	}
 }
 
-// bearerTokens stands in for the OIDC provider: it knows two tokens.
-type bearerTokens map[string][]string
-
-func (b bearerTokens) AuthenticateBearer(_ context.Context, token string) (service.Actor, []string, error) {
-	scopes, ok := b[token]
-	if !ok {
-		return service.Actor{}, nil, userdb.Errorf(userdb.EUNAUTHORIZED, "bad token")
-	}
-	return service.SystemActor(), scopes, nil
-}
-
+// Okta's API takes the provider's own access tokens (the SDK's private-key
+// mode gets them by client credentials), with okta.* scopes per route.
 func TestOktaBearerScopes(t *testing.T) {
-	e := newEnv(t)
-	srv := openWith(t, e, server.WithOktaBearer(bearerTokens{"reader": {"okta.users.read"}, "manager": {"okta.users.manage"}}))
-	h := httptest.NewServer(srv)
-	t.Cleanup(h.Close)
-	e.http = h
+	e := oauthEnv(t)
+	token := func(scope string) string {
+		c, secret := e.addClient(oauth.ClientInput{Name: ptr("sdk " + scope), GrantTypes: strs(userdb.GrantClientCredentials),
+			Scopes: strs(scope)})
+		status, body := e.tokenPost(oauth.TokenPath, c.ID, secret, url.Values{"grant_type": {"client_credentials"}, "scope": {scope}})
+		if status != 200 {
+			t.Fatalf("token with %s: %d %v", scope, status, body)
+		}
+		return body["access_token"].(string)
+	}
+	reader, manager, custom := token("okta.users.read"), token("okta.users.manage"), token("customScope")
 	c := e.client()
 	do := func(token, method, path string, body any) response {
 		return c.do(method, server.OktaPath+path, body, "Authorization", "Bearer "+token)
 	}
-	if r := do("reader", "GET", "/api/v1/users", nil); r.status != 200 {
+	if r := do(reader, "GET", "/api/v1/users", nil); r.status != 200 {
 		t.Errorf("read with okta.users.read: %d %s", r.status, r.body)
 	}
-	if r := do("manager", "GET", "/api/v1/users", nil); r.status != 200 {
+	if r := do(manager, "GET", "/api/v1/users", nil); r.status != 200 {
 		t.Errorf("read with okta.users.manage: %d %s", r.status, r.body)
 	}
 	body := map[string]any{"profile": map[string]any{"email": "b@example.com", "login": "b@example.com"},
 		"credentials": map[string]any{"password": map[string]any{"value": "a long enough password"}}}
-	wantOktaError(t, do("reader", "POST", "/api/v1/users", body), 403, "E0000006")
-	wantOktaError(t, do("reader", "GET", "/api/v1/groups", nil), 403, "E0000006")
-	wantOktaError(t, do("unknown", "GET", "/api/v1/users", nil), 401, "E0000011")
-	if r := do("manager", "POST", "/api/v1/users", body); r.status != 200 {
+	wantOktaError(t, do(reader, "POST", "/api/v1/users", body), 403, "E0000006")
+	wantOktaError(t, do(reader, "GET", "/api/v1/groups", nil), 403, "E0000006")
+	wantOktaError(t, do(custom, "GET", "/api/v1/users", nil), 403, "E0000006")
+	wantOktaError(t, do("not-a-token", "GET", "/api/v1/users", nil), 401, "E0000011")
+	wantOktaError(t, do(reader[:len(reader)-2]+"xx", "GET", "/api/v1/users", nil), 401, "E0000011")
+	if r := do(manager, "POST", "/api/v1/users", body); r.status != 200 {
 		t.Errorf("create with okta.users.manage: %d %s", r.status, r.body)
 	}
 }

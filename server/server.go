@@ -26,7 +26,6 @@ import (
 	"github.com/userdb/userdb/internal/limit"
 	"github.com/userdb/userdb/internal/mail"
 	"github.com/userdb/userdb/internal/oauth"
-	"github.com/userdb/userdb/internal/okta"
 	"github.com/userdb/userdb/internal/password"
 	"github.com/userdb/userdb/internal/profile"
 	"github.com/userdb/userdb/internal/seal"
@@ -74,7 +73,6 @@ type Server struct {
 	draining atomic.Bool // SIGTERM: /readyz fails while requests finish
 
 	strategies map[string]Strategy
-	oktaBearer okta.BearerAuthenticator
 	box        *seal.Box // the instance key's AES-GCM, for secrets at rest
 	upstreams  *upstreams
 
@@ -93,7 +91,6 @@ type options struct {
 	transformer api.Transformer
 	mailDriver  userdb.MailDriver
 	strategies  map[string]Strategy
-	oktaBearer  okta.BearerAuthenticator
 }
 
 // WithLogger sets the logger (slog.Default otherwise).
@@ -120,7 +117,7 @@ func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 	for _, f := range opts {
 		f(&o)
 	}
-	s := &Server{cfg: cfg, log: o.logger, store: o.store, oktaBearer: o.oktaBearer, done: make(chan struct{})}
+	s := &Server{cfg: cfg, log: o.logger, store: o.store, done: make(chan struct{})}
 
 	if err := cfg.Validate(); err != nil {
 		return nil, err

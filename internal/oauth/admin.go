@@ -321,26 +321,39 @@ func LooksLikeAccessToken(tok string) bool {
 // or for a client's own token an admin of the client's account. The
 // service's rules then decide what it may do.
 func (p *Provider) AdminActor(ctx context.Context, token string) (service.Actor, error) {
+	a, scopes, err := p.AuthenticateBearer(ctx, token)
+	if err != nil {
+		return service.Actor{}, err
+	}
+	if !slices.Contains(scopes, p.set.AdminScope) {
+		return service.Actor{}, userdb.Errorf(userdb.EFORBIDDEN, "The access token lacks the scope %s.", p.set.AdminScope)
+	}
+	return a, nil
+}
+
+// AuthenticateBearer turns an access token of this provider's audience
+// into the actor it acts as and the scopes it carries: its user with the
+// user's own roles, or for a client's own token an admin of the client's
+// account. Callers check the scopes they need (the admin API its admin
+// scope, Okta's API the okta.* scopes).
+func (p *Provider) AuthenticateBearer(ctx context.Context, token string) (service.Actor, []string, error) {
 	bad := userdb.Errorf(userdb.EUNAUTHORIZED, "The access token is invalid, expired or revoked.")
 	at, err := p.checkAccess(ctx, token)
 	if err != nil || at.aud != "" && at.aud != p.set.Audience {
-		return service.Actor{}, bad
-	}
-	if !slices.Contains(at.scopes, p.set.AdminScope) {
-		return service.Actor{}, userdb.Errorf(userdb.EFORBIDDEN, "The access token lacks the scope %s.", p.set.AdminScope)
+		return service.Actor{}, nil, bad
 	}
 	if at.userID != "" {
 		u, err := p.activeUser(ctx, at.userID)
 		if err != nil {
-			return service.Actor{}, bad
+			return service.Actor{}, nil, bad
 		}
-		return service.UserActor(u), nil
+		return service.UserActor(u), at.scopes, nil
 	}
 	c, err := p.clients.get(ctx, at.clientID)
 	if err != nil {
-		return service.Actor{}, bad
+		return service.Actor{}, nil, bad
 	}
-	return service.Actor{ID: c.ID, AccountID: c.AccountID, Roles: []string{userdb.RoleAdmin}, KeyID: c.ID}, nil
+	return service.Actor{ID: c.ID, AccountID: c.AccountID, Roles: []string{userdb.RoleAdmin}, KeyID: c.ID}, at.scopes, nil
 }
 
 // Scopes are every scope clients may be given: the built-in ones, the

@@ -57,6 +57,10 @@ const (
 	scopeSchemaManage = "okta.schemas.manage"
 )
 
+// Scopes are the scopes of Okta's management API, which the OAuth provider
+// offers beside its own so that clients can be given them.
+var Scopes = []string{scopeUsersRead, scopeUsersManage, scopeGroupsRead, scopeGroupsManage, scopeSchemasRead, scopeSchemaManage}
+
 type route struct {
 	method, path string
 	scope        string // the scope a bearer token needs; a manage scope also reads
