@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -131,7 +132,7 @@ type node struct {
 }
 
 func newNode(t *testing.T, name string, env []string) *node {
-	n := &node{t: t, name: name, addr: "127.0.0.1:" + strconv.Itoa(freePort(t)), env: env, logs: &lockedBuffer{}}
+	n := &node{t: t, name: name, addr: "127.0.0.1:" + strconv.Itoa(restartablePort(t)), env: env, logs: &lockedBuffer{}}
 	t.Cleanup(n.stop)
 	return n
 }
@@ -484,4 +485,21 @@ func (h *smtpHold) relay(client net.Conn) {
 		}
 		pending, inData = nil, false
 	}
+}
+
+// restartablePort returns a free port below Linux's ephemeral range (32768
+// and up), for a node that is killed and started again on it: no outgoing
+// connection or ":0" listener of another process is given such a port by
+// the kernel while the node is down.
+func restartablePort(t *testing.T) int {
+	t.Helper()
+	for range 200 {
+		p := 20000 + mrand.IntN(12000)
+		if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p)); err == nil {
+			l.Close()
+			return p
+		}
+	}
+	t.Fatal("no free port between 20000 and 32000")
+	return 0
 }
