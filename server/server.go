@@ -52,10 +52,12 @@ type Server struct {
 	handler http.Handler
 
 	strategies map[string]Strategy
+	clock      userdb.Clock
 
-	stopOnce sync.Once
-	stop     context.CancelFunc
-	done     chan struct{}
+	bgMu   sync.Mutex
+	bgStop context.CancelFunc // ends the work Start began
+	bgDone chan struct{}      // closed when that work has ended
+	closed bool               // Close was called: Start starts nothing
 }
 
 // Option changes how Open builds the server.
@@ -94,13 +96,14 @@ type UserView = api.UserView
 
 // Open builds a server from cfg: it opens and (unless switched off) migrates
 // the database, resolves the instance secrets, and prepares every surface.
-// Call Run or ListenAndServe to start its background work, and Close to end it.
+// Call Start (or Run, or ListenAndServe) to begin its background work, and
+// Close to end it.
 func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 	o := options{logger: slog.Default(), clock: userdb.SystemClock{}}
 	for _, f := range opts {
 		f(&o)
 	}
-	s := &Server{cfg: cfg, log: o.logger, store: o.store, done: make(chan struct{})}
+	s := &Server{cfg: cfg, log: o.logger, store: o.store, clock: o.clock}
 
 	if _, err := cfg.ResolveKeys(); err != nil {
 		return nil, err
@@ -269,18 +272,63 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// Run does the server's background work — sending email, writing batched
-// session times, removing expired sessions — until ctx ends or Close is called.
-func (s *Server) Run(ctx context.Context) {
+// Start begins the server's background work — sending email, writing
+// batched session times, removing expired sessions — and returns at once.
+// The work goes on until ctx ends or Close is called; Wait waits for it to
+// end. Start does nothing when the work was started before or the server is
+// closed.
+func (s *Server) Start(ctx context.Context) {
+	s.bgMu.Lock()
+	defer s.bgMu.Unlock()
+	if s.bgDone != nil || s.closed {
+		return
+	}
 	ctx, cancel := context.WithCancel(ctx)
-	s.stopOnce.Do(func() { s.stop = cancel })
-	defer close(s.done)
+	done := make(chan struct{})
+	s.bgStop, s.bgDone = cancel, done
 	var wg sync.WaitGroup
-	wg.Add(3)
-	go func() { defer wg.Done(); s.sender.Run(ctx) }()
-	go func() { defer wg.Done(); s.svc.Run(ctx) }()
-	go func() { defer wg.Done(); s.sweepSessions(ctx) }()
-	wg.Wait()
+	wg.Go(func() { s.sender.Run(ctx) })
+	wg.Go(func() { s.sweepSessions(ctx) })
+	s.svc.Start(ctx)
+	go func() {
+		wg.Wait()
+		s.svc.Wait()
+		close(done)
+	}()
+}
+
+// Wait returns once the background work Start began has ended (at once if
+// it was never started).
+func (s *Server) Wait() {
+	s.bgMu.Lock()
+	done := s.bgDone
+	s.bgMu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
+// Run does the server's background work until ctx ends or Close is called:
+// Start, then Wait.
+func (s *Server) Run(ctx context.Context) {
+	s.Start(ctx)
+	s.Wait()
+}
+
+// Flush does now what the background work would do soon, and returns when
+// it is done: the tasks that answers left behind (forgot, resend) finish,
+// batched session times are written, expired sessions removed, and the
+// emails due are sent (each attempted once). It needs no Start, and takes
+// turns with the work Start began. Tests call it instead of waiting a while.
+func (s *Server) Flush(ctx context.Context) error {
+	if err := s.svc.Flush(ctx); err != nil {
+		return err
+	}
+	if _, err := s.sweep(ctx); err != nil {
+		return err
+	}
+	s.sender.SendDue(ctx)
+	return ctx.Err()
 }
 
 func (s *Server) sweepSessions(ctx context.Context) {
@@ -291,12 +339,7 @@ func (s *Server) sweepSessions(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			now := time.Now().UTC()
-			var idle time.Time
-			if d := time.Duration(s.cfg.Sessions.IdleTimeout); d > 0 {
-				idle = now.Add(-d)
-			}
-			if n, err := s.store.DeleteExpiredSessions(ctx, now, idle); err != nil {
+			if n, err := s.sweep(ctx); err != nil {
 				s.log.Warn("removing expired sessions", "err", err)
 			} else if n > 0 {
 				s.log.Info("removed expired sessions", "count", n)
@@ -305,15 +348,27 @@ func (s *Server) sweepSessions(ctx context.Context) {
 	}
 }
 
+// sweep removes the sessions past their lifetime or idle timeout.
+func (s *Server) sweep(ctx context.Context) (int, error) {
+	now := s.clock.Now().UTC()
+	var idle time.Time
+	if d := time.Duration(s.cfg.Sessions.IdleTimeout); d > 0 {
+		idle = now.Add(-d)
+	}
+	return s.store.DeleteExpiredSessions(ctx, now, idle)
+}
+
 // Close stops the background work, waits for it (within ctx), flushes
 // batched writes and closes the store if Open opened it.
 func (s *Server) Close(ctx context.Context) error {
-	started := true
-	s.stopOnce.Do(func() { started = false })
-	if started && s.stop != nil {
-		s.stop()
+	s.bgMu.Lock()
+	s.closed = true
+	stop, done := s.bgStop, s.bgDone
+	s.bgMu.Unlock()
+	if stop != nil {
+		stop()
 		select {
-		case <-s.done:
+		case <-done:
 		case <-ctx.Done():
 		}
 	}
@@ -338,7 +393,7 @@ func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener) error {
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	bg, cancelBG := context.WithCancel(context.WithoutCancel(ctx))
-	go s.Run(bg)
+	s.Start(bg)
 
 	errc := make(chan error, 1)
 	go func() {
