@@ -80,6 +80,16 @@ type AccountUpdate struct {
 	CustomData  map[string]any // replaced whole when non-nil
 }
 
+// Apply copies the set fields of up onto a (for validation before writing).
+func (up *AccountUpdate) Apply(a *Account) {
+	setIf(&a.Name, up.Name)
+	setIf(&a.Description, up.Description)
+	setIf(&a.Status, up.Status)
+	if up.CustomData != nil {
+		a.CustomData = up.CustomData
+	}
+}
+
 // Role is a named set of permissions within an account.
 type Role struct {
 	ID          string
@@ -115,5 +125,22 @@ type RoleUpdate struct {
 	Name        *string
 	Description *string
 	Status      *Status
-	CustomData  map[string]any
+	CustomData  map[string]any // replaced whole when non-nil
+}
+
+// Apply copies the set fields of up onto r (for validation before writing).
+func (up *RoleUpdate) Apply(r *Role) {
+	setIf(&r.Name, up.Name)
+	setIf(&r.Description, up.Description)
+	setIf(&r.Status, up.Status)
+	if up.CustomData != nil {
+		r.CustomData = up.CustomData
+	}
+}
+
+// setIf sets *dst to *src when src is set.
+func setIf[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
 }

@@ -34,6 +34,8 @@ type Store interface {
 	EventStore
 	OutboxStore
 	APIKeyStore
+	ProfileAttributeStore
+	ProtectionStore
 }
 
 // AccountStore keeps accounts (tenants).
@@ -67,6 +69,8 @@ type UserStore interface {
 	// when one user's email is another's username, the email match wins.
 	FindUserByLogin(ctx context.Context, login string) (*User, error)
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
+	// FindUserByUsername finds a user by username only, case-insensitively.
+	FindUserByUsername(ctx context.Context, username string) (*User, error)
 	// FindUsers returns one page of users and the cursor of the next page
 	// ("" on the last page).
 	FindUsers(ctx context.Context, f UserFilter) (users []*User, next string, err error)
@@ -130,10 +134,46 @@ type UserFilter struct {
 	CreatedBefore   *time.Time
 	LastLoginAfter  *time.Time
 	LastLoginBefore *time.Time
-	Sort            string // one of the Sort* keys; SortCreated by default
-	Desc            bool
-	Cursor          string // from the previous page
-	Limit           int    // 50 by default; more than 1000 counts as 1000
+	UpdatedAfter    *time.Time
+	UpdatedBefore   *time.Time
+	// Match lists conditions on single fields, all of which must hold.
+	Match []FieldMatch
+	// Deactivated, when set, selects users with (true) or without (false)
+	// a DeactivatedAt.
+	Deactivated *bool
+	// HasPassword, when set, selects users with (true) or without (false)
+	// a password hash.
+	HasPassword *bool
+	// PasswordExpired, when set, selects users whose password has (true) or
+	// has not (false) expired: marked to be changed at the next sign-in, or,
+	// with PasswordSetBefore set, a password set (changed, or else created)
+	// at or before that time. Users without a password have none expired
+	// unless marked.
+	PasswordExpired   *bool
+	PasswordSetBefore *time.Time
+	Sort              string // one of the Sort* keys; SortCreated by default
+	Desc              bool
+	Cursor            string // from the previous page
+	Limit             int    // 50 by default; more than 1000 counts as 1000
+}
+
+// Fields a FieldMatch may name.
+const (
+	MatchID        = "id"
+	MatchUsername  = "username"
+	MatchEmail     = "email"
+	MatchGivenName = "givenName"
+	MatchSurname   = "surname"
+)
+
+// FieldMatch is a condition on one field of a user: the field equals Value
+// or, with Prefix, starts with it, ignoring case (as Fold compares). Ids
+// are compared exactly and take no prefix. Other fields, and an empty
+// prefix, fail with EINVALID.
+type FieldMatch struct {
+	Field  string
+	Prefix bool
+	Value  string
 }
 
 // RoleStore keeps roles and who has them.

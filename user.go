@@ -39,9 +39,13 @@ type User struct {
 	LastFailedLoginAt  *time.Time
 	FailedLogins       int
 	LockedAt           *time.Time
-	CustomData         map[string]any
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// DeactivatedAt is when an administrator deactivated the user (Okta's
+	// DEPROVISIONED): a DISABLED user with it set was switched off for good
+	// and may be deleted; without it, only suspended. Enabling clears it.
+	DeactivatedAt *time.Time
+	CustomData    map[string]any
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 	// Version increases with every update; UpdateUser can require it.
 	Version int64
 
@@ -142,6 +146,8 @@ type UserUpdate struct {
 	LastLoginAt        *time.Time
 	// ResetFailedLogins sets the failed-login count to zero and clears the lock time.
 	ResetFailedLogins bool
+	DeactivatedAt     *time.Time
+	ClearDeactivated  bool
 	CustomData        map[string]any // replaced whole when non-nil
 	Version           *int64
 	// KeepVersion marks a sign-in's own bookkeeping (the last login time,
@@ -153,21 +159,14 @@ type UserUpdate struct {
 
 // Apply copies the set fields of up onto u (for validation before writing).
 func (up *UserUpdate) Apply(u *User) {
-	set := func(dst *string, src *string) {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	set(&u.AccountID, up.AccountID)
-	set(&u.Username, up.Username)
-	set(&u.Email, up.Email)
-	set(&u.GivenName, up.GivenName)
-	set(&u.MiddleName, up.MiddleName)
-	set(&u.Surname, up.Surname)
-	set(&u.PasswordHash, up.PasswordHash)
-	if up.Status != nil {
-		u.Status = *up.Status
-	}
+	setIf(&u.AccountID, up.AccountID)
+	setIf(&u.Username, up.Username)
+	setIf(&u.Email, up.Email)
+	setIf(&u.GivenName, up.GivenName)
+	setIf(&u.MiddleName, up.MiddleName)
+	setIf(&u.Surname, up.Surname)
+	setIf(&u.PasswordHash, up.PasswordHash)
+	setIf(&u.Status, up.Status)
 	if up.PasswordChangedAt != nil {
 		u.PasswordChangedAt = up.PasswordChangedAt
 	}
@@ -186,6 +185,12 @@ func (up *UserUpdate) Apply(u *User) {
 	if up.ResetFailedLogins {
 		u.FailedLogins = 0
 		u.LockedAt = nil
+	}
+	if up.DeactivatedAt != nil {
+		u.DeactivatedAt = up.DeactivatedAt
+	}
+	if up.ClearDeactivated {
+		u.DeactivatedAt = nil
 	}
 	if up.CustomData != nil {
 		u.CustomData = up.CustomData

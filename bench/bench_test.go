@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/password"
 	"github.com/userdb/userdb/server"
 	"github.com/userdb/userdb/sqlstore"
@@ -119,7 +118,7 @@ func BenchmarkMeHandler(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
 	cfg := server.DefaultConfig()
-	cfg.Database.DSN = config.DSN("sqlite:" + filepath.Join(dir, "userdb.db"))
+	cfg.Database.DSN = "sqlite:" + filepath.Join(dir, "userdb.db")
 	st, err := sqlstore.Open(ctx, string(cfg.Database.DSN), sqlstore.Options{})
 	if err != nil {
 		b.Fatal(err)

@@ -17,7 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/password"
 	"github.com/userdb/userdb/server"
 	"github.com/userdb/userdb/sqlstore"
@@ -91,15 +90,15 @@ func (h *harness) configure() error {
 		if h.dir, err = os.MkdirTemp("", "userdb-bench-"); err != nil {
 			return err
 		}
-		cfg.Database.DSN = config.DSN("sqlite:" + filepath.ToSlash(filepath.Join(h.dir, "userdb.db")))
+		cfg.Database.DSN = "sqlite:" + filepath.ToSlash(filepath.Join(h.dir, "userdb.db"))
 	} else {
-		cfg.Database.DSN = config.DSN(h.o.db)
+		cfg.Database.DSN = h.o.db
 		// PostgreSQL and MySQL need configured keys; any will do here.
 		if cfg.Secrets.CookieKey == "" {
-			cfg.Secrets.CookieKey = config.Secret(randomKey())
+			cfg.Secrets.CookieKey = randomKey()
 		}
 		if cfg.Secrets.EncryptionKey == "" {
-			cfg.Secrets.EncryptionKey = config.Secret(randomKey())
+			cfg.Secrets.EncryptionKey = randomKey()
 		}
 	}
 	cfg.Database.MigrateOnStart = true

@@ -6,7 +6,8 @@ import (
 	"testing"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/server"
 )
 
@@ -136,7 +137,7 @@ func TestAdminCustomAttributes(t *testing.T) {
 
 	// A key stored before the schema declared attributes can be removed
 	// (the replace-whole of /users/update removes it), not set again.
-	st := f.srv.Service().Store()
+	st := inside.Service(f.srv).Store()
 	legacy := map[string]any{"birthdate": "2001-12-31", "legacy": "x"}
 	if _, err := st.UpdateUser(context.Background(), id, userdb.UserUpdate{CustomData: legacy}, f.clock.Now()); err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 	"github.com/userdb/userdb/sqlstore"
@@ -73,18 +73,18 @@ const (
 func newAdminFixture(t *testing.T, configure ...func(*server.Config)) *adminFixture {
 	t.Helper()
 	f := &adminFixture{env: newEnv(t, configure...)}
-	svc := f.srv.Service()
+	svc := inside.Service(f.srv)
 	ctx := ctxCLI()
 	var err error
-	if f.accA, err = svc.CreateAccount(ctx, serviceAccount("alpha")); err != nil {
+	if f.accA, err = svc.AdminCreateAccount(ctx, serviceAccount("alpha")); err != nil {
 		t.Fatal(err)
 	}
-	if f.accB, err = svc.CreateAccount(ctx, serviceAccount("beta")); err != nil {
+	if f.accB, err = svc.AdminCreateAccount(ctx, serviceAccount("beta")); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"member", "helper"} {
 		for _, acc := range []*userdb.Account{f.accA, f.accB} {
-			if _, err := svc.CreateRole(ctx, acc.ID, name, ""); err != nil {
+			if _, err := svc.AdminCreateRole(ctx, acc.ID, name, ""); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -92,7 +92,7 @@ func newAdminFixture(t *testing.T, configure ...func(*server.Config)) *adminFixt
 	mk := func(account, email string, roles ...string) *userdb.User {
 		n := newUserIn(account, email)
 		n.Roles = roles
-		u, err := svc.CreateUser(ctx, n)
+		u, err := svc.AdminCreateUser(ctx, n)
 		if err != nil {
 			t.Fatalf("create %s: %v", email, err)
 		}
@@ -102,7 +102,7 @@ func newAdminFixture(t *testing.T, configure ...func(*server.Config)) *adminFixt
 	f.adminA = mk(f.accA.ID, "admin@alpha.example", userdb.RoleAdmin)
 	f.adminB = mk(f.accB.ID, "admin@beta.example", userdb.RoleAdmin)
 	f.plainA = mk(f.accA.ID, "plain@alpha.example", "member")
-	f.keyA, f.keyASecret, err = svc.CreateAPIKey(ctx, service.NewAPIKey{Name: "alpha ci", Account: f.accA.ID, Roles: []string{userdb.RoleAdmin}})
+	f.keyA, f.keyASecret, err = svc.AdminCreateAPIKey(ctx, service.NewAPIKey{Name: "alpha ci", Account: f.accA.ID, Roles: []string{userdb.RoleAdmin}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,9 +157,9 @@ func onPostgres(t *testing.T) func(*server.Config) {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	rand.Read(b[:])
-	key := config.Secret(base64.StdEncoding.EncodeToString(bytes.Repeat(b[:], 4))) // 32 bytes
+	key := base64.StdEncoding.EncodeToString(bytes.Repeat(b[:], 4)) // 32 bytes
 	return func(c *server.Config) {
-		c.Database.DSN = config.DSN(u.String())
+		c.Database.DSN = u.String()
 		c.Secrets.CookieKey, c.Secrets.EncryptionKey = key, key
 	}
 }
@@ -180,7 +180,7 @@ func (f *adminFixture) target(account string, status userdb.Status, roles ...str
 	} else {
 		n.PasswordHash, n.Status = importedHash, status
 	}
-	u, err := f.srv.Service().CreateUser(ctxCLI(), n)
+	u, err := inside.Service(f.srv).AdminCreateUser(ctxCLI(), n)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func (f *adminFixture) target(account string, status userdb.Status, roles ...str
 func (f *adminFixture) lockedTarget(account string) *userdb.User {
 	f.t.Helper()
 	u := f.target(account, userdb.StatusEnabled)
-	if _, locked, err := f.srv.Service().Store().RecordFailedLogin(context.Background(), u.ID, f.clock.Now(), 1); err != nil || !locked {
+	if _, locked, err := inside.Service(f.srv).Store().RecordFailedLogin(context.Background(), u.ID, f.clock.Now(), 1); err != nil || !locked {
 		f.t.Fatalf("locking %s: locked=%v err=%v", u.ID, locked, err)
 	}
 	return u
@@ -203,7 +203,7 @@ func (f *adminFixture) lockedTarget(account string) *userdb.User {
 // A), {acc} (account A), {fresh} (a new empty account), {n} (a new number).
 func (f *adminFixture) fill(s string) string {
 	f.t.Helper()
-	svc := f.srv.Service()
+	svc := inside.Service(f.srv)
 	ctx := ctxCLI()
 	repl := map[string]func() string{
 		"{user}":    func() string { return f.target(f.accA.ID, userdb.StatusEnabled, "member").ID },
@@ -212,21 +212,21 @@ func (f *adminFixture) fill(s string) string {
 		"{acc}":     func() string { return f.accA.ID },
 		"{n}":       func() string { return fmt.Sprint(f.next()) },
 		"{role}": func() string {
-			r, err := svc.CreateRole(ctx, f.accA.ID, fmt.Sprintf("role%d", f.next()), "")
+			r, err := svc.AdminCreateRole(ctx, f.accA.ID, fmt.Sprintf("role%d", f.next()), "")
 			if err != nil {
 				f.t.Fatal(err)
 			}
 			return r.ID
 		},
 		"{key}": func() string {
-			k, _, err := svc.CreateAPIKey(ctx, service.NewAPIKey{Name: "k", Account: f.accA.ID, Roles: []string{userdb.RoleAdmin}})
+			k, _, err := svc.AdminCreateAPIKey(ctx, service.NewAPIKey{Name: "k", Account: f.accA.ID, Roles: []string{userdb.RoleAdmin}})
 			if err != nil {
 				f.t.Fatal(err)
 			}
 			return k.ID
 		},
 		"{fresh}": func() string {
-			a, err := svc.CreateAccount(ctx, serviceAccount(fmt.Sprintf("acct%d", f.next())))
+			a, err := svc.AdminCreateAccount(ctx, serviceAccount(fmt.Sprintf("acct%d", f.next())))
 			if err != nil {
 				f.t.Fatal(err)
 			}
@@ -251,7 +251,7 @@ func (f *adminFixture) fill(s string) string {
 func (f *adminFixture) stateOf(targets []filledTarget) map[string]string {
 	f.t.Helper()
 	ctx := context.Background()
-	st := f.srv.Service().Store()
+	st := inside.Service(f.srv).Store()
 	out := map[string]string{}
 	put := func(key string, v any, err error) {
 		if err != nil {
@@ -324,7 +324,7 @@ func stateDiff(before, after map[string]string) string {
 // lastEventID is the id of the newest event (0 when there is none).
 func (f *adminFixture) lastEventID() int64 {
 	f.t.Helper()
-	list, err := f.srv.Service().Store().FindEvents(context.Background(), userdb.EventFilter{Limit: 1})
+	list, err := inside.Service(f.srv).Store().FindEvents(context.Background(), userdb.EventFilter{Limit: 1})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -337,7 +337,7 @@ func (f *adminFixture) lastEventID() int64 {
 // eventsSince returns the events newer than id, newest first.
 func (f *adminFixture) eventsSince(id int64) []*userdb.Event {
 	f.t.Helper()
-	list, err := f.srv.Service().Store().FindEvents(context.Background(), userdb.EventFilter{Limit: 1000})
+	list, err := inside.Service(f.srv).Store().FindEvents(context.Background(), userdb.EventFilter{Limit: 1000})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/service"
 )
 
@@ -54,7 +55,7 @@ func TestAdminUpdateNeedsCurrentVersion(t *testing.T) {
 func TestAdminEditSurvivesSignIn(t *testing.T) {
 	f := newAdminFixture(t)
 	admin := f.actors[asAdminA]
-	u, err := f.srv.Service().CreateUser(ctxCLI(), service.NewUser{Account: f.accA.ID, Email: "signs-in@example.com",
+	u, err := inside.Service(f.srv).AdminCreateUser(ctxCLI(), service.NewUser{Account: f.accA.ID, Email: "signs-in@example.com",
 		Password: "a long pass phrase", Verified: true})
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +106,7 @@ func TestAdminCannotRaiseOwnPrivileges(t *testing.T) {
 			t.Errorf("%s %s %v: %d, want %d: %s", c.method, c.path, c.body, r.status, c.want, r.body)
 		}
 	}
-	u, err := f.srv.Service().Store().FindUserByID(context.Background(), f.adminA.ID)
+	u, err := inside.Service(f.srv).Store().FindUserByID(context.Background(), f.adminA.ID)
 	if err != nil || u.Status != userdb.StatusEnabled || u.HasRole("helper") || !u.HasRole("admin") {
 		t.Fatalf("admin of A after the attempts: %+v %v", u, err)
 	}
@@ -119,14 +120,14 @@ func TestDefaultAccountAdminCannotTouchSuperAdmins(t *testing.T) {
 	ctx := ctxCLI()
 	n := newUserIn("", "deputy@example.com")
 	n.Roles = []string{userdb.RoleAdmin}
-	if _, err := f.srv.Service().CreateUser(ctx, n); err != nil {
+	if _, err := inside.Service(f.srv).AdminCreateUser(ctx, n); err != nil {
 		t.Fatal(err)
 	}
 	deputy := f.client()
 	deputy.mustLogin("deputy@example.com", adminPassword)
 	other := f.target("", userdb.StatusEnabled)
 	root := "/api/v1/users/" + f.root.ID
-	superRole, err := f.srv.Service().Store().FindRoleByName(context.Background(), userdb.DefaultAccountID, userdb.RoleSuperAdmin)
+	superRole, err := inside.Service(f.srv).Store().FindRoleByName(context.Background(), userdb.DefaultAccountID, userdb.RoleSuperAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func TestDefaultAccountAdminCannotTouchSuperAdmins(t *testing.T) {
 			t.Errorf("%s %s %v: %d, want %d: %s", c.method, c.path, c.body, r.status, c.want, r.body)
 		}
 	}
-	u, _ := f.srv.Service().Store().FindUserByID(context.Background(), other.ID)
+	u, _ := inside.Service(f.srv).Store().FindUserByID(context.Background(), other.ID)
 	if u.HasRole(userdb.RoleSuperAdmin) {
 		t.Fatal("an admin granted super-admin")
 	}
@@ -180,13 +181,13 @@ func TestAdminInputIsLiteralPostgres(t *testing.T) {
 }
 
 func inputIsLiteral(t *testing.T, f *adminFixture) {
-	svc := f.srv.Service()
+	svc := inside.Service(f.srv)
 	ctx := ctxCLI()
 	named := map[string]string{}
 	for _, given := range []string{"100%", "under_score", "O'Brien", "Zoë", "semi;--colon", "plain"} {
 		n := newUserIn(f.accA.ID, fmt.Sprintf("lit%d@example.com", len(named)))
 		n.GivenName, n.Password, n.PasswordHash = given, "", importedHash
-		u, err := svc.CreateUser(ctx, n)
+		u, err := svc.AdminCreateUser(ctx, n)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -457,7 +458,7 @@ func TestAdminAccountsAndRoles(t *testing.T) {
 	if r := super.do("POST", "/api/v1/accounts", map[string]any{"name": "GAMMA"}); r.status != 409 {
 		t.Fatalf("duplicate account: %d %s", r.status, r.body)
 	}
-	if _, err := f.srv.Service().CreateUser(ctxCLI(), newUserIn(gamma, "g@example.com")); err != nil {
+	if _, err := inside.Service(f.srv).AdminCreateUser(ctxCLI(), newUserIn(gamma, "g@example.com")); err != nil {
 		t.Fatal(err)
 	}
 	if r := super.do("DELETE", "/api/v1/accounts/"+gamma, nil); r.status != 409 {
@@ -533,7 +534,7 @@ func TestAPIKeys(t *testing.T) {
 	if len(secret) < 40 || created["account_id"] != f.accB.ID {
 		t.Fatalf("created key: %v", created)
 	}
-	stored, err := f.srv.Service().Store().FindAPIKeyByID(context.Background(), id)
+	stored, err := inside.Service(f.srv).Store().FindAPIKeyByID(context.Background(), id)
 	if err != nil || strings.Contains(string(stored.KeyHash), secret) || string(stored.KeyHash) == secret {
 		t.Fatalf("stored key: %v %v", stored, err)
 	}
@@ -553,7 +554,7 @@ func TestAPIKeys(t *testing.T) {
 
 	// Last use is written at most once a minute.
 	lastUsed := func() time.Time {
-		k, err := f.srv.Service().Store().FindAPIKeyByID(context.Background(), id)
+		k, err := inside.Service(f.srv).Store().FindAPIKeyByID(context.Background(), id)
 		if err != nil || k.LastUsedAt == nil {
 			t.Fatalf("last used: %+v %v", k, err)
 		}
@@ -718,7 +719,7 @@ func TestAdminDisableEndsSessions(t *testing.T) {
 	if r := plain.do("GET", "/me", nil); r.status != 401 {
 		t.Fatalf("disabled user still signed in: %d", r.status)
 	}
-	list, err := f.srv.Service().Store().FindSessionsByUser(context.Background(), f.plainA.ID)
+	list, err := inside.Service(f.srv).Store().FindSessionsByUser(context.Background(), f.plainA.ID)
 	if err != nil || len(list) != 0 {
 		t.Fatalf("sessions left: %d %v", len(list), err)
 	}
@@ -754,7 +755,7 @@ func roleNames(v map[string]any) []string {
 // sessionRows counts a user's sessions in the store.
 func (f *adminFixture) sessionRows(id string) int {
 	f.t.Helper()
-	list, err := f.srv.Service().Store().FindSessionsByUser(context.Background(), id)
+	list, err := inside.Service(f.srv).Store().FindSessionsByUser(context.Background(), id)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -767,9 +768,9 @@ func (f *adminFixture) sessionRows(id string) int {
 func TestAdminLifecycleEffects(t *testing.T) {
 	f := newAdminFixture(t)
 	admin, super := f.actors[asAdminA], f.actors[asSuper]
-	svc := f.srv.Service()
+	svc := inside.Service(f.srv)
 	mk := func(email string) *userdb.User {
-		u, err := svc.CreateUser(ctxCLI(), newUserIn(f.accA.ID, email))
+		u, err := svc.AdminCreateUser(ctxCLI(), newUserIn(f.accA.ID, email))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1048,7 +1049,7 @@ func TestAdminEventsByAccountName(t *testing.T) {
 	if r := super.do("GET", "/api/v1/events?account=gamma", nil); r.status != 404 || r.json(t)["field"] != "account" {
 		t.Errorf("an unknown account name: %d %s", r.status, r.body)
 	}
-	gone, err := f.srv.Service().CreateAccount(ctxCLI(), serviceAccount("gone"))
+	gone, err := inside.Service(f.srv).AdminCreateAccount(ctxCLI(), serviceAccount("gone"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1071,7 +1072,7 @@ func TestAdminUserTotalCapped(t *testing.T) {
 	}
 	f := newAdminFixture(t)
 	super := f.actors[asSuper]
-	st := f.srv.Service().Store()
+	st := inside.Service(f.srv).Store()
 	now := f.clock.Now()
 	err := st.Tx(context.Background(), func(tx userdb.Store) error {
 		for i := range userdb.CountLimit {

@@ -57,6 +57,7 @@ var authzCases = []authzCase{
 	{"POST", "/api/v1/users/{pending}/resend-invite", "", status(202, inA)},
 	{"POST", "/api/v1/users/{user}/expire-password", "", inA},
 	{"POST", "/api/v1/users/{user}/end-sessions", "", inA},
+	{"POST", "/api/v1/users/{user}/compromised", "", status(202, inA)},
 	{"GET", "/api/v1/users/{user}/roles", "", inA},
 	{"PUT", "/api/v1/users/{user}/roles/helper", "", inA},
 	{"DELETE", "/api/v1/users/{user}/roles/member", "", inA},

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/server"
 )
 
@@ -16,9 +16,9 @@ import (
 // batched last-seen time is written; a session past its lifetime is
 // removed.
 func TestFlushDoesTheBackgroundWork(t *testing.T) {
-	e := newEnv(t, func(c *server.Config) { c.Sessions.Lifetime = config.Duration(time.Hour) })
+	e := newEnv(t, func(c *server.Config) { c.Sessions.Lifetime = time.Hour })
 	ann := e.addUser("ann@example.com", "correct horse battery")
-	st := e.srv.Service().Store()
+	st := inside.Service(e.srv).Store()
 	ctx := context.Background()
 
 	c := e.client()

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/userdb/userdb/internal/inside"
+	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
 
@@ -28,7 +30,7 @@ var stateTables = []string{"accounts", "users", "user_roles", "roles", "password
 
 func (e *env) state() dbState {
 	e.t.Helper()
-	db := e.srv.Service().Store().(interface{ DB() *sql.DB }).DB()
+	db := inside.Service(e.srv).Store().(interface{ DB() *sql.DB }).DB()
 	var s dbState
 	for _, table := range stateTables {
 		s.rows = append(s.rows, dumpRows(e.t, db, table, "SELECT * FROM "+table+" ORDER BY 1, 2")...)
@@ -361,7 +363,7 @@ func TestExpiredAndReusedTokens(t *testing.T) {
 	e.checkBad(t, []badCase{
 		{"expired verification link", anon, "GET", "/verify?sptoken=" + verify, nil, 400, bad, nil},
 	})
-	u, err := e.srv.Service().FindUser(ctxCLI(), "bob@example.com")
+	u, err := inside.Service(e.srv).AdminFindUser(ctxCLI(), service.ByRef, "bob@example.com")
 	if err != nil || u.Status != "PENDING" || u.EmailVerifiedAt != nil {
 		t.Fatalf("after an expired link: %+v %v", u, err)
 	}

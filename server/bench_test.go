@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/userdb/userdb/internal/bulk"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
@@ -27,10 +27,10 @@ func BenchmarkMe(b *testing.B) {
 	cookies := make([]string, sessions)
 	for i := range cookies {
 		email := fmt.Sprintf("user%d@example.com", i)
-		if _, err := e.srv.Service().CreateUser(ctxCLI(), service.NewUser{Email: email, Password: "correct horse battery", Verified: true}); err != nil {
+		if _, err := inside.Service(e.srv).AdminCreateUser(ctxCLI(), service.NewUser{Email: email, Password: "correct horse battery", Verified: true}); err != nil {
 			b.Fatal(err)
 		}
-		l, err := e.srv.Service().Login(context.Background(), email, "correct horse battery")
+		l, err := inside.Service(e.srv).Login(context.Background(), email, "correct horse battery")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -93,12 +93,12 @@ func BenchmarkAuthenticate(b *testing.B) {
 		ttl  time.Duration
 	}{{"cache-hit", time.Minute}, {"cache-off", 0}} {
 		b.Run(c.name, func(b *testing.B) {
-			e := newEnvB(b, func(cfg *server.Config) { cfg.Sessions.CacheTTL = config.Duration(c.ttl) })
-			svc := e.srv.Service()
+			e := newEnvB(b, func(cfg *server.Config) { cfg.Sessions.CacheTTL = c.ttl })
+			svc := inside.Service(e.srv)
 			secrets := make([]string, 1000)
 			for i := range secrets {
 				email := fmt.Sprintf("auth%d@example.com", i)
-				if _, err := svc.CreateUser(ctxCLI(), service.NewUser{Email: email, Password: "correct horse battery", Verified: true}); err != nil {
+				if _, err := svc.AdminCreateUser(ctxCLI(), service.NewUser{Email: email, Password: "correct horse battery", Verified: true}); err != nil {
 					b.Fatal(err)
 				}
 				l, err := svc.Login(context.Background(), email, "correct horse battery")
@@ -137,7 +137,7 @@ func BenchmarkImportCSV(b *testing.B) {
 		ctx := service.WithActor(ctxCLI(), service.SystemActor())
 		b.StartTimer()
 		start := time.Now()
-		rep, err := bulk.Import(ctx, e.srv.Service(), strings.NewReader(csv.String()), bulk.CSV, service.ImportOptions{})
+		rep, err := bulk.Import(ctx, inside.Service(e.srv), strings.NewReader(csv.String()), bulk.CSV, service.ImportOptions{})
 		elapsed += time.Since(start)
 		if err != nil || rep.Created != rows {
 			b.Fatalf("import: %v %+v", err, rep)

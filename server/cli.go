@@ -1,7 +1,12 @@
 package server
 
-import "github.com/userdb/userdb/internal/service"
+import (
+	"github.com/userdb/userdb/internal/inside"
+	"github.com/userdb/userdb/internal/service"
+)
 
-// Service returns the server's workflows, for the command line and tests in
-// this module (the package is internal, so other modules cannot use it).
-func (s *Server) Service() *service.Service { return s.svc }
+// The command line and the tests of this module reach the workflows through
+// package inside; programs use Users and the HTTP surfaces.
+func init() {
+	inside.Register(func(srv any) *service.Service { return srv.(*Server).svc })
+}

@@ -1,8 +1,12 @@
 package server
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
+	"github.com/userdb/userdb/internal/geo"
 	"github.com/userdb/userdb/internal/mail"
 	"github.com/userdb/userdb/internal/service"
 )
@@ -12,6 +16,7 @@ type composer struct {
 	t           *mail.Templates
 	cfg         *config.Config
 	productName string
+	geo         *geo.DB
 }
 
 var _ service.Composer = (*composer)(nil)
@@ -25,6 +30,13 @@ var invitationMessage = config.Message{Enabled: true, Subject: "You are invited 
 var (
 	emailChangeMessage       = config.Message{Enabled: true, Subject: "Confirm your new email address", Format: mail.FormatBoth}
 	emailChangeNoticeMessage = config.Message{Enabled: true, Subject: "A change of your email address was requested", Format: mail.FormatBoth}
+)
+
+// The emails of account protection: a new-device notice and the password
+// expiry warning.
+var (
+	newDeviceMessage        = config.Message{Enabled: true, Subject: "New sign-in to your {{.ProductName}} account", Format: mail.FormatBoth}
+	passwordExpiringMessage = config.Message{Enabled: true, Subject: "Your {{.ProductName}} password expires soon", Format: mail.FormatBoth}
 )
 
 func (c *composer) message(kind string) config.Message {
@@ -46,6 +58,10 @@ func (c *composer) message(kind string) config.Message {
 		return emailChangeMessage
 	case service.EmailChangeNotice:
 		return emailChangeNoticeMessage
+	case service.EmailNewDevice:
+		return newDeviceMessage
+	case service.EmailPasswordExpiring:
+		return passwordExpiringMessage
 	}
 	return config.Message{}
 }
@@ -53,6 +69,29 @@ func (c *composer) message(kind string) config.Message {
 // Compose renders the email of a kind for u, or returns nil when that email
 // is switched off.
 func (c *composer) Compose(kind string, u *userdb.User, link string) (*userdb.OutboxEmail, error) {
+	return c.compose(kind, u, mail.Data{Link: link})
+}
+
+// ComposeSignIn renders the new-device notice: the time in UTC, the place
+// from the GeoIP file (if any), the browser named from its User-Agent.
+func (c *composer) ComposeSignIn(u *userdb.User, link string, in service.SignIn) (*userdb.OutboxEmail, error) {
+	return c.compose(service.EmailNewDevice, u, mail.Data{Link: link, SignIn: mail.SignInData{
+		Time: in.Time.UTC().Format("2 January 2006, 15:04 UTC"), Place: c.geo.Place(in.IP),
+		Browser: geo.Browser(in.UserAgent), IP: in.IP,
+	}})
+}
+
+// ComposeExpiring renders the password expiry warning.
+func (c *composer) ComposeExpiring(u *userdb.User, link string, expires time.Time, now time.Time) (*userdb.OutboxEmail, error) {
+	days := int(expires.Sub(now).Round(24*time.Hour) / (24 * time.Hour))
+	when := "on " + expires.UTC().Format("2 January 2006")
+	if days >= 1 {
+		when = fmt.Sprintf("in %d day%s, %s", days, map[bool]string{true: "", false: "s"}[days == 1], when)
+	}
+	return c.compose(service.EmailPasswordExpiring, u, mail.Data{Link: link, Expires: when})
+}
+
+func (c *composer) compose(kind string, u *userdb.User, d mail.Data) (*userdb.OutboxEmail, error) {
 	m := c.message(kind)
 	if !m.Enabled {
 		return nil, nil
@@ -61,9 +100,8 @@ func (c *composer) Compose(kind string, u *userdb.User, link string) (*userdb.Ou
 	if tmpl == "" {
 		tmpl = kind
 	}
-	r, err := c.t.Render(tmpl, m.Format, m.Subject, mail.Data{
-		ProductName: c.productName, BaseURL: c.cfg.BaseURL(), Link: link, User: mail.NewUserData(u),
-	})
+	d.ProductName, d.BaseURL, d.User = c.productName, c.cfg.BaseURL(), mail.NewUserData(u)
+	r, err := c.t.Render(tmpl, m.Format, m.Subject, d)
 	if err != nil {
 		return nil, err
 	}

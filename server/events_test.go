@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/mail/mailtest"
 	"github.com/userdb/userdb/server"
 )
@@ -34,9 +34,9 @@ func runServer(t testing.TB, srv *server.Server) (stop func()) {
 func withMailDev(md *mailtest.MailDev) func(*server.Config) {
 	return func(c *server.Config) {
 		c.SMTP.Host, c.SMTP.Port, c.SMTP.TLS = md.SMTPHost(), md.SMTPPort(), "none"
-		c.SMTP.Timeout = config.Duration(5 * time.Second)
-		c.Outbox.PollInterval = config.Duration(20 * time.Millisecond)
-		c.Outbox.Backoff = config.Duration(time.Minute) // on the test clock
+		c.SMTP.Timeout = 5 * time.Second
+		c.Outbox.PollInterval = 20 * time.Millisecond
+		c.Outbox.Backoff = time.Minute // on the test clock
 	}
 }
 
@@ -72,7 +72,7 @@ func (e *env) newEvent(typ, userID string, after int64, match func(*userdb.Event
 // lastEventID is the id of the newest event, to look for events after it.
 func (e *env) lastEventID() int64 {
 	e.t.Helper()
-	list, err := e.srv.Service().Store().FindEvents(context.Background(), userdb.EventFilter{Limit: 1})
+	list, err := inside.Service(e.srv).Store().FindEvents(context.Background(), userdb.EventFilter{Limit: 1})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -332,7 +332,7 @@ func anyStrings(v any) []string {
 
 // unsent counts the outbox's emails not yet sent.
 func (e *env) unsent() int {
-	list, err := e.srv.Service().Store().FindEmails(context.Background(), 1000)
+	list, err := inside.Service(e.srv).Store().FindEmails(context.Background(), 1000)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -358,7 +358,7 @@ func (e *env) sameEmailsDelivered(md *mailtest.MailDev) {
 		id, _ := ev.Details["email_id"].(float64)
 		sends[id]++
 	}
-	list, err := e.srv.Service().Store().FindEmails(context.Background(), 1000)
+	list, err := inside.Service(e.srv).Store().FindEmails(context.Background(), 1000)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/testclock"
 	"github.com/userdb/userdb/server"
@@ -54,7 +54,7 @@ func newEnvB(b *testing.B, configure ...func(*server.Config)) *env {
 func openEnv(t testing.TB, configure ...func(*server.Config)) *env {
 	cfg := server.DefaultConfig()
 	dir := t.TempDir()
-	cfg.Database.DSN = config.DSN("sqlite:" + filepath.ToSlash(filepath.Join(dir, "userdb.db")))
+	cfg.Database.DSN = "sqlite:" + filepath.ToSlash(filepath.Join(dir, "userdb.db"))
 	cfg.Password.Policy.Mode = "nist"
 	cfg.Lockout.AfterFailures = 5
 	cfg.Lockout.UnlockAfter = 15 * 60 * 1e9
@@ -82,15 +82,17 @@ func openEnv(t testing.TB, configure ...func(*server.Config)) *env {
 // addUser creates an enabled user with a password through the service.
 func (e *env) addUser(email, password string, roles ...string) *userdb.User {
 	e.t.Helper()
-	u, err := e.srv.Service().CreateUser(ctxCLI(), service.NewUser{Email: email, Password: password, Roles: roles, Verified: true})
+	u, err := inside.Service(e.srv).AdminCreateUser(ctxCLI(), service.NewUser{Email: email, Password: password, Roles: roles, Verified: true})
 	if err != nil {
 		e.t.Fatalf("create user %s: %v", email, err)
 	}
 	return u
 }
 
+// ctxCLI acts as the system, as the command line does, recording "test" as
+// the actor of events.
 func ctxCLI() context.Context {
-	return service.WithMeta(context.Background(), service.Meta{ActorID: "test"})
+	return service.WithActor(service.WithMeta(context.Background(), service.Meta{ActorID: "test"}), service.SystemActor())
 }
 
 // client is a browser-less API client with its own cookie jar.
@@ -193,7 +195,7 @@ func (e *env) flush() {
 func (e *env) lastEmail(to, kind string) *userdb.OutboxEmail {
 	e.t.Helper()
 	e.flush()
-	list, err := e.srv.Service().Store().FindEmails(context.Background(), 100)
+	list, err := inside.Service(e.srv).Store().FindEmails(context.Background(), 100)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -211,7 +213,7 @@ func (e *env) lastEmail(to, kind string) *userdb.OutboxEmail {
 func (e *env) countEmails(to, kind string) int {
 	e.t.Helper()
 	e.flush()
-	list, err := e.srv.Service().Store().FindEmails(context.Background(), 1000)
+	list, err := inside.Service(e.srv).Store().FindEmails(context.Background(), 1000)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -235,7 +237,7 @@ func tokenOf(t testing.TB, m *userdb.OutboxEmail) string {
 
 func (e *env) events(typ string) []*userdb.Event {
 	e.t.Helper()
-	list, err := e.srv.Service().Store().FindEvents(context.Background(), userdb.EventFilter{Type: typ, Limit: 1000})
+	list, err := inside.Service(e.srv).Store().FindEvents(context.Background(), userdb.EventFilter{Type: typ, Limit: 1000})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -18,7 +18,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
@@ -61,7 +62,7 @@ func superClient(e *env) *client {
 
 func userCount(t *testing.T, e *env) int {
 	t.Helper()
-	n, err := e.srv.Service().Store().CountUsers(context.Background(), userdb.UserFilter{}, 0)
+	n, err := inside.Service(e.srv).Store().CountUsers(context.Background(), userdb.UserFilter{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func withSchema(c *server.Config) {
 func TestImportReportsBrokenRows(t *testing.T) {
 	e := newEnv(t, withSchema)
 	c := superClient(e)
-	if _, err := e.srv.Service().CreateRole(ctxCLI(), userdb.DefaultAccountID, "editor", ""); err != nil {
+	if _, err := inside.Service(e.srv).AdminCreateRole(ctxCLI(), userdb.DefaultAccountID, "editor", ""); err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
@@ -150,18 +151,18 @@ func TestImportReportsBrokenRows(t *testing.T) {
 		t.Errorf("reported rows %v, want exactly %v", got, broken)
 	}
 	// The good rows are there, with their role and typed custom data.
-	u, err := e.srv.Service().FindUser(ctxCLI(), "user40@example.com")
+	u, err := inside.Service(e.srv).AdminFindUser(ctxCLI(), service.ByRef, "user40@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if u.Status != userdb.StatusPending || !u.HasRole("editor") || u.CustomData["birthdate"] != "1990-01-31" || u.GivenName != "Given40" {
 		t.Errorf("imported user %+v", u)
 	}
-	if _, err := e.srv.Service().FindUser(ctxCLI(), "user4@example.com"); !userdb.IsCode(err, userdb.ENOTFOUND) {
+	if _, err := inside.Service(e.srv).AdminFindUser(ctxCLI(), service.ByRef, "user4@example.com"); !userdb.IsCode(err, userdb.ENOTFOUND) {
 		t.Errorf("a broken row was imported: %v", err)
 	}
 	// Every created user is an event with the actor, and the import is one too.
-	root, _ := e.srv.Service().FindUser(ctxCLI(), "root@example.com")
+	root, _ := inside.Service(e.srv).AdminFindUser(ctxCLI(), service.ByRef, "root@example.com")
 	created := 0
 	for _, ev := range e.events("user.created") {
 		if ev.ActorID == root.ID && ev.Details["imported"] == true {
@@ -198,7 +199,7 @@ func TestImportBcryptUsersSignIn(t *testing.T) {
 	}
 	for i := range 2 {
 		login := fmt.Sprintf("old%d", i)
-		u, _ := e.srv.Service().FindUser(ctxCLI(), login)
+		u, _ := inside.Service(e.srv).AdminFindUser(ctxCLI(), service.ByRef, login)
 		if !strings.HasPrefix(u.PasswordHash, "$2a$") || u.Status != userdb.StatusEnabled {
 			t.Fatalf("stored %s: %q %s", login, u.PasswordHash, u.Status)
 		}
@@ -206,7 +207,7 @@ func TestImportBcryptUsersSignIn(t *testing.T) {
 			t.Errorf("wrong password: %d", r.status)
 		}
 		e.client().mustLogin(login, fmt.Sprintf("old password %d", i))
-		u, _ = e.srv.Service().FindUser(ctxCLI(), login)
+		u, _ = inside.Service(e.srv).AdminFindUser(ctxCLI(), service.ByRef, login)
 		if !strings.HasPrefix(u.PasswordHash, "$argon2id$") {
 			t.Errorf("%s not rehashed: %q", login, u.PasswordHash[:10])
 		}
@@ -280,7 +281,7 @@ func TestImportRefusesBadFiles(t *testing.T) {
 func TestImportXLSXAndOriginalFormat(t *testing.T) {
 	e := newEnv(t)
 	c := superClient(e)
-	if _, err := e.srv.Service().CreateAccount(ctxCLI(), serviceAccount("acme")); err != nil {
+	if _, err := inside.Service(e.srv).AdminCreateAccount(ctxCLI(), serviceAccount("acme")); err != nil {
 		t.Fatal(err)
 	}
 	wb := excelize.NewFile()
@@ -304,9 +305,9 @@ func TestImportXLSXAndOriginalFormat(t *testing.T) {
 	if rep.Created != 3 || rep.Failed != 0 {
 		t.Fatalf("report %+v", rep)
 	}
-	john, _ := e.srv.Service().FindUser(ctxCLI(), "john.smith@example.com")
-	mary, _ := e.srv.Service().FindUser(ctxCLI(), "mary@example.com")
-	zoe, _ := e.srv.Service().FindUser(ctxCLI(), "zoe@example.com")
+	john, _ := inside.Service(e.srv).AdminFindUser(ctxCLI(), service.ByRef, "john.smith@example.com")
+	mary, _ := inside.Service(e.srv).AdminFindUser(ctxCLI(), service.ByRef, "mary@example.com")
+	zoe, _ := inside.Service(e.srv).AdminFindUser(ctxCLI(), service.ByRef, "zoe@example.com")
 	if john.Status != userdb.StatusEnabled || !john.HasRole("admin") || john.AccountID != userdb.DefaultAccountID {
 		t.Errorf("john %+v", john)
 	}
@@ -341,7 +342,7 @@ func TestImportDryRunInvitesAndUpdates(t *testing.T) {
 	if e.countEmails("inv1@example.com", "invitation") != 1 || e.countEmails("pw@example.com", "invitation") != 0 {
 		t.Errorf("invitations: inv1 %d, pw %d", e.countEmails("inv1@example.com", "invitation"), e.countEmails("pw@example.com", "invitation"))
 	}
-	inv, _ := e.srv.Service().FindUser(ctxCLI(), "inv1@example.com")
+	inv, _ := inside.Service(e.srv).AdminFindUser(ctxCLI(), service.ByRef, "inv1@example.com")
 	if inv.CustomData["shoeSize"] != 42.0 {
 		t.Errorf("a number attribute imported as %#v", inv.CustomData["shoeSize"])
 	}
@@ -355,7 +356,7 @@ func TestImportDryRunInvitesAndUpdates(t *testing.T) {
 	if rep.Updated != 1 {
 		t.Fatalf("update: %+v", rep)
 	}
-	inv, _ = e.srv.Service().FindUser(ctxCLI(), "inv1@example.com")
+	inv, _ = inside.Service(e.srv).AdminFindUser(ctxCLI(), service.ByRef, "inv1@example.com")
 	if inv.GivenName != "Renamed" || inv.Status != userdb.StatusDisabled || inv.PasswordHash != "" || inv.CustomData["shoeSize"] != 42.0 {
 		t.Errorf("updated user %+v", inv)
 	}
@@ -374,14 +375,14 @@ func TestImportAccountRules(t *testing.T) {
 	if rep.Created != 1 || rep.Failed != 1 || rep.Problems[0].Row != 3 || rep.Problems[0].Field != "roles" {
 		t.Fatalf("admin import: %+v", rep)
 	}
-	u, _ := f.srv.Service().FindUser(ctxCLI(), "a1@example.com")
+	u, _ := inside.Service(f.srv).AdminFindUser(ctxCLI(), service.ByRef, "a1@example.com")
 	if u.AccountID != f.accA.ID {
 		t.Errorf("admin of A imported into %s", u.AccountID)
 	}
 	file = "First Name,Last Name,Email,Role,Password,Account Name\nIn,B,b1@example.com,,,beta\nIn,Default,d1@example.com,,,\n"
 	rep = decodeReport(t, super.do("POST", "/api/v1/users/import", csvUpload(file)))
-	b1, _ := f.srv.Service().FindUser(ctxCLI(), "b1@example.com")
-	d1, _ := f.srv.Service().FindUser(ctxCLI(), "d1@example.com")
+	b1, _ := inside.Service(f.srv).AdminFindUser(ctxCLI(), service.ByRef, "b1@example.com")
+	d1, _ := inside.Service(f.srv).AdminFindUser(ctxCLI(), service.ByRef, "d1@example.com")
 	if rep.Created != 2 || b1.AccountID != f.accB.ID || d1.AccountID != userdb.DefaultAccountID {
 		t.Errorf("super-admin import: %+v %v %v", rep, b1, d1)
 	}
@@ -401,9 +402,9 @@ func TestImportAccountRules(t *testing.T) {
 func TestExport(t *testing.T) {
 	e := newEnv(t, withSchema)
 	c := superClient(e)
-	svc := e.srv.Service()
+	svc := inside.Service(e.srv)
 	e.addUser("ann@example.com", "ann's long password")
-	if _, err := svc.UpdateUser(ctxCLI(), mustFind(t, e, "ann@example.com").ID, service.ProfileUpdate{CustomData: map[string]any{"birthdate": "1980-02-29"}}); err != nil {
+	if _, err := svc.AdminUpdateUser(ctxCLI(), mustFind(t, e, "ann@example.com").ID, service.ProfileUpdate{CustomData: map[string]any{"birthdate": "1980-02-29"}}); err != nil {
 		t.Fatal(err)
 	}
 	e.addUser("=cmd@example.com", "formula long password")
@@ -461,7 +462,7 @@ func TestExport(t *testing.T) {
 
 func mustFind(t *testing.T, e *env, ref string) *userdb.User {
 	t.Helper()
-	u, err := e.srv.Service().FindUser(ctxCLI(), ref)
+	u, err := inside.Service(e.srv).AdminFindUser(ctxCLI(), service.ByRef, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -476,7 +477,7 @@ func mustFind(t *testing.T, e *env, ref string) *userdb.User {
 // from server.max_upload, and the report still arrives.
 func TestImportOutlivesServerTimeouts(t *testing.T) {
 	e := newEnv(t)
-	_, secret, err := e.srv.Service().CreateAPIKey(ctxCLI(), service.NewAPIKey{Name: "importer", Roles: []string{userdb.RoleSuperAdmin}})
+	_, secret, err := inside.Service(e.srv).AdminCreateAPIKey(ctxCLI(), service.NewAPIKey{Name: "importer", Roles: []string{userdb.RoleSuperAdmin}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ type routeCode struct {
 	code  int
 }
 
-func newMetrics(pools map[string]*sql.DB, queued, running func() int) *metrics {
+func newMetrics(pools map[string]*sql.DB, queued, running func() int, computed func() int64) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -52,6 +52,9 @@ func newMetrics(pools map[string]*sql.DB, queued, running func() int) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "userdb_hash_running", Help: "Password hashes being computed now.",
 		}, func() float64 { return float64(running()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "userdb_password_hashes_total", Help: "Password hashes computed (hashes and verifications).",
+		}, func() float64 { return float64(computed()) }),
 	)
 	for name, db := range pools {
 		m.reg.MustRegister(collectors.NewDBStatsCollector(db, name))

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/server"
 )
 

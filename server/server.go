@@ -13,12 +13,17 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/api"
-	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/console"
+	"github.com/userdb/userdb/internal/geo"
 	"github.com/userdb/userdb/internal/httpx"
+	"github.com/userdb/userdb/internal/limit"
 	"github.com/userdb/userdb/internal/mail"
+	"github.com/userdb/userdb/internal/okta"
 	"github.com/userdb/userdb/internal/password"
 	"github.com/userdb/userdb/internal/profile"
 	"github.com/userdb/userdb/internal/service"
@@ -26,14 +31,19 @@ import (
 	"github.com/userdb/userdb/sqlstore"
 )
 
-// Config is the server's configuration; see DefaultConfig and LoadConfig.
+// Config is the server's configuration, the type of package config: plain
+// Go values (string DSN and secrets, time.Duration, sizes in bytes) that a
+// program sets in code, or that LoadConfig reads from YAML and the
+// environment.
 type Config = config.Config
 
-// DefaultConfig returns the documented defaults.
+// DefaultConfig returns the documented defaults (what `userdb config
+// defaults` prints).
 func DefaultConfig() *Config { return config.Default() }
 
-// LoadConfig reads a YAML file ("" for none) over the defaults and applies
-// USERDB_* environment variables from getenv.
+// LoadConfig reads a YAML file ("" for none) over the defaults, applies
+// USERDB_* environment variables from getenv (nil for none) and validates
+// the result; every problem is reported at once in a *config.Problems.
 func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 	return config.Load(path, getenv)
 }
@@ -50,9 +60,13 @@ type Server struct {
 	sender  *mail.Sender
 	metrics *metrics
 	handler http.Handler
+	keys    config.Keys
+	geo     *geo.DB       // nil without protection.geoip_file
+	limits  *limit.Rules  // nil: rate limits off
+	redis   *redis.Client // nil without redis.addr
 
 	strategies map[string]Strategy
-	clock      userdb.Clock
+	oktaBearer okta.BearerAuthenticator
 
 	bgMu   sync.Mutex
 	bgStop context.CancelFunc // ends the work Start began
@@ -68,8 +82,9 @@ type options struct {
 	store       userdb.Store
 	clock       userdb.Clock
 	transformer api.Transformer
-	mailDriver  mail.Driver
+	mailDriver  userdb.MailDriver
 	strategies  map[string]Strategy
+	oktaBearer  okta.BearerAuthenticator
 }
 
 // WithLogger sets the logger (slog.Default otherwise).
@@ -82,34 +97,33 @@ func WithStore(s userdb.Store) Option { return func(o *options) { o.store = s } 
 // WithClock sets the clock (tests).
 func WithClock(c userdb.Clock) Option { return func(o *options) { o.clock = c } }
 
-// WithTransformer shapes user JSON with a Go function instead of the
-// configured transformer.
-func WithTransformer(t func(*UserView) any) Option {
-	return func(o *options) { o.transformer = t }
-}
+// WithMailDriver sends email through d instead of the configured SMTP
+// server (or the log). Emails still go through the outbox: d is called by
+// the sender that Run starts, with retries.
+func WithMailDriver(d userdb.MailDriver) Option { return func(o *options) { o.mailDriver = d } }
 
-// WithMailDriver sends email through d instead of the configured SMTP server.
-func WithMailDriver(d mail.Driver) Option { return func(o *options) { o.mailDriver = d } }
-
-// UserView is the JSON of a user that transformers receive.
-type UserView = api.UserView
-
-// Open builds a server from cfg: it opens and (unless switched off) migrates
-// the database, resolves the instance secrets, and prepares every surface.
-// Call Start (or Run, or ListenAndServe) to begin its background work, and
-// Close to end it.
+// Open builds a server from cfg: it validates cfg (every problem at once, in
+// a *config.Problems), opens and (unless switched off) migrates the
+// database, resolves the instance secrets, and prepares every surface. Call
+// Start (or Run, or ListenAndServe) to begin its background work, and Close
+// to end it.
 func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 	o := options{logger: slog.Default(), clock: userdb.SystemClock{}}
 	for _, f := range opts {
 		f(&o)
 	}
-	s := &Server{cfg: cfg, log: o.logger, store: o.store, clock: o.clock}
+	s := &Server{cfg: cfg, log: o.logger, store: o.store, oktaBearer: o.oktaBearer}
 
-	if _, err := cfg.ResolveKeys(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	keys, err := cfg.ResolveKeys()
+	if err != nil {
+		return nil, err
+	}
+	s.keys = keys
 	if s.store == nil {
-		st, err := sqlstore.Open(ctx, string(cfg.Database.DSN), sqlstore.Options{MaxOpenConns: cfg.Database.MaxOpenConns, Logger: o.logger})
+		st, err := sqlstore.Open(ctx, cfg.Database.DSN, sqlstore.Options{MaxOpenConns: cfg.Database.MaxOpenConns, Logger: o.logger})
 		if err != nil {
 			return nil, err
 		}
@@ -148,36 +162,53 @@ func (s *Server) build(o options) error {
 		if cfg.SMTP.Host == "" {
 			driver = mail.NewLog(s.log)
 		} else if driver, err = mail.NewSMTP(mail.SMTPConfig{
-			Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: string(cfg.SMTP.Password),
-			From: cfg.SMTP.From, TLS: cfg.SMTP.TLS, Timeout: time.Duration(cfg.SMTP.Timeout), CAFile: cfg.SMTP.CAFile,
+			Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password,
+			From: cfg.SMTP.From, TLS: cfg.SMTP.TLS, Timeout: cfg.SMTP.Timeout, CAFile: cfg.SMTP.CAFile,
 		}); err != nil {
 			return err
 		}
 	}
 
+	s.metrics = newMetrics(storePools(s.store), s.hasher.Queued, s.hasher.Running, s.hasher.Computed)
+	if s.limits, err = s.newLimits(o.clock); err != nil {
+		return err
+	}
+	breaches, err := s.newBreaches(o.clock)
+	if err != nil {
+		return err
+	}
+	if f := cfg.Protection.GeoIPFile; f != "" {
+		if s.geo, err = geo.Open(f); err != nil {
+			return &userdb.Error{Code: userdb.EINVALID, Message: "protection.geoip_file: " + err.Error()}
+		}
+	}
 	var svc *service.Service
 	s.sender = mail.NewSender(s.store, driver, mail.SenderOptions{
-		From: cfg.SMTP.From, PollInterval: time.Duration(cfg.Outbox.PollInterval), Batch: cfg.Outbox.Batch,
-		MaxAttempts: cfg.Outbox.MaxAttempts, Backoff: time.Duration(cfg.Outbox.Backoff),
-		MaxBackoff: time.Duration(cfg.Outbox.MaxBackoff), Clock: o.clock, Logger: s.log,
-		OnResult: func(m *userdb.OutboxEmail, err error) { s.recordEmail(m, err) },
+		From: cfg.SMTP.From, PollInterval: cfg.Outbox.PollInterval, Batch: cfg.Outbox.Batch,
+		MaxAttempts: cfg.Outbox.MaxAttempts, Backoff: cfg.Outbox.Backoff,
+		MaxBackoff: cfg.Outbox.MaxBackoff, Clock: o.clock, Logger: s.log,
+		OnResult: s.recordEmail,
 	})
 	svc = service.New(service.Deps{
 		Store: s.store, Hasher: s.hasher, Policy: policy, Clock: o.clock, Logger: s.log,
-		Emails:  &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName},
-		Profile: profileSchema(cfg.CustomData),
+		Emails:  &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName, geo: s.geo},
+		Profile: profileSource{profileSchema(cfg.CustomData)},
 		Kick:    s.sender.Kick,
+		Limits:  serviceLimits(s.limits), Breaches: breaches,
 	}, service.Options{
-		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: time.Duration(cfg.Lockout.UnlockAfter),
-		PasswordMaxAge: time.Duration(cfg.Password.MaxAge), History: cfg.Password.History,
-		VerifyTTL: time.Duration(cfg.Tokens.VerificationTTL), ResetTTL: time.Duration(cfg.Tokens.ResetTTL),
-		InviteTTL:   time.Duration(cfg.Tokens.InviteTTL),
-		SessionIdle: time.Duration(cfg.Sessions.IdleTimeout), SessionLifetime: time.Duration(cfg.Sessions.Lifetime),
-		SessionCacheTTL: time.Duration(cfg.Sessions.CacheTTL), TouchInterval: time.Duration(cfg.Sessions.TouchInterval),
+		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: cfg.Lockout.UnlockAfter,
+		PasswordMaxAge: cfg.Password.MaxAge, History: cfg.Password.History,
+		VerifyTTL: cfg.Tokens.VerificationTTL, ResetTTL: cfg.Tokens.ResetTTL,
+		InviteTTL:   cfg.Tokens.InviteTTL,
+		SessionIdle: cfg.Sessions.IdleTimeout, SessionLifetime: cfg.Sessions.Lifetime,
+		SessionCacheTTL: cfg.Sessions.CacheTTL, TouchInterval: cfg.Sessions.TouchInterval,
 		RegistrationEnabled: cfg.Registration.Enabled, RequireVerification: cfg.Registration.RequireVerification,
 		RegistrationAccount: cfg.Registration.Account, SuperAdminRole: cfg.SuperAdminRole,
 		VerifyURL: cfg.VerifyURL(), ResetURL: cfg.ResetURL(), InviteURL: cfg.BaseURL() + web.InvitationPath,
 		EmailChangeURL: cfg.BaseURL() + web.EmailChangePath,
+		NotMeURL:       cfg.BaseURL() + web.NotMePath, NotifyNewDevice: cfg.Protection.Devices.Notify,
+		ExpiryWarnings: cfg.Password.ExpiryWarning, ChangePasswordURL: cfg.BaseURL() + web.ProfilePath,
+		BreachMode: cfg.Password.BreachCheck, BreachMinCount: cfg.Password.Breach.MinCount, BreachFailOpen: cfg.Password.Breach.FailOpen,
 	})
 	s.svc = svc
 
@@ -196,14 +227,13 @@ func (s *Server) build(o options) error {
 		CookieName: cfg.Sessions.CookieName, SameSite: sameSite(cfg.Sessions.SameSite),
 		Secure: cfg.Sessions.Secure, Transformer: transformer,
 		LoginPage: web.SignInPath, VerifyPage: web.VerifyPath, ResetPage: web.ResetPath,
-		RegisterPage: web.SignUpPath, MaxUpload: int64(cfg.Server.MaxUpload),
+		RegisterPage: web.SignUpPath, MaxUpload: cfg.Server.MaxUpload,
 	})
 	s.strategies = map[string]Strategy{"local": StrategyFunc(s.localStrategy)}
 	for name, st := range o.strategies {
 		s.strategies[name] = st
 	}
 
-	s.metrics = newMetrics(storePools(s.store), s.hasher.Queued, s.hasher.Running)
 	return s.buildHandler()
 }
 
@@ -217,7 +247,8 @@ func (s *Server) buildHandler() error {
 	s.api.Routes(mux)
 	s.api.AdminRoutes(mux)
 	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs}).Routes(mux)
-	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: int64(s.cfg.Server.MaxUpload)}).Routes(mux)
+	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload}).Routes(mux)
+	s.oktaRoutes(mux)
 
 	var trusted []netip.Prefix
 	for _, c := range s.cfg.Server.TrustedProxies {
@@ -235,18 +266,19 @@ func (s *Server) buildHandler() error {
 	if err != nil {
 		return &userdb.Error{Code: userdb.EINVALID, Message: "server.allowed_return_urls: " + err.Error()}
 	}
-	uploads := map[string]int64{console.ImportPath: int64(s.cfg.Server.MaxUpload)}
+	uploads := map[string]int64{console.ImportPath: s.cfg.Server.MaxUpload}
 	for _, p := range api.ImportPaths {
-		uploads[p] = int64(s.cfg.Server.MaxUpload)
+		uploads[p] = s.cfg.Server.MaxUpload
 	}
 	s.handler = httpx.Chain(mux,
 		httpx.RequestIDs(s.log),
 		httpx.Recover,
 		httpx.TrustedClientIP(trusted),
+		s.deviceCookies().Middleware,
 		httpx.AccessLog(s.metrics.observe),
 		httpx.SecurityHeaders,
 		cross,
-		httpx.LimitBody(int64(s.cfg.Server.MaxBody), uploads),
+		httpx.LimitBody(s.cfg.Server.MaxBody, uploads),
 	)
 	return nil
 }
@@ -273,7 +305,8 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 }
 
 // Start begins the server's background work — sending email, writing
-// batched session times, removing expired sessions — and returns at once.
+// batched session times, removing expired sessions, warning of expiring
+// passwords — and returns at once.
 // The work goes on until ctx ends or Close is called; Wait waits for it to
 // end. Start does nothing when the work was started before or the server is
 // closed.
@@ -287,6 +320,7 @@ func (s *Server) Start(ctx context.Context) {
 	done := make(chan struct{})
 	s.bgStop, s.bgDone = cancel, done
 	var wg sync.WaitGroup
+	wg.Go(func() { s.warnExpiries(ctx) })
 	wg.Go(func() { s.sender.Run(ctx) })
 	wg.Go(func() { s.sweepSessions(ctx) })
 	s.svc.Start(ctx)
@@ -317,14 +351,18 @@ func (s *Server) Run(ctx context.Context) {
 
 // Flush does now what the background work would do soon, and returns when
 // it is done: the tasks that answers left behind (forgot, resend) finish,
-// batched session times are written, expired sessions removed, and the
-// emails due are sent (each attempted once). It needs no Start, and takes
-// turns with the work Start began. Tests call it instead of waiting a while.
+// batched session times are written, expired sessions removed, password
+// expiry warnings queued, and the emails due are sent (each attempted once).
+// It needs no Start, and takes turns with the work Start began. Tests call
+// it instead of waiting a while.
 func (s *Server) Flush(ctx context.Context) error {
 	if err := s.svc.Flush(ctx); err != nil {
 		return err
 	}
-	if _, err := s.sweep(ctx); err != nil {
+	if _, err := s.svc.SweepSessions(ctx); err != nil {
+		return err
+	}
+	if _, err := s.svc.SendExpiryWarnings(ctx); err != nil {
 		return err
 	}
 	s.sender.SendDue(ctx)
@@ -339,23 +377,13 @@ func (s *Server) sweepSessions(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := s.sweep(ctx); err != nil {
-				s.log.Warn("removing expired sessions", "err", err)
+			if n, err := s.svc.SweepSessions(ctx); err != nil {
+				s.log.WarnContext(ctx, "removing expired sessions", "err", err)
 			} else if n > 0 {
-				s.log.Info("removed expired sessions", "count", n)
+				s.log.InfoContext(ctx, "removed expired sessions", "count", n)
 			}
 		}
 	}
-}
-
-// sweep removes the sessions past their lifetime or idle timeout.
-func (s *Server) sweep(ctx context.Context) (int, error) {
-	now := s.clock.Now().UTC()
-	var idle time.Time
-	if d := time.Duration(s.cfg.Sessions.IdleTimeout); d > 0 {
-		idle = now.Add(-d)
-	}
-	return s.store.DeleteExpiredSessions(ctx, now, idle)
 }
 
 // Close stops the background work, waits for it (within ctx), flushes
@@ -377,6 +405,10 @@ func (s *Server) Close(ctx context.Context) error {
 }
 
 func (s *Server) closeStore() error {
+	if s.redis != nil {
+		s.redis.Close()
+	}
+	s.geo.Close()
 	if s.owns {
 		return s.store.Close()
 	}
@@ -408,12 +440,12 @@ func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener) error {
 	case err = <-errc:
 	case <-ctx.Done():
 		s.log.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.cfg.Server.ShutdownTimeout))
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Server.ShutdownTimeout)
 		defer cancel()
 		err = hs.Shutdown(sctx)
 	}
 	cancelBG()
-	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if cerr := s.Close(cctx); err == nil {
 		err = cerr
@@ -425,32 +457,11 @@ func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener) error {
 }
 
 // recordEmail writes the outcome of a delivery attempt to the audit log.
-func (s *Server) recordEmail(m *userdb.OutboxEmail, err error) {
-	e := &userdb.Event{Type: "email.sent", Time: time.Now().UTC(), UserID: m.UserID,
-		Details: map[string]any{"kind": m.Kind, "email_id": m.ID, "attempt": m.Attempts}}
-	if err != nil {
-		e.Type = "email.failed"
-		e.Details["error"] = truncateErr(err)
-		e.Details["final"] = mail.IsPermanent(err) // no further attempt
+// The sender cannot act on a failure to write it, so it is logged.
+func (s *Server) recordEmail(ctx context.Context, m *userdb.OutboxEmail, err error) {
+	if werr := s.svc.RecordEmail(ctx, m, err); werr != nil {
+		s.log.ErrorContext(ctx, "recording an email event", "err", werr, "email_id", m.ID)
 	}
-	// The account too, so that an account's administrators see its emails
-	// among its events.
-	if m.UserID != "" {
-		if u, uerr := s.store.FindUserByID(context.Background(), m.UserID); uerr == nil {
-			e.AccountID = u.AccountID
-		}
-	}
-	if uerr := s.store.CreateEvent(context.Background(), e); uerr != nil {
-		s.log.Warn("recording email event", "err", uerr)
-	}
-}
-
-func truncateErr(err error) string {
-	msg := err.Error()
-	if len(msg) > 300 {
-		msg = msg[:300]
-	}
-	return msg
 }
 
 // profileSchema turns the declared custom-data attributes into a schema.

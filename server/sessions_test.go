@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/server"
 	"github.com/userdb/userdb/sqlstore"
 )
@@ -21,7 +21,7 @@ import (
 // past the timeout counted from sign-in; one left idle longer ends, and its
 // record is removed.
 func TestSessionIdleTimeout(t *testing.T) {
-	e := newEnv(t, func(c *server.Config) { c.Sessions.IdleTimeout = config.Duration(30 * time.Minute) })
+	e := newEnv(t, func(c *server.Config) { c.Sessions.IdleTimeout = 30 * time.Minute })
 	u := e.addUser("ann@example.com", "correct horse battery")
 	c := e.client()
 	c.mustLogin("ann@example.com", "correct horse battery")
@@ -38,7 +38,7 @@ func TestSessionIdleTimeout(t *testing.T) {
 	if r := c.do("GET", "/me", nil); r.status != 401 {
 		t.Fatalf("GET /me after 30 idle minutes: %d", r.status)
 	}
-	if list, err := e.srv.Service().Sessions(ctxCLI(), u.ID); err != nil || len(list) != 0 {
+	if list, err := inside.Service(e.srv).Sessions(ctxCLI(), u.ID); err != nil || len(list) != 0 {
 		t.Fatalf("sessions after the idle timeout: %d (%v), want the record removed", len(list), err)
 	}
 }
@@ -47,8 +47,8 @@ func TestSessionIdleTimeout(t *testing.T) {
 // lifetime, and the cookie says so.
 func TestSessionAbsoluteLifetime(t *testing.T) {
 	e := newEnv(t, func(c *server.Config) {
-		c.Sessions.Lifetime = config.Duration(2 * time.Hour)
-		c.Sessions.IdleTimeout = config.Duration(time.Hour)
+		c.Sessions.Lifetime = 2 * time.Hour
+		c.Sessions.IdleTimeout = time.Hour
 	})
 	e.addUser("ann@example.com", "correct horse battery")
 	c := e.client()
@@ -275,7 +275,7 @@ func dataVersion(t *testing.T, conn *sql.Conn) int64 {
 // and across the cache's TTL, commits nothing to the database; the batched
 // flush then writes the last-seen time in one batch.
 func TestGetMeWritesNothing(t *testing.T) {
-	e := newEnv(t, func(c *server.Config) { c.Sessions.TouchInterval = config.Duration(time.Hour) })
+	e := newEnv(t, func(c *server.Config) { c.Sessions.TouchInterval = time.Hour })
 	e.addUser("ann@example.com", "correct horse battery")
 
 	dsn := string(e.cfg.Database.DSN)

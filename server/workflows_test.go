@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/inside"
+	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
 
@@ -82,14 +84,14 @@ func TestLoginRotatesSession(t *testing.T) {
 	e.addUser("ann@example.com", "correct horse battery")
 	c := e.client()
 	c.mustLogin("ann@example.com", "correct horse battery")
-	old := c.jar.Cookies(mustURL(e.http.URL))[0].Value
+	old := c.cookie("userdb")
 	c.mustLogin("ann@example.com", "correct horse battery")
-	now := c.jar.Cookies(mustURL(e.http.URL))[0].Value
+	now := c.cookie("userdb")
 	if old == now {
 		t.Fatal("session id not rotated at sign-in")
 	}
-	u, _ := e.srv.Service().FindUser(ctxCLI(), "ann@example.com")
-	list, _ := e.srv.Service().Sessions(ctxCLI(), u.ID)
+	u, _ := inside.Service(e.srv).AdminFindUser(ctxCLI(), service.ByRef, "ann@example.com")
+	list, _ := inside.Service(e.srv).Sessions(ctxCLI(), u.ID)
 	if len(list) != 1 {
 		t.Fatalf("sessions after second sign-in = %d, want the old one ended", len(list))
 	}
@@ -267,7 +269,9 @@ func TestSessionsListAndEnd(t *testing.T) {
 }
 
 func TestLockoutConcurrent(t *testing.T) {
-	e := newEnv(t)
+	// The lock is what is tested: the per-name rate limit (20 in 10
+	// minutes) would answer first.
+	e := newEnv(t, func(c *server.Config) { c.Protection.RateLimits.Enabled = false })
 	ann := e.addUser("ann@example.com", "correct horse battery")
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
@@ -301,7 +305,7 @@ func TestLockoutConcurrent(t *testing.T) {
 			t.Fatalf("failure counts %v, want 1..20", counts)
 		}
 	}
-	if u, _ := e.srv.Service().FindUser(ctxCLI(), "ann@example.com"); u.Status != userdb.StatusLocked {
+	if u, _ := inside.Service(e.srv).AdminFindUser(ctxCLI(), service.ByRef, "ann@example.com"); u.Status != userdb.StatusLocked {
 		t.Fatalf("status after 20 failures: %s", u.Status)
 	}
 
@@ -339,7 +343,7 @@ func TestLockoutConcurrent(t *testing.T) {
 	if sess, _ := ok.Details["session"].(string); sess == "" || sess != currentSession(t, c) {
 		t.Fatalf("login.succeeded %v, want the new session", ok.Details)
 	}
-	if u, _ := e.srv.Service().FindUser(ctxCLI(), "ann@example.com"); u.Status != userdb.StatusEnabled || u.FailedLogins != 0 {
+	if u, _ := inside.Service(e.srv).AdminFindUser(ctxCLI(), service.ByRef, "ann@example.com"); u.Status != userdb.StatusEnabled || u.FailedLogins != 0 {
 		t.Fatalf("after the unlock: status %s, %d failures", u.Status, u.FailedLogins)
 	}
 }
@@ -470,7 +474,7 @@ func TestDisabledUserAndAccount(t *testing.T) {
 	u := e.addUser("ann@example.com", "correct horse battery")
 	c := e.client()
 	c.mustLogin("ann@example.com", "correct horse battery")
-	if _, err := e.srv.Service().SetUserStatus(ctxCLI(), u.ID, userdb.StatusDisabled); err != nil {
+	if _, err := inside.Service(e.srv).AdminSetUserStatus(ctxCLI(), u.ID, userdb.StatusDisabled); err != nil {
 		t.Fatal(err)
 	}
 	if r := c.do("GET", "/me", nil); r.status != 401 {
@@ -480,16 +484,16 @@ func TestDisabledUserAndAccount(t *testing.T) {
 		t.Fatalf("disabled user signed in: %d", r.status)
 	}
 
-	acc, err := e.srv.Service().CreateAccount(ctxCLI(), serviceAccount("acme"))
+	acc, err := inside.Service(e.srv).AdminCreateAccount(ctxCLI(), serviceAccount("acme"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.srv.Service().CreateUser(ctxCLI(), newUserIn(acc.Name, "bo@acme.example")); err != nil {
+	if _, err := inside.Service(e.srv).AdminCreateUser(ctxCLI(), newUserIn(acc.Name, "bo@acme.example")); err != nil {
 		t.Fatal(err)
 	}
 	c.mustLogin("bo@acme.example", "correct horse battery")
 	disabled := userdb.StatusDisabled
-	if _, err := e.srv.Service().UpdateAccount(ctxCLI(), acc.ID, userdb.AccountUpdate{Status: &disabled}); err != nil {
+	if _, err := inside.Service(e.srv).AdminUpdateAccount(ctxCLI(), acc.ID, userdb.AccountUpdate{Status: &disabled}); err != nil {
 		t.Fatal(err)
 	}
 	if r := c.do("GET", "/me", nil); r.status != 401 {

@@ -11,14 +11,14 @@ import (
 
 const userColumns = `id, account_id, username, email, given_name, middle_name, surname, full_name, status,
 	password_hash, password_changed_at, password_must_change, email_verified_at, last_login_at,
-	last_failed_login_at, failed_logins, locked_at, custom_data, created_at, updated_at, version`
+	last_failed_login_at, failed_logins, locked_at, deactivated_at, custom_data, created_at, updated_at, version`
 
 // userDest returns the scan destinations of userColumns.
 func userDest(u *userdb.User) []any {
 	return []any{&u.ID, &u.AccountID, &u.Username, &u.Email, &u.GivenName, &u.MiddleName, &u.Surname, &u.FullName, &u.Status,
 		&u.PasswordHash, nullTimeDest{&u.PasswordChangedAt}, &u.PasswordMustChange, nullTimeDest{&u.EmailVerifiedAt},
 		nullTimeDest{&u.LastLoginAt}, nullTimeDest{&u.LastFailedLoginAt}, &u.FailedLogins, nullTimeDest{&u.LockedAt},
-		jsonDest{&u.CustomData}, timeDest{&u.CreatedAt}, timeDest{&u.UpdatedAt}, &u.Version}
+		nullTimeDest{&u.DeactivatedAt}, jsonDest{&u.CustomData}, timeDest{&u.CreatedAt}, timeDest{&u.UpdatedAt}, &u.Version}
 }
 
 func scanUser(sc scanner) (*userdb.User, error) {
@@ -64,7 +64,7 @@ func (s *Store) CreateUser(ctx context.Context, u *userdb.User) error {
 	}
 	u.Version = 1
 	u.CreatedAt, u.UpdatedAt = storedTime(u.CreatedAt), storedTime(u.UpdatedAt)
-	for _, t := range []**time.Time{&u.PasswordChangedAt, &u.EmailVerifiedAt, &u.LastLoginAt, &u.LastFailedLoginAt, &u.LockedAt} {
+	for _, t := range []**time.Time{&u.PasswordChangedAt, &u.EmailVerifiedAt, &u.LastLoginAt, &u.LastFailedLoginAt, &u.LockedAt, &u.DeactivatedAt} {
 		*t = storedTimePtr(*t)
 	}
 	return nil
@@ -75,14 +75,14 @@ func (s *Store) insertUser(ctx context.Context, u *userdb.User, custom any) erro
 	_, err := s.exec(ctx, `INSERT INTO users (id, account_id, username, username_fold, email, email_fold,
 		given_name, given_name_fold, middle_name, surname, surname_fold, full_name, full_name_fold, status,
 		password_hash, password_changed_at, password_must_change, email_verified_at, last_login_at,
-		last_failed_login_at, failed_logins, locked_at, custom_data, created_at, updated_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		last_failed_login_at, failed_logins, locked_at, deactivated_at, custom_data, created_at, updated_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
 		u.ID, u.AccountID, u.Username, userdb.Fold(u.Username), u.Email, userdb.Fold(u.Email),
 		u.GivenName, userdb.Fold(u.GivenName), u.MiddleName, u.Surname, userdb.Fold(u.Surname),
 		u.FullName, userdb.Fold(u.FullName), string(u.Status),
 		u.PasswordHash, s.d.nullTime(u.PasswordChangedAt), u.PasswordMustChange, s.d.nullTime(u.EmailVerifiedAt),
 		s.d.nullTime(u.LastLoginAt), s.d.nullTime(u.LastFailedLoginAt), u.FailedLogins, s.d.nullTime(u.LockedAt),
-		custom, s.d.time(u.CreatedAt), s.d.time(u.UpdatedAt))
+		s.d.nullTime(u.DeactivatedAt), custom, s.d.time(u.CreatedAt), s.d.time(u.UpdatedAt))
 	if err != nil {
 		return s.userWriteErr(err)
 	}
@@ -98,6 +98,12 @@ func (s *Store) FindUserByID(ctx context.Context, id string) (*userdb.User, erro
 // case-insensitively, or ENOTFOUND.
 func (s *Store) FindUserByEmail(ctx context.Context, email string) (*userdb.User, error) {
 	return s.findUser(ctx, "email_fold = ?", userdb.Fold(email))
+}
+
+// FindUserByUsername returns the user whose username is username, compared
+// case-insensitively, or ENOTFOUND.
+func (s *Store) FindUserByUsername(ctx context.Context, username string) (*userdb.User, error) {
+	return s.findUser(ctx, "username_fold = ?", userdb.Fold(username))
 }
 
 // FindUserByLogin returns the user whose email or username is login,
@@ -355,7 +361,83 @@ func (s *Store) userWhere(f userdb.UserFilter) (where, error) {
 	if f.LastLoginBefore != nil {
 		w.add("last_login_at < ?", s.d.time(*f.LastLoginBefore))
 	}
+	if f.UpdatedAfter != nil {
+		w.add("updated_at > ?", s.d.time(*f.UpdatedAfter))
+	}
+	if f.UpdatedBefore != nil {
+		w.add("updated_at < ?", s.d.time(*f.UpdatedBefore))
+	}
+	for _, m := range f.Match {
+		if err := matchWhere(&w, m); err != nil {
+			return w, err
+		}
+	}
+	if f.Deactivated != nil {
+		if *f.Deactivated {
+			w.add("deactivated_at IS NOT NULL")
+		} else {
+			w.add("deactivated_at IS NULL")
+		}
+	}
+	if f.HasPassword != nil {
+		if *f.HasPassword {
+			w.add("password_hash <> ''")
+		} else {
+			w.add("password_hash = ''")
+		}
+	}
+	if f.PasswordExpired != nil {
+		// Expired: marked, or set at or before the cutoff. The negation is
+		// written out so that NULLs (no password change yet) cannot drop rows.
+		switch {
+		case *f.PasswordExpired && f.PasswordSetBefore == nil:
+			w.add("password_must_change = ?", true)
+		case *f.PasswordExpired:
+			w.add("(password_must_change = ? OR (password_hash <> '' AND COALESCE(password_changed_at, created_at) <= ?))",
+				true, s.d.time(*f.PasswordSetBefore))
+		case f.PasswordSetBefore == nil:
+			w.add("password_must_change = ?", false)
+		default:
+			w.add("password_must_change = ? AND (password_hash = '' OR COALESCE(password_changed_at, created_at) > ?)",
+				false, s.d.time(*f.PasswordSetBefore))
+		}
+	}
 	return w, nil
+}
+
+// matchColumns maps the fields of userdb.FieldMatch to the folded columns
+// they compare: only these names ever reach the SQL.
+var matchColumns = map[string]string{
+	userdb.MatchUsername:  "username_fold",
+	userdb.MatchEmail:     "email_fold",
+	userdb.MatchGivenName: "given_name_fold",
+	userdb.MatchSurname:   "surname_fold",
+}
+
+// matchWhere adds the condition of one field match.
+func matchWhere(w *where, m userdb.FieldMatch) error {
+	if m.Field == userdb.MatchID {
+		if m.Prefix {
+			return userdb.FieldError("match", "ids are matched whole")
+		}
+		w.add("id = ?", m.Value)
+		return nil
+	}
+	col, ok := matchColumns[m.Field]
+	if !ok {
+		// The name is not repeated: it may be anything a caller typed.
+		return userdb.FieldError("match", "users match on id, username, email, givenName or surname")
+	}
+	v := userdb.Fold(m.Value)
+	if !m.Prefix {
+		w.add(col+" = ?", v)
+		return nil
+	}
+	if v == "" {
+		return userdb.FieldError("match", "a prefix must not be empty")
+	}
+	w.add(col+" LIKE ? ESCAPE '!'", prefixPattern(v))
+	return nil
 }
 
 // UpdateUser applies up and returns the user as stored, with its version
@@ -441,6 +523,9 @@ func (s *Store) userSets(u *userdb.User, up *userdb.UserUpdate, now time.Time) (
 	if up.ResetFailedLogins {
 		set.addSQL("failed_logins", "0")
 		set.addSQL("locked_at", "NULL")
+	}
+	if up.DeactivatedAt != nil || up.ClearDeactivated {
+		set.add("deactivated_at", s.d.nullTime(u.DeactivatedAt))
 	}
 	if up.CustomData != nil {
 		custom, err := jsonValue("customData", u.CustomData)

@@ -118,6 +118,7 @@ func wantUser(tb testing.TB, got, want *userdb.User) {
 	wantTimePtr(tb, p+"LastFailedLoginAt", got.LastFailedLoginAt, want.LastFailedLoginAt)
 	wantEqual(tb, p+"FailedLogins", got.FailedLogins, want.FailedLogins)
 	wantTimePtr(tb, p+"LockedAt", got.LockedAt, want.LockedAt)
+	wantTimePtr(tb, p+"DeactivatedAt", got.DeactivatedAt, want.DeactivatedAt)
 	wantData(tb, p+"CustomData", got.CustomData, want.CustomData)
 	wantTime(tb, p+"CreatedAt", got.CreatedAt, want.CreatedAt)
 	wantTime(tb, p+"UpdatedAt", got.UpdatedAt, want.UpdatedAt)

@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) userdb.Store) {
 		{"Users", userTests},
 		{"Times", timeTests},
 		{"FindUsers", findUserTests},
+		{"FindUsersLifecycle", findUserLifecycleTests},
 		{"Tenancy", tenancyTests},
 		{"Lockout", lockoutTests},
 		{"Roles", roleTests},
@@ -47,6 +48,8 @@ func Run(t *testing.T, newStore func(t *testing.T) userdb.Store) {
 		{"Events", eventTests},
 		{"Outbox", outboxTests},
 		{"APIKeys", apiKeyTests},
+		{"ProfileAttributes", profileAttributeTests},
+		{"Protection", protectionTests},
 		{"Tx", txTests},
 	}
 	for _, g := range groups {

@@ -13,6 +13,7 @@ var userTests = []test{
 	{"NotFound", testUserNotFound},
 	{"CreateAndFind", testUserCreateAndFind},
 	{"FindCaseInsensitive", testUserFindCaseInsensitive},
+	{"FindUsernameThatIsAnotherEmail", testUserFindUsernameThatIsAnotherEmail},
 	{"UniqueCaseInsensitive", testUserUniqueCaseInsensitive},
 	{"RolesLoaded", testUserRolesLoaded},
 	{"Update", testUserUpdate},
@@ -35,6 +36,10 @@ func testUserNotFound(t *testing.T, s userdb.Store) {
 	wantCode(t, "FindUserByEmail", err, userdb.ENOTFOUND)
 	_, err = s.FindUserByEmail(ctx, "someone")
 	wantCode(t, "FindUserByEmail with a username", err, userdb.ENOTFOUND)
+	_, err = s.FindUserByUsername(ctx, "nobody")
+	wantCode(t, "FindUserByUsername", err, userdb.ENOTFOUND)
+	_, err = s.FindUserByUsername(ctx, "someone@example.com")
+	wantCode(t, "FindUserByUsername with an email", err, userdb.ENOTFOUND)
 	_, err = s.UpdateUser(ctx, "usr_missing", userdb.UserUpdate{GivenName: ptr("x")}, base)
 	wantCode(t, "UpdateUser", err, userdb.ENOTFOUND)
 	wantCode(t, "DeleteUser", s.DeleteUser(ctx, "usr_missing"), userdb.ENOTFOUND)
@@ -86,6 +91,9 @@ func testUserCreateAndFind(t *testing.T, s userdb.Store) {
 	got, err = s.FindUserByEmail(ctx, "ada@example.com")
 	must(t, err)
 	wantUser(t, got, &want)
+	got, err = s.FindUserByUsername(ctx, "ada")
+	must(t, err)
+	wantUser(t, got, &want)
 }
 
 func testUserFindCaseInsensitive(t *testing.T, s userdb.Store) {
@@ -104,11 +112,16 @@ func testUserFindCaseInsensitive(t *testing.T, s userdb.Store) {
 		{"login", "zoe@example.com", zoe},
 		{"email", "Alice@Example.COM", alice},
 		{"email", "ZOE@EXAMPLE.COM", zoe},
+		{"username", "ALICE", alice},
+		{"username", "ZOË", zoe},
 	}
 	for _, tt := range tests {
 		find := s.FindUserByLogin
-		if tt.find == "email" {
+		switch tt.find {
+		case "email":
 			find = s.FindUserByEmail
+		case "username":
+			find = s.FindUserByUsername
 		}
 		got, err := find(ctx, tt.login)
 		if err != nil {
@@ -117,6 +130,21 @@ func testUserFindCaseInsensitive(t *testing.T, s userdb.Store) {
 		}
 		wantEqual(t, "find by "+tt.find+" "+tt.login, got.ID, tt.want.ID)
 	}
+}
+
+// testUserFindUsernameThatIsAnotherEmail: when one user's username is
+// another's email, a sign-in lookup finds the email's owner and a username
+// lookup the username's.
+func testUserFindUsernameThatIsAnotherEmail(t *testing.T, s userdb.Store) {
+	ctx := t.Context()
+	owner := MustCreateUser(t, s, userdb.User{Username: "pat", Email: "pat@example.com"})
+	other := MustCreateUser(t, s, userdb.User{Username: "Pat@Example.com", Email: "other@example.com"})
+	got, err := s.FindUserByLogin(ctx, "pat@example.com")
+	must(t, err)
+	wantEqual(t, "FindUserByLogin", got.ID, owner.ID)
+	got, err = s.FindUserByUsername(ctx, "pat@example.com")
+	must(t, err)
+	wantEqual(t, "FindUserByUsername", got.ID, other.ID)
 }
 
 func testUserUniqueCaseInsensitive(t *testing.T, s userdb.Store) {

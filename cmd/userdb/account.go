@@ -72,7 +72,7 @@ func accountAdd(e *env, args []string) error {
 		return err
 	}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-		a, err := svc.CreateAccount(ctx, service.NewAccount{Name: pos[0], Description: *desc})
+		a, err := svc.AdminCreateAccount(ctx, service.NewAccount{Name: pos[0], Description: *desc})
 		if err != nil {
 			return err
 		}
@@ -88,7 +88,7 @@ func accountList(e *env, args []string) error {
 		return err
 	}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-		list, err := svc.Store().FindAccounts(ctx, userdb.AccountFilter{})
+		list, err := svc.AdminListAccounts(ctx, userdb.AccountFilter{})
 		if err != nil {
 			return err
 		}
@@ -124,27 +124,24 @@ func accountChange(e *env, action string, args []string) error {
 	if err != nil {
 		return err
 	}
-	var up userdb.AccountUpdate
-	switch action {
-	case "update":
-		if !name.set && !desc.set {
-			return usagef("account update: nothing to change; give --name or --description")
-		}
-		up.Name, up.Description = name.ptr(), desc.ptr()
-	case "disable":
-		up.Status = ptr(userdb.StatusDisabled)
-	case "enable":
-		up.Status = ptr(userdb.StatusEnabled)
+	if action == "update" && !name.set && !desc.set {
+		return usagef("account update: nothing to change; give --name or --description")
 	}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-		a, err := svc.FindAccount(ctx, pos[0])
+		a, err := findAccount(ctx, svc, pos[0])
 		if err != nil {
 			return err
 		}
-		if action != "show" {
-			if a, err = svc.UpdateAccount(ctx, a.ID, up); err != nil {
-				return err
-			}
+		switch action {
+		case "update":
+			a, err = svc.AdminUpdateAccount(ctx, a.ID, userdb.AccountUpdate{Name: name.ptr(), Description: desc.ptr()})
+		case "disable":
+			a, err = svc.AdminSetAccountStatus(ctx, a.ID, userdb.StatusDisabled)
+		case "enable":
+			a, err = svc.AdminSetAccountStatus(ctx, a.ID, userdb.StatusEnabled)
+		}
+		if err != nil {
+			return err
 		}
 		return printAccount(e.stdout, a, c.json)
 	})
@@ -160,11 +157,11 @@ func accountDelete(e *env, args []string) error {
 		return err
 	}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-		a, err := svc.FindAccount(ctx, pos[0])
+		a, err := findAccount(ctx, svc, pos[0])
 		if err != nil {
 			return err
 		}
-		if err := svc.DeleteAccount(ctx, a.ID, *force); err != nil {
+		if err := svc.AdminDeleteAccount(ctx, a.ID, *force); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%s: deleted\n", a.Name)

@@ -62,7 +62,7 @@ func apiKeyCmd(e *env, args []string) error {
 				exp := time.Now().UTC().Add(*ttl)
 				n.ExpiresAt = &exp
 			}
-			k, secret, err := svc.CreateAPIKey(ctx, n)
+			k, secret, err := svc.AdminCreateAPIKey(ctx, n)
 			if err != nil {
 				return err
 			}
@@ -80,7 +80,15 @@ func apiKeyCmd(e *env, args []string) error {
 			return err
 		}
 		return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-			keys, err := svc.APIKeys(ctx, *account)
+			accountID := ""
+			if *account != "" {
+				a, err := findAccount(ctx, svc, *account)
+				if err != nil {
+					return err
+				}
+				accountID = a.ID
+			}
+			keys, err := svc.AdminListAPIKeys(ctx, accountID)
 			if err != nil {
 				return err
 			}
@@ -111,7 +119,7 @@ func apiKeyCmd(e *env, args []string) error {
 			return err
 		}
 		return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-			if err := svc.RevokeAPIKey(ctx, pos[0]); err != nil {
+			if err := svc.AdminRevokeAPIKey(ctx, pos[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "%s: revoked\n", pos[0])

@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/config"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
@@ -122,8 +124,8 @@ func (c *common) load(e *env) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.secrets = append(e.secrets, dsnPasswords(string(cfg.Database.DSN))...)
-	e.secrets = append(e.secrets, string(cfg.SMTP.Password))
+	e.secrets = append(e.secrets, dsnPasswords(cfg.Database.DSN)...)
+	e.secrets = append(e.secrets, cfg.SMTP.Password)
 	return cfg, nil
 }
 
@@ -156,22 +158,46 @@ func (c *common) open(e *env) (*server.Server, error) {
 	return server.Open(e.ctx, cfg, server.WithLogger(log))
 }
 
-// withServer opens the server, runs fn with its service and a context that
-// records the command line as the actor of every event, and closes the
-// server.
+// withServer opens the server, runs fn with its service and a context in
+// which the command line acts as the system (through the service's Admin*
+// methods, which may do everything) and is the actor of every event, and
+// closes the server.
 func (c *common) withServer(e *env, fn func(ctx context.Context, svc *service.Service) error) error {
 	srv, err := c.open(e)
 	if err != nil {
 		return err
 	}
-	ctx := service.WithMeta(e.ctx, service.Meta{ActorID: cliActor})
-	err = fn(ctx, srv.Service())
+	ctx := service.WithActor(service.WithMeta(e.ctx, service.Meta{ActorID: cliActor}), service.SystemActor())
+	err = fn(ctx, inside.Service(srv))
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), closeTimeout)
 	defer cancel()
 	if cerr := srv.Close(cctx); err == nil {
 		err = cerr
 	}
 	return err
+}
+
+// findUser finds a user by id, username or email.
+func findUser(ctx context.Context, svc *service.Service, ref string) (*userdb.User, error) {
+	return svc.AdminFindUser(ctx, service.ByRef, ref)
+}
+
+// findAccount finds an account by id or name, answering a missing one in
+// the command line's words.
+func findAccount(ctx context.Context, svc *service.Service, ref string) (*userdb.Account, error) {
+	a, err := svc.AdminGetAccount(ctx, ref)
+	if userdb.IsCode(err, userdb.ENOTFOUND) {
+		return nil, &userdb.Error{Code: userdb.ENOTFOUND, Field: "account", Message: "No account named " + quote(ref) + "."}
+	}
+	return a, err
+}
+
+// quote quotes a name for a message, shortened past 80 bytes.
+func quote(s string) string {
+	if len(s) > 80 {
+		s = s[:80] + "…"
+	}
+	return "\"" + s + "\""
 }
 
 // printJSON writes v as indented JSON.

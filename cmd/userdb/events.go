@@ -50,18 +50,18 @@ func eventsCmd(e *env, args []string) error {
 			// A deleted user's events stay, so an id that no longer
 			// resolves still filters.
 			f.UserID = *user
-			if u, err := svc.FindUser(ctx, *user); err == nil {
+			if u, err := findUser(ctx, svc, *user); err == nil {
 				f.UserID = u.ID
 			}
 		}
 		if *account != "" {
-			a, err := svc.FindAccount(ctx, *account)
+			a, err := findAccount(ctx, svc, *account)
 			if err != nil {
 				return err
 			}
 			f.AccountID = a.ID
 		}
-		list, err := svc.Events(ctx, f)
+		list, err := svc.AdminEvents(ctx, f)
 		if err != nil {
 			return err
 		}

@@ -53,7 +53,6 @@ func importCmd(e *env, args []string) error {
 	}
 	opts := service.ImportOptions{Account: *account, DryRun: *dryRun, Invite: *invite, Existing: *existing}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-		ctx = service.WithActor(ctx, service.SystemActor())
 		report, err := bulk.Import(ctx, svc, f, ft, opts)
 		if err != nil {
 			return err
@@ -113,7 +112,6 @@ func exportCmd(e *env, args []string) error {
 		return err
 	}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-		ctx = service.WithActor(ctx, service.SystemActor())
 		n, err := svc.ExportUsers(ctx, service.ExportOptions{Account: *account, Hashes: *hashes}, func(u *userdb.User, acc string) error {
 			return w.Write(bulk.NewRecord(u, acc))
 		})

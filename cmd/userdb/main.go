@@ -14,7 +14,7 @@ import (
 	"syscall"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 )
 
 func main() {
@@ -145,6 +145,8 @@ func dispatch(e *env, args []string) error {
 		return importCmd(e, rest)
 	case "export":
 		return exportCmd(e, rest)
+	case "breach":
+		return breachCmd(e, rest)
 	}
 	return usagef("unknown command %q", cmd)
 }

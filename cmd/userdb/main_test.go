@@ -478,6 +478,9 @@ func TestAccountsAndRoles(t *testing.T) {
 
 	c.fail(1, `still has 1 users`, "", "account", "delete", "acme")
 	c.fail(1, "default account cannot be deleted", "", "account", "delete", "default")
+	// The command line acts through the same checks as the admin API.
+	c.fail(1, "default account cannot be disabled", "", "account", "disable", "default")
+	c.fail(1, "default account cannot be renamed", "", "account", "update", "default", "--name", "other")
 	c.ok("", "account", "delete", "acme", "--force")
 	if out := c.ok("", "account", "list"); strings.Contains(out, "acme") || !strings.Contains(out, "default") {
 		t.Fatalf("account list: %s", out)

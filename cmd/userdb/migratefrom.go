@@ -60,7 +60,7 @@ func migrateFrom(e *env, args []string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := sqlstore.Open(e.ctx, string(cfg.Database.DSN), sqlstore.Options{MaxOpenConns: cfg.Database.MaxOpenConns, Logger: log})
+	st, err := sqlstore.Open(e.ctx, cfg.Database.DSN, sqlstore.Options{MaxOpenConns: cfg.Database.MaxOpenConns, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,11 @@ func roleAdd(e *env, args []string) error {
 		return err
 	}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-		r, err := svc.CreateRole(ctx, pos[0], pos[1], *desc)
+		a, err := findAccount(ctx, svc, pos[0])
+		if err != nil {
+			return err
+		}
+		r, err := svc.AdminCreateRole(ctx, a.ID, pos[1], *desc)
 		if err != nil {
 			return err
 		}
@@ -77,13 +81,13 @@ func roleList(e *env, args []string) error {
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
 		accountID := ""
 		if *account != "" {
-			a, err := svc.FindAccount(ctx, *account)
+			a, err := findAccount(ctx, svc, *account)
 			if err != nil {
 				return err
 			}
 			accountID = a.ID
 		}
-		list, err := svc.Store().FindRoles(ctx, accountID)
+		list, err := svc.AdminListRoles(ctx, accountID)
 		if err != nil {
 			return err
 		}
@@ -94,7 +98,7 @@ func roleList(e *env, args []string) error {
 			}
 			return printJSON(e.stdout, map[string]any{"roles": views})
 		}
-		accounts, err := svc.Store().FindAccounts(ctx, userdb.AccountFilter{})
+		accounts, err := svc.AdminListAccounts(ctx, userdb.AccountFilter{})
 		if err != nil {
 			return err
 		}
@@ -125,7 +129,7 @@ func roleDelete(e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := svc.DeleteRole(ctx, r.ID); err != nil {
+		if err := svc.AdminDeleteRole(ctx, r.ID); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%s: deleted\n", r.Name)
@@ -136,19 +140,24 @@ func roleDelete(e *env, args []string) error {
 // findRole finds a role by [id] or [account, name].
 func findRole(ctx context.Context, svc *service.Service, ref []string) (*userdb.Role, error) {
 	if len(ref) == 1 {
-		r, err := svc.Store().FindRoleByID(ctx, ref[0])
+		r, err := svc.AdminGetRole(ctx, ref[0])
 		if userdb.IsCode(err, userdb.ENOTFOUND) {
 			return nil, userdb.Errorf(userdb.ENOTFOUND, "No role with id %q; name a role by ACCOUNT NAME.", ref[0])
 		}
 		return r, err
 	}
-	a, err := svc.FindAccount(ctx, ref[0])
+	a, err := findAccount(ctx, svc, ref[0])
 	if err != nil {
 		return nil, err
 	}
-	r, err := svc.Store().FindRoleByName(ctx, a.ID, ref[1])
-	if userdb.IsCode(err, userdb.ENOTFOUND) {
-		return nil, userdb.Errorf(userdb.ENOTFOUND, "Account %q has no role named %q.", a.Name, ref[1])
+	roles, err := svc.AdminListRoles(ctx, a.ID)
+	if err != nil {
+		return nil, err
 	}
-	return r, err
+	for _, r := range roles {
+		if userdb.Fold(r.Name) == userdb.Fold(ref[1]) {
+			return r, nil
+		}
+	}
+	return nil, userdb.Errorf(userdb.ENOTFOUND, "Account %q has no role named %q.", a.Name, ref[1])
 }

@@ -9,7 +9,7 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/server"
 	"github.com/userdb/userdb/sqlstore"
 )
@@ -93,7 +93,7 @@ func migrate(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := sqlstore.Open(e.ctx, string(cfg.Database.DSN), sqlstore.Options{})
+	st, err := sqlstore.Open(e.ctx, cfg.Database.DSN, sqlstore.Options{})
 	if err != nil {
 		return err
 	}

@@ -46,6 +46,9 @@ Usage:
   userdb export [--account A] [--format csv|jsonl] [--hashes] [--out FILE]
                                                every user, as CSV (importable) or JSON lines
 
+  userdb breach import FILE                    turn the published list of breached passwords'
+                                               SHA-1s (HASH:COUNT lines) into password.breach.file
+
   userdb migrate-from userdb-node --from DSN [--dry-run]
                                                import the Node userdb library's database
   userdb migrate-from userdb-node --config FILE [--out FILE]

@@ -138,7 +138,14 @@ func userAdd(e *env, args []string) error {
 	}
 	n.Roles = roles
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-		u, err := svc.CreateUser(ctx, n)
+		if n.Account != "" {
+			a, err := findAccount(ctx, svc, n.Account)
+			if err != nil {
+				return err
+			}
+			n.Account = a.ID
+		}
+		u, err := svc.AdminCreateUser(ctx, n)
 		if err != nil {
 			return err
 		}
@@ -175,16 +182,17 @@ func userList(e *env, args []string) error {
 	}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
 		if account != "" {
-			a, err := svc.FindAccount(ctx, account)
+			a, err := findAccount(ctx, svc, account)
 			if err != nil {
 				return err
 			}
 			f.AccountID = a.ID
 		}
-		users, next, err := svc.Store().FindUsers(ctx, f)
+		page, err := svc.AdminListUsers(ctx, f)
 		if err != nil {
 			return err
 		}
+		users, next := page.Users, page.Next
 		if c.json {
 			views := make([]userView, len(users))
 			for i, u := range users {
@@ -214,7 +222,7 @@ func userShow(e *env, args []string) error {
 		return err
 	}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-		u, err := svc.FindUser(ctx, pos[0])
+		u, err := findUser(ctx, svc, pos[0])
 		if err != nil {
 			return err
 		}
@@ -248,11 +256,11 @@ func userUpdate(e *env, args []string) error {
 		}
 	}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-		u, err := svc.FindUser(ctx, pos[0])
+		u, err := findUser(ctx, svc, pos[0])
 		if err != nil {
 			return err
 		}
-		if u, err = svc.UpdateUser(ctx, u.ID, p); err != nil {
+		if u, err = svc.AdminUpdateUser(ctx, u.ID, p); err != nil {
 			return err
 		}
 		return printUser(e.stdout, u, c.json)
@@ -268,19 +276,19 @@ func userLifecycle(e *env, action string, args []string) error {
 		return err
 	}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-		u, err := svc.FindUser(ctx, pos[0])
+		u, err := findUser(ctx, svc, pos[0])
 		if err != nil {
 			return err
 		}
 		switch action {
 		case "disable":
-			_, err = svc.SetUserStatus(ctx, u.ID, userdb.StatusDisabled)
+			_, err = svc.AdminSetUserStatus(ctx, u.ID, userdb.StatusDisabled)
 		case "enable":
-			_, err = svc.SetUserStatus(ctx, u.ID, userdb.StatusEnabled)
+			_, err = svc.AdminSetUserStatus(ctx, u.ID, userdb.StatusEnabled)
 		case "unlock":
-			_, err = svc.UnlockUser(ctx, u.ID)
+			_, err = svc.AdminUnlockUser(ctx, u.ID)
 		case "delete":
-			err = svc.DeleteUser(ctx, u.ID)
+			err = svc.AdminDeleteUser(ctx, u.ID)
 		}
 		if err != nil {
 			return err
@@ -301,7 +309,7 @@ func userUnlockAll(e *env, args []string) error {
 		return err
 	}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-		n, err := svc.UnlockExpiredLocks(ctx, true)
+		n, err := svc.AdminUnlockUsers(ctx, true)
 		if err != nil {
 			return err
 		}
@@ -335,18 +343,18 @@ func userResetPassword(e *env, args []string) error {
 		}
 	}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-		u, err := svc.FindUser(ctx, pos[0])
+		u, err := findUser(ctx, svc, pos[0])
 		if err != nil {
 			return err
 		}
 		if *send {
-			if err := svc.SendPasswordReset(ctx, u.ID); err != nil {
+			if err := svc.AdminSendPasswordReset(ctx, u.ID); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "%s: reset email queued\n", u.Username)
 			return nil
 		}
-		if err := svc.SetPassword(ctx, u.ID, pw, *mustChange); err != nil {
+		if _, err := svc.AdminSetPassword(ctx, u.ID, pw, *mustChange); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%s: password set\n", u.Username)
@@ -363,14 +371,14 @@ func userRole(e *env, action string, args []string) error {
 		return err
 	}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-		u, err := svc.FindUser(ctx, pos[0])
+		u, err := findUser(ctx, svc, pos[0])
 		if err != nil {
 			return err
 		}
 		if action == "add-role" {
-			u, err = svc.AddRole(ctx, u.ID, pos[1])
+			u, err = svc.AdminAddRole(ctx, u.ID, pos[1])
 		} else {
-			u, err = svc.RemoveRole(ctx, u.ID, pos[1])
+			u, err = svc.AdminRemoveRole(ctx, u.ID, pos[1])
 		}
 		if err != nil {
 			return err

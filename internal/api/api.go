@@ -86,13 +86,15 @@ func (a *API) Routes(mux *http.ServeMux) {
 		}
 	}
 	ep(EpLogin, []string{"POST"}, a.login)
-	ep(EpLogout, []string{"POST", "GET"}, a.authed(a.logout))
+	ep(EpLogout, []string{"POST"}, a.authed(a.logout))
+	ep(EpLogout, []string{"GET"}, httpx.SameOriginGET(a.authed(a.logout)))
 	ep(EpMe, []string{"GET"}, a.authed(a.me))
 	ep(EpMe, []string{"POST"}, a.authed(a.updateMe))
 	ep(EpRegister, []string{"POST"}, a.register)
 	ep(EpVerify, []string{"GET"}, a.verify)
 	ep(EpVerify, []string{"POST"}, a.resendVerification)
-	ep(EpForgot, []string{"POST", "GET"}, a.forgot)
+	ep(EpForgot, []string{"POST"}, a.forgot)
+	ep(EpForgot, []string{"GET"}, httpx.SameOriginGET(a.forgot))
 	ep(EpChange, []string{"GET"}, a.checkResetToken)
 	ep(EpChange, []string{"POST"}, a.change)
 	ep(EpExpired, []string{"POST"}, a.authed(a.expired))
@@ -108,6 +110,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 		mux.HandleFunc("GET "+me.URI+"/sessions", a.authed(a.listSessions))
 		mux.HandleFunc("DELETE "+me.URI+"/sessions/{id}", a.authed(a.endSession))
 		mux.HandleFunc("DELETE "+me.URI+"/sessions", a.authed(a.endOtherSessions))
+		mux.HandleFunc("POST "+me.URI+"/compromised", a.authed(a.reportCompromised))
 	}
 }
 

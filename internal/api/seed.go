@@ -331,3 +331,15 @@ func (a *API) endOtherSessions(w http.ResponseWriter, r *http.Request, p *Princi
 	}
 	httpx.JSON(w, http.StatusOK, map[string]int{"ended": n})
 }
+
+// reportCompromised: POST /me/compromised — the signed-in user says the
+// account was stolen. Every session ends (this one too), the password
+// stops working and a reset link is emailed.
+func (a *API) reportCompromised(w http.ResponseWriter, r *http.Request, p *Principal) {
+	if err := a.svc.ReportCompromised(r.Context(), p.User); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	a.ClearSession(w, r)
+	httpx.JSON(w, http.StatusAccepted, map[string]string{"status": "secured"})
+}

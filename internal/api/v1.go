@@ -41,6 +41,7 @@ func (a *API) v1Routes() []route {
 		{"POST", "/users/{id}/resend-invite", a.v1ResendInvite},
 		{"POST", "/users/{id}/expire-password", a.v1ExpirePassword},
 		{"POST", "/users/{id}/end-sessions", a.v1EndSessions},
+		{"POST", "/users/{id}/compromised", a.v1Compromised},
 		{"GET", "/users/{id}/roles", a.v1UserRoles},
 		{"PUT", "/users/{id}/roles/{role}", a.v1AddUserRole},
 		{"DELETE", "/users/{id}/roles/{role}", a.v1RemoveUserRole},

@@ -293,3 +293,19 @@ func accepted(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	httpx.JSON(w, http.StatusAccepted, struct{}{})
 }
+
+// v1Compromised: POST /api/v1/users/{id}/compromised {"reason"} treats the
+// user's credentials as stolen -> 202: sessions end, links die, devices are
+// forgotten, the password stops working and a reset link is emailed.
+func (a *API) v1Compromised(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if r.ContentLength != 0 {
+		if err := httpx.Decode(r, &body); err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+	}
+	accepted(w, r, a.svc.AdminMarkCompromised(r.Context(), r.PathValue("id"), body.Reason))
+}

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
@@ -26,7 +26,7 @@ const agent = "stormpath-sdk-react/2.0.1 react/15.7.0"
 func newServer(t *testing.T, configure ...func(*server.Config)) *httptest.Server {
 	t.Helper()
 	cfg := server.DefaultConfig()
-	cfg.Database.DSN = config.DSN("sqlite:" + filepath.ToSlash(filepath.Join(t.TempDir(), "userdb.db")))
+	cfg.Database.DSN = "sqlite:" + filepath.ToSlash(filepath.Join(t.TempDir(), "userdb.db"))
 	cfg.Hashing.Memory = 64 * 1024
 	cfg.Hashing.Iterations = 1
 	cfg.Transformer = "stormpath"
@@ -46,8 +46,8 @@ func newServer(t *testing.T, configure ...func(*server.Config)) *httptest.Server
 		defer cancel()
 		srv.Close(ctx)
 	})
-	ctx := service.WithMeta(context.Background(), service.Meta{ActorID: "test"})
-	if _, err := srv.Service().CreateUser(ctx, service.NewUser{Email: "ann@example.com", GivenName: "Ann",
+	ctx := service.WithActor(service.WithMeta(context.Background(), service.Meta{ActorID: "test"}), service.SystemActor())
+	if _, err := inside.Service(srv).AdminCreateUser(ctx, service.NewUser{Email: "ann@example.com", GivenName: "Ann",
 		Surname: "Smith", Password: "correct horse battery", Verified: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/userdb/userdb/internal/inside"
 )
 
 // inlineCode finds what a strict CSP would block: inline scripts, inline
@@ -22,7 +24,7 @@ func TestPagesRender(t *testing.T) {
 	ann := s.addUser("ann@example.com", pw, "")
 	b := s.browser()
 	b.signIn("root@example.com", pw)
-	role := s.srv.Service()
+	role := inside.Service(s.srv)
 	_ = role
 
 	for _, tc := range []struct {
@@ -85,7 +87,7 @@ func TestSignInRequired(t *testing.T) {
 	}
 	p := b.post("/admin/users/"+ann.ID, url.Values{"intent": {"disable"}})
 	wantStatus(t, p, http.StatusForbidden)
-	if u, _ := s.srv.Service().Store().FindUserByID(t.Context(), ann.ID); u.Status != "ENABLED" {
+	if u, _ := inside.Service(s.srv).Store().FindUserByID(t.Context(), ann.ID); u.Status != "ENABLED" {
 		t.Fatalf("status %s after a refused post", u.Status)
 	}
 }

@@ -8,6 +8,9 @@ import (
 	"net/textproto"
 	"strings"
 	"testing"
+
+	"github.com/userdb/userdb/internal/inside"
+	"github.com/userdb/userdb/internal/service"
 )
 
 // upload posts a spreadsheet to the import page as a browser's form would.
@@ -66,7 +69,7 @@ func TestImportPage(t *testing.T) {
 	p = admin.upload("users.csv", "text/csv", file, map[string]string{"dry_run": "on"})
 	wantStatus(t, p, 200)
 	wantText(t, p, "Dry run of users.csv", "<strong>2</strong> <span>would be created", "not-an-email")
-	if _, err := s.srv.Service().FindUser(context.Background(), "ann@example.com"); err == nil {
+	if _, err := inside.Service(s.srv).AdminFindUser(service.WithActor(context.Background(), service.SystemActor()), service.ByRef, "ann@example.com"); err == nil {
 		t.Fatal("a dry run imported a user")
 	}
 
@@ -74,11 +77,11 @@ func TestImportPage(t *testing.T) {
 	wantStatus(t, p, 200)
 	wantText(t, p, "Imported users.csv", "<strong>2</strong> <span>created", "<strong>1</strong> <span>failed",
 		`<td data-label="Row">4</td>`, "is not a valid address")
-	ann, err := s.srv.Service().FindUser(context.Background(), "ann@example.com")
+	ann, err := inside.Service(s.srv).AdminFindUser(service.WithActor(context.Background(), service.SystemActor()), service.ByRef, "ann@example.com")
 	if err != nil || ann.AccountID != acme.ID {
 		t.Fatalf("ann: %v %v", ann, err)
 	}
-	john, _ := s.srv.Service().FindUser(context.Background(), "john.smith@example.com")
+	john, _ := inside.Service(s.srv).AdminFindUser(service.WithActor(context.Background(), service.SystemActor()), service.ByRef, "john.smith@example.com")
 	if john == nil || !john.HasRole("admin") || john.AccountID != acme.ID {
 		t.Fatalf("john from the example: %+v", john)
 	}

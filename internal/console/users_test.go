@@ -11,13 +11,14 @@ import (
 	"testing"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/server"
 )
 
 // user reads a user straight from the store.
 func (s *site) user(id string) *userdb.User {
 	s.t.Helper()
-	u, err := s.srv.Service().Store().FindUserByID(context.Background(), id)
+	u, err := inside.Service(s.srv).Store().FindUserByID(context.Background(), id)
 	if err != nil {
 		s.t.Fatalf("find %s: %v", id, err)
 	}
@@ -150,7 +151,7 @@ func TestNewUserFormErrors(t *testing.T) {
 			}
 		})
 	}
-	page, _, err := s.srv.Service().Store().FindUsers(context.Background(), userdb.UserFilter{Limit: 100})
+	page, _, err := inside.Service(s.srv).Store().FindUsers(context.Background(), userdb.UserFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -336,18 +337,50 @@ func CrossOrigin(trustedOrigins ...string) (Middleware, error) {
 			return nil, err
 		}
 	}
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if WantsHTML(r) {
-			h := w.Header()
-			h.Set("Content-Type", "text/html; charset=utf-8")
-			h.Set("Cache-Control", "no-store")
-			w.WriteHeader(http.StatusForbidden)
-			w.Write(crossOriginPage)
+	cop.SetDenyHandler(http.HandlerFunc(denyCrossOrigin))
+	return cop.Handler, nil
+}
+
+func denyCrossOrigin(w http.ResponseWriter, r *http.Request) {
+	if WantsHTML(r) {
+		h := w.Header()
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusForbidden)
+		w.Write(crossOriginPage)
+		return
+	}
+	JSON(w, http.StatusForbidden, ErrorBody{Status: 403, Message: "Cross-origin request refused."})
+}
+
+// SameOriginGET guards a GET that changes state, kept for the original
+// library's clients (GET /logout, GET /forgot): a link or image on another
+// site must not sign the visitor out or send reset emails. Browsers say
+// where a request comes from (Sec-Fetch-Site, else Origin); a request
+// saying neither is not a browser's cross-site one and goes through.
+func SameOriginGET(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if crossSite(r) {
+			denyCrossOrigin(w, r)
 			return
 		}
-		JSON(w, http.StatusForbidden, ErrorBody{Status: 403, Message: "Cross-origin request refused."})
-	}))
-	return cop.Handler, nil
+		h(w, r)
+	}
+}
+
+func crossSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return false
+	case "cross-site", "same-site":
+		return true
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	u, err := url.Parse(origin)
+	return err != nil || u.Host != r.Host
 }
 
 // crossOriginPage answers a form another site posted. It stands alone (no

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/userdb/userdb"
 )
@@ -53,10 +54,22 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &e) && e.Code != userdb.EINTERNAL {
 		body.Field = e.Field
 	}
-	if status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "1")
-	}
+	SetRetryAfter(w, err)
 	JSON(w, status, body)
+}
+
+// SetRetryAfter sets Retry-After on the answer to a rate-limited error: the
+// seconds its cause names (internal/limit), rounded up, or 1.
+func SetRetryAfter(w http.ResponseWriter, err error) {
+	if StatusOf(err) != http.StatusTooManyRequests {
+		return
+	}
+	secs := int64(1)
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) {
+		secs = max(int64((ra.RetryAfter()+time.Second-1)/time.Second), 1)
+	}
+	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 }
 
 // JSON writes v as JSON with the status.

@@ -2,45 +2,26 @@ package mail
 
 import (
 	"context"
-	"errors"
 	"log/slog"
+
+	"github.com/userdb/userdb"
 )
 
-// Driver delivers one email.
-type Driver interface {
-	// Send delivers m. It returns nil only once the email was accepted for
-	// delivery; errors that retrying cannot fix satisfy IsPermanent.
-	Send(ctx context.Context, m Message) error
-}
+// Driver delivers one email: the root package's interface, which programs
+// embedding userdb implement too.
+type Driver = userdb.MailDriver
 
 // Message is an email ready to send.
-type Message struct {
-	From, To, Subject string
-	Text, HTML        string // at least one is set
-}
-
-// permanentError marks an error that retrying the same email cannot fix.
-type permanentError struct{ err error }
-
-func (e *permanentError) Error() string { return e.err.Error() }
-func (e *permanentError) Unwrap() error { return e.err }
+type Message = userdb.MailMessage
 
 // Permanent marks err as permanent: the sender gives up on the email instead
 // of retrying it. It returns nil for nil.
-func Permanent(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &permanentError{err}
-}
+func Permanent(err error) error { return userdb.PermanentMailError(err) }
 
 // IsPermanent reports whether err, or an error it wraps, was marked by
 // Permanent: a 5xx reply to the mail transaction, an invalid address, or an
 // email the sender gave up on.
-func IsPermanent(err error) bool {
-	var p *permanentError
-	return errors.As(err, &p)
-}
+func IsPermanent(err error) bool { return userdb.IsPermanentMailError(err) }
 
 // Log is the development Driver used when no SMTP server is configured: it
 // writes every email, bodies included, to a logger at INFO. The bodies carry

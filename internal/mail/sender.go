@@ -36,10 +36,11 @@ type SenderOptions struct {
 	Lease  time.Duration
 	Clock  userdb.Clock // userdb.SystemClock
 	Logger *slog.Logger // slog.Default()
-	// OnResult, if set, is called after every attempt with the email as
-	// updated and a nil error when it was sent; IsPermanent(err) reports that
-	// the sender gave up on it. It runs on the sender's goroutine.
-	OnResult func(m *userdb.OutboxEmail, err error)
+	// OnResult, if set, is called after every attempt with the attempt's
+	// context, the email as updated and a nil error when it was sent;
+	// IsPermanent(err) reports that the sender gave up on it. It runs on the
+	// sender's goroutine.
+	OnResult func(ctx context.Context, m *userdb.OutboxEmail, err error)
 }
 
 // Sender delivers the outbox: it claims due emails from the store, sends
@@ -169,7 +170,7 @@ func (s *Sender) send(ctx context.Context, m *userdb.OutboxEmail, leaseEnd time.
 		} else {
 			log.InfoContext(ctx, "email sent")
 		}
-		s.result(m, nil)
+		s.result(ctx, m, nil)
 		return
 	}
 
@@ -190,7 +191,7 @@ func (s *Sender) send(ctx context.Context, m *userdb.OutboxEmail, leaseEnd time.
 	} else {
 		log.WarnContext(ctx, "mail: sending email failed; will retry", "err", err, "next_attempt", next)
 	}
-	s.result(m, err)
+	s.result(ctx, m, err)
 }
 
 // release hands claimed emails back unattempted (still within their lease),
@@ -207,9 +208,9 @@ func (s *Sender) release(ctx context.Context, emails []*userdb.OutboxEmail, leas
 	}
 }
 
-func (s *Sender) result(m *userdb.OutboxEmail, err error) {
+func (s *Sender) result(ctx context.Context, m *userdb.OutboxEmail, err error) {
 	if s.opts.OnResult != nil {
-		s.opts.OnResult(m, err)
+		s.opts.OnResult(ctx, m, err)
 	}
 }
 

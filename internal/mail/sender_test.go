@@ -25,7 +25,7 @@ type result struct {
 
 type recorder chan result
 
-func (r recorder) onResult(m *userdb.OutboxEmail, err error) {
+func (r recorder) onResult(_ context.Context, m *userdb.OutboxEmail, err error) {
 	r <- result{m.ID, m.Attempts, m.NextAttemptAt, m.SentAt != nil, err}
 }
 

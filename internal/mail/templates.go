@@ -31,11 +31,17 @@ const (
 	// KindEmailChangeNotice tells the old address a change was asked for.
 	KindEmailChange       = "email-change"
 	KindEmailChangeNotice = "email-change-notice"
+	// KindNewDevice tells of a sign-in from a device not seen before, with a
+	// "This wasn't me" link; KindPasswordExpiring warns before a password
+	// expires.
+	KindNewDevice        = "new-device"
+	KindPasswordExpiring = "password-expiring"
 )
 
 var kinds = []string{
 	KindVerification, KindVerificationSucceeded, KindWelcome, KindForgotPassword,
 	KindPasswordResetDone, KindInvitation, KindMagicLink, KindEmailChange, KindEmailChangeNotice,
+	KindNewDevice, KindPasswordExpiring,
 }
 
 // Kinds returns every email kind that has templates.
@@ -61,6 +67,15 @@ type Data struct {
 	BaseURL     string
 	Link        string // the action link ("" for notices), one-time token included
 	User        UserData
+	// SignIn describes the sign-in of a new-device notice.
+	SignIn SignInData
+	// Expires is when the password runs out (password-expiring), in words.
+	Expires string
+}
+
+// SignInData is what a new-device notice says of the sign-in, in words.
+type SignInData struct {
+	Time, Place, Browser, IP string
 }
 
 // UserData describes the recipient.
@@ -164,7 +179,9 @@ func LoadTemplates(overrideDir string) (*Templates, error) {
 	// Execute every template once, so an override that names a field that
 	// does not exist fails now rather than when the first email goes out.
 	sample := Data{ProductName: "P", BaseURL: "https://example.com", Link: "https://example.com/x",
-		User: UserData{GivenName: "G", Surname: "S", FullName: "G S", Email: "g@example.com", Username: "g"}}
+		User:    UserData{GivenName: "G", Surname: "S", FullName: "G S", Email: "g@example.com", Username: "g"},
+		SignIn:  SignInData{Time: "1 March 2026, 12:00 UTC", Place: "Sweden", Browser: "Firefox on Linux", IP: "192.0.2.1"},
+		Expires: "in 3 days"}
 	for _, kind := range kinds {
 		if _, err := t.Render(kind, FormatBoth, "{{.ProductName}}", sample); err != nil {
 			return nil, err

@@ -30,6 +30,8 @@ func sampleData(link string) mail.Data {
 			GivenName: "Ada", Surname: "Lovelace", FullName: "Ada Lovelace",
 			Email: "ada@example.com", Username: "ada",
 		},
+		SignIn:  mail.SignInData{Time: "1 March 2026, 12:00 UTC", Place: "Stockholm, Sweden", Browser: "Firefox on Linux", IP: "192.0.2.1"},
+		Expires: "in 3 days, on 4 March 2026",
 	}
 }
 
@@ -47,6 +49,8 @@ func TestRenderGolden(t *testing.T) {
 		{mail.KindMagicLink, "Sign in to {{.ProductName}}", "https://app.example.com/magic?sptoken=TOKEN"},
 		{mail.KindEmailChange, "Confirm your new email address", "https://app.example.com/email-change?sptoken=TOKEN"},
 		{mail.KindEmailChangeNotice, "A change of your email address was requested", ""},
+		{mail.KindNewDevice, "New sign-in to your {{.ProductName}} account", "https://app.example.com/not-me?sptoken=TOKEN"},
+		{mail.KindPasswordExpiring, "Your {{.ProductName}} password expires soon", "https://app.example.com/profile"},
 	}
 	if len(tests) != len(mail.Kinds()) {
 		t.Fatalf("%d golden cases for %d kinds", len(tests), len(mail.Kinds()))

@@ -16,7 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 )
 
 // originalDefaults is defaults.yml of userdb@1.0.13, verbatim. The original
@@ -234,11 +234,11 @@ func (t *translator) note(format string, args ...any) {
 	t.notes = append(t.notes, fmt.Sprintf(format, args...))
 }
 
-// seconds returns n seconds as a Duration, negative counting as 0 and the
-// enormous as the longest Duration.
-func seconds(n int) config.Duration {
+// seconds returns n seconds, negative counting as 0 and the enormous as the
+// longest duration.
+func seconds(n int) time.Duration {
 	n = min(max(n, 0), math.MaxInt64/int(time.Second))
-	return config.Duration(time.Duration(n) * time.Second)
+	return time.Duration(n) * time.Second
 }
 
 // ---- the options, section by section
@@ -313,15 +313,15 @@ func (t *translator) sessions() {
 		expire, from = seconds(ms/1000), "session.cookie.maxAge"
 	}
 	if t.boolean("session.rolling", true) {
-		t.set("sessions.idle_timeout", expire.String(), from+" with session.rolling")
-		t.out.set("sessions.lifetime", def.Lifetime.String(),
+		t.set("sessions.idle_timeout", config.FormatDuration(expire), from+" with session.rolling")
+		t.out.set("sessions.lifetime", config.FormatDuration(def.Lifetime),
 			"no equivalent: sessions of the original lasted as long as they were used; userdb ends them after this")
 	} else {
 		t.set("sessions.idle_timeout", "0s", "session.rolling: false, so sessions did not end when idle")
 		if expire > 0 {
-			t.set("sessions.lifetime", expire.String(), from+" without session.rolling")
+			t.set("sessions.lifetime", config.FormatDuration(expire), from+" without session.rolling")
 		} else {
-			t.out.set("sessions.lifetime", def.Lifetime.String(),
+			t.out.set("sessions.lifetime", config.FormatDuration(def.Lifetime),
 				"no equivalent: sessions of the original never ended; userdb ends them after this")
 		}
 	}
@@ -431,7 +431,7 @@ func (t *translator) password() {
 	case age <= 0:
 		t.set("password.max_age", "0s", "passwordsExpireInSeconds")
 	default:
-		t.set("password.max_age", seconds(age).String(), "passwordsExpireInSeconds with endpoints.expired.enabled")
+		t.set("password.max_age", config.FormatDuration(seconds(age)), "passwordsExpireInSeconds with endpoints.expired.enabled")
 	}
 }
 
@@ -448,22 +448,22 @@ func (t *translator) lockout() {
 	}
 	// The original only unlocked when a script called unlockUsers(); userdb
 	// lets a locked user try again once this has passed.
-	t.set("lockout.unlock_after", seconds(unlock).String(), "reenableLockedAccountsAfterSeconds")
+	t.set("lockout.unlock_after", config.FormatDuration(seconds(unlock)), "reenableLockedAccountsAfterSeconds")
 }
 
 func (t *translator) tokens() {
 	def := config.Default().Tokens
 	for _, c := range []struct {
 		key, opt string
-		def      config.Duration
+		def      time.Duration
 	}{
 		{"tokens.verification_ttl", "accountVerificationTokenExpire", def.VerificationTTL},
 		{"tokens.reset_ttl", "passwordResetTokenExpire", def.ResetTTL},
 	} {
-		if n := t.number(c.opt, int(time.Duration(c.def)/time.Second)); n > 0 {
-			t.set(c.key, seconds(n).String(), c.opt)
+		if n := t.number(c.opt, int(c.def/time.Second)); n > 0 {
+			t.set(c.key, config.FormatDuration(seconds(n)), c.opt)
 		} else {
-			t.adjust(c.key, c.def.String(), c.opt, fmt.Sprintf("%d; links must be valid for some time", n))
+			t.adjust(c.key, config.FormatDuration(c.def), c.opt, fmt.Sprintf("%d; links must be valid for some time", n))
 		}
 	}
 	t.drop("tokenSigningKey", "userdb's links carry random tokens kept as SHA-256 hashes, so nothing is signed; the key was not copied, and links the original sent stop working")
@@ -569,8 +569,8 @@ func (t *translator) smtp() {
 		timeout = max(timeout, t.number("smtp.options."+opt, 0))
 	}
 	if timeout > 0 {
-		d := config.Duration(time.Duration(timeout) * time.Millisecond)
-		t.set("smtp.timeout", d.String(), "the longest of smtp.options.connectionTimeout, smtp.options.greetingTimeout, smtp.options.socketTimeout")
+		d := time.Duration(timeout) * time.Millisecond
+		t.set("smtp.timeout", config.FormatDuration(d), "the longest of smtp.options.connectionTimeout, smtp.options.greetingTimeout, smtp.options.socketTimeout")
 	}
 
 	opts, _ := t.peek("smtp.options")

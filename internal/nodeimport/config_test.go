@@ -6,10 +6,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/nodeimport"
 )
 
@@ -51,7 +52,7 @@ func check(t *testing.T, got, want map[string]any) {
 	}
 }
 
-func d(s string) config.Duration {
+func d(s string) time.Duration {
 	v, err := config.ParseDuration(s)
 	if err != nil {
 		panic(err)
@@ -97,7 +98,7 @@ func TestTranslateOriginalDefaults(t *testing.T) {
 		"accounts_href":         "http://localhost/accounts",
 		"groups_href":           "http://localhost/groups",
 		"sessions.cookie_name":  "userdb",
-		"sessions.idle_timeout": config.Duration(0),
+		"sessions.idle_timeout": time.Duration(0),
 		"endpoints.verify":      config.Endpoint{Enabled: false, URI: "/verify"},
 		"endpoints.expired":     config.Endpoint{Enabled: false, URI: "/expired"},
 		"endpoints.login":       config.Endpoint{Enabled: true, URI: "/login"},
@@ -106,7 +107,7 @@ func TestTranslateOriginalDefaults(t *testing.T) {
 			Uppers: 0, Lowers: 1, Numbers: 1, Specials: 0},
 		"password.history": 0,
 		// 30 days, but the expired endpoint is off, so the original never expired passwords.
-		"password.max_age":        config.Duration(0),
+		"password.max_age":        time.Duration(0),
 		"lockout":                 config.Lockout{AfterFailures: 0, UnlockAfter: d("15m")},
 		"tokens.verification_ttl": d("24h"),
 		"tokens.reset_ttl":        d("1h"),
@@ -206,6 +207,10 @@ func TestTranslateCustom(t *testing.T) {
 			Policy:  config.Policy{Mode: "composition", MinLength: 12, MaxLength: 128, Uppers: 1, Lowers: 2, Numbers: 3, Specials: 1},
 			History: 4,
 			MaxAge:  d("90d"), // the expired endpoint is on
+			// What the original did not have keeps userdb's defaults.
+			ExpiryWarning: config.Default().Password.ExpiryWarning,
+			BreachCheck:   config.Default().Password.BreachCheck,
+			Breach:        config.Default().Password.Breach,
 		},
 		"lockout":             config.Lockout{AfterFailures: 5, UnlockAfter: d("30m")},
 		"tokens.verification": d("48h"),

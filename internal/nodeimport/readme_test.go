@@ -9,7 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/nodeimport"
 )
 

@@ -18,7 +18,8 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/nodeimport"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/testclock"
@@ -97,7 +98,7 @@ func startServer(t *testing.T, dsn string, dst userdb.Store) *signInEnv {
 	if err != nil {
 		t.Fatalf("the translated configuration does not load: %v\n%s", err, yml)
 	}
-	if cfg.Password.History != 3 || cfg.Lockout.UnlockAfter != config.Duration(15*time.Minute) || cfg.Transformer != "stormpath" {
+	if cfg.Password.History != 3 || cfg.Lockout.UnlockAfter != 15*time.Minute || cfg.Transformer != "stormpath" {
 		t.Fatalf("translated: history %d, unlock after %s, transformer %q; want 3, 15m, stormpath",
 			cfg.Password.History, cfg.Lockout.UnlockAfter, cfg.Transformer)
 	}
@@ -173,16 +174,16 @@ func (e *signInEnv) checkSignIn() {
 
 	// An administrator lets the others in; each password then signs its
 	// user in.
-	ctx := service.WithMeta(context.Background(), service.Meta{ActorID: "test-admin"})
-	svc := e.srv.Service()
+	ctx := service.WithActor(service.WithMeta(context.Background(), service.Meta{ActorID: "test-admin"}), service.SystemActor())
+	svc := inside.Service(e.srv)
 	enabled := userdb.StatusEnabled
-	if _, err := svc.UpdateAccount(ctx, "acc-globex", userdb.AccountUpdate{Status: &enabled}); err != nil {
+	if _, err := svc.AdminUpdateAccount(ctx, "acc-globex", userdb.AccountUpdate{Status: &enabled}); err != nil {
 		t.Fatal(err)
 	}
 	for _, w := range withPassword {
 		switch refused[w.id] {
 		case "pending", "disabled":
-			if _, err := svc.SetUserStatus(ctx, w.id, userdb.StatusEnabled); err != nil {
+			if _, err := svc.AdminSetUserStatus(ctx, w.id, userdb.StatusEnabled); err != nil {
 				t.Fatalf("enabling %s: %v", w.id, err)
 			}
 			e.mustSignIn(w)

@@ -65,6 +65,7 @@ type Hasher struct {
 	maxQueue int64
 	queued   atomic.Int64
 	running  atomic.Int64
+	computed atomic.Int64
 }
 
 // NewHasher returns a Hasher that writes argon2id hashes with p, runs at most
@@ -86,6 +87,10 @@ func NewHasher(p Params, workers, queue int) *Hasher {
 
 // Queued returns the number of requests waiting for a worker.
 func (h *Hasher) Queued() int { return int(h.queued.Load()) }
+
+// Computed returns the number of hashes computed so far (hashes,
+// verifications and dummy verifications alike).
+func (h *Hasher) Computed() int64 { return h.computed.Load() }
 
 // Running returns the number of hashes being computed.
 func (h *Hasher) Running() int { return int(h.running.Load()) }
@@ -193,6 +198,7 @@ func (h *Hasher) run(ctx context.Context, fn func()) error {
 		return err
 	}
 	h.running.Add(1)
+	h.computed.Add(1)
 	defer func() {
 		h.running.Add(-1)
 		<-h.slots

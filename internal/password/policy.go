@@ -95,7 +95,7 @@ func (p Policy) Check(password string, identifiers ...string) error {
 			return userdb.FieldError("password", "Password must be at least %d characters long.", minLen)
 		case isIdentifier(password, identifiers):
 			return userdb.FieldError("password", "Password must not be your email address or username.")
-		case isCommon(password):
+		case isCommon(password), isRepetitive(password):
 			return userdb.FieldError("password", "This password is too common. Choose one that is harder to guess.")
 		}
 	default:
@@ -244,4 +244,33 @@ func randIntn(n int) int {
 		panic(err) // crypto/rand.Reader never fails since Go 1.24
 	}
 	return int(i.Int64())
+}
+
+// isRepetitive reports whether password is a short pattern repeated
+// ("aaaaaaaa", "abcabcabc", "12121212") or a run of consecutive characters
+// ("12345678", "abcdefgh", "87654321"): NIST SP 800-63B §5.1.1.2 names
+// repetitive and sequential characters beside lists of common passwords.
+func isRepetitive(password string) bool {
+	r := []rune(strings.ToLower(password))
+	if len(r) < 2 {
+		return false
+	}
+	for period := 1; period <= 4 && period < len(r); period++ {
+		repeated := true
+		for i := period; i < len(r); i++ {
+			if r[i] != r[i-period] {
+				repeated = false
+				break
+			}
+		}
+		if repeated {
+			return true
+		}
+	}
+	up, down := true, true
+	for i := 1; i < len(r); i++ {
+		up = up && r[i] == r[i-1]+1
+		down = down && r[i] == r[i-1]-1
+	}
+	return up || down
 }

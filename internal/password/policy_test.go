@@ -62,7 +62,7 @@ func TestPolicyCheck(t *testing.T) {
 		{"nist: email's local part", nist, "JANE.DOE", "Password must not be your email address or username."},
 		{"nist: username", nist, "JaneDoe99", "Password must not be your email address or username."},
 		{"nist: containing the username is fine", nist, "janedoe99 likes tea", ""},
-		{"nist: 64 allowed even with a lower maximum", password.Policy{Mode: password.ModeNIST, MaxLength: 20}, strings.Repeat("ab", 32), ""},
+		{"nist: 64 allowed even with a lower maximum", password.Policy{Mode: password.ModeNIST, MaxLength: 20}, strings.Repeat("ab", 31) + "cd", ""},
 		{"nist: 65 over a lower maximum", password.Policy{Mode: password.ModeNIST, MaxLength: 20}, strings.Repeat("ab", 32) + "c", "Password must be at most 64 characters long."},
 		{"nist: default maximum", nist, strings.Repeat("ab", 64) + "c", "Password must be at most 128 characters long."},
 		{"nist: 1 MiB", nist, strings.Repeat("x", 1<<20), "Password must be at most 128 characters long."},
@@ -199,5 +199,21 @@ func TestGenerateSpreadsRequiredCharacters(t *testing.T) {
 	}
 	if len(positions) != 16 {
 		t.Errorf("the special character appeared at %d of 16 positions", len(positions))
+	}
+}
+
+// TestNISTRefusesRepetitive reproduces the review's finding: "aaaaaaaa"
+// passed the nist policy.
+func TestNISTRefusesRepetitive(t *testing.T) {
+	p := password.Policy{Mode: password.ModeNIST}
+	for _, pw := range []string{"aaaaaaaa", "AAAAAAAAAAAA", "abcabcabcabc", "12121212", "12345678", "abcdefghij", "98765432", "zyxwvuts"} {
+		if err := p.Check(pw); err == nil {
+			t.Errorf("%q accepted", pw)
+		}
+	}
+	for _, pw := range []string{"correct horse battery", "aaaaaaab", "a1b2c3d4e5"} {
+		if err := p.Check(pw); err != nil {
+			t.Errorf("%q refused: %v", pw, err)
+		}
 	}
 }

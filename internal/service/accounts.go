@@ -13,8 +13,8 @@ type NewAccount struct {
 	CustomData  map[string]any
 }
 
-// CreateAccount creates an account and its admin role, as the original did.
-func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (*userdb.Account, error) {
+// createAccount creates an account and its admin role, as the original did.
+func (s *Service) createAccount(ctx context.Context, n NewAccount) (*userdb.Account, error) {
 	now := s.clock.Now()
 	a := &userdb.Account{
 		ID: userdb.NewID("acc"), Name: n.Name, Description: n.Description,
@@ -45,31 +45,15 @@ func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (*userdb.Acco
 	return a, nil
 }
 
-// FindAccount finds an account by id or name.
-func (s *Service) FindAccount(ctx context.Context, ref string) (*userdb.Account, error) {
-	return s.findAccount(ctx, ref)
-}
-
-// UpdateAccount changes an account. Disabling it ends its users' sessions
+// updateAccount changes an account. Disabling it ends its users' sessions
 // (they cannot sign in while it is disabled).
-func (s *Service) UpdateAccount(ctx context.Context, id string, up userdb.AccountUpdate) (*userdb.Account, error) {
+func (s *Service) updateAccount(ctx context.Context, id string, up userdb.AccountUpdate) (*userdb.Account, error) {
 	a, err := s.store.FindAccountByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	check := *a
-	if up.Name != nil {
-		check.Name = *up.Name
-	}
-	if up.Description != nil {
-		check.Description = *up.Description
-	}
-	if up.Status != nil {
-		check.Status = *up.Status
-	}
-	if up.CustomData != nil {
-		check.CustomData = up.CustomData
-	}
+	up.Apply(&check)
 	if err := check.Validate(); err != nil {
 		return nil, err
 	}
@@ -115,9 +99,9 @@ func (s *Service) endAccountSessions(ctx context.Context, st userdb.Store, accou
 	}
 }
 
-// DeleteAccount deletes an account. With users in it, it fails with
+// deleteAccount deletes an account. With users in it, it fails with
 // ECONFLICT unless force is set, in which case the users go too.
-func (s *Service) DeleteAccount(ctx context.Context, id string, force bool) error {
+func (s *Service) deleteAccount(ctx context.Context, id string, force bool) error {
 	a, err := s.store.FindAccountByID(ctx, id)
 	if err != nil {
 		return err
@@ -162,8 +146,8 @@ func (s *Service) DeleteAccount(ctx context.Context, id string, force bool) erro
 	return err
 }
 
-// CreateRole creates a role in an account (by id or name).
-func (s *Service) CreateRole(ctx context.Context, account, name, description string) (*userdb.Role, error) {
+// createRole creates a role in an account (by id or name).
+func (s *Service) createRole(ctx context.Context, account, name, description string) (*userdb.Role, error) {
 	a, err := s.findAccount(ctx, account)
 	if err != nil {
 		return nil, err
@@ -194,9 +178,9 @@ func (s *Service) CreateRole(ctx context.Context, account, name, description str
 	return r, nil
 }
 
-// DeleteRole deletes a role and takes it from every user who had it. The
+// deleteRole deletes a role and takes it from every user who had it. The
 // built-in super-admin and admin roles of the default account stay.
-func (s *Service) DeleteRole(ctx context.Context, id string) error {
+func (s *Service) deleteRole(ctx context.Context, id string) error {
 	r, err := s.store.FindRoleByID(ctx, id)
 	if err != nil {
 		return err

@@ -7,8 +7,8 @@ import (
 	"github.com/userdb/userdb"
 )
 
-// SetUserStatus enables or disables a user. Disabling ends its sessions.
-func (s *Service) SetUserStatus(ctx context.Context, id string, st userdb.Status) (*userdb.User, error) {
+// setUserStatus enables or disables a user. Disabling ends its sessions.
+func (s *Service) setUserStatus(ctx context.Context, id string, st userdb.Status) (*userdb.User, error) {
 	if st != userdb.StatusEnabled && st != userdb.StatusDisabled {
 		return nil, userdb.FieldError("status", "Status must be ENABLED or DISABLED.")
 	}
@@ -20,7 +20,7 @@ func (s *Service) SetUserStatus(ctx context.Context, id string, st userdb.Status
 	err = s.store.Tx(ctx, func(tx userdb.Store) error {
 		up := userdb.UserUpdate{Status: &st}
 		if st == userdb.StatusEnabled {
-			up.ResetFailedLogins = true
+			up.ResetFailedLogins, up.ClearDeactivated = true, true
 		}
 		if out, err = tx.UpdateUser(ctx, id, up, s.clock.Now()); err != nil {
 			return err
@@ -39,9 +39,9 @@ func (s *Service) SetUserStatus(ctx context.Context, id string, st userdb.Status
 	return out, nil
 }
 
-// UnlockUser unlocks a LOCKED user; unlocking a user that is not locked is
+// unlockUser unlocks a LOCKED user; unlocking a user that is not locked is
 // an EINVALID error.
-func (s *Service) UnlockUser(ctx context.Context, id string) (*userdb.User, error) {
+func (s *Service) unlockUser(ctx context.Context, id string) (*userdb.User, error) {
 	u, err := s.store.FindUserByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -54,10 +54,10 @@ func (s *Service) UnlockUser(ctx context.Context, id string) (*userdb.User, erro
 	return s.store.FindUserByID(ctx, id)
 }
 
-// SetPassword sets a user's password as an administrator (policy and history
+// setPassword sets a user's password as an administrator (policy and history
 // apply) and ends the user's sessions. With mustChange the user must choose a
 // new one at the next sign-in.
-func (s *Service) SetPassword(ctx context.Context, id, password string, mustChange bool) error {
+func (s *Service) setPassword(ctx context.Context, id, password string, mustChange bool) error {
 	u, err := s.store.FindUserByID(ctx, id)
 	if err != nil {
 		return err
@@ -87,8 +87,8 @@ func (s *Service) SetPassword(ctx context.Context, id, password string, mustChan
 	return err
 }
 
-// SendPasswordReset sends a user the reset email on an administrator's behalf.
-func (s *Service) SendPasswordReset(ctx context.Context, id string) error {
+// sendPasswordReset sends a user the reset email on an administrator's behalf.
+func (s *Service) sendPasswordReset(ctx context.Context, id string) error {
 	u, err := s.store.FindUserByID(ctx, id)
 	if err != nil {
 		return err
@@ -96,8 +96,8 @@ func (s *Service) SendPasswordReset(ctx context.Context, id string) error {
 	return s.sendReset(ctx, u, map[string]any{"by": "admin"})
 }
 
-// ExpirePassword makes the user change the password at the next sign-in.
-func (s *Service) ExpirePassword(ctx context.Context, id string) (*userdb.User, error) {
+// expirePassword makes the user change the password at the next sign-in.
+func (s *Service) expirePassword(ctx context.Context, id string) (*userdb.User, error) {
 	var out *userdb.User
 	err := s.store.Tx(ctx, func(tx userdb.Store) error {
 		var err error
@@ -112,13 +112,13 @@ func (s *Service) ExpirePassword(ctx context.Context, id string) (*userdb.User, 
 	return out, err
 }
 
-// AddRole gives a user a role of its account by name.
-func (s *Service) AddRole(ctx context.Context, id, role string) (*userdb.User, error) {
+// addRole gives a user a role of its account by name.
+func (s *Service) addRole(ctx context.Context, id, role string) (*userdb.User, error) {
 	return s.changeRole(ctx, id, role, true)
 }
 
-// RemoveRole takes a role away from a user.
-func (s *Service) RemoveRole(ctx context.Context, id, role string) (*userdb.User, error) {
+// removeRole takes a role away from a user.
+func (s *Service) removeRole(ctx context.Context, id, role string) (*userdb.User, error) {
 	return s.changeRole(ctx, id, role, false)
 }
 
@@ -158,8 +158,8 @@ func (s *Service) changeRole(ctx context.Context, id, role string, add bool) (*u
 	return s.store.FindUserByID(ctx, id)
 }
 
-// DeleteUser deletes a user; its events stay.
-func (s *Service) DeleteUser(ctx context.Context, id string) error {
+// deleteUser deletes a user; its events stay.
+func (s *Service) deleteUser(ctx context.Context, id string) error {
 	u, err := s.store.FindUserByID(ctx, id)
 	if err != nil {
 		return err
@@ -176,8 +176,8 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 	return err
 }
 
-// ResendInvitation sends a PENDING user a new invitation email.
-func (s *Service) ResendInvitation(ctx context.Context, id string) error {
+// resendInvitation sends a PENDING user a new invitation email.
+func (s *Service) resendInvitation(ctx context.Context, id string) error {
 	u, err := s.store.FindUserByID(ctx, id)
 	if err != nil {
 		return err
@@ -204,8 +204,8 @@ func (s *Service) ResendInvitation(ctx context.Context, id string) error {
 	return err
 }
 
-// Events lists audit events, newest first.
-func (s *Service) Events(ctx context.Context, f userdb.EventFilter) ([]*userdb.Event, error) {
+// events lists audit events, newest first.
+func (s *Service) events(ctx context.Context, f userdb.EventFilter) ([]*userdb.Event, error) {
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}

@@ -53,7 +53,7 @@ func (s *Service) AdminCreateAccount(ctx context.Context, n NewAccount) (*userdb
 	if err := s.requireSuper(ctx, sc, action, target{accountID: sc.account}); err != nil {
 		return nil, err
 	}
-	return s.CreateAccount(ctx, n)
+	return s.createAccount(ctx, n)
 }
 
 // AdminUpdateAccount changes an account. Only super-admins change its
@@ -73,7 +73,7 @@ func (s *Service) AdminUpdateAccount(ctx context.Context, ref string, up userdb.
 	if up.Name != nil && a.ID == userdb.DefaultAccountID && strings.TrimSpace(*up.Name) != a.Name {
 		return nil, userdb.FieldError("name", "The default account cannot be renamed.")
 	}
-	return s.UpdateAccount(ctx, a.ID, up)
+	return s.updateAccount(ctx, a.ID, up)
 }
 
 // AdminSetAccountStatus enables or disables an account (super-admins only).
@@ -91,7 +91,7 @@ func (s *Service) AdminSetAccountStatus(ctx context.Context, ref string, st user
 	if err := s.checkAccountStatus(ctx, sc, a, st); err != nil {
 		return nil, err
 	}
-	return s.UpdateAccount(ctx, a.ID, userdb.AccountUpdate{Status: &st})
+	return s.updateAccount(ctx, a.ID, userdb.AccountUpdate{Status: &st})
 }
 
 func (s *Service) checkAccountStatus(ctx context.Context, sc scope, a *userdb.Account, st userdb.Status) error {
@@ -118,7 +118,7 @@ func (s *Service) AdminDeleteAccount(ctx context.Context, ref string, force bool
 	if err := s.requireSuper(ctx, sc, action, target{id: a.ID, accountID: a.ID}); err != nil {
 		return err
 	}
-	return s.DeleteAccount(ctx, a.ID, force)
+	return s.deleteAccount(ctx, a.ID, force)
 }
 
 // adminAccountFor is adminAccount for an account named in a request, which
@@ -177,7 +177,7 @@ func (s *Service) AdminCreateRole(ctx context.Context, account, name, descriptio
 	if !sc.super && s.isSuperRole(name) {
 		return nil, s.deny(ctx, errSuperOnly, action, target{accountID: a.ID})
 	}
-	return s.CreateRole(ctx, a.ID, name, description)
+	return s.createRole(ctx, a.ID, name, description)
 }
 
 // AdminUpdateRole changes a role. Only super-admins change the super-admin
@@ -191,7 +191,7 @@ func (s *Service) AdminUpdateRole(ctx context.Context, id string, up userdb.Role
 	if !sc.super && up.Name != nil && s.isSuperRole(*up.Name) {
 		return nil, s.deny(ctx, errSuperOnly, action, target{id: r.ID, accountID: r.AccountID})
 	}
-	return s.UpdateRole(ctx, r.ID, up)
+	return s.updateRole(ctx, r.ID, up)
 }
 
 // AdminDeleteRole deletes a role and takes it from every user who had it.
@@ -200,7 +200,7 @@ func (s *Service) AdminDeleteRole(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.DeleteRole(ctx, r.ID)
+	return s.deleteRole(ctx, r.ID)
 }
 
 // adminRole finds a role the actor may see (roles of other accounts are
@@ -226,28 +226,17 @@ func (s *Service) adminRole(ctx context.Context, action, id string, write bool) 
 	return sc, r, nil
 }
 
-// UpdateRole changes a role's name, description, status or custom data.
+// updateRole changes a role's name, description, status or custom data.
 // The built-in roles (super-admin, and the admin role every account has)
 // keep their names, and no role outside the default account can be named
 // super-admin.
-func (s *Service) UpdateRole(ctx context.Context, id string, up userdb.RoleUpdate) (*userdb.Role, error) {
+func (s *Service) updateRole(ctx context.Context, id string, up userdb.RoleUpdate) (*userdb.Role, error) {
 	r, err := s.store.FindRoleByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	check := *r
-	if up.Name != nil {
-		check.Name = *up.Name
-	}
-	if up.Description != nil {
-		check.Description = *up.Description
-	}
-	if up.Status != nil {
-		check.Status = *up.Status
-	}
-	if up.CustomData != nil {
-		check.CustomData = up.CustomData
-	}
+	up.Apply(&check)
 	if err := check.Validate(); err != nil {
 		return nil, err
 	}

@@ -8,9 +8,11 @@ import (
 	"github.com/userdb/userdb"
 )
 
-// The Admin* methods are the administrative workflows checked against the
-// Actor in the context (see Actor for the rules). They wrap the unchecked
-// methods that the command line uses as the system.
+// The Admin* methods are the administrative workflows, checked against the
+// Actor in the context (see Actor for the rules). They are the only entry
+// points: the admin API, the console, the command line and the library's
+// Users (the last two as SystemActor) all come through them, and the
+// unchecked steps they wrap are unexported.
 
 // UserPage is one page of a user listing.
 type UserPage struct {
@@ -36,6 +38,11 @@ func (s *Service) AdminListUsers(ctx context.Context, f userdb.UserFilter) (*Use
 			return nil, err
 		}
 		f.AccountID = a.ID
+	}
+	if f.PasswordExpired != nil && s.opts.PasswordMaxAge > 0 && f.PasswordSetBefore == nil {
+		// The rule of PasswordExpired: set at or before now minus the age.
+		cutoff := s.clock.Now().Add(-s.opts.PasswordMaxAge)
+		f.PasswordSetBefore = &cutoff
 	}
 	// The page and the total are independent reads: both at once, the
 	// answer takes as long as the slower (a search of two common words
@@ -64,10 +71,60 @@ func (s *Service) AdminGetUser(ctx context.Context, id string) (*userdb.User, er
 	return u, err
 }
 
+// UserKey says what AdminFindUser looks a user up by.
+type UserKey int
+
+// What AdminFindUser looks a user up by.
+const (
+	// ByRef is an id, a username or an email, tried in that order (the
+	// command line's USER argument).
+	ByRef UserKey = iota
+	ByID
+	ByUsername
+	ByEmail
+)
+
+// AdminFindUser finds a user by id, username or email (see UserKey). A user
+// out of the actor's reach is answered as a missing one, with the same
+// words.
+func (s *Service) AdminFindUser(ctx context.Context, key UserKey, value string) (*userdb.User, error) {
+	const action = "users.get"
+	sc, err := s.adminScope(ctx, action)
+	if err != nil {
+		return nil, err
+	}
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return nil, userdb.Errorf(userdb.EINVALID, "A user id, username or email is required.")
+	}
+	var u *userdb.User
+	switch key {
+	case ByID:
+		u, err = s.store.FindUserByID(ctx, value)
+	case ByUsername:
+		u, err = s.store.FindUserByUsername(ctx, value)
+	case ByEmail:
+		u, err = s.store.FindUserByEmail(ctx, value)
+	default:
+		u, err = s.findUser(ctx, value)
+	}
+	missing := userdb.Errorf(userdb.ENOTFOUND, "No user %s.", quote(value))
+	if userdb.IsCode(err, userdb.ENOTFOUND) {
+		return nil, missing
+	} else if err != nil {
+		return nil, err
+	}
+	if !sc.in(u.AccountID) {
+		return nil, s.deny(ctx, missing, action, userTarget(u))
+	}
+	return u, nil
+}
+
 // AdminCreateUser creates a user, with a password or (n.Invite) by
 // invitation. An admin creates users in its own account ("" is that
-// account) and cannot make them super-admins; nobody imports password
-// hashes or creates LOCKED users this way.
+// account) and cannot make them super-admins; only the system (the command
+// line, a program through the library) gives a password hash, and nobody
+// creates LOCKED users this way.
 func (s *Service) AdminCreateUser(ctx context.Context, n NewUser) (*userdb.User, error) {
 	const action = "users.create"
 	sc, err := s.adminScope(ctx, action)
@@ -75,7 +132,12 @@ func (s *Service) AdminCreateUser(ctx context.Context, n NewUser) (*userdb.User,
 		return nil, err
 	}
 	if n.PasswordHash != "" {
-		return nil, userdb.FieldError("passwordHash", "Password hashes can only be imported from the command line.")
+		if !sc.actor.system {
+			return nil, userdb.FieldError("passwordHash", "Password hashes can only be imported from the command line.")
+		}
+		if err := s.hasher.Check(n.PasswordHash); err != nil {
+			return nil, userdb.FieldError("passwordHash", "The password hash is not in a format userdb can verify (argon2id, bcrypt, scrypt or PBKDF2-SHA256).")
+		}
 	}
 	if n.Status == userdb.StatusLocked {
 		return nil, userdb.FieldError("status", "A new user cannot be LOCKED.")
@@ -91,7 +153,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, n NewUser) (*userdb.User,
 		return nil, s.deny(ctx, errSuperOnly, action, target{accountID: a.ID})
 	}
 	n.Account = a.ID
-	return s.CreateUser(ctx, n)
+	return s.createUser(ctx, n, "user.created")
 }
 
 // AdminUpdateUser changes a user's fields; with p.Version set, a stale
@@ -111,7 +173,7 @@ func (s *Service) AdminUpdateUser(ctx context.Context, id string, p ProfileUpdat
 			return nil, err
 		}
 	}
-	return s.UpdateUser(ctx, u.ID, p)
+	return s.updateUser(ctx, u.ID, p, "user.updated")
 }
 
 // AdminDeleteUser deletes a user. Nobody deletes themselves this way.
@@ -124,7 +186,7 @@ func (s *Service) AdminDeleteUser(ctx context.Context, id string) error {
 	if err := s.notSelf(ctx, sc, u, action); err != nil {
 		return err
 	}
-	return s.DeleteUser(ctx, u.ID)
+	return s.deleteUser(ctx, u.ID)
 }
 
 // AdminSetUserStatus enables or disables a user other than the actor.
@@ -140,7 +202,7 @@ func (s *Service) AdminSetUserStatus(ctx context.Context, id string, st userdb.S
 	if err := s.notSelf(ctx, sc, u, action); err != nil {
 		return nil, err
 	}
-	return s.SetUserStatus(ctx, u.ID, st)
+	return s.setUserStatus(ctx, u.ID, st)
 }
 
 // AdminUnlockUser unlocks a LOCKED user.
@@ -153,7 +215,22 @@ func (s *Service) AdminUnlockUser(ctx context.Context, id string) (*userdb.User,
 	if err := s.notSelf(ctx, sc, u, action); err != nil {
 		return nil, err
 	}
-	return s.UnlockUser(ctx, u.ID)
+	return s.unlockUser(ctx, u.ID)
+}
+
+// AdminUnlockUsers unlocks the users locked for longer than the unlock
+// period (lockout.unlock_after), or, with all set, every locked user; it
+// returns how many it unlocked. It is for super-admins (and the system).
+func (s *Service) AdminUnlockUsers(ctx context.Context, all bool) (int, error) {
+	const action = "users.unlock_all"
+	sc, err := s.adminScope(ctx, action)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.requireSuper(ctx, sc, action, target{accountID: sc.account}); err != nil {
+		return 0, err
+	}
+	return s.unlockExpiredLocks(ctx, all)
 }
 
 // AdminSendPasswordReset sends a user the password-reset email.
@@ -162,7 +239,7 @@ func (s *Service) AdminSendPasswordReset(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.SendPasswordReset(ctx, u.ID)
+	return s.sendPasswordReset(ctx, u.ID)
 }
 
 // AdminResendInvitation sends a PENDING user a new invitation.
@@ -171,7 +248,7 @@ func (s *Service) AdminResendInvitation(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.ResendInvitation(ctx, u.ID)
+	return s.resendInvitation(ctx, u.ID)
 }
 
 // AdminExpirePassword makes a user change the password at the next sign-in.
@@ -180,7 +257,7 @@ func (s *Service) AdminExpirePassword(ctx context.Context, id string) (*userdb.U
 	if err != nil {
 		return nil, err
 	}
-	return s.ExpirePassword(ctx, u.ID)
+	return s.expirePassword(ctx, u.ID)
 }
 
 // AdminEndSessions ends every session of a user and returns how many ended.
@@ -217,7 +294,7 @@ func (s *Service) AdminUserEvents(ctx context.Context, id string, f userdb.Event
 		return nil, err
 	}
 	f.UserID, f.AccountID = u.ID, ""
-	return s.Events(ctx, f)
+	return s.events(ctx, f)
 }
 
 // AdminUserRoles returns the roles a user holds.
@@ -254,7 +331,7 @@ func (s *Service) AdminAddRole(ctx context.Context, id, role string) (*userdb.Us
 	if err := s.checkGrant(ctx, sc, u, action, []string{role}); err != nil {
 		return nil, err
 	}
-	return s.AddRole(ctx, u.ID, role)
+	return s.addRole(ctx, u.ID, role)
 }
 
 // AdminRemoveRole takes a role away from a user.
@@ -263,7 +340,7 @@ func (s *Service) AdminRemoveRole(ctx context.Context, id, role string) (*userdb
 	if err != nil {
 		return nil, err
 	}
-	return s.RemoveRole(ctx, u.ID, role)
+	return s.removeRole(ctx, u.ID, role)
 }
 
 // AdminSetRoles makes a user's roles exactly names (role names of its
@@ -372,5 +449,5 @@ func (s *Service) AdminEvents(ctx context.Context, f userdb.EventFilter) ([]*use
 			return nil, err
 		}
 	}
-	return s.Events(ctx, f)
+	return s.events(ctx, f)
 }

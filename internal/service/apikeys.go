@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/limit"
 )
 
 // NewAPIKey describes an API key to create.
@@ -30,9 +31,9 @@ const apiKeyTouchEvery = time.Minute
 // errBadAPIKey is the one answer for unknown, revoked and expired keys.
 var errBadAPIKey = userdb.Errorf(userdb.EUNAUTHORIZED, "Invalid API key.")
 
-// CreateAPIKey creates an API key as the system and returns it with its
+// createAPIKey creates an API key as the system and returns it with its
 // secret, which is shown once and stored only as its SHA-256.
-func (s *Service) CreateAPIKey(ctx context.Context, n NewAPIKey) (*userdb.APIKey, string, error) {
+func (s *Service) createAPIKey(ctx context.Context, n NewAPIKey) (*userdb.APIKey, string, error) {
 	n.Name = strings.TrimSpace(n.Name)
 	switch {
 	case n.Name == "":
@@ -88,22 +89,8 @@ func (s *Service) CreateAPIKey(ctx context.Context, n NewAPIKey) (*userdb.APIKey
 	return k, secret, nil
 }
 
-// APIKeys lists the keys of an account (id or name; "" for every key),
-// newest first.
-func (s *Service) APIKeys(ctx context.Context, account string) ([]*userdb.APIKey, error) {
-	id := ""
-	if strings.TrimSpace(account) != "" {
-		a, err := s.findAccount(ctx, account)
-		if err != nil {
-			return nil, err
-		}
-		id = a.ID
-	}
-	return s.store.FindAPIKeys(ctx, id)
-}
-
-// RevokeAPIKey revokes a key; it stops working at once.
-func (s *Service) RevokeAPIKey(ctx context.Context, id string) error {
+// revokeAPIKey revokes a key; it stops working at once.
+func (s *Service) revokeAPIKey(ctx context.Context, id string) error {
 	k, err := s.store.FindAPIKeyByID(ctx, id)
 	if userdb.IsCode(err, userdb.ENOTFOUND) {
 		return errNoAPIKey
@@ -136,7 +123,7 @@ func (s *Service) AdminCreateAPIKey(ctx context.Context, n NewAPIKey) (*userdb.A
 		}
 		n.Account = a.ID
 	}
-	return s.CreateAPIKey(ctx, n)
+	return s.createAPIKey(ctx, n)
 }
 
 // AdminListAPIKeys lists API keys, newest first: an admin sees its own
@@ -174,7 +161,7 @@ func (s *Service) AdminRevokeAPIKey(ctx context.Context, id string) error {
 	if !sc.super && k.AccountID != sc.account {
 		return s.deny(ctx, errNoAPIKey, action, target{id: k.ID, accountID: k.AccountID})
 	}
-	return s.RevokeAPIKey(ctx, k.ID)
+	return s.revokeAPIKey(ctx, k.ID)
 }
 
 // AuthenticateAPIKey returns the actor of an API key's secret. Unknown,
@@ -205,6 +192,9 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (Actor,
 		if a.Status != userdb.StatusEnabled {
 			return Actor{}, errBadAPIKey
 		}
+	}
+	if err := s.limits.Take(ctx, limit.AdminKey, k.ID); err != nil {
+		return Actor{}, err
 	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= apiKeyTouchEvery {
 		// Bookkeeping: a failed write does not refuse the request.

@@ -54,7 +54,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, u *userdb.User, newEma
 		s.hasher.DummyVerify(ctx, password)
 	}
 	if !ok {
-		_ = s.record(ctx, s.store, "email.change_failed", fresh, map[string]any{"reason": "bad_current_password"})
+		s.recordRefusal(ctx, "email.change_failed", fresh, map[string]any{"reason": "bad_current_password"})
 		return userdb.FieldError("currentPassword", "Current password is incorrect.")
 	}
 	taken, err := s.emailTaken(ctx, s.store, fresh.ID, newEmail)
@@ -166,10 +166,8 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (*userdb
 		} else if err != nil {
 			return err
 		}
-		for _, kind := range []userdb.TokenKind{userdb.TokenVerify, userdb.TokenReset, userdb.TokenEmailChange} {
-			if err := tx.DeleteUserTokens(ctx, u.ID, kind); err != nil {
-				return err
-			}
+		if err := s.killTokens(ctx, tx, u.ID); err != nil {
+			return err
 		}
 		if m := MetaFrom(ctx); m.ActorID == "" {
 			m.ActorID = u.ID // the link, sent at the user's request, acts for the user

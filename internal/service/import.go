@@ -89,6 +89,7 @@ type importer struct {
 	seen     map[uint64]int             // folded emails and usernames of the file -> row
 	seed     maphash.Seed
 	batch    []*pendingUser
+	schema   ProfileSchema // read once for the whole file
 }
 
 // pendingUser is a validated row waiting for its batch to be written.
@@ -131,8 +132,12 @@ func (s *Service) ImportUsers(ctx context.Context, src ImportSource, opts Import
 	if err != nil {
 		return nil, err
 	}
+	schema, err := s.profileSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
 	im := &importer{
-		s: s, ctx: ctx, sc: sc, opts: opts, account: acc,
+		s: s, ctx: ctx, sc: sc, opts: opts, account: acc, schema: schema,
 		report:   &ImportReport{DryRun: opts.DryRun, Problems: []ImportProblem{}},
 		accounts: map[string]*userdb.Account{}, roles: map[string]*userdb.Role{},
 		seen: map[uint64]int{}, seed: maphash.MakeSeed(),
@@ -258,8 +263,8 @@ func (im *importer) prepare(row *ImportRow) (*pendingUser, *userdb.User, error) 
 			data[k] = v
 		}
 		for k, v := range row.Custom {
-			if s.profile != nil {
-				data[k] = s.profile.FromText(k, v)
+			if im.schema != nil {
+				data[k] = im.schema.FromText(k, v)
 			} else {
 				data[k] = v
 			}
@@ -282,7 +287,7 @@ func (im *importer) prepare(row *ImportRow) (*pendingUser, *userdb.User, error) 
 	if err := u.Validate(); err != nil {
 		return nil, nil, err
 	}
-	if err := s.checkProfile(u.CustomData, u.CustomData, false); err != nil {
+	if err := im.checkProfile(u.CustomData, u.CustomData, false); err != nil {
 		return nil, nil, err
 	}
 	roles, err := im.rowRoles(acc, n.Roles)
@@ -427,7 +432,7 @@ func (im *importer) existing(row *ImportRow, p *pendingUser, u *userdb.User) err
 	if len(n.CustomData) > 0 {
 		up.CustomData = n.CustomData
 	}
-	if _, err := im.s.UpdateUser(im.ctx, u.ID, up); err != nil {
+	if _, err := im.s.updateUser(im.ctx, u.ID, up, "user.updated"); err != nil {
 		if isClientError(err) {
 			im.problem(row.Line, "failed", err)
 			return nil
@@ -535,4 +540,16 @@ func (im *importer) write(tx userdb.Store, p *pendingUser) error {
 		return err
 	}
 	return s.queueEmail(ctx, tx, EmailInvitation, u, link(s.opts.InviteURL, tok))
+}
+
+// checkProfile validates custom data with the schema read for the file.
+func (im *importer) checkProfile(data, changes map[string]any, byUser bool) error {
+	if im.schema == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(changes))
+	for k := range changes {
+		keys = append(keys, k)
+	}
+	return im.schema.Check(data, keys, byUser)
 }

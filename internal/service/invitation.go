@@ -50,7 +50,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string, 
 		return nil, err
 	}
 	if p.CustomData != nil {
-		if err := s.checkProfile(check.CustomData, p.CustomData, true); err != nil {
+		if err := s.checkProfile(ctx, check.CustomData, p.CustomData, true); err != nil {
 			return nil, err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/limit"
 )
 
 // errBadLogin is the one answer to every failed sign-in — unknown user, wrong
@@ -36,13 +37,18 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 	if len(password) > MaxPasswordBytes {
 		return nil, userdb.FieldError("password", "Password must be at most %d bytes.", MaxPasswordBytes)
 	}
+	if err := s.loginAllowed(ctx, login); err != nil {
+		return nil, err // refused before any hash is computed
+	}
 	if len(login) > userdb.MaxEmailLen {
 		s.hasher.DummyVerify(ctx, password)
+		s.loginFailed(ctx)
 		return nil, errBadLogin
 	}
 	u, err := s.store.FindUserByLogin(ctx, login)
 	if userdb.IsCode(err, userdb.ENOTFOUND) {
 		s.hasher.DummyVerify(ctx, password)
+		s.loginFailed(ctx)
 		s.failUnknownLogin(ctx)
 		return nil, errBadLogin
 	} else if err != nil {
@@ -50,6 +56,15 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 	}
 	if u, err = s.autoUnlock(ctx, u); err != nil {
 		return nil, err
+	}
+	// Smart lockout: a browser the user signed in from before is neither
+	// held by the lock nor counted toward it; its failures have a limit of
+	// their own, so an attacker elsewhere cannot lock the owner out.
+	known := s.knownDevice(ctx, u)
+	if known {
+		if err := s.limits.Check(ctx, limit.KnownDeviceFailures, deviceKey(ctx, u)); err != nil {
+			return nil, err
+		}
 	}
 
 	var ok, rehash bool
@@ -64,10 +79,14 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 		return nil, ctxErr // the caller went away: not a failed attempt
 	}
 	if !ok {
+		s.loginFailed(ctx)
+		if known {
+			return nil, s.knownDeviceFailure(ctx, u)
+		}
 		return nil, s.failLogin(ctx, u)
 	}
-	if u.Status != userdb.StatusEnabled {
-		_ = s.record(ctx, s.store, "login.failed", u, map[string]any{"reason": strings.ToLower(string(u.Status))})
+	if u.Status != userdb.StatusEnabled && (!known || u.Status != userdb.StatusLocked) {
+		s.recordRefusal(ctx, "login.failed", u, map[string]any{"reason": strings.ToLower(string(u.Status))})
 		return nil, errBadLogin
 	}
 	acc, err := s.store.FindAccountByID(ctx, u.AccountID)
@@ -75,13 +94,15 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 		return nil, err
 	}
 	if acc.Status != userdb.StatusEnabled {
-		_ = s.record(ctx, s.store, "login.failed", u, map[string]any{"reason": "account_disabled"})
+		s.recordRefusal(ctx, "login.failed", u, map[string]any{"reason": "account_disabled"})
 		return nil, errBadLogin
 	}
 
 	// A sign-in is not an edit: it keeps the version an administrator's
 	// form was read at.
-	up := userdb.UserUpdate{LastLoginAt: ptr(s.clock.Now()), ResetFailedLogins: true, KeepVersion: true}
+	// (The lock stays while it lasts: the owner's sign-in from a known
+	// device does not reopen the door to the guesses that caused it.)
+	up := userdb.UserUpdate{LastLoginAt: ptr(s.clock.Now()), ResetFailedLogins: u.Status == userdb.StatusEnabled, KeepVersion: true}
 	if rehash {
 		// Legacy or outdated hashes are upgraded while the plain password is at hand.
 		h, err := s.hasher.Hash(ctx, password)
@@ -98,6 +119,9 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 		}
 		res, err = s.startSession(ctx, tx, u2)
 		if err != nil {
+			return err
+		}
+		if err := s.rememberDevice(ctx, tx, u2, u.LastLoginAt != nil); err != nil {
 			return err
 		}
 		details := map[string]any{"session": res.Session.ID}
@@ -117,6 +141,15 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 // failLogin counts a failed attempt atomically and locks the user at the
 // threshold (an admin's status such as DISABLED is left alone).
 func (s *Service) failLogin(ctx context.Context, u *userdb.User) error {
+	if err := s.countFailure(ctx, u, "login.failed", "bad_password"); err != nil {
+		return err
+	}
+	return errBadLogin
+}
+
+// countFailure counts a wrong password of u toward the lockout, atomically,
+// and records it as an event of typ.
+func (s *Service) countFailure(ctx context.Context, u *userdb.User, typ, reason string) error {
 	var locked bool
 	err := s.store.Tx(ctx, func(tx userdb.Store) error {
 		count, lk, err := tx.RecordFailedLogin(ctx, u.ID, s.clock.Now(), s.opts.LockAfter)
@@ -124,7 +157,7 @@ func (s *Service) failLogin(ctx context.Context, u *userdb.User) error {
 			return err
 		}
 		locked = lk
-		if err := s.record(ctx, tx, "login.failed", u, map[string]any{"reason": "bad_password", "failures": count}); err != nil {
+		if err := s.record(ctx, tx, typ, u, map[string]any{"reason": reason, "failures": count}); err != nil {
 			return err
 		}
 		if lk {
@@ -138,7 +171,7 @@ func (s *Service) failLogin(ctx context.Context, u *userdb.User) error {
 	if locked {
 		s.sessions.forgetUser(u.ID)
 	}
-	return errBadLogin
+	return nil
 }
 
 // failUnknownLogin records a failed sign-in of an unknown user through the
@@ -300,9 +333,9 @@ func (s *Service) endSessions(ctx context.Context, st userdb.Store, u *userdb.Us
 	return len(ended), s.record(ctx, st, "session.ended", u, map[string]any{"sessions": ids, "reason": reason})
 }
 
-// UnlockExpiredLocks unlocks every user locked for longer than UnlockAfter
+// unlockExpiredLocks unlocks every user locked for longer than UnlockAfter
 // (or every locked user when all is set) and returns how many it unlocked.
-func (s *Service) UnlockExpiredLocks(ctx context.Context, all bool) (int, error) {
+func (s *Service) unlockExpiredLocks(ctx context.Context, all bool) (int, error) {
 	until := s.clock.Now().Add(-s.opts.UnlockAfter)
 	if all {
 		until = s.clock.Now().Add(time.Hour * 24 * 365 * 100)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/limit"
 )
 
 // hashNewPassword checks a new password for u against the policy and the
@@ -17,6 +18,9 @@ func (s *Service) hashNewPassword(ctx context.Context, u *userdb.User, password 
 		return "", userdb.FieldError("password", "Password is required.")
 	}
 	if err := s.policy.Check(password, u.Email, u.Username); err != nil {
+		return "", err
+	}
+	if err := s.checkBreach(ctx, u, password); err != nil {
 		return "", err
 	}
 	if err := s.checkHistory(ctx, u, password); err != nil {
@@ -71,6 +75,11 @@ func (s *Service) writePassword(ctx context.Context, st userdb.Store, u *userdb.
 	if err != nil {
 		return nil, err
 	}
+	// A link asked for before the change (by the user, or by whoever knew
+	// the old password) must not outlive it.
+	if err := s.killTokens(ctx, st, u.ID); err != nil {
+		return nil, err
+	}
 	if s.opts.History > 0 {
 		if err := st.AddPasswordHistory(ctx, u.ID, hash, now, s.opts.History); err != nil {
 			return nil, err
@@ -97,18 +106,27 @@ func (s *Service) ChangePassword(ctx context.Context, u *userdb.User, sess *user
 	if len(current) > MaxPasswordBytes {
 		return userdb.FieldError("currentPassword", "Current password is incorrect.")
 	}
+	// A stolen session must not become a way to guess the password: wrong
+	// current passwords are limited per user and count toward the lockout,
+	// and a locked user's current password is not checked at all.
+	if err := s.limits.Check(ctx, limit.PasswordUser, u.ID); err != nil {
+		return err
+	}
 	fresh, err := s.store.FindUserByID(ctx, u.ID)
 	if err != nil {
 		return err
 	}
 	ok := false
-	if fresh.PasswordHash != "" {
-		if ok, _, err = s.hasher.Verify(ctx, current, fresh.PasswordHash); err != nil && !userdb.IsCode(err, userdb.EINTERNAL) {
-			return err
-		}
+	if fresh.PasswordHash == "" || fresh.Status == userdb.StatusLocked {
+		s.hasher.DummyVerify(ctx, current)
+	} else if ok, _, err = s.hasher.Verify(ctx, current, fresh.PasswordHash); err != nil && !userdb.IsCode(err, userdb.EINTERNAL) {
+		return err
 	}
 	if !ok {
-		_ = s.record(ctx, s.store, "password.change_failed", fresh, map[string]any{"reason": "bad_current_password"})
+		s.limits.Charge(ctx, limit.PasswordUser, u.ID)
+		if err := s.countFailure(ctx, fresh, "password.change_failed", "bad_current_password"); err != nil {
+			return err
+		}
 		return userdb.FieldError("currentPassword", "Current password is incorrect.")
 	}
 	return s.replacePassword(ctx, fresh, password, sess.ID, "password.changed")

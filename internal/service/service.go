@@ -45,6 +45,19 @@ type ProfileSchema interface {
 	FromText(name, text string) any
 }
 
+// ProfileSource builds the profile schema from the attributes of the
+// configuration and those defined at run time (profileattrs.go).
+type ProfileSource interface {
+	// Configured lists the attributes of the configuration.
+	Configured() []userdb.ProfileAttribute
+	// CheckDefined validates an attribute about to be defined (EINVALID)
+	// and fills in its defaults.
+	CheckDefined(a *userdb.ProfileAttribute) error
+	// With returns the schema of the configured and the defined attributes;
+	// where both declare a name, the configuration wins.
+	With(defined []*userdb.ProfileAttribute) ProfileSchema
+}
+
 // Composer renders a workflow email for a user. It returns nil, nil when that
 // email is switched off in the configuration.
 type Composer interface {
@@ -77,6 +90,21 @@ type Options struct {
 	// EmailChangeURL is the page that confirms a new email address; its
 	// links last VerifyTTL.
 	EmailChangeURL string
+	// BreachMode is BreachOff, BreachWarn or BreachBlock; a password seen
+	// BreachMinCount times counts as breached; BreachFailOpen accepts
+	// passwords while the list cannot be reached.
+	BreachMode     string
+	BreachMinCount int
+	BreachFailOpen bool
+	// NotMeURL is the "This wasn't me" page of new-device notices.
+	NotMeURL string
+	// ExpiryWarnings are how long before PasswordMaxAge runs out a user is
+	// warned, each once; ChangePasswordURL is the warning's link.
+	ExpiryWarnings    []time.Duration
+	ChangePasswordURL string
+	// NotifyNewDevice sends a notice at a sign-in from a device not seen
+	// before (the device cookie, internal/device).
+	NotifyNewDevice bool
 }
 
 // Deps are the pieces the service talks to.
@@ -85,28 +113,56 @@ type Deps struct {
 	Hasher Hasher
 	Policy Policy
 	Emails Composer // nil: no emails
-	// Profile checks custom data; nil accepts any.
-	Profile ProfileSchema
+	// Profile gives the schema that checks custom data; nil accepts any,
+	// and then no attribute can be defined.
+	Profile ProfileSource
 	Clock   userdb.Clock
 	Logger  *slog.Logger
 	// Kick wakes the outbox sender after an email was committed; may be nil.
 	Kick func()
+	// Limits throttles requests by rule and key (internal/limit); nil
+	// limits nothing.
+	Limits Limits
+	// Breaches checks new passwords against breach lists; nil checks none.
+	Breaches Breaches
 }
+
+// Limits throttles requests: internal/limit.Rules. Each method names a rule
+// of internal/limit and a key (an IP, a name, an id); an empty key is not
+// limited.
+type Limits interface {
+	// Take counts one request; ERATELIMITED when it does not fit.
+	Take(ctx context.Context, rule, key string) error
+	// Check is Take without counting: for failures counted afterwards.
+	Check(ctx context.Context, rule, key string) error
+	// Charge counts a failure found out after the work.
+	Charge(ctx context.Context, rule, key string)
+}
+
+// noLimits is the Limits of a service without any.
+type noLimits struct{}
+
+func (noLimits) Take(context.Context, string, string) error  { return nil }
+func (noLimits) Check(context.Context, string, string) error { return nil }
+func (noLimits) Charge(context.Context, string, string)      {}
 
 // Service runs the workflows. It is safe for concurrent use.
 type Service struct {
-	store   userdb.Store
-	hasher  Hasher
-	policy  Policy
-	emails  Composer
-	profile ProfileSchema
-	clock   userdb.Clock
-	log     *slog.Logger
-	kick    func()
-	opts    Options
+	store    userdb.Store
+	hasher   Hasher
+	policy   Policy
+	emails   Composer
+	profile  ProfileSource
+	clock    userdb.Clock
+	log      *slog.Logger
+	kick     func()
+	limits   Limits
+	breaches Breaches
+	opts     Options
 
 	sessions *sessionCache
 	roles    roleCache
+	schema   schemaCache
 
 	// background work that must not show in response times (see forgot).
 	bg        tasks
@@ -172,6 +228,9 @@ func New(d Deps, o Options) *Service {
 	if d.Kick == nil {
 		d.Kick = func() {}
 	}
+	if d.Limits == nil {
+		d.Limits = noLimits{}
+	}
 	if o.SuperAdminRole == "" {
 		o.SuperAdminRole = userdb.RoleSuperAdmin
 	}
@@ -186,17 +245,21 @@ func New(d Deps, o Options) *Service {
 	}
 	s := &Service{
 		store: d.Store, hasher: d.Hasher, policy: d.Policy, emails: d.Emails, profile: d.Profile,
-		clock: d.Clock, log: d.Logger, kick: d.Kick, opts: o,
+		clock: d.Clock, log: d.Logger, kick: d.Kick, limits: d.Limits, breaches: d.Breaches, opts: o,
 		bgSlot: make(chan struct{}, 64),
 	}
 	s.sessions = newSessionCache(s)
 	return s
 }
 
-// ProfileSchema returns the custom-data schema (nil when there is none).
-func (s *Service) ProfileSchema() ProfileSchema { return s.profile }
+// ProfileSchema returns the custom-data schema: the configured attributes
+// and those defined at run time (nil when there is none).
+func (s *Service) ProfileSchema(ctx context.Context) (ProfileSchema, error) {
+	return s.profileSchema(ctx)
+}
 
-// Store returns the service's store, for read-only callers such as the CLI.
+// Store returns the service's store, for tests that look at what a workflow
+// wrote.
 func (s *Service) Store() userdb.Store { return s.store }
 
 // Options returns the rules the service follows.
@@ -297,6 +360,16 @@ func (s *Service) record(ctx context.Context, st userdb.Store, typ string, u *us
 	return st.CreateEvent(ctx, e)
 }
 
+// recordRefusal records the event of a refused request (a failed sign-in, a
+// wrong current password) outside any transaction. The caller answers with
+// the refusal either way, so a failure to write the event is logged, not
+// returned.
+func (s *Service) recordRefusal(ctx context.Context, typ string, u *userdb.User, details map[string]any) {
+	if err := s.record(ctx, s.store, typ, u, details); err != nil {
+		s.log.ErrorContext(ctx, "recording an event", "type", typ, "err", err)
+	}
+}
+
 // queueEmail renders an email for u and writes it to the outbox through st.
 func (s *Service) queueEmail(ctx context.Context, st userdb.Store, kind string, u *userdb.User, link string) error {
 	if s.emails == nil {
@@ -341,13 +414,14 @@ func link(base, token string) string {
 func ptr[T any](v T) *T { return &v }
 
 // checkProfile validates custom data about to be stored.
-func (s *Service) checkProfile(data, changes map[string]any, byUser bool) error {
-	if s.profile == nil {
-		return nil
+func (s *Service) checkProfile(ctx context.Context, data, changes map[string]any, byUser bool) error {
+	schema, err := s.profileSchema(ctx)
+	if err != nil || schema == nil {
+		return err
 	}
 	keys := make([]string, 0, len(changes))
 	for k := range changes {
 		keys = append(keys, k)
 	}
-	return s.profile.Check(data, keys, byUser)
+	return schema.Check(data, keys, byUser)
 }

@@ -102,7 +102,9 @@ func (c *sessionCache) load(ctx context.Context, key string, hash []byte, now ti
 	} else if err != nil {
 		return nil, err
 	}
-	if u.Status != userdb.StatusEnabled {
+	// A lock stops new sign-ins only: failures anyone can cause must not
+	// end the owner's sessions.
+	if u.Status != userdb.StatusEnabled && u.Status != userdb.StatusLocked {
 		return nil, errNoSession
 	}
 	acc, err := c.s.store.FindAccountByID(ctx, u.AccountID)

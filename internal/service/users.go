@@ -30,12 +30,9 @@ type NewUser struct {
 	Verified bool
 }
 
-// CreateUser creates a user with its roles, and with Invite set also the
-// invitation token and email, all in one transaction.
-func (s *Service) CreateUser(ctx context.Context, n NewUser) (*userdb.User, error) {
-	return s.createUser(ctx, n, "user.created")
-}
-
+// createUser creates a user with its roles, and with Invite set also the
+// invitation token and email, all in one transaction; event is the type of
+// the event it records.
 func (s *Service) createUser(ctx context.Context, n NewUser, event string) (*userdb.User, error) {
 	acc, err := s.findAccount(ctx, n.Account)
 	if err != nil {
@@ -61,7 +58,7 @@ func (s *Service) createUser(ctx context.Context, n NewUser, event string) (*use
 	if err := u.Validate(); err != nil {
 		return nil, err
 	}
-	if err := s.checkProfile(u.CustomData, u.CustomData, event == "user.registered"); err != nil {
+	if err := s.checkProfile(ctx, u.CustomData, u.CustomData, event == "user.registered"); err != nil {
 		return nil, err
 	}
 	switch {
@@ -161,8 +158,8 @@ func (s *Service) resolveRoles(ctx context.Context, accountID string, names []st
 	return roles, nil
 }
 
-// FindUser finds a user by id, username or email.
-func (s *Service) FindUser(ctx context.Context, ref string) (*userdb.User, error) {
+// findUser finds a user by id, username or email.
+func (s *Service) findUser(ctx context.Context, ref string) (*userdb.User, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return nil, userdb.Errorf(userdb.EINVALID, "A user id, username or email is required.")
@@ -189,18 +186,16 @@ type ProfileUpdate struct {
 	// CustomData keys are merged into the user's custom data; a null value
 	// removes a key.
 	CustomData map[string]any
-	Version    *int64
+	// ReplaceCustomData makes CustomData replace the stored custom data
+	// whole (keys set to null are left out).
+	ReplaceCustomData bool
+	Version           *int64
 }
 
 // UpdateProfile changes a user's own editable fields (names and custom data).
 func (s *Service) UpdateProfile(ctx context.Context, u *userdb.User, p ProfileUpdate) (*userdb.User, error) {
 	p.Username, p.Email, p.Status = nil, nil, nil
 	return s.updateUser(ctx, u.ID, p, "user.profile_updated")
-}
-
-// UpdateUser changes a user's fields as an administrator.
-func (s *Service) UpdateUser(ctx context.Context, id string, p ProfileUpdate) (*userdb.User, error) {
-	return s.updateUser(ctx, id, p, "user.updated")
 }
 
 // mergeCustomData returns stored with patch applied: keys set to a value
@@ -230,7 +225,18 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 		GivenName: trimmed(p.GivenName), MiddleName: trimmed(p.MiddleName), Surname: trimmed(p.Surname),
 		Status: p.Status, Version: p.Version,
 	}
-	if p.CustomData != nil {
+	changes := p.CustomData
+	if p.CustomData != nil && p.ReplaceCustomData {
+		up.CustomData = mergeCustomData(nil, p.CustomData)
+		// Keys that go are changes too: a user may not drop an attribute
+		// only administrators edit.
+		changes = mergeCustomData(nil, p.CustomData)
+		for k := range u.CustomData {
+			if _, ok := changes[k]; !ok {
+				changes[k] = nil
+			}
+		}
+	} else if p.CustomData != nil {
 		up.CustomData = mergeCustomData(u.CustomData, p.CustomData)
 	}
 	if up.Email != nil && userdb.Fold(*up.Email) != userdb.Fold(u.Email) {
@@ -239,13 +245,14 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 	// A status change has the effects SetUserStatus gives it.
 	disabling := p.Status != nil && *p.Status == userdb.StatusDisabled && u.Status != userdb.StatusDisabled
 	up.ResetFailedLogins = p.Status != nil && *p.Status == userdb.StatusEnabled && u.Status != userdb.StatusEnabled
+	up.ClearDeactivated = up.ResetFailedLogins
 	check := *u
 	up.Apply(&check)
 	if err := check.Validate(); err != nil {
 		return nil, err
 	}
 	if p.CustomData != nil {
-		if err := s.checkProfile(check.CustomData, p.CustomData, event == "user.profile_updated"); err != nil {
+		if err := s.checkProfile(ctx, check.CustomData, changes, event == "user.profile_updated"); err != nil {
 			return nil, err
 		}
 	}
@@ -256,6 +263,12 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 		}
 		if disabling {
 			if _, err := s.endSessions(ctx, tx, out, "", "user_disabled"); err != nil {
+				return err
+			}
+		}
+		if up.ClearEmailVerified {
+			// Links sent to the old address must not act on the account.
+			if err := s.killTokens(ctx, tx, out.ID); err != nil {
 				return err
 			}
 		}

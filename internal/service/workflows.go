@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/limit"
 )
 
 // errBadToken is the one answer for unknown, used and expired tokens.
@@ -52,6 +53,9 @@ func (s *Service) Register(ctx context.Context, n NewUser) (*userdb.User, *Login
 	if n.Password == "" {
 		return nil, nil, userdb.FieldError("password", "Password is required.")
 	}
+	if err := s.limits.Take(ctx, limit.RegisterIP, MetaFrom(ctx).IP); err != nil {
+		return nil, nil, err
+	}
 	// What a stranger may not choose for themselves.
 	n.Account, n.Roles, n.PasswordHash, n.Invite, n.Verified = s.opts.RegistrationAccount, nil, "", false, false
 	n.Status = userdb.StatusEnabled
@@ -94,11 +98,14 @@ func (s *Service) sendVerification(ctx context.Context, st userdb.Store, u *user
 	if err := st.DeleteUserTokens(ctx, u.ID, userdb.TokenVerify); err != nil {
 		return err
 	}
-	tok, err := s.newToken(ctx, st, userdb.TokenVerify, u, s.opts.VerifyTTL)
-	if err != nil {
+	// The token names the address it is sent to: it verifies that one only.
+	secret, hash := userdb.NewSecret()
+	now := s.clock.Now()
+	t := &userdb.OneTimeToken{TokenHash: hash, Kind: userdb.TokenVerify, UserID: u.ID, Email: u.Email, CreatedAt: now, ExpiresAt: now.Add(s.opts.VerifyTTL)}
+	if err := st.CreateToken(ctx, t); err != nil {
 		return err
 	}
-	return s.queueEmail(ctx, st, EmailVerification, u, link(s.opts.VerifyURL, tok))
+	return s.queueEmail(ctx, st, EmailVerification, u, link(s.opts.VerifyURL, secret))
 }
 
 // Verify uses up a verification token: the email is verified, a PENDING
@@ -119,6 +126,9 @@ func (s *Service) Verify(ctx context.Context, token string) (*userdb.User, error
 		u, err := tx.FindUserByID(ctx, t.UserID)
 		if err != nil {
 			return err
+		}
+		if t.Email != "" && userdb.Fold(t.Email) != userdb.Fold(u.Email) {
+			return errBadToken // sent to an address the user no longer has
 		}
 		now := s.clock.Now()
 		up := userdb.UserUpdate{EmailVerifiedAt: &now}
@@ -156,12 +166,18 @@ func (s *Service) ResendVerification(ctx context.Context, login string) error {
 		// No user has such a login: saying so reveals nothing about users.
 		return userdb.FieldError("login", "Username or email must be at most %d characters.", userdb.MaxEmailLen)
 	}
+	if err := s.limits.Take(ctx, limit.VerifyIP, MetaFrom(ctx).IP); err != nil {
+		return err
+	}
 	return s.async(ctx, "resend-verification", func(ctx context.Context) error {
 		u, err := s.store.FindUserByLogin(ctx, login)
 		if userdb.IsCode(err, userdb.ENOTFOUND) || (err == nil && (u.Status != userdb.StatusPending || u.EmailVerifiedAt != nil)) {
 			return nil
 		} else if err != nil {
 			return err
+		}
+		if !s.emailAllowed(ctx, u.Email) {
+			return nil
 		}
 		err = s.store.Tx(ctx, func(tx userdb.Store) error {
 			if err := s.sendVerification(ctx, tx, u); err != nil {
@@ -189,12 +205,18 @@ func (s *Service) Forgot(ctx context.Context, login string) error {
 		// No user has such a login: saying so reveals nothing about users.
 		return userdb.FieldError("email", "Email or username must be at most %d characters.", userdb.MaxEmailLen)
 	}
+	if err := s.limits.Take(ctx, limit.ForgotIP, MetaFrom(ctx).IP); err != nil {
+		return err
+	}
 	return s.async(ctx, "forgot", func(ctx context.Context) error {
 		u, err := s.store.FindUserByLogin(ctx, login)
 		if userdb.IsCode(err, userdb.ENOTFOUND) || (err == nil && u.Status == userdb.StatusDisabled) {
 			return nil
 		} else if err != nil {
 			return err
+		}
+		if !s.emailAllowed(ctx, u.Email) {
+			return nil
 		}
 		return s.sendReset(ctx, u, nil)
 	})

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/testclock"
 	"github.com/userdb/userdb/server"
@@ -33,7 +33,7 @@ type site struct {
 func newSite(t *testing.T, configure ...func(*server.Config)) *site {
 	t.Helper()
 	cfg := server.DefaultConfig()
-	cfg.Database.DSN = config.DSN("sqlite:" + filepath.ToSlash(filepath.Join(t.TempDir(), "userdb.db")))
+	cfg.Database.DSN = "sqlite:" + filepath.ToSlash(filepath.Join(t.TempDir(), "userdb.db"))
 	cfg.Hashing.Memory = 64 * 1024 // fast: hashing is tested in internal/password
 	cfg.Hashing.Iterations = 1
 	cfg.Registration.Enabled = true
@@ -59,7 +59,7 @@ func newSite(t *testing.T, configure ...func(*server.Config)) *site {
 // addUser creates an enabled, verified user through the service.
 func (s *site) addUser(email, password string) *userdb.User {
 	s.t.Helper()
-	u, err := s.srv.Service().CreateUser(context.Background(), service.NewUser{
+	u, err := inside.Service(s.srv).AdminCreateUser(service.WithActor(context.Background(), service.SystemActor()), service.NewUser{
 		Email: email, Password: password, GivenName: "Ann", Surname: "Lee", Verified: true})
 	if err != nil {
 		s.t.Fatalf("create user %s: %v", email, err)
@@ -82,7 +82,7 @@ func (s *site) token(to, kind string) string {
 	if err := s.srv.Flush(context.Background()); err != nil {
 		s.t.Fatal(err)
 	}
-	list, err := s.srv.Service().Store().FindEmails(context.Background(), 100)
+	list, err := inside.Service(s.srv).Store().FindEmails(context.Background(), 100)
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func (p *Pages) invitation(w http.ResponseWriter, r *http.Request) {
 func (p *Pages) renderInvitation(w http.ResponseWriter, r *http.Request, status int, v *view, token string, u *userdb.User, posted bool) {
 	fillNames(v, u)
 	d := invitationData{Token: token, User: u}
-	if s := p.schema(); s != nil {
+	if s := p.schema(r); s != nil {
 		for _, a := range attrFields(v, s, u, posted) {
 			if !a.ReadOnly {
 				d.Attributes = append(d.Attributes, a)
@@ -65,7 +65,7 @@ func (p *Pages) invitationPost(w http.ResponseWriter, r *http.Request) {
 	v := p.newView(r, "invitation", p.brand.ProductName)
 	update := service.ProfileUpdate{GivenName: ptr(formValue(r, "givenName")), Surname: ptr(formValue(r, "surname"))}
 	fields := []string{"givenName", "surname", "password"}
-	if s := p.schema(); s != nil {
+	if s := p.schema(r); s != nil {
 		if changes := attrChanges(r, v, s); len(changes) > 0 {
 			update.CustomData = changes
 		}

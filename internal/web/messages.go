@@ -11,6 +11,7 @@ import "fmt"
 var catalogue = Catalogue{
 	// Page titles ("title-" and the page's template name).
 	"title-signin":      "Sign in",
+	"title-notme":       "Secure your account",
 	"title-signup":      "Create your account",
 	"title-verify":      "Verify your email",
 	"title-forgot":      "Reset your password",
@@ -61,6 +62,9 @@ var catalogue = Catalogue{
 	"link-incomplete-title":      "This link is incomplete",
 	"invitation-link-incomplete": "Open the link from your invitation email again, or ask whoever invited you for a new one.",
 	"address-unusable-title":     "This address cannot be used",
+	"notme-done-title":           "Your account is secured",
+	"notme-done":                 "Every session of your account has ended and your password no longer works. We have emailed you a link to choose a new one.",
+	"notme-done-link":            "Send the link again",
 	"verified-title":             "Email verified",
 	"verified":                   "Thank you: your email address is verified and your account is ready.",
 	"link-signin":                "Sign in",

@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/internal/inside"
+	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
 
@@ -26,7 +27,7 @@ func TestPagesRender(t *testing.T) {
 	ann.signIn("ann@example.com", "correct horse battery")
 	ann.post("/forgot-password", url.Values{"login": {"ann@example.com"}})
 	reset := s.token("ann@example.com", "forgot-password")
-	if _, err := s.srv.Service().CreateUser(t.Context(), serviceInvite("cy@example.com")); err != nil {
+	if _, err := inside.Service(s.srv).AdminCreateUser(service.WithActor(t.Context(), service.SystemActor()), serviceInvite("cy@example.com")); err != nil {
 		t.Fatal(err)
 	}
 	invite := s.token("cy@example.com", "invitation")
@@ -403,7 +404,7 @@ func sessionOf(t *testing.T, b *browser) string {
 // choose a new one before reaching any page, then signs in again.
 func TestExpiredPassword(t *testing.T) {
 	s := newSite(t, func(c *server.Config) {
-		c.Password.MaxAge = config.Duration(30 * 24 * time.Hour)
+		c.Password.MaxAge = 30 * 24 * time.Hour
 		c.Password.History = 3
 	})
 	s.addUser("ann@example.com", "correct horse battery")
@@ -437,7 +438,7 @@ func TestExpiredPassword(t *testing.T) {
 // the account's username in a hidden autocomplete="username" input, so a
 // password manager saves the new password for the right account.
 func TestPasswordPagesNameTheAccount(t *testing.T) {
-	s := newSite(t, func(c *server.Config) { c.Password.MaxAge = config.Duration(30 * 24 * time.Hour) })
+	s := newSite(t, func(c *server.Config) { c.Password.MaxAge = 30 * 24 * time.Hour })
 	u := s.addUser("ann@example.com", "correct horse battery")
 	hidden := `<input type="text" name="username" value="` + u.Username + `" autocomplete="username" hidden readonly>`
 	b := s.browser()
@@ -464,7 +465,7 @@ func TestPasswordPagesNameTheAccount(t *testing.T) {
 func TestReturnURLThroughExpiredPassword(t *testing.T) {
 	const app, next = "https://app.example.com", "https://app.example.com/welcome"
 	s := newSite(t, func(c *server.Config) {
-		c.Password.MaxAge = config.Duration(30 * 24 * time.Hour)
+		c.Password.MaxAge = 30 * 24 * time.Hour
 		c.Server.AllowedReturnURLs = []string{app}
 	})
 	s.addUser("ann@example.com", "correct horse battery")
@@ -499,7 +500,7 @@ func TestInvitation(t *testing.T) {
 	n := serviceInvite("cy@example.com")
 	n.GivenName, n.Surname = "Cy", "Young"
 	n.CustomData = map[string]any{"employee_id": "E-7", "plan": "free"}
-	u, err := s.srv.Service().CreateUser(t.Context(), n)
+	u, err := inside.Service(s.srv).AdminCreateUser(service.WithActor(t.Context(), service.SystemActor()), n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -547,7 +548,7 @@ func TestInvitation(t *testing.T) {
 	p = b.post("/invitation", form(func(url.Values) {}))
 	wantRedirect(t, p, "/profile")
 	wantText(t, b.follow(p), "Welcome! Your account is ready.", "Cyrus Young", `value="1990-04-21"`)
-	got, err := s.srv.Service().FindUser(t.Context(), u.ID)
+	got, err := inside.Service(s.srv).AdminFindUser(service.WithActor(t.Context(), service.SystemActor()), service.ByRef, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -567,12 +568,12 @@ func TestInvitation(t *testing.T) {
 	// The link of a user disabled meanwhile does not work either.
 	nd := serviceInvite("dee@example.com")
 	nd.CustomData = map[string]any{"plan": "free"}
-	if _, err := s.srv.Service().CreateUser(t.Context(), nd); err != nil {
+	if _, err := inside.Service(s.srv).AdminCreateUser(service.WithActor(t.Context(), service.SystemActor()), nd); err != nil {
 		t.Fatal(err)
 	}
 	dee := s.token("dee@example.com", "invitation")
-	d, _ := s.srv.Service().FindUser(t.Context(), "dee@example.com")
-	if _, err := s.srv.Service().SetUserStatus(t.Context(), d.ID, userdb.StatusDisabled); err != nil {
+	d, _ := inside.Service(s.srv).AdminFindUser(service.WithActor(t.Context(), service.SystemActor()), service.ByRef, "dee@example.com")
+	if _, err := inside.Service(s.srv).AdminSetUserStatus(service.WithActor(t.Context(), service.SystemActor()), d.ID, userdb.StatusDisabled); err != nil {
 		t.Fatal(err)
 	}
 	wantStatus(t, s.browser().get("/invitation?sptoken="+dee), http.StatusBadRequest)

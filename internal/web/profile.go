@@ -33,7 +33,7 @@ func (p *Pages) renderProfile(w http.ResponseWriter, r *http.Request, status int
 		fillNames(v, u)
 	}
 	d := profileData{}
-	if s := p.schema(); s != nil {
+	if s := p.schema(r); s != nil {
 		d.Attributes = attrFields(v, s, u, posted == "attributes")
 		for _, a := range d.Attributes {
 			d.Editable = d.Editable || !a.ReadOnly
@@ -66,7 +66,7 @@ func (p *Pages) profilePost(w http.ResponseWriter, r *http.Request, me *api.Prin
 		}
 		setFlash(w, r, flashProfileSaved)
 	case "attributes":
-		s := p.schema()
+		s := p.schema(r)
 		if s == nil {
 			p.fail(w, r, &userdb.Error{Code: userdb.EINVALID, Message: msg("no-attributes")})
 			return

@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/profile"
 )
 
@@ -32,9 +33,16 @@ type attrField struct {
 }
 
 // schema returns the declared custom attributes; nil when custom data is
-// free-form, and the page then offers no editor for it.
-func (p *Pages) schema() *profile.Schema {
-	s, _ := p.svc.ProfileSchema().(*profile.Schema)
+// free-form, and the page then offers no editor for it. When the defined
+// attributes cannot be read, the page shows no editor either (the service
+// checks any save on its own).
+func (p *Pages) schema(r *http.Request) *profile.Schema {
+	ps, err := p.svc.ProfileSchema(r.Context())
+	if err != nil {
+		httpx.Logger(r).Warn("reading the profile schema", "err", err)
+		return nil
+	}
+	s, _ := ps.(*profile.Schema)
 	if s == nil || len(s.Attributes) == 0 {
 		return nil
 	}

@@ -8,7 +8,8 @@ import (
 	"testing"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/config"
+	"github.com/userdb/userdb/config"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
@@ -98,7 +99,7 @@ func TestProfileAttributesSave(t *testing.T) {
 	b.signIn("ann@example.com", "correct horse battery")
 
 	wantRedirect(t, b.post("/profile", goodAttrs()), "/profile")
-	got, err := s.srv.Service().Store().FindUserByID(context.Background(), u.ID)
+	got, err := inside.Service(s.srv).Store().FindUserByID(context.Background(), u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func TestProfileAttributesSave(t *testing.T) {
 	form.Del("customData.newsletter")
 	form.Set("customData.nickname", " ")
 	wantRedirect(t, b.post("/profile", form), "/profile")
-	got, _ = s.srv.Service().Store().FindUserByID(context.Background(), u.ID)
+	got, _ = inside.Service(s.srv).Store().FindUserByID(context.Background(), u.ID)
 	if got.CustomData["newsletter"] != false {
 		t.Errorf("newsletter = %#v after unticking", got.CustomData["newsletter"])
 	}
@@ -145,7 +146,7 @@ func TestProfileAttributesSave(t *testing.T) {
 		{"too long", map[string]string{"customData.nickname": "a very long nickname"}, "nickname", "nickname must be at most 12 characters."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before, _ := s.srv.Service().Store().FindUserByID(context.Background(), u.ID)
+			before, _ := inside.Service(s.srv).Store().FindUserByID(context.Background(), u.ID)
 			form := goodAttrs()
 			form.Set("customData.birthdate", "2001-01-01") // a valid change that must not be saved
 			for k, v := range tc.set {
@@ -166,7 +167,7 @@ func TestProfileAttributesSave(t *testing.T) {
 			if tc.field != "birthdate" {
 				wantText(t, p, `value="2001-01-01"`)
 			}
-			after, _ := s.srv.Service().Store().FindUserByID(context.Background(), u.ID)
+			after, _ := inside.Service(s.srv).Store().FindUserByID(context.Background(), u.ID)
 			if after.Version != before.Version {
 				t.Fatalf("a refused form changed the user (version %d -> %d)", before.Version, after.Version)
 			}
@@ -186,7 +187,7 @@ func TestProfileAttributesSave(t *testing.T) {
 		form := goodAttrs()
 		form.Set("customData.employee_id", "E-9999")
 		wantRedirect(t, b.post("/profile", form), "/profile")
-		got, _ := s.srv.Service().Store().FindUserByID(context.Background(), u.ID)
+		got, _ := inside.Service(s.srv).Store().FindUserByID(context.Background(), u.ID)
 		if _, ok := got.CustomData["employee_id"]; ok {
 			t.Fatalf("employee_id = %#v: set by the user", got.CustomData["employee_id"])
 		}
@@ -213,7 +214,7 @@ func TestProfileWithoutSchema(t *testing.T) {
 // addUserWith creates an enabled, verified user with custom data.
 func addUserWith(s *site, email, password string, custom map[string]any) *userdb.User {
 	s.t.Helper()
-	u, err := s.srv.Service().CreateUser(context.Background(), service.NewUser{
+	u, err := inside.Service(s.srv).AdminCreateUser(service.WithActor(context.Background(), service.SystemActor()), service.NewUser{
 		Email: email, Password: password, GivenName: "Ann", Surname: "Lee", Verified: true, CustomData: custom})
 	if err != nil {
 		s.t.Fatalf("create user %s: %v", email, err)

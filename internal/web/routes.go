@@ -22,6 +22,8 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+InvitationPath, p.invitationPost)
 	mux.HandleFunc("GET "+EmailChangePath, p.emailChange)
 	mux.HandleFunc("POST "+EmailChangePath, p.emailChangePost)
+	mux.HandleFunc("GET "+NotMePath, p.notMe)
+	mux.HandleFunc("POST "+NotMePath, p.notMePost)
 
 	mux.HandleFunc("GET "+ExpiredPath, p.signedIn(p.expired, true))
 	mux.HandleFunc("POST "+ExpiredPath, p.signedIn(p.expiredPost, true))

@@ -24,7 +24,7 @@ var templateFS embed.FS
 // with the shared pieces of parts.html.
 var pageNames = []string{
 	"signin", "signup", "verify", "forgot", "reset", "expired",
-	"profile", "sessions", "invitation", "message", "emailchange",
+	"profile", "sessions", "invitation", "message", "emailchange", "notme",
 }
 
 // templates holds every page, parsed once when the program starts: a
@@ -87,6 +87,8 @@ type view struct {
 	// Error is about the whole form; Errors are about single fields.
 	Error  string
 	Errors map[string]string
+	// err is the error Error came from: a rate limit's says when to retry.
+	err error
 	// Focus names the field that gets the focus, the first one at fault;
 	// "" leaves it to the template.
 	Focus string
@@ -138,6 +140,7 @@ func (v *view) setError(r *http.Request, err error, fields ...string) {
 		v.Error = msg("internal-form")
 		return
 	}
+	v.err = err
 	msg := userdb.ErrorMessage(err)
 	var e *userdb.Error
 	if errors.As(err, &e) && e.Field != "" {
@@ -185,6 +188,7 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, v *vi
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
+	httpx.SetRetryAfter(w, v.err)
 	if h.Get("Content-Security-Policy") != "" {
 		// An absolute logo URL is the only thing loaded from elsewhere: allow
 		// images from its origin and nothing more. A form that goes on to an

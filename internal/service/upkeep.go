@@ -1,0 +1,44 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/userdb/userdb"
+)
+
+// SweepSessions removes the sessions past their absolute expiry, and those
+// unused for longer than the idle timeout, and returns how many it removed.
+func (s *Service) SweepSessions(ctx context.Context) (int, error) {
+	now := s.clock.Now()
+	var idle time.Time
+	if s.opts.SessionIdle > 0 {
+		idle = now.Add(-s.opts.SessionIdle)
+	}
+	return s.store.DeleteExpiredSessions(ctx, now, idle)
+}
+
+// RecordEmail writes the outcome of one delivery attempt of m to the audit
+// log: email.sent, or email.failed with the error and whether the sender
+// gave up on the email (final). The event names the user's account too, so
+// that its administrators see the email among the account's events.
+func (s *Service) RecordEmail(ctx context.Context, m *userdb.OutboxEmail, sendErr error) error {
+	m2 := MetaFrom(ctx)
+	e := &userdb.Event{Type: "email.sent", Time: s.clock.Now(), ActorID: m2.ActorID, UserID: m.UserID,
+		Details: map[string]any{"kind": m.Kind, "email_id": m.ID, "attempt": m.Attempts}}
+	if sendErr != nil {
+		e.Type = "email.failed"
+		e.Details["error"] = truncate(sendErr.Error(), 300)
+		e.Details["final"] = userdb.IsPermanentMailError(sendErr) // no further attempt
+	}
+	if m.UserID != "" {
+		u, err := s.store.FindUserByID(ctx, m.UserID)
+		switch {
+		case err == nil:
+			e.AccountID = u.AccountID
+		case !userdb.IsCode(err, userdb.ENOTFOUND): // a deleted user's event has no account
+			s.log.WarnContext(ctx, "finding the account of an email's user", "err", err, "email_id", m.ID)
+		}
+	}
+	return s.store.CreateEvent(ctx, e)
+}
