@@ -206,7 +206,8 @@ func TestPasswordReset(t *testing.T) {
 	}
 }
 
-// TestLinksAreSingleUse: many uses of one link at once, one succeeds.
+// TestLinksAreSingleUse: many uses of one link at once, one succeeds. (Each
+// link is a user's own: a reset ends the user's other links.)
 func TestLinksAreSingleUse(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -214,19 +215,24 @@ func TestLinksAreSingleUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	verify := e.token("bob@example.com", service.EmailVerification)
-	if err := e.svc.Forgot(ctx, "bob@example.com"); err != nil {
+	e.user("", "cy@example.com", "secret pass 1")
+	if err := e.svc.Forgot(ctx, "cy@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	reset := e.token("bob@example.com", service.EmailForgotPassword)
+	reset := e.token("cy@example.com", service.EmailForgotPassword)
 
-	uses := map[string]func(i int) error{
-		"verify": func(int) error { _, err := e.svc.Verify(ctx, verify); return err },
-		"reset": func(i int) error {
+	uses := []struct {
+		name string
+		use  func(i int) error
+	}{
+		{"verify", func(int) error { _, err := e.svc.Verify(ctx, verify); return err }},
+		{"reset", func(i int) error {
 			_, err := e.svc.ResetPassword(ctx, reset, fmt.Sprintf("new secret %d", i))
 			return err
-		},
+		}},
 	}
-	for name, use := range uses {
+	for _, u := range uses {
+		name, use := u.name, u.use
 		const n = 10
 		errs := make([]error, n)
 		var wg sync.WaitGroup
