@@ -36,6 +36,9 @@ type Store interface {
 	APIKeyStore
 	ProfileAttributeStore
 	ProtectionStore
+	ConnectorStore
+	IdentityStore
+	UpstreamFlowStore
 }
 
 // AccountStore keeps accounts (tenants).

@@ -39,6 +39,7 @@ type Config struct {
 	CustomData     CustomData   `yaml:"custom_data"`
 	Branding       Branding     `yaml:"branding"`
 	Protection     Protection   `yaml:"protection"`
+	Upstream       Upstream     `yaml:"upstream"`
 }
 
 // Server is the HTTP listener and what it believes about its surroundings.
@@ -333,6 +334,7 @@ func Default() *Config {
 		CustomData: CustomData{Schema: []Attribute{}, FreeForm: false, MaxDepth: 8, MaxKeys: 200, MaxSize: 16 * KiB},
 		Branding:   Branding{ProductName: "userdb", PrimaryColor: "#2f5bea"},
 		Protection: defaultProtection(),
+		Upstream:   Upstream{Timeout: 10 * time.Second, FlowTTL: 10 * time.Minute, Connectors: []ConnectorConfig{}},
 	}
 }
 

@@ -28,19 +28,32 @@ func RedactDSN(dsn string) string {
 }
 
 // Redacted returns a copy of c fit to print: every secret that is set reads
-// "[redacted]" and the DSN has its password masked. The copy shares c's
-// lists.
+// "[redacted]" and the DSN has its password masked, in lists of mappings
+// (connectors) too, which are copied; other lists are shared with c.
 func (c Config) Redacted() Config {
-	walk(reflect.ValueOf(&c).Elem(), "", func(_ string, f reflect.StructField, v reflect.Value) {
+	redact(reflect.ValueOf(&c).Elem())
+	return c
+}
+
+// redact masks the secrets of the struct v in place, copying each list of
+// mappings before it masks the copy.
+func redact(v reflect.Value) {
+	walk(v, "", func(_ string, f reflect.StructField, v reflect.Value) {
 		switch {
-		case v.String() == "":
+		case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct:
+			list := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+			reflect.Copy(list, v)
+			for i := range list.Len() {
+				redact(list.Index(i))
+			}
+			v.Set(list)
+		case v.Kind() != reflect.String || v.String() == "":
 		case kindOf(f) == kindSecret:
 			v.SetString(redacted)
 		case kindOf(f) == kindDSN:
 			v.SetString(RedactDSN(v.String()))
 		}
 	})
-	return c
 }
 
 // printable is a Config without its methods, so that printing it does not

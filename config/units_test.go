@@ -140,6 +140,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	c.Secrets.EncryptionKey = "encryption-CANARY"
 	c.SMTP.Password = "smtp-CANARY"
 	c.Redis.Password = "redis-CANARY"
+	c.Upstream.Connectors = []config.ConnectorConfig{{ID: "corp", Type: "oidc", ClientSecret: "connector-CANARY"}}
 	c.Database.DSN = "postgres://user:dsn-CANARY@db:5432/userdb?password=query-CANARY&sslmode=require"
 	keys := config.Keys{CookieKey: []byte("keys-CANARY"), EncryptionKey: []byte("keys-CANARY")}
 
@@ -180,7 +181,8 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	if !strings.Contains(outputs["%+v"], "db:5432") {
 		t.Errorf("%%+v hides the database host, which is no secret:\n%s", outputs["%+v"])
 	}
-	if c.Secrets.CookieKey != "cookie-key-CANARY-0123456789abcdef" || !strings.Contains(c.Database.DSN, "dsn-CANARY") {
+	if c.Secrets.CookieKey != "cookie-key-CANARY-0123456789abcdef" || !strings.Contains(c.Database.DSN, "dsn-CANARY") ||
+		c.Upstream.Connectors[0].ClientSecret != "connector-CANARY" {
 		t.Error("printing the configuration changed it")
 	}
 }

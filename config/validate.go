@@ -60,6 +60,7 @@ func (c *Config) validate(p *Problems) {
 	c.validateCustomData(p)
 	c.validateProtection(p)
 	c.validateBranding(p)
+	c.validateUpstream(p)
 }
 
 func (c *Config) validateServer(p *Problems) {

@@ -225,6 +225,14 @@ func (f *adminFixture) fill(s string) string {
 			}
 			return k.ID
 		},
+		"{connector}": func() string {
+			c, err := svc.AdminCreateConnector(service.WithActor(ctx, service.SystemActor()), service.NewConnector{ID: fmt.Sprintf("conn%d", f.next()), Type: userdb.ConnectorGitHub,
+				Name: "GitHub", Account: f.accA.ID, ClientID: "client", ClientSecret: "secret"})
+			if err != nil {
+				f.t.Fatal(err)
+			}
+			return c.ID
+		},
 		"{fresh}": func() string {
 			a, err := svc.AdminCreateAccount(ctx, serviceAccount(fmt.Sprintf("acct%d", f.next())))
 			if err != nil {
@@ -276,6 +284,9 @@ func (f *adminFixture) stateOf(targets []filledTarget) map[string]string {
 			put(key, acc, err)
 			n, err := st.CountUsers(ctx, userdb.UserFilter{AccountID: t.id}, 0)
 			put(key+" users", n, err)
+		case "{connector}":
+			c, err := st.FindConnector(ctx, t.id)
+			put(key, c, err)
 		case "{role}":
 			r, err := st.FindRoleByID(ctx, t.id)
 			put(key, r, err)

@@ -91,6 +91,14 @@ var authzCases = []authzCase{
 	{"GET", "/api/v1/api-keys?account={acc}", "", inA},
 	{"POST", "/api/v1/api-keys", `{"account":"{acc}","name":"k{n}","roles":["admin"]}`, status(201, inA)},
 	{"DELETE", "/api/v1/api-keys/{key}", "", status(204, inA)},
+	// REST: connectors, managed by the admins of their account.
+	{"GET", "/api/v1/connectors", "", anyAdmin},
+	{"GET", "/api/v1/connectors?account={acc}", "", inA},
+	{"POST", "/api/v1/connectors", `{"account":"{acc}","id":"c{n}","type":"github","name":"GitHub","clientId":"id","clientSecret":"s"}`, status(201, inA)},
+	{"POST", "/api/v1/connectors", `{"account":"{acc}","id":"c{n}","type":"github","name":"GitHub","clientId":"id","settings":{"domainAccounts":{"example.org":"default"}}}`, [6]int{201, 403, 404, 403, 403, 401}},
+	{"GET", "/api/v1/connectors/{connector}", "", inA},
+	{"PATCH", "/api/v1/connectors/{connector}", `{"name":"Changed"}`, inA},
+	{"DELETE", "/api/v1/connectors/{connector}", "", status(204, inA)},
 
 	// The original's admin RPC routes.
 	{"POST", "/users/list", `{}`, anyAdmin},

@@ -26,6 +26,7 @@ import (
 	"github.com/userdb/userdb/internal/okta"
 	"github.com/userdb/userdb/internal/password"
 	"github.com/userdb/userdb/internal/profile"
+	"github.com/userdb/userdb/internal/seal"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/web"
 	"github.com/userdb/userdb/sqlstore"
@@ -67,6 +68,8 @@ type Server struct {
 
 	strategies map[string]Strategy
 	oktaBearer okta.BearerAuthenticator
+	box        *seal.Box // the instance key's AES-GCM, for secrets at rest
+	upstreams  *upstreams
 
 	bgMu   sync.Mutex
 	bgStop context.CancelFunc // ends the work Start began
@@ -122,6 +125,9 @@ func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s.keys = keys
+	if s.box, err = seal.New(keys.EncryptionKey); err != nil {
+		return nil, err
+	}
 	if s.store == nil {
 		st, err := sqlstore.Open(ctx, cfg.Database.DSN, sqlstore.Options{MaxOpenConns: cfg.Database.MaxOpenConns, Logger: o.logger})
 		if err != nil {
@@ -135,14 +141,14 @@ func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 		}
 		s.store, s.owns = st, true
 	}
-	if err := s.build(o); err != nil {
+	if err := s.build(ctx, o); err != nil {
 		s.closeStore()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Server) build(o options) error {
+func (s *Server) build(ctx context.Context, o options) error {
 	cfg := s.cfg
 	h := cfg.Hashing
 	s.hasher = password.NewHasher(password.Params{
@@ -182,6 +188,12 @@ func (s *Server) build(o options) error {
 			return &userdb.Error{Code: userdb.EINVALID, Message: "protection.geoip_file: " + err.Error()}
 		}
 	}
+	configured, err := configuredConnectors(ctx, s.store, s.box, cfg.Upstream.Connectors)
+	if err != nil {
+		return err
+	}
+	s.upstreams = newUpstreams(cfg.Upstream.Timeout, nil)
+
 	var svc *service.Service
 	s.sender = mail.NewSender(s.store, driver, mail.SenderOptions{
 		From: cfg.SMTP.From, PollInterval: cfg.Outbox.PollInterval, Batch: cfg.Outbox.Batch,
@@ -191,10 +203,11 @@ func (s *Server) build(o options) error {
 	})
 	svc = service.New(service.Deps{
 		Store: s.store, Hasher: s.hasher, Policy: policy, Clock: o.clock, Logger: s.log,
-		Emails:  &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName, geo: s.geo},
-		Profile: profileSource{profileSchema(cfg.CustomData)},
-		Kick:    s.sender.Kick,
-		Limits:  serviceLimits(s.limits), Breaches: breaches,
+		Emails:   &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName, geo: s.geo},
+		Profile:  profileSource{profileSchema(cfg.CustomData)},
+		Kick:     s.sender.Kick,
+		Limits:   serviceLimits(s.limits), Breaches: breaches,
+		Upstream: s.upstreams, Sealer: s.box, Connectors: configured,
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: cfg.Lockout.UnlockAfter,
 		PasswordMaxAge: cfg.Password.MaxAge, History: cfg.Password.History,
@@ -209,6 +222,7 @@ func (s *Server) build(o options) error {
 		NotMeURL:       cfg.BaseURL() + web.NotMePath, NotifyNewDevice: cfg.Protection.Devices.Notify,
 		ExpiryWarnings: cfg.Password.ExpiryWarning, ChangePasswordURL: cfg.BaseURL() + web.ProfilePath,
 		BreachMode: cfg.Password.BreachCheck, BreachMinCount: cfg.Password.Breach.MinCount, BreachFailOpen: cfg.Password.Breach.FailOpen,
+		BaseURL: cfg.BaseURL(), UpstreamFlowTTL: cfg.Upstream.FlowTTL,
 	})
 	s.svc = svc
 

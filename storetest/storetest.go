@@ -50,6 +50,9 @@ func Run(t *testing.T, newStore func(t *testing.T) userdb.Store) {
 		{"APIKeys", apiKeyTests},
 		{"ProfileAttributes", profileAttributeTests},
 		{"Protection", protectionTests},
+		{"Connectors", connectorTests},
+		{"Identities", identityTests},
+		{"UpstreamFlows", upstreamFlowTests},
 		{"Tx", txTests},
 	}
 	for _, g := range groups {

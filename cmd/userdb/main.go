@@ -139,6 +139,8 @@ func dispatch(e *env, args []string) error {
 		return eventsCmd(e, rest)
 	case "apikey":
 		return apiKeyCmd(e, rest)
+	case "connector":
+		return connectorCmd(e, rest)
 	case "migrate-from":
 		return migrateFrom(e, rest)
 	case "import":

@@ -41,6 +41,15 @@ Usage:
   userdb apikey list [--account A]
   userdb apikey revoke KEY-ID
 
+  userdb connector add ID --type T --name N --client-id ID [--client-secret-stdin]
+        [--account A] [--issuer URL] [--scope S]... [--claim FIELD=CLAIM]... [--create-users true]
+        [--default-role R]... [--domain D]... [--required true] ...
+                                               sign-in through another identity provider
+  userdb connector list [--account A]
+  userdb connector show ID
+  userdb connector update ID [same flags as add, only those given change]
+  userdb connector delete ID                   also unlinks its users' identities
+
   userdb import FILE [--account A] [--dry-run] [--invite] [--existing skip|update]
                                                import users from CSV or XLSX (docs/admin-api.md)
   userdb export [--account A] [--format csv|jsonl] [--hashes] [--out FILE]

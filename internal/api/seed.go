@@ -13,6 +13,10 @@ type loginRequest struct {
 	Username string `json:"username"`
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	// Connection names a connector to sign in through instead: the answer
+	// is {"redirect": URL} for the browser to follow (see connection.go).
+	Connection string `json:"connection"`
+	Next       string `json:"next"`
 }
 
 func (req loginRequest) name() string {
@@ -29,6 +33,10 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
 	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
+		return
+	}
+	if req.Connection != "" && req.Connection != "local" {
+		httpx.JSON(w, http.StatusOK, map[string]string{"redirect": connectionURL(req.Connection, req.Next)})
 		return
 	}
 	r = withMeta(r)

@@ -26,7 +26,7 @@ type route struct {
 // v1Routes is the one table of the REST admin API. The OpenAPI document
 // must describe exactly these routes (openapi_test.go checks it).
 func (a *API) v1Routes() []route {
-	return []route{
+	return append([]route{
 		{"GET", "/users", a.v1ListUsers},
 		{"POST", "/users", a.v1CreateUser},
 		{"POST", "/users/import", a.v1ImportUsers},
@@ -67,7 +67,7 @@ func (a *API) v1Routes() []route {
 		{"GET", "/api-keys", a.v1ListAPIKeys},
 		{"POST", "/api-keys", a.v1CreateAPIKey},
 		{"DELETE", "/api-keys/{id}", a.v1RevokeAPIKey},
-	}
+	}, a.v1ConnectorRoutes()...)
 }
 
 // AdminRoutes registers the REST admin API under V1Prefix, its OpenAPI

@@ -73,6 +73,9 @@ var (
 // gets the login form's view model.
 func (a *API) loginView(w http.ResponseWriter, r *http.Request) {
 	w.Header().Add("Vary", "Accept")
+	if a.connection(w, r) {
+		return
+	}
 	if httpx.WantsHTML(r) {
 		a.loginPage(w, r)
 		return

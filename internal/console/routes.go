@@ -33,6 +33,9 @@ func (c *Console) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+apiKeysPath, c.signedIn(c.apiKeys))
 	mux.HandleFunc("POST "+apiKeysPath, c.signedIn(c.apiKeysPost))
 
+	mux.HandleFunc("GET "+connectorsPath, c.signedIn(c.connectors))
+	mux.HandleFunc("POST "+connectorsPath, c.signedIn(c.connectorsPost))
+
 	c.importRoutes(mux)
 
 	// Anything else under the prefix: the console's own "not found", to

@@ -33,7 +33,7 @@ var consoleCSS []byte
 // with the shared pieces of parts.html.
 var pageNames = []string{
 	"users", "user", "user_new", "accounts", "account", "roles", "role",
-	"events", "apikeys", "import", "message",
+	"events", "apikeys", "import", "message", "connectors",
 }
 
 // templates holds every page, parsed once when the program starts: a

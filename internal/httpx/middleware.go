@@ -337,6 +337,11 @@ func CrossOrigin(trustedOrigins ...string) (Middleware, error) {
 			return nil, err
 		}
 	}
+	// An identity provider answering with a form post (Apple's
+	// response_mode=form_post) posts from its own site. The callback is
+	// protected by its state, which must match the browser's cookie and is
+	// used once (internal/service/upstream.go), not by the origin.
+	cop.AddInsecureBypassPattern("POST /upstream/{id}/callback")
 	cop.SetDenyHandler(http.HandlerFunc(denyCrossOrigin))
 	return cop.Handler, nil
 }

@@ -24,6 +24,9 @@ type Login struct {
 	Secret string
 	// PasswordExpired tells the client to send the user to change it.
 	PasswordExpired bool
+	// AMR says how the user authenticated (RFC 8176): "fed" through an
+	// upstream provider; nil for a password.
+	AMR []string
 }
 
 // Login signs a user in by username or email and password, and starts a
@@ -96,6 +99,9 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 	if acc.Status != userdb.StatusEnabled {
 		s.recordRefusal(ctx, "login.failed", u, map[string]any{"reason": "account_disabled"})
 		return nil, errBadLogin
+	}
+	if err := s.refuseIfConnectorRequired(ctx, u); err != nil {
+		return nil, err
 	}
 
 	// A sign-in is not an edit: it keeps the version an administrator's

@@ -105,6 +105,13 @@ type Options struct {
 	// NotifyNewDevice sends a notice at a sign-in from a device not seen
 	// before (the device cookie, internal/device).
 	NotifyNewDevice bool
+
+	// BaseURL is the server's public URL; connectors' callbacks are
+	// {BaseURL}/upstream/{id}/callback.
+	BaseURL string
+	// UpstreamFlowTTL is how long an upstream sign-in may take, and how
+	// long an identity waits for its user's proof.
+	UpstreamFlowTTL time.Duration
 }
 
 // Deps are the pieces the service talks to.
@@ -125,6 +132,13 @@ type Deps struct {
 	Limits Limits
 	// Breaches checks new passwords against breach lists; nil checks none.
 	Breaches Breaches
+	// Upstream signs users in at identity providers; nil: no connectors.
+	Upstream Upstream
+	// Sealer encrypts connector secrets, upstream tokens and flows.
+	Sealer Sealer
+	// Connectors are those of the configuration file (read only), their
+	// secrets sealed.
+	Connectors []*userdb.Connector
 }
 
 // Limits throttles requests: internal/limit.Rules. Each method names a rule
@@ -159,6 +173,10 @@ type Service struct {
 	limits   Limits
 	breaches Breaches
 	opts     Options
+
+	upstream   Upstream
+	sealer     Sealer
+	configured []*userdb.Connector
 
 	sessions *sessionCache
 	roles    roleCache
@@ -240,12 +258,16 @@ func New(d Deps, o Options) *Service {
 	if o.TouchInterval <= 0 {
 		o.TouchInterval = time.Minute
 	}
+	if o.UpstreamFlowTTL <= 0 {
+		o.UpstreamFlowTTL = 10 * time.Minute
+	}
 	if o.RegistrationAccount == "" {
 		o.RegistrationAccount = userdb.DefaultAccountName
 	}
 	s := &Service{
 		store: d.Store, hasher: d.Hasher, policy: d.Policy, emails: d.Emails, profile: d.Profile,
 		clock: d.Clock, log: d.Logger, kick: d.Kick, limits: d.Limits, breaches: d.Breaches, opts: o,
+		upstream: d.Upstream, sealer: d.Sealer, configured: d.Connectors,
 		bgSlot: make(chan struct{}, 64),
 	}
 	s.sessions = newSessionCache(s)

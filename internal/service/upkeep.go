@@ -15,6 +15,9 @@ func (s *Service) SweepSessions(ctx context.Context) (int, error) {
 	if s.opts.SessionIdle > 0 {
 		idle = now.Add(-s.opts.SessionIdle)
 	}
+	if _, err := s.store.DeleteExpiredUpstreamFlows(ctx, now); err != nil {
+		s.log.WarnContext(ctx, "removing expired upstream sign-ins", "err", err)
+	}
 	return s.store.DeleteExpiredSessions(ctx, now, idle)
 }
 

@@ -32,5 +32,7 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+SessionsPath, p.signedIn(p.sessionList, false))
 	mux.HandleFunc("POST "+SessionsPath, p.signedIn(p.sessionsPost, false))
 
+	p.upstreamRoutes(mux)
+
 	mux.HandleFunc("GET "+AssetsPath+"{name}", p.assets.serve)
 }

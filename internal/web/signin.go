@@ -19,6 +19,7 @@ func (p *Pages) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	v := p.newView(r, "signin")
 	v.Next = p.keepNext(next)
+	v.Buttons = p.signInButtons(r, v.Next)
 	p.render(w, r, http.StatusOK, v)
 }
 
@@ -33,6 +34,15 @@ func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
 	next := r.PostFormValue("next")
 	v.Next = p.keepNext(next)
 	login, password := formValue(r, "login"), r.PostFormValue("password")
+	v.Buttons = p.signInButtons(r, v.Next)
+	if c := p.homeRealm(r, login); c != nil && (password == "" || c.Settings.Required) {
+		// Home-realm discovery: this address's organisation signs in at
+		// its own provider. Typed without a password, or where the
+		// provider is the only way in, the address gets its button.
+		v.Realm = &button{ID: c.ID, Name: c.Name, Href: startURL(c.ID, v.Next, login), Text: msg("hrd", login, c.Name)}
+		p.render(w, r, http.StatusOK, v)
+		return
+	}
 	if login == "" {
 		v.invalid("login", msg("enter-login"))
 	}

@@ -13,6 +13,7 @@ func (p *Pages) signUp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := p.newView(r, "signup")
+	v.Buttons = p.signInButtons(r, p.keepNext(r.FormValue("next")))
 	v.Next = p.keepNext(r.URL.Query().Get("next"))
 	p.render(w, r, http.StatusOK, v)
 }
@@ -29,6 +30,7 @@ func (p *Pages) signUpPost(w http.ResponseWriter, r *http.Request) {
 	}
 	r = withMeta(r, "")
 	v := p.newView(r, "signup")
+	v.Buttons = p.signInButtons(r, p.keepNext(r.FormValue("next")))
 	next := r.PostFormValue("next")
 	v.Next = p.keepNext(next)
 	password := r.PostFormValue("password")

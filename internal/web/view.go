@@ -25,6 +25,7 @@ var templateFS embed.FS
 var pageNames = []string{
 	"signin", "signup", "verify", "forgot", "reset", "expired",
 	"profile", "sessions", "invitation", "message", "emailchange", "notme",
+	"identities", "upstreamlink",
 }
 
 // templates holds every page, parsed once when the program starts: a
@@ -98,6 +99,10 @@ type view struct {
 	Next        string
 	CanRegister bool
 	Data        any
+	// Buttons are the upstream providers offered (sign-in and sign-up);
+	// Realm the one the typed address's domain signs in with.
+	Buttons []button
+	Realm   *button
 
 	form url.Values
 }
