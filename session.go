@@ -14,6 +14,10 @@ type Session struct {
 	ExpiresAt  time.Time // absolute end of life
 	IP         string
 	UserAgent  string
+	// AMR says how the user authenticated (RFC 8176: "pwd" for a
+	// password); the OIDC provider copies it into ID tokens. CreatedAt is
+	// the authentication time, since every sign-in makes a new session.
+	AMR []string
 }
 
 // TokenKind says what a one-time token is for.

@@ -39,6 +39,7 @@ type Store interface {
 	ConnectorStore
 	IdentityStore
 	UpstreamFlowStore
+	OAuthStore
 }
 
 // AccountStore keeps accounts (tenants).

@@ -48,7 +48,7 @@ func TestRun(t *testing.T) {
 			t.Errorf("%s failed: %s", r.Scenario, r.Error)
 		}
 	}
-	for _, name := range []string{scTrivial, scMe, scHash, scLogin, scLoginStorm, scRegister, scForgot} {
+	for _, name := range []string{scTrivial, scMe, scHash, scLogin, scLoginStorm, scRegister, scForgot, scSign, scOAuthToken, scOAuthIntrospect} {
 		r := ran[name]
 		switch {
 		case r == nil:
@@ -64,6 +64,9 @@ func TestRun(t *testing.T) {
 	}
 	if r := ran[scLogin]; r != nil && (r.Ceiling != scHash || r.Ratio <= 0) {
 		t.Errorf("login has no ratio to hash: %+v", r)
+	}
+	if r := ran[scOAuthToken]; r != nil && (r.Ceiling != scSign || r.Ratio <= 0) {
+		t.Errorf("oauth-token has no ratio to rs256: %+v", r)
 	}
 	if r := ran[scLoginStorm]; r != nil && r.Requests != 12 {
 		t.Errorf("login-storm made %d sign-ins, want 12", r.Requests)

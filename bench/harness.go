@@ -41,9 +41,12 @@ type harness struct {
 
 	cookieName string
 	cookies    []string // session secrets for me
-	apiKey     string   // a super-admin API key for admin-search
-	users      int      // seeded users; 0 with --url
-	closers    []func() error
+	apiKey     string   // a super-admin API key for admin-search and the OAuth client
+	// ccID and ccSecret are the OAuth client of the OAuth scenarios, made
+	// by the first of them.
+	ccID, ccSecret string
+	users          int // seeded users; 0 with --url
+	closers        []func() error
 }
 
 // newHarness prepares a run: the configuration, the database and its seed,

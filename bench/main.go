@@ -49,16 +49,21 @@ const (
 	scAdminSearch = "admin-search"
 	scStartup     = "startup"
 	scImport      = "import"
+
+	scSign            = "rs256"
+	scOAuthToken      = "oauth-token"
+	scOAuthIntrospect = "oauth-introspect"
 )
 
 // allScenarios lists every scenario in running order. The baselines
 // (trivial, hash) also run whenever the scenario they are the ceiling of
 // runs; startup needs --bin.
-var allScenarios = []string{scStartup, scTrivial, scMe, scHash, scLogin, scLoginStorm, scRegister, scForgot, scAdminSearch, scImport}
+var allScenarios = []string{scStartup, scTrivial, scMe, scHash, scLogin, scLoginStorm, scRegister, scForgot, scAdminSearch,
+	scSign, scOAuthToken, scOAuthIntrospect, scImport}
 
 // defaultScenarios run when --scenarios is not given; import, which takes
 // a while, runs when asked for.
-const defaultScenarios = "startup,me,login,login-storm,register,forgot,admin-search"
+const defaultScenarios = "startup,me,login,login-storm,register,forgot,admin-search,oauth-token,oauth-introspect"
 
 // options are the harness's command-line settings.
 type options struct {
@@ -105,7 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each throughput scenario runs")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load before trivial and me (fills caches and connection pools)")
 	fs.DurationVar(&o.timeout, "timeout", time.Minute, "limit on each request")
-	fs.IntVar(&o.concurrency, "concurrency", 0, "concurrent clients of every throughput scenario (default: 64 for trivial, me and forgot; 8 for login and register; 4 for admin-search)")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "concurrent clients of every throughput scenario (default: 64 for trivial, me and forgot; 8 for login and register; 4 for admin-search; 16 for the OAuth scenarios)")
 	fs.Int64Var(&o.maxRequests, "max-requests", 5_000_000, "most requests one scenario makes, whatever its duration")
 	fs.StringVar(&scenarios, "scenarios", defaultScenarios, "comma-separated scenarios: "+strings.Join(allScenarios, ","))
 	fs.StringVar(&o.out, "out", "", "write the results as JSON to this file")
@@ -147,6 +152,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.scenarios[scLogin] {
 		o.scenarios[scHash] = true
+	}
+	if o.scenarios[scOAuthToken] || o.scenarios[scOAuthIntrospect] {
+		o.scenarios[scSign] = true
 	}
 	switch {
 	case o.users < 1:
@@ -208,6 +216,8 @@ func (o *options) concurrencyFor(scenario string) int {
 		return 8
 	case scAdminSearch:
 		return 4
+	case scOAuthToken, scOAuthIntrospect:
+		return 16
 	}
 	return 64
 }

@@ -187,6 +187,13 @@ func (rep *Report) evaluate() {
 			add("login-storm peak RSS", "< 600 MB", fmt.Sprintf("%.0f MB", r.PeakRSSMB), r.PeakRSSMB < 600)
 		}
 	}
+	if r := rep.result(scOAuthToken); r != nil && r.Ceiling != "" {
+		add("oauth-token throughput", ">= 0.8 of RS256 signing", ratioText(r), r.Ratio >= 0.8)
+		add("oauth-token errors", "0", strconv.FormatInt(r.Errors, 10), r.Errors == 0)
+	}
+	if r := rep.result(scOAuthIntrospect); r != nil {
+		add("oauth-introspect errors", "0", strconv.FormatInt(r.Errors, 10), r.Errors == 0)
+	}
 	if r := rep.result(scAdminSearch); r != nil {
 		add("admin-search p99", "< 50 ms", fmt.Sprintf("%.2f ms", r.P99MS), r.P99MS < 50)
 	}

@@ -50,6 +50,12 @@ func (h *harness) scenario(ctx context.Context, name string) *Result {
 		err = h.adminSearch(ctx, r)
 	case scImport:
 		err = h.importUsers(ctx, r)
+	case scSign:
+		err = h.sign(ctx, r)
+	case scOAuthToken:
+		err = h.oauthToken(ctx, r)
+	case scOAuthIntrospect:
+		err = h.oauthIntrospect(ctx, r)
 	}
 	// The import's own process is not one of h.pids: its CPU would count as
 	// another process's.

@@ -40,6 +40,7 @@ type Config struct {
 	Branding       Branding     `yaml:"branding"`
 	Protection     Protection   `yaml:"protection"`
 	Upstream       Upstream     `yaml:"upstream"`
+	OAuth          OAuth        `yaml:"oauth"`
 }
 
 // Server is the HTTP listener and what it believes about its surroundings.
@@ -335,6 +336,7 @@ func Default() *Config {
 		Branding:   Branding{ProductName: "userdb", PrimaryColor: "#2f5bea"},
 		Protection: defaultProtection(),
 		Upstream:   Upstream{Timeout: 10 * time.Second, FlowTTL: 10 * time.Minute, Connectors: []ConnectorConfig{}},
+		OAuth:      defaultOAuth(),
 	}
 }
 

@@ -61,6 +61,7 @@ func (c *Config) validate(p *Problems) {
 	c.validateProtection(p)
 	c.validateBranding(p)
 	c.validateUpstream(p)
+	c.validateOAuth(p)
 }
 
 func (c *Config) validateServer(p *Problems) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/inside"
+	"github.com/userdb/userdb/internal/oauth"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 	"github.com/userdb/userdb/sqlstore"
@@ -200,7 +201,7 @@ func (f *adminFixture) lockedTarget(account string) *userdb.User {
 // fill replaces the placeholders of a path or body, creating the targets
 // they name: {user} (ENABLED user of A holding "member"), {pending}
 // (invited user of A), {locked}, {role} (a role of A), {key} (an API key of
-// A), {acc} (account A), {fresh} (a new empty account), {n} (a new number).
+// A), {client} (an OAuth client of A), {acc} (account A), {fresh} (a new empty account), {n} (a new number).
 func (f *adminFixture) fill(s string) string {
 	f.t.Helper()
 	svc := inside.Service(f.srv)
@@ -228,6 +229,15 @@ func (f *adminFixture) fill(s string) string {
 		"{connector}": func() string {
 			c, err := svc.AdminCreateConnector(service.WithActor(ctx, service.SystemActor()), service.NewConnector{ID: fmt.Sprintf("conn%d", f.next()), Type: userdb.ConnectorGitHub,
 				Name: "GitHub", Account: f.accA.ID, ClientID: "client", ClientSecret: "secret"})
+			if err != nil {
+				f.t.Fatal(err)
+			}
+			return c.ID
+		},
+		"{client}": func() string {
+			sys := service.WithActor(ctx, service.SystemActor())
+			c, _, err := inside.OAuth(f.srv).CreateClient(sys, svc, oauth.ClientInput{Account: &f.accA.ID, Name: ptr("client"),
+				RedirectURIs: &[]string{"https://app.example.com/cb"}})
 			if err != nil {
 				f.t.Fatal(err)
 			}
@@ -290,6 +300,9 @@ func (f *adminFixture) stateOf(targets []filledTarget) map[string]string {
 		case "{role}":
 			r, err := st.FindRoleByID(ctx, t.id)
 			put(key, r, err)
+		case "{client}":
+			c, err := st.FindOAuthClient(ctx, t.id)
+			put(key, c, err)
 		case "{key}":
 			k, err := st.FindAPIKeyByID(ctx, t.id)
 			if err == nil {

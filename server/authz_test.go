@@ -99,6 +99,13 @@ var authzCases = []authzCase{
 	{"GET", "/api/v1/connectors/{connector}", "", inA},
 	{"PATCH", "/api/v1/connectors/{connector}", `{"name":"Changed"}`, inA},
 	{"DELETE", "/api/v1/connectors/{connector}", "", status(204, inA)},
+	{"GET", "/api/v1/clients", "", anyAdmin},
+	{"GET", "/api/v1/clients?account={acc}", "", inA},
+	{"POST", "/api/v1/clients", `{"account":"{acc}","name":"c{n}","redirectUris":["https://app.example.com/cb"]}`, status(201, inA)},
+	{"GET", "/api/v1/clients/{client}", "", inA},
+	{"PATCH", "/api/v1/clients/{client}", `{"name":"Changed"}`, inA},
+	{"POST", "/api/v1/clients/{client}/rotate-secret", "", inA},
+	{"DELETE", "/api/v1/clients/{client}", "", status(204, inA)},
 
 	// The original's admin RPC routes.
 	{"POST", "/users/list", `{}`, anyAdmin},

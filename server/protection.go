@@ -9,8 +9,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/breach"
 	"github.com/userdb/userdb/config"
+	"github.com/userdb/userdb/internal/breach"
 	"github.com/userdb/userdb/internal/device"
 	"github.com/userdb/userdb/internal/limit"
 	"github.com/userdb/userdb/internal/service"

@@ -23,6 +23,7 @@ import (
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/limit"
 	"github.com/userdb/userdb/internal/mail"
+	"github.com/userdb/userdb/internal/oauth"
 	"github.com/userdb/userdb/internal/okta"
 	"github.com/userdb/userdb/internal/password"
 	"github.com/userdb/userdb/internal/profile"
@@ -58,6 +59,7 @@ type Server struct {
 	hasher  *password.Hasher
 	svc     *service.Service
 	api     *api.API
+	oauth   *oauth.Provider
 	sender  *mail.Sender
 	metrics *metrics
 	handler http.Handler
@@ -141,6 +143,10 @@ func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 		}
 		s.store, s.owns = st, true
 	}
+	if err := s.openOAuth(ctx, o); err != nil {
+		s.closeStore()
+		return nil, err
+	}
 	if err := s.build(ctx, o); err != nil {
 		s.closeStore()
 		return nil, err
@@ -203,11 +209,12 @@ func (s *Server) build(ctx context.Context, o options) error {
 	})
 	svc = service.New(service.Deps{
 		Store: s.store, Hasher: s.hasher, Policy: policy, Clock: o.clock, Logger: s.log,
-		Emails:   &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName, geo: s.geo},
-		Profile:  profileSource{profileSchema(cfg.CustomData)},
-		Kick:     s.sender.Kick,
-		Limits:   serviceLimits(s.limits), Breaches: breaches,
+		Emails:  &composer{t: templates, cfg: cfg, productName: cfg.Branding.ProductName, geo: s.geo},
+		Profile: profileSource{profileSchema(cfg.CustomData)},
+		Kick:    s.sender.Kick,
+		Limits:  serviceLimits(s.limits), Breaches: breaches,
 		Upstream: s.upstreams, Sealer: s.box, Connectors: configured,
+		RevokeGrants: s.revokeGrants,
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: cfg.Lockout.UnlockAfter,
 		PasswordMaxAge: cfg.Password.MaxAge, History: cfg.Password.History,
@@ -241,7 +248,7 @@ func (s *Server) build(ctx context.Context, o options) error {
 		CookieName: cfg.Sessions.CookieName, SameSite: sameSite(cfg.Sessions.SameSite),
 		Secure: cfg.Sessions.Secure, Transformer: transformer,
 		LoginPage: web.SignInPath, VerifyPage: web.VerifyPath, ResetPage: web.ResetPath,
-		RegisterPage: web.SignUpPath, MaxUpload: cfg.Server.MaxUpload,
+		RegisterPage: web.SignUpPath, MaxUpload: cfg.Server.MaxUpload, OAuth: s.oauth,
 	})
 	s.strategies = map[string]Strategy{"local": StrategyFunc(s.localStrategy)}
 	for name, st := range o.strategies {
@@ -260,9 +267,14 @@ func (s *Server) buildHandler() error {
 	mux.Handle("GET /metrics", s.metrics.handler())
 	s.api.Routes(mux)
 	s.api.AdminRoutes(mux)
-	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs}).Routes(mux)
-	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload}).Routes(mux)
+	var apps web.Apps
+	if s.oauth != nil {
+		apps = s.oauth
+	}
+	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs, Apps: apps}).Routes(mux)
+	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload, OAuth: s.oauth}).Routes(mux)
 	s.oktaRoutes(mux)
+	s.oauthRoutes(mux)
 
 	var trusted []netip.Prefix
 	for _, c := range s.cfg.Server.TrustedProxies {
@@ -291,7 +303,7 @@ func (s *Server) buildHandler() error {
 		s.deviceCookies().Middleware,
 		httpx.AccessLog(s.metrics.observe),
 		httpx.SecurityHeaders,
-		cross,
+		oauthBypass(cross),
 		httpx.LimitBody(s.cfg.Server.MaxBody, uploads),
 	)
 	return nil
@@ -320,10 +332,10 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 
 // Start begins the server's background work — sending email, writing
 // batched session times, removing expired sessions, warning of expiring
-// passwords — and returns at once.
-// The work goes on until ctx ends or Close is called; Wait waits for it to
-// end. Start does nothing when the work was started before or the server is
-// closed.
+// passwords, and the OAuth provider's (signing keys, revocations, its
+// batched events) — and returns at once. The work goes on until ctx ends or
+// Close is called; Wait waits for it to end. Start does nothing when the
+// work was started before or the server is closed.
 func (s *Server) Start(ctx context.Context) {
 	s.bgMu.Lock()
 	defer s.bgMu.Unlock()
@@ -335,6 +347,9 @@ func (s *Server) Start(ctx context.Context) {
 	s.bgStop, s.bgDone = cancel, done
 	var wg sync.WaitGroup
 	wg.Go(func() { s.warnExpiries(ctx) })
+	if s.oauth != nil {
+		wg.Go(func() { s.oauth.Run(ctx) })
+	}
 	wg.Go(func() { s.sender.Run(ctx) })
 	wg.Go(func() { s.sweepSessions(ctx) })
 	s.svc.Start(ctx)
@@ -365,8 +380,9 @@ func (s *Server) Run(ctx context.Context) {
 
 // Flush does now what the background work would do soon, and returns when
 // it is done: the tasks that answers left behind (forgot, resend) finish,
-// batched session times are written, expired sessions removed, password
-// expiry warnings queued, and the emails due are sent (each attempted once).
+// batched session times and OAuth events are written, expired sessions
+// removed, password expiry warnings queued, and the emails due are sent
+// (each attempted once).
 // It needs no Start, and takes turns with the work Start began. Tests call
 // it instead of waiting a while.
 func (s *Server) Flush(ctx context.Context) error {
@@ -378,6 +394,9 @@ func (s *Server) Flush(ctx context.Context) error {
 	}
 	if _, err := s.svc.SendExpiryWarnings(ctx); err != nil {
 		return err
+	}
+	if s.oauth != nil {
+		s.oauth.Flush(ctx)
 	}
 	s.sender.SendDue(ctx)
 	return ctx.Err()
@@ -415,6 +434,9 @@ func (s *Server) Close(ctx context.Context) error {
 		}
 	}
 	s.svc.Close(ctx)
+	if s.oauth != nil {
+		s.oauth.Flush(ctx)
+	}
 	return s.closeStore()
 }
 

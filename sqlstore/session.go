@@ -8,12 +8,12 @@ import (
 	"github.com/userdb/userdb"
 )
 
-const sessionColumns = `id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent`
+const sessionColumns = `id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, amr`
 
 func scanSession(sc scanner) (*userdb.Session, error) {
 	var ss userdb.Session
 	err := sc.Scan(&ss.ID, &ss.TokenHash, &ss.UserID, timeDest{&ss.CreatedAt}, timeDest{&ss.LastSeenAt},
-		timeDest{&ss.ExpiresAt}, &ss.IP, &ss.UserAgent)
+		timeDest{&ss.ExpiresAt}, &ss.IP, &ss.UserAgent, jsonDest{&ss.AMR})
 	if err != nil {
 		return nil, err
 	}
@@ -33,9 +33,9 @@ func (s *Store) CreateSession(ctx context.Context, ss *userdb.Session) error {
 	if len(ss.TokenHash) == 0 {
 		return userdb.FieldError("tokenHash", "a session needs a token hash")
 	}
-	_, err := s.exec(ctx, "INSERT INTO sessions ("+sessionColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := s.exec(ctx, "INSERT INTO sessions ("+sessionColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		ss.ID, ss.TokenHash, ss.UserID, s.d.time(ss.CreatedAt), s.d.time(ss.LastSeenAt), s.d.time(ss.ExpiresAt),
-		ss.IP, ss.UserAgent)
+		ss.IP, ss.UserAgent, jsonList(ss.AMR))
 	if err != nil {
 		err = refine(err, userdb.ECONFLICT, userdb.Errorf(userdb.ECONFLICT, "the session exists already"))
 		return refine(err, userdb.ENOTFOUND, notFound("user"))

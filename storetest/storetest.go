@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) userdb.Store) {
 		{"Connectors", connectorTests},
 		{"Identities", identityTests},
 		{"UpstreamFlows", upstreamFlowTests},
+		{"OAuth", oauthTests},
 		{"Tx", txTests},
 	}
 	for _, g := range groups {

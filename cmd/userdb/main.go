@@ -141,6 +141,10 @@ func dispatch(e *env, args []string) error {
 		return apiKeyCmd(e, rest)
 	case "connector":
 		return connectorCmd(e, rest)
+	case "client":
+		return clientCmd(e, rest)
+	case "keys":
+		return keysCmd(e, rest)
 	case "migrate-from":
 		return migrateFrom(e, rest)
 	case "import":

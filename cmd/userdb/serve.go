@@ -30,6 +30,9 @@ func serve(e *env, args []string) error {
 		return err
 	}
 	log := newLogger(e, cfg.Log)
+	// Libraries that log through the default logger (zitadel/oidc's op
+	// package: its routes, refused OAuth requests) write in the same format.
+	slog.SetDefault(log)
 	if e.getenv("GOGC") == "" {
 		// Each password hash allocates hashing.memory (19 MiB) and drops it.
 		// With the default GOGC of 100 and a small live heap, the runtime

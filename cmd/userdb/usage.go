@@ -49,6 +49,15 @@ Usage:
   userdb connector show ID
   userdb connector update ID [same flags as add, only those given change]
   userdb connector delete ID                   also unlinks its users' identities
+  userdb client add --name NAME [--account A] [--type confidential|public] [--grant G]...
+                    [--scope S]... [--default-scope S]... [--redirect-uri U]... [--post-logout-uri U]...
+                    [--auth-method M] [--jwks JSON] [--token-format jwt|opaque] [--first-party true]
+                    [--access-token-ttl D] [--id-token-ttl D] [--refresh-token-ttl D]
+                                               an OAuth client; its secret is shown once
+  userdb client list [--account A]
+  userdb client show|rotate-secret|delete CLIENT-ID
+  userdb client update CLIENT-ID [flags of add]
+  userdb keys rotate                           a new OAuth signing key (old keys stay until their tokens expire)
 
   userdb import FILE [--account A] [--dry-run] [--invite] [--existing skip|update]
                                                import users from CSV or XLSX (docs/admin-api.md)

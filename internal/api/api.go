@@ -9,6 +9,7 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/httpx"
+	"github.com/userdb/userdb/internal/oauth"
 	"github.com/userdb/userdb/internal/service"
 )
 
@@ -49,6 +50,9 @@ type Options struct {
 	// MaxUpload is server.max_upload, the largest spreadsheet the import
 	// routes take; it sizes their read and write deadlines.
 	MaxUpload int64
+	// OAuth is the OAuth provider (nil when it is off): the clients routes,
+	// and access tokens with the admin scope as admin credentials.
+	OAuth *oauth.Provider
 }
 
 // API serves the JSON routes.

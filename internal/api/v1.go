@@ -67,6 +67,13 @@ func (a *API) v1Routes() []route {
 		{"GET", "/api-keys", a.v1ListAPIKeys},
 		{"POST", "/api-keys", a.v1CreateAPIKey},
 		{"DELETE", "/api-keys/{id}", a.v1RevokeAPIKey},
+
+		{"GET", "/clients", a.v1ListClients},
+		{"POST", "/clients", a.v1CreateClient},
+		{"GET", "/clients/{id}", a.v1GetClient},
+		{"PATCH", "/clients/{id}", a.v1UpdateClient},
+		{"DELETE", "/clients/{id}", a.v1DeleteClient},
+		{"POST", "/clients/{id}/rotate-secret", a.v1RotateClientSecret},
 	}, a.v1ConnectorRoutes()...)
 }
 
@@ -118,14 +125,18 @@ func (a *API) admin(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// AuthenticateActor finds the caller of an admin request: an API key when
-// the request carries an Authorization header (which must then be a valid
-// Bearer key), otherwise the user of the session cookie.
+// AuthenticateActor finds the caller of an admin request: an API key (or
+// an OAuth access token with the admin scope) when the request carries an
+// Authorization header, which must then be a valid Bearer credential,
+// otherwise the user of the session cookie.
 func (a *API) AuthenticateActor(r *http.Request) (service.Actor, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, key, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			return service.Actor{}, userdb.Errorf(userdb.EUNAUTHORIZED, "Use Authorization: Bearer <API key>.")
+		}
+		if act, isToken, err := a.bearerActor(r.Context(), strings.TrimSpace(key)); isToken {
+			return act, err
 		}
 		return a.svc.AuthenticateAPIKey(r.Context(), strings.TrimSpace(key))
 	}

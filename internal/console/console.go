@@ -8,6 +8,7 @@ import (
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/api"
 	"github.com/userdb/userdb/internal/httpx"
+	"github.com/userdb/userdb/internal/oauth"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/web"
 )
@@ -24,6 +25,9 @@ type Options struct {
 	Branding web.Branding
 	// MaxUpload is the largest import file (server.max_upload), shown on the import page.
 	MaxUpload int64
+	// OAuth is the OAuth provider, whose clients the Clients page manages
+	// (nil when it is off: no page).
+	OAuth *oauth.Provider
 }
 
 // Sessions reads the session cookie. *api.API implements it, so the console

@@ -35,6 +35,8 @@ var catalogue = web.Catalogue{
 	"role-saved":            "The role has been saved.",
 	"role-deleted":          "The role has been deleted and taken from every user who had it.",
 	"apikey-revoked":        "The API key has been revoked; it stops working at once.",
+	"client-saved":          "The client has been saved.",
+	"client-deleted":        "The client has been deleted; its tokens stop working.",
 	"form-unreadable":       "The form could not be read. Please go back and try again.",
 	"unknown-action":        "The form asked for something the console does not do.",
 	"form-unreadable-title": "The form could not be read",
@@ -77,6 +79,7 @@ var flashKeys = map[string]bool{
 	"invite-resent": true, "password-expired": true, "sessions-ended": true, "user-deleted": true,
 	"account-created": true, "account-saved": true, "account-enabled": true, "account-disabled": true,
 	"role-created": true, "role-saved": true, "role-deleted": true, "apikey-revoked": true,
+	"client-saved": true, "client-deleted": true,
 }
 
 // flash is a one-time message shown at the top of the next page.

@@ -35,6 +35,10 @@ func (c *Console) Routes(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET "+connectorsPath, c.signedIn(c.connectors))
 	mux.HandleFunc("POST "+connectorsPath, c.signedIn(c.connectorsPost))
+	mux.HandleFunc("GET "+clientsPath, c.signedIn(c.clients))
+	mux.HandleFunc("POST "+clientsPath, c.signedIn(c.clientsPost))
+	mux.HandleFunc("GET "+clientsPath+"/{id}", c.signedIn(c.client))
+	mux.HandleFunc("POST "+clientsPath+"/{id}", c.signedIn(c.clientPost))
 
 	c.importRoutes(mux)
 

@@ -33,7 +33,7 @@ var consoleCSS []byte
 // with the shared pieces of parts.html.
 var pageNames = []string{
 	"users", "user", "user_new", "accounts", "account", "roles", "role",
-	"events", "apikeys", "import", "message", "connectors",
+	"events", "apikeys", "import", "message", "connectors", "clients", "client",
 }
 
 // templates holds every page, parsed once when the program starts: a
@@ -62,7 +62,14 @@ func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 }
 
 var funcs = template.FuncMap{
-	"field":     newField,
+	"field":      newField,
+	"clientForm": func(v *view, d *clientsData) clientForm { return clientForm{V: v, D: d} },
+	"clientTypes": func() []option {
+		return []option{{"confidential", "Confidential: keeps a secret"}, {"public", "Public: SPA or native app"}}
+	},
+	"tokenFormats": func() []option {
+		return []option{{"jwt", "JWT, verified by APIs offline"}, {"opaque", "Opaque, checked by introspection"}}
+	},
 	"optional":  func(f field) field { f.Required = false; return f },
 	"filter":    func(f field) field { f.Required, f.Quiet = false, true; return f },
 	"hint":      func(h string, f field) field { f.Hint = h; return f },

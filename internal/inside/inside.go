@@ -5,12 +5,24 @@
 // package server, so the accessor is always there.
 package inside
 
-import "github.com/userdb/userdb/internal/service"
+import (
+	"github.com/userdb/userdb/internal/oauth"
+	"github.com/userdb/userdb/internal/service"
+)
 
-var serviceOf func(srv any) *service.Service
+var (
+	serviceOf func(srv any) *service.Service
+	oauthOf   func(srv any) *oauth.Provider
+)
 
-// Register sets the accessor; package server calls it from init.
-func Register(f func(srv any) *service.Service) { serviceOf = f }
+// Register sets the accessors; package server calls it from init.
+func Register(svc func(srv any) *service.Service, provider func(srv any) *oauth.Provider) {
+	serviceOf, oauthOf = svc, provider
+}
 
 // Service returns the workflows of srv, a *server.Server.
 func Service(srv any) *service.Service { return serviceOf(srv) }
+
+// OAuth returns the OAuth provider of srv, a *server.Server (nil when
+// oauth.enabled is off).
+func OAuth(srv any) *oauth.Provider { return oauthOf(srv) }

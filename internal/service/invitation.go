@@ -75,7 +75,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string, 
 			GivenName: p.GivenName, MiddleName: p.MiddleName, Surname: p.Surname, CustomData: p.CustomData})}); err != nil {
 			return err
 		}
-		if l, err = s.startSession(ctx, tx, u2); err != nil {
+		if l, err = s.startSession(ctx, tx, u2, amrPassword); err != nil {
 			return err
 		}
 		return s.queueEmail(ctx, tx, EmailWelcome, u2, "")

@@ -24,8 +24,8 @@ type Login struct {
 	Secret string
 	// PasswordExpired tells the client to send the user to change it.
 	PasswordExpired bool
-	// AMR says how the user authenticated (RFC 8176): "fed" through an
-	// upstream provider; nil for a password.
+	// AMR says how the user authenticated (RFC 8176), as the session
+	// records it: "pwd" for a password, "fed" through an upstream provider.
 	AMR []string
 }
 
@@ -123,7 +123,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 		if err != nil {
 			return err
 		}
-		res, err = s.startSession(ctx, tx, u2)
+		res, err = s.startSession(ctx, tx, u2, amrPassword)
 		if err != nil {
 			return err
 		}
@@ -228,7 +228,7 @@ func (s *Service) unlock(ctx context.Context, u *userdb.User, how string) error 
 }
 
 // startSession creates a session for u through st.
-func (s *Service) startSession(ctx context.Context, st userdb.Store, u *userdb.User) (*Login, error) {
+func (s *Service) startSession(ctx context.Context, st userdb.Store, u *userdb.User, amr []string) (*Login, error) {
 	secret, hash := userdb.NewSecret()
 	now := s.clock.Now()
 	m := MetaFrom(ctx)
@@ -236,12 +236,20 @@ func (s *Service) startSession(ctx context.Context, st userdb.Store, u *userdb.U
 		ID: userdb.NewID("ses"), TokenHash: hash, UserID: u.ID,
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.opts.SessionLifetime),
 		IP: m.IP, UserAgent: truncate(m.UserAgent, 512),
+		AMR: amr,
 	}
 	if err := st.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
-	return &Login{User: u, Session: sess, Secret: secret}, nil
+	return &Login{User: u, Session: sess, Secret: secret, AMR: amr}, nil
 }
+
+// How a session's user authenticated (RFC 8176), recorded on the session
+// for ID tokens and step-up checks.
+var (
+	amrPassword  = []string{"pwd"}
+	amrFederated = []string{"fed"}
+)
 
 // PasswordExpired reports whether u must change its password before going on.
 func (s *Service) PasswordExpired(u *userdb.User) bool {
@@ -329,6 +337,11 @@ func (s *Service) endSessions(ctx context.Context, st userdb.Store, u *userdb.Us
 		return 0, err
 	}
 	s.sessions.forgetUser(u.ID)
+	if s.revoke != nil {
+		if err := s.revoke(ctx, st, u.ID); err != nil {
+			return 0, err
+		}
+	}
 	if len(ended) == 0 {
 		return 0, nil
 	}

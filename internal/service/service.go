@@ -139,6 +139,11 @@ type Deps struct {
 	// Connectors are those of the configuration file (read only), their
 	// secrets sealed.
 	Connectors []*userdb.Connector
+	// RevokeGrants, when set, revokes a user's OAuth refresh tokens and
+	// access tokens through st, in the transaction that ends the user's
+	// sessions (sign out everywhere, password set or reset, disabling the
+	// user or the account, an administrator's end-sessions).
+	RevokeGrants func(ctx context.Context, st userdb.Store, userID string) error
 }
 
 // Limits throttles requests: internal/limit.Rules. Each method names a rule
@@ -177,6 +182,7 @@ type Service struct {
 	upstream   Upstream
 	sealer     Sealer
 	configured []*userdb.Connector
+	revoke     func(ctx context.Context, st userdb.Store, userID string) error
 
 	sessions *sessionCache
 	roles    roleCache
@@ -268,6 +274,7 @@ func New(d Deps, o Options) *Service {
 		store: d.Store, hasher: d.Hasher, policy: d.Policy, emails: d.Emails, profile: d.Profile,
 		clock: d.Clock, log: d.Logger, kick: d.Kick, limits: d.Limits, breaches: d.Breaches, opts: o,
 		upstream: d.Upstream, sealer: d.Sealer, configured: d.Connectors,
+		revoke: d.RevokeGrants,
 		bgSlot: make(chan struct{}, 64),
 	}
 	s.sessions = newSessionCache(s)

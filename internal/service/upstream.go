@@ -481,11 +481,10 @@ func (s *Service) startUpstreamSession(ctx context.Context, st userdb.Store, c *
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.startSession(ctx, st, u2)
+	res, err := s.startSession(ctx, st, u2, amrFederated)
 	if err != nil {
 		return nil, err
 	}
-	res.AMR = []string{"fed"}
 	details := map[string]any{"session": res.Session.ID, "method": "upstream", "connector": c.ID, "amr": res.AMR}
 	for k, v := range extra {
 		details[k] = v

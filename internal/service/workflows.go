@@ -77,7 +77,7 @@ func (s *Service) Register(ctx context.Context, n NewUser) (*userdb.User, *Login
 	var l *Login
 	err = s.store.Tx(ctx, func(tx userdb.Store) error {
 		var err error
-		if l, err = s.startSession(ctx, tx, u); err != nil {
+		if l, err = s.startSession(ctx, tx, u, amrPassword); err != nil {
 			return err
 		}
 		if err := s.queueEmail(ctx, tx, EmailWelcome, u, ""); err != nil {

@@ -31,6 +31,7 @@ const (
 	flashSessionsEnded   = "sessions-ended"
 	flashEmailChangeSent = "email-change-sent"
 	flashEmailChanged    = "email-changed"
+	flashAppRemoved      = "app-removed"
 )
 
 // flashKinds are the flash messages, by key, with their alert style; the
@@ -40,6 +41,7 @@ var flashKinds = map[string]string{
 	flashPasswordReset: "success", flashPasswordChanged: "success", flashExpiredChanged: "success",
 	flashProfileSaved: "success", flashWelcome: "success", flashSessionEnded: "success",
 	flashSessionsEnded: "success", flashEmailChangeSent: "success", flashEmailChanged: "success",
+	flashAppRemoved: "success",
 }
 
 // setFlash shows the message of key on the next page the browser renders.

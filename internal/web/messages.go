@@ -19,6 +19,7 @@ var catalogue = Catalogue{
 	"title-expired":     "Your password has expired",
 	"title-profile":     "Your profile",
 	"title-sessions":    "Your sessions",
+	"title-apps":        "Connected applications",
 	"title-invitation":  "Welcome to %s", // the product name
 	"title-emailchange": "Confirm your new email address",
 
@@ -34,6 +35,7 @@ var catalogue = Catalogue{
 	flashWelcome:         "Welcome! Your account is ready.",
 	flashSessionEnded:    "The session has been signed out.",
 	flashSessionsEnded:   "All your other sessions have been signed out.",
+	flashAppRemoved:      "The application has been removed; it must ask again to use your account.",
 	flashEmailChangeSent: "Almost done: open the link we have sent to the new address to confirm it. Your email address stays the same until then.",
 	flashEmailChanged:    "Your email address has been changed and verified.",
 

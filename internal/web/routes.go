@@ -31,6 +31,10 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+ProfilePath, p.signedIn(p.profilePost, false))
 	mux.HandleFunc("GET "+SessionsPath, p.signedIn(p.sessionList, false))
 	mux.HandleFunc("POST "+SessionsPath, p.signedIn(p.sessionsPost, false))
+	if p.apps != nil {
+		mux.HandleFunc("GET "+AppsPath, p.signedIn(p.appList, false))
+		mux.HandleFunc("POST "+AppsPath, p.signedIn(p.appsPost, false))
+	}
 
 	p.upstreamRoutes(mux)
 

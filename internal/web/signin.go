@@ -20,6 +20,11 @@ func (p *Pages) signIn(w http.ResponseWriter, r *http.Request) {
 	v := p.newView(r, "signin")
 	v.Next = p.keepNext(next)
 	v.Buttons = p.signInButtons(r, v.Next)
+	// login= fills the name in: the OAuth provider passes a client's
+	// login_hint this way.
+	if hint := r.URL.Query().Get("login"); hint != "" && len(hint) <= 254 {
+		v.setValue("login", hint)
+	}
 	p.render(w, r, http.StatusOK, v)
 }
 

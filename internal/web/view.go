@@ -25,7 +25,7 @@ var templateFS embed.FS
 var pageNames = []string{
 	"signin", "signup", "verify", "forgot", "reset", "expired",
 	"profile", "sessions", "invitation", "message", "emailchange", "notme",
-	"identities", "upstreamlink",
+	"identities", "upstreamlink", "apps",
 }
 
 // templates holds every page, parsed once when the program starts: a
@@ -103,6 +103,9 @@ type view struct {
 	// Realm the one the typed address's domain signs in with.
 	Buttons []button
 	Realm   *button
+	// HasApps shows the connected-applications page in the account's
+	// navigation (the OAuth provider is on).
+	HasApps bool
 
 	form url.Values
 }
@@ -113,6 +116,7 @@ func (p *Pages) newView(r *http.Request, page string, titleArgs ...any) *view {
 	v := &view{
 		Page: page, Title: msg("title-"+page, titleArgs...), Brand: p.brand, Asset: p.assets.urls,
 		Errors: map[string]string{}, CanRegister: p.registrationEnabled(), form: maps.Clone(r.PostForm),
+		HasApps: p.apps != nil,
 	}
 	return v
 }

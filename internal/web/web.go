@@ -40,6 +40,9 @@ type Options struct {
 	// AllowedReturnURLs are absolute URLs that next= may point to besides
 	// paths of this site (server.allowed_return_urls).
 	AllowedReturnURLs []string
+	// Apps lists and withdraws the user's consents to OAuth clients (the
+	// OAuth provider; nil when it is off: no page).
+	Apps Apps
 }
 
 // Sessions reads and writes the session cookie. *api.API implements it, so
@@ -57,6 +60,7 @@ type Pages struct {
 	brand    Branding
 	returns  []*url.URL
 	assets   *assets
+	apps     Apps
 }
 
 // New returns the pages. The templates were parsed when the program started.
@@ -74,6 +78,7 @@ func New(svc *service.Service, sessions Sessions, o Options) *Pages {
 		brand:    b,
 		returns:  parseReturnURLs(o.AllowedReturnURLs),
 		assets:   newAssets(b.PrimaryColor, b.LogoURL),
+		apps:     o.Apps,
 	}
 }
 
