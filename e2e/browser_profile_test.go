@@ -1,14 +1,11 @@
 package e2e
 
 import (
-	"bytes"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/userdb/userdb/internal/mail/mailtest"
@@ -56,30 +53,7 @@ func startServerWithConfig(t *testing.T, md *mailtest.MailDev, yaml string, env 
 		"USERDB_SERVER_MANAGEMENT_ADDR=127.0.0.1:0",
 	)
 	cmd.Env = append(cmd.Env, env...)
-	s := &server{t: t, url: "http://" + addr, cmd: cmd, logs: &bytes.Buffer{}, done: make(chan error, 1)}
-	cmd.Stdout, cmd.Stderr = s.logs, s.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.done <- cmd.Wait() }()
-	t.Cleanup(s.stop)
-	for deadline := time.Now().Add(15 * time.Second); ; {
-		res, err := http.Get(s.url + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("userdb did not become ready: %v\n%s", err, s.logs)
-		}
-		select {
-		case err := <-s.done:
-			t.Fatalf("userdb exited: %v\n%s", err, s.logs)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return launch(t, cmd, addr)
 }
 
 // value returns the value of the form control named name.

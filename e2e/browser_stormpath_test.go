@@ -84,7 +84,6 @@ type frontServer struct {
 	mu       sync.Mutex
 	calls    []apiCall
 	inFlight int
-	lastDone time.Time
 }
 
 func newFrontServer(t *testing.T, s *server, bundle string) *frontServer {
@@ -122,7 +121,6 @@ func newFrontServer(t *testing.T, s *server, bundle string) *frontServer {
 		defer func() {
 			f.mu.Lock()
 			f.inFlight--
-			f.lastDone = time.Now()
 			f.mu.Unlock()
 		}()
 		proxy.ServeHTTP(w, r)
@@ -132,25 +130,46 @@ func newFrontServer(t *testing.T, s *server, bundle string) *frontServer {
 	return f
 }
 
-// settle waits until no call has been under way for a moment.
+// mark returns the number of calls recorded so far, for await.
+func (f *frontServer) mark() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.calls)
+}
+
+// await waits until the calls recorded after mark include those of want
+// ("POST /login 200"; as many of each as it lists) and none is under way.
 // react-stormpath 2.0.1 calls every request's callback twice (its
 // makeHttpRequest does), so one registration signs in twice; a click that
 // does not wait for the second sign-in would race it.
-func (f *frontServer) settle(t *testing.T) {
+func (f *frontServer) await(t *testing.T, mark int, want ...string) {
 	t.Helper()
-	const quiet = 300 * time.Millisecond
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	done := func() bool {
 		f.mu.Lock()
-		done := f.inFlight == 0 && time.Since(f.lastDone) > quiet
-		f.mu.Unlock()
-		if done {
-			return
+		defer f.mu.Unlock()
+		if f.inFlight > 0 {
+			return false
 		}
+		missing := map[string]int{}
+		for _, w := range want {
+			missing[w]++
+		}
+		for _, c := range f.calls[mark:] {
+			missing[fmt.Sprintf("%s %s %d", c.method, c.path, c.status)]--
+		}
+		for _, n := range missing {
+			if n > 0 {
+				return false
+			}
+		}
+		return true
+	}
+	// The browser is another process: the bound is generous, for a
+	// loaded machine.
+	for deadline := time.Now().Add(60 * time.Second); !done(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("calls still under way after 10s:\n%s", f.log())
+			t.Fatalf("still waiting for %q after calls:\n%s", want, f.log())
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -216,9 +235,10 @@ func TestBrowserReactStormpath(t *testing.T) {
 	b.do(clickLink("Register"))
 	b.see("label", "First name")
 	b.fill(map[string]string{"givenName": "Ellen", "surname": "Ripley", "email": email, "password": "nostromo pass phrase"})
+	mark := front.mark()
 	b.press("Register")
 	b.see("h1", "Ellen Ripley")
-	front.settle(t)
+	front.await(t, mark, "POST /register 201", "POST /login 200", "POST /login 200", "GET /me 200")
 	b.do(clickLink("Log out"))
 	b.see("p", "Signed out.")
 	b.do(clickLink("Log in"))
@@ -231,6 +251,7 @@ func TestBrowserReactStormpath(t *testing.T) {
 	b.see("span", "Invalid username or password.")
 	retype(b, "password", "nostromo pass phrase")
 	mes := len(front.called("GET", "/me"))
+	mark = front.mark()
 	b.press("Login")
 
 	// The authenticated home route shows the user react-stormpath read from
@@ -244,7 +265,7 @@ func TestBrowserReactStormpath(t *testing.T) {
 	}
 
 	// A new load of the app knows the user only from the cookie and /me.
-	front.settle(t)
+	front.await(t, mark, "POST /login 200", "GET /me 200")
 	mes = len(front.called("GET", "/me"))
 	b.do(chromedp.Reload())
 	b.see("h1", "Ellen Ripley")
@@ -256,6 +277,7 @@ func TestBrowserReactStormpath(t *testing.T) {
 	b.do(clickLink("Reset my password"))
 	b.see("h1", "Forgot your password?")
 	b.fill(map[string]string{"email": email})
+	mark = front.mark()
 	b.press("Request Password Reset")
 	b.see("p", "We have sent a password reset link")
 	_, link := waitEmail(t, md, email, "Reset your password")
@@ -266,7 +288,7 @@ func TestBrowserReactStormpath(t *testing.T) {
 	// The LogoutLink ends the session and the app shows the signed-out state.
 	b.do(clickLink("Profile"))
 	b.see("h1", "Ellen Ripley")
-	front.settle(t)
+	front.await(t, mark, "POST /forgot 200")
 	b.do(clickLink("Log out"))
 	b.see("p", "Signed out.")
 
@@ -283,9 +305,10 @@ func TestBrowserReactStormpath(t *testing.T) {
 	b.do(clickLink("Log in"))
 	b.see("label", "Email or username")
 	b.fill(map[string]string{"login": email, "password": "sulaco pass phrase"})
+	mark = front.mark()
 	b.press("Login")
 	b.see("h1", "Ellen Ripley")
-	front.settle(t)
+	front.await(t, mark, "POST /login 200", "GET /me 200")
 	b.do(clickLink("Log out"))
 	b.see("p", "Signed out.")
 

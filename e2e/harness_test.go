@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -49,8 +50,27 @@ type server struct {
 	t    *testing.T
 	url  string
 	cmd  *exec.Cmd
-	logs *bytes.Buffer
+	logs *logBuffer
 	done chan error
+}
+
+// logBuffer holds a process's output; the test reads it while the process
+// writes.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // startServer runs `userdb serve` in a temp directory with SMTP pointing at
@@ -76,14 +96,23 @@ func startServer(t *testing.T, md *mailtest.MailDev, env ...string) *server {
 		"USERDB_SERVER_MANAGEMENT_ADDR=127.0.0.1:0",
 	)
 	cmd.Env = append(cmd.Env, env...)
-	s := &server{t: t, url: "http://" + addr, cmd: cmd, logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	return launch(t, cmd, addr)
+}
+
+// launch starts cmd, a `userdb serve` listening on addr, and waits until it
+// is ready. The test ends it.
+func launch(t *testing.T, cmd *exec.Cmd, addr string) *server {
+	t.Helper()
+	s := &server{t: t, url: "http://" + addr, cmd: cmd, logs: &logBuffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() { s.done <- cmd.Wait() }()
 	t.Cleanup(s.stop)
-	deadline := time.Now().Add(15 * time.Second)
+	// Generous: start-up creates and migrates a database, on a machine
+	// that other tests share.
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		res, err := http.Get(s.url + "/readyz")
 		if err == nil {
@@ -99,6 +128,16 @@ func startServer(t *testing.T, md *mailtest.MailDev, env ...string) *server {
 		case err := <-s.done:
 			t.Fatalf("userdb exited: %v\n%s", err, s.logs)
 		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// waitLog waits until the server has logged text n times.
+func (s *server) waitLog(text string, n int) {
+	s.t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); strings.Count(s.logs.String(), text) < n; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("userdb did not log %q %d times:\n%s", text, n, s.logs)
 		}
 	}
 }
@@ -190,10 +229,12 @@ func (c *client) expect(want int, method, path string, body any) map[string]any 
 var linkRE = regexp.MustCompile(`https?://[^\s"<>]+sptoken=[A-Za-z0-9_-]+`)
 
 // waitEmail waits for an email to addr whose subject contains subject and
-// returns it and the sptoken link in it ("" when it has none).
+// returns it and the sptoken link in it ("" when it has none). The server
+// is another process, which sends when its outbox sender gets to it: the
+// bound is generous, for a loaded machine.
 func waitEmail(t *testing.T, md *mailtest.MailDev, to, subject string) (mailtest.ReceivedMessage, string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		msgs, err := md.Messages()
 		if err != nil {

@@ -60,31 +60,7 @@ func startLibApp(t *testing.T, bin, dir, addr, adminEmail, adminPassword string)
 	cmd := exec.Command(bin, "-addr", addr, "-db", "sqlite:"+filepath.Join(dir, "app.db"))
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "APP_ADMIN_EMAIL="+adminEmail, "APP_ADMIN_PASSWORD="+adminPassword)
-	s := &server{t: t, url: "http://" + addr, cmd: cmd, logs: &bytes.Buffer{}, done: make(chan error, 1)}
-	cmd.Stdout, cmd.Stderr = s.logs, s.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.done <- cmd.Wait() }()
-	t.Cleanup(s.stop)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		res, err := http.Get(s.url + "/readyz") // userdb's, mounted in the program's mux
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("libapp did not become ready: %v\n%s", err, s.logs)
-		}
-		select {
-		case err := <-s.done:
-			t.Fatalf("libapp exited: %v\n%s", err, s.logs)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return launch(t, cmd, addr) // its /readyz is userdb's, mounted in the program's mux
 }
 
 // TestLibraryFromAnotherModule builds a program of its own module that

@@ -188,8 +188,9 @@ func (c *upstreamClient) signIn(connector, login string) (string, int, string) {
 func TestUpstream(t *testing.T) {
 	o := startOP(t)
 	md := mailtest.New(t, mailtest.Options{})
-	// A bounded wait for a provider that hangs: 2s instead of 10s.
-	s := startServer(t, md, "USERDB_UPSTREAM_TIMEOUT=2s")
+	// A bounded wait for a provider that hangs: 5s instead of 10s (shorter
+	// would risk the real provider's answers on a loaded machine).
+	s := startServer(t, md, "USERDB_UPSTREAM_TIMEOUT=5s")
 	s.cli("", "account", "add", "acme")
 	s.cli("", "role", "add", "acme", "editors")
 	s.cli("", "role", "add", "acme", "member")
@@ -439,7 +440,7 @@ func upstreamTrouble(t *testing.T, s *server, o *op) {
 		t.Fatalf("provider down: %d\n%s", status, body)
 	}
 
-	// A provider that accepts and never answers: the bounded timeout (2s
+	// A provider that accepts and never answers: the bounded timeout (5s
 	// here) ends the wait with the same clear page.
 	release := make(chan struct{})
 	hang := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

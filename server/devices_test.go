@@ -31,7 +31,7 @@ func TestNewDeviceNoticeAndNotMe(t *testing.T) {
 	home.mustLogin("owner@example.com", pw) // first sign-in ever: no notice
 	thief := e.client()
 	thief.mustLogin("owner@example.com", pw)
-	notice := mailTo(t, md, "owner@example.com", "New sign-in to your userdb account", seen)
+	notice := e.mailTo(md, "owner@example.com", "New sign-in to your userdb account", seen)
 	if !strings.Contains(notice.Text, "127.0.0.1") || !strings.Contains(notice.Text, "Go-http-client") {
 		t.Errorf("notice does not tell the sign-in:\n%s", notice.Text)
 	}
@@ -65,7 +65,7 @@ func TestNewDeviceNoticeAndNotMe(t *testing.T) {
 	if r := thief.login("owner@example.com", pw); r.status != 401 {
 		t.Errorf("old password after not-me: %d", r.status)
 	}
-	reset := mailTo(t, md, "owner@example.com", "Reset your password", seen)
+	reset := e.mailTo(md, "owner@example.com", "Reset your password", seen)
 	m := tokenInLink.FindStringSubmatch(reset.Text)
 	if m == nil {
 		t.Fatalf("no reset link in\n%s", reset.Text)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,41 +14,29 @@ import (
 )
 
 // run starts the server's background work (the outbox sender, the batched
-// session writes) until stop is called or the test ends.
+// session writes) until stop is called or the test ends; stop returns once
+// the work has ended.
 func (e *env) run() (stop func()) {
 	return runServer(e.t, e.srv)
 }
 
 func runServer(t testing.TB, srv *server.Server) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { srv.Run(ctx); close(done) }()
-	var once sync.Once
-	stop = func() { once.Do(func() { cancel(); <-done }) }
+	srv.Start(ctx)
+	stop = func() { cancel(); srv.Wait() }
 	t.Cleanup(stop)
 	return stop
 }
 
-// withMailDev sends the server's email to md over plain SMTP, polling the
-// outbox often so that tests need not wait.
+// withMailDev sends the server's email to md over plain SMTP. The sender
+// polls the outbox often, as a server would, but tests do not wait for it:
+// they call Flush, which sends what is due.
 func withMailDev(md *mailtest.MailDev) func(*server.Config) {
 	return func(c *server.Config) {
 		c.SMTP.Host, c.SMTP.Port, c.SMTP.TLS = md.SMTPHost(), md.SMTPPort(), "none"
 		c.SMTP.Timeout = 5 * time.Second
 		c.Outbox.PollInterval = 20 * time.Millisecond
 		c.Outbox.Backoff = time.Minute // on the test clock
-	}
-}
-
-// waitFor polls cond for up to 10 seconds.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -66,21 +53,20 @@ func (e *env) eventsOf(typ, userID string) []*userdb.Event {
 	return out
 }
 
-// newEvent waits for the first event of typ about userID that is newer than
-// after and satisfies match, and returns it.
+// newEvent returns the first event of typ about userID that is newer than
+// after and satisfies match, once the background work due is done (the
+// events of emails sent are written then).
 func (e *env) newEvent(typ, userID string, after int64, match func(*userdb.Event) bool) *userdb.Event {
 	e.t.Helper()
-	var found *userdb.Event
-	waitFor(e.t, fmt.Sprintf("a %s event about %q", typ, userID), func() bool {
-		for _, ev := range e.eventsOf(typ, userID) {
-			if ev.ID > after && (match == nil || match(ev)) {
-				found = ev
-				return true
-			}
+	e.flush()
+	list := e.eventsOf(typ, userID)
+	for _, ev := range slices.Backward(list) { // oldest first
+		if ev.ID > after && (match == nil || match(ev)) {
+			return ev
 		}
-		return false
-	})
-	return found
+	}
+	e.t.Fatalf("no %s event about %q after event %d", typ, userID, after)
+	return nil
 }
 
 // lastEventID is the id of the newest event, to look for events after it.
@@ -96,26 +82,25 @@ func (e *env) lastEventID() int64 {
 	return list[0].ID
 }
 
-// mailTo waits for an email to addr with subject that MailDev did not hold
-// before (seen counts the ones already read) and returns it.
-func mailTo(t *testing.T, md *mailtest.MailDev, addr, subject string, seen map[string]bool) mailtest.ReceivedMessage {
-	t.Helper()
-	var got mailtest.ReceivedMessage
-	waitFor(t, "an email "+subject+" to "+addr, func() bool {
-		msgs, err := md.Messages()
-		if err != nil {
-			return false
+// mailTo returns an email to addr with subject that MailDev did not hold
+// before (seen counts the ones already read), once the emails due are sent:
+// MailDev stores an email before it accepts it, so it holds every email the
+// sender has sent.
+func (e *env) mailTo(md *mailtest.MailDev, addr, subject string, seen map[string]bool) mailtest.ReceivedMessage {
+	e.t.Helper()
+	e.flush()
+	msgs, err := md.Messages()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if !seen[m.ID] && m.Subject == subject && slices.Contains(m.To, addr) {
+			seen[m.ID] = true
+			return m
 		}
-		for _, m := range msgs {
-			if !seen[m.ID] && m.Subject == subject && slices.Contains(m.To, addr) {
-				seen[m.ID] = true
-				got = m
-				return true
-			}
-		}
-		return false
-	})
-	return got
+	}
+	e.t.Fatalf("MailDev has no new email %q to %s", subject, addr)
+	return mailtest.ReceivedMessage{}
 }
 
 const testUA = "events-test/1.0"
@@ -129,7 +114,7 @@ const testUA = "events-test/1.0"
 func TestEventsRecordEveryWorkflowStep(t *testing.T) {
 	md := mailtest.New(t, mailtest.Options{})
 	e := newEnv(t, withMailDev(md), func(c *server.Config) { c.Registration.Enabled = true })
-	e.run()
+	stop := e.run()
 	seen := map[string]bool{}
 	const pw, pw2, pw3 = "a long enough secret", "a second long secret", "a third long secret"
 	ua := []string{"User-Agent", testUA}
@@ -167,7 +152,7 @@ func TestEventsRecordEveryWorkflowStep(t *testing.T) {
 	ev := e.newEvent("user.registered", bob, mark, nil)
 	who(ev, "", true)
 	sentEvent(bob, "account-verification", mark)
-	verifyMail := mailTo(t, md, "bob@example.com", "Please verify your account", seen)
+	verifyMail := e.mailTo(md, "bob@example.com", "Please verify your account", seen)
 
 	// Verification through the emailed link: user.verified.
 	mark = e.lastEventID()
@@ -239,7 +224,7 @@ func TestEventsRecordEveryWorkflowStep(t *testing.T) {
 	}
 	who(e.newEvent("password.reset_requested", bob, mark, nil), "", true)
 	sentEvent(bob, "forgot-password", mark)
-	resetMail := mailTo(t, md, "bob@example.com", "Reset your password", seen)
+	resetMail := e.mailTo(md, "bob@example.com", "Reset your password", seen)
 	mark = e.lastEventID()
 	if r := anon.do("POST", "/change", map[string]string{"sptoken": tokenInLink.FindStringSubmatch(resetMail.Text)[1], "password": pw3}, ua...); r.status != 200 {
 		t.Fatalf("change: %d %s", r.status, r.body)
@@ -286,7 +271,10 @@ func TestEventsRecordEveryWorkflowStep(t *testing.T) {
 
 	// An SMTP outage: the attempt is recorded as email.failed (not final),
 	// and the email is sent once the server is back.
-	waitFor(t, "every queued email sent", func() bool { return e.unsent() == 0 })
+	e.flush()
+	if n := e.unsent(); n != 0 {
+		t.Fatalf("%d emails unsent before the outage", n)
+	}
 	if err := md.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -307,10 +295,12 @@ func TestEventsRecordEveryWorkflowStep(t *testing.T) {
 	if sent.Details["email_id"] != failed.Details["email_id"] || sent.Details["attempt"] != float64(2) {
 		t.Errorf("email.sent %v after email.failed %v; want the same email's second attempt", sent.Details, failed.Details)
 	}
-	mailTo(t, md, "bob@example.com", "Reset your password", seen)
+	e.mailTo(md, "bob@example.com", "Reset your password", seen)
 
-	// Nothing delivered twice: MailDev holds exactly the outbox's emails.
-	time.Sleep(200 * time.Millisecond) // room for a duplicate to arrive
+	// Nothing delivered twice: once the background work has stopped, with
+	// every attempt finished and recorded, each email was sent once, and
+	// MailDev holds exactly the outbox's emails.
+	stop()
 	e.sameEmailsDelivered(md)
 }
 
@@ -355,11 +345,19 @@ func (e *env) unsent() int {
 	return n
 }
 
-// sameEmailsDelivered checks that MailDev received each email of the
-// outbox exactly once: as many messages to each address with each subject
-// as the outbox sent, and each one-time link once.
+// sameEmailsDelivered checks, once the emails due are sent, that each email
+// of the outbox was sent once (one email.sent event each) and that MailDev
+// received each exactly once: as many messages to each address with each
+// subject as the outbox sent, and each one-time link once. Call it after
+// the background work has stopped, so that no attempt is under way.
 func (e *env) sameEmailsDelivered(md *mailtest.MailDev) {
 	e.t.Helper()
+	e.flush()
+	sends := map[float64]int{}
+	for _, ev := range e.events("email.sent") {
+		id, _ := ev.Details["email_id"].(float64)
+		sends[id]++
+	}
 	list, err := inside.Service(e.srv).Store().FindEmails(context.Background(), 1000)
 	if err != nil {
 		e.t.Fatal(err)
@@ -372,6 +370,9 @@ func (e *env) sameEmailsDelivered(md *mailtest.MailDev) {
 	for _, m := range list {
 		if m.SentAt == nil {
 			e.t.Errorf("email %d (%s) not sent: %s", m.ID, m.Kind, m.LastError)
+		}
+		if n := sends[float64(m.ID)]; n != 1 {
+			e.t.Errorf("email %d (%s) sent %d times", m.ID, m.Kind, n)
 		}
 		want[m.To+" | "+m.Subject]++
 		if tok := tokenInLink.FindStringSubmatch(m.Text); tok != nil {
@@ -418,14 +419,18 @@ func TestSMTPAuthFailureRecordedAndRetried(t *testing.T) {
 	}
 	stop()
 
+	// The restart: a second server on the same database, whose background
+	// work the test then waits on.
 	e.cfg.SMTP.Password = "right password"
-	runServer(t, openWith(t, e))
+	fixed := *e
+	fixed.srv = openWith(t, e)
+	stop = runServer(t, fixed.srv)
 	e.clock.Add(2 * time.Minute) // past the backoff
-	sent := e.newEvent("email.sent", ann.ID, failed.ID, nil)
+	sent := fixed.newEvent("email.sent", ann.ID, failed.ID, nil)
 	if sent.Details["email_id"] != failed.Details["email_id"] || sent.Details["attempt"] != float64(2) {
 		t.Fatalf("email.sent %v after email.failed %v", sent.Details, failed.Details)
 	}
-	mailTo(t, md, "ann@example.com", "Reset your password", map[string]bool{})
-	time.Sleep(200 * time.Millisecond) // room for a duplicate
-	e.sameEmailsDelivered(md)
+	fixed.mailTo(md, "ann@example.com", "Reset your password", map[string]bool{})
+	stop()
+	fixed.sameEmailsDelivered(md)
 }

@@ -180,29 +180,39 @@ func (c *client) mustLogin(login, password string) map[string]any {
 
 var tokenInLink = regexp.MustCompile(`sptoken=([A-Za-z0-9_-]+)`)
 
-// lastEmail returns the newest queued email to addr of a kind, waiting a
-// little for background work (forgot and resend answer before they queue).
-func (e *env) lastEmail(to, kind string) *userdb.OutboxEmail {
+// flush finishes the server's background work due now (Server.Flush): the
+// tasks that answers left behind (forgot and resend queue their email after
+// answering), batched writes, and the emails due.
+func (e *env) flush() {
 	e.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		list, err := inside.Service(e.srv).Store().FindEmails(context.Background(), 100)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		for _, m := range list {
-			if m.To == to && m.Kind == kind {
-				return m
-			}
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("no %s email to %s", kind, to)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := e.srv.Flush(context.Background()); err != nil {
+		e.t.Fatalf("flush: %v", err)
 	}
 }
 
+// lastEmail returns the newest queued email to addr of a kind, once the
+// background work is done.
+func (e *env) lastEmail(to, kind string) *userdb.OutboxEmail {
+	e.t.Helper()
+	e.flush()
+	list, err := inside.Service(e.srv).Store().FindEmails(context.Background(), 100)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, m := range list {
+		if m.To == to && m.Kind == kind {
+			return m
+		}
+	}
+	e.t.Fatalf("no %s email to %s", kind, to)
+	return nil
+}
+
+// countEmails counts the queued emails to addr of a kind, once the
+// background work is done.
 func (e *env) countEmails(to, kind string) int {
+	e.t.Helper()
+	e.flush()
 	list, err := inside.Service(e.srv).Store().FindEmails(context.Background(), 1000)
 	if err != nil {
 		e.t.Fatal(err)

@@ -76,9 +76,10 @@ type Server struct {
 	box        *seal.Box // the instance key's AES-GCM, for secrets at rest
 	upstreams  *upstreams
 
-	stopOnce sync.Once
-	stop     context.CancelFunc
-	done     chan struct{}
+	bgMu   sync.Mutex
+	bgStop context.CancelFunc // ends the work Start began
+	bgDone chan struct{}      // closed when that work has ended
+	closed bool               // Close was called: Start starts nothing
 }
 
 // Option changes how Open builds the server.
@@ -111,13 +112,14 @@ func WithMailDriver(d userdb.MailDriver) Option { return func(o *options) { o.ma
 // Open builds a server from cfg: it validates cfg (every problem at once, in
 // a *config.Problems), opens and (unless switched off) migrates the
 // database, resolves the instance secrets, and prepares every surface. Call
-// Run or ListenAndServe to start its background work, and Close to end it.
+// Start (or Run, or ListenAndServe) to begin its background work, and Close
+// to end it.
 func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 	o := options{logger: slog.Default(), clock: userdb.SystemClock{}}
 	for _, f := range opts {
 		f(&o)
 	}
-	s := &Server{cfg: cfg, log: o.logger, store: o.store, done: make(chan struct{})}
+	s := &Server{cfg: cfg, log: o.logger, store: o.store}
 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -313,24 +315,80 @@ func (s *Server) buildHandler() error {
 // ServeHTTP serves every surface of the server.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Run does the server's background work — sending email, writing batched
-// session times, removing expired sessions — until ctx ends or Close is called.
-func (s *Server) Run(ctx context.Context) {
-	ctx, cancel := context.WithCancel(ctx)
-	s.stopOnce.Do(func() { s.stop = cancel })
-	defer close(s.done)
-	var wg sync.WaitGroup
-	wg.Add(5)
-	go func() { defer wg.Done(); s.runBus(ctx) }()
-	go func() { defer wg.Done(); s.warnExpiries(ctx) }()
-	if s.oauth != nil {
-		wg.Add(1)
-		go func() { defer wg.Done(); s.oauth.Run(ctx) }()
+// Start begins the server's background work — sending email, writing
+// batched session times, removing expired sessions, warning of expiring
+// passwords, and the OAuth provider's (signing keys, revocations, its
+// batched events) — and returns at once. The work goes on until ctx ends or
+// Close is called; Wait waits for it to end. Start does nothing when the
+// work was started before or the server is closed.
+func (s *Server) Start(ctx context.Context) {
+	s.bgMu.Lock()
+	defer s.bgMu.Unlock()
+	if s.bgDone != nil || s.closed {
+		return
 	}
-	go func() { defer wg.Done(); s.sender.Run(ctx) }()
-	go func() { defer wg.Done(); s.svc.Run(ctx) }()
-	go func() { defer wg.Done(); s.sweepSessions(ctx) }()
-	wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	s.bgStop, s.bgDone = cancel, done
+	var wg sync.WaitGroup
+	wg.Go(func() { s.runBus(ctx) })
+	wg.Go(func() { s.warnExpiries(ctx) })
+	if s.oauth != nil {
+		wg.Go(func() { s.oauth.Run(ctx) })
+	}
+	wg.Go(func() { s.sender.Run(ctx) })
+	wg.Go(func() { s.sweepSessions(ctx) })
+	s.svc.Start(ctx)
+	go func() {
+		wg.Wait()
+		s.svc.Wait()
+		close(done)
+	}()
+}
+
+// Wait returns once the background work Start began has ended (at once if
+// it was never started).
+func (s *Server) Wait() {
+	s.bgMu.Lock()
+	done := s.bgDone
+	s.bgMu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
+// Run does the server's background work until ctx ends or Close is called:
+// Start, then Wait.
+func (s *Server) Run(ctx context.Context) {
+	s.Start(ctx)
+	s.Wait()
+}
+
+// Flush does now what the background work would do soon, and returns when
+// it is done: the tasks that answers left behind (forgot, resend) finish,
+// batched session times and OAuth events are written, expired sessions
+// removed, password expiry warnings queued, and the emails due are sent
+// (each attempted once).
+// It needs no Start, and takes turns with the work Start began. Tests call
+// it instead of waiting a while.
+func (s *Server) Flush(ctx context.Context) error {
+	if err := s.svc.Flush(ctx); err != nil {
+		return err
+	}
+	if _, err := s.svc.SweepSessions(ctx); err != nil {
+		return err
+	}
+	if _, err := s.svc.SweepTokens(ctx); err != nil {
+		return err
+	}
+	if _, err := s.svc.SendExpiryWarnings(ctx); err != nil {
+		return err
+	}
+	if s.oauth != nil {
+		s.oauth.Flush(ctx)
+	}
+	s.sender.SendDue(ctx)
+	return ctx.Err()
 }
 
 func (s *Server) sweepSessions(ctx context.Context) {
@@ -358,12 +416,14 @@ func (s *Server) sweepSessions(ctx context.Context) {
 // Close stops the background work, waits for it (within ctx), flushes
 // batched writes and closes the store if Open opened it.
 func (s *Server) Close(ctx context.Context) error {
-	started := true
-	s.stopOnce.Do(func() { started = false })
-	if started && s.stop != nil {
-		s.stop()
+	s.bgMu.Lock()
+	s.closed = true
+	stop, done := s.bgStop, s.bgDone
+	s.bgMu.Unlock()
+	if stop != nil {
+		stop()
 		select {
-		case <-s.done:
+		case <-done:
 		case <-ctx.Done():
 		}
 	}
@@ -405,7 +465,7 @@ func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener) error {
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	bg, cancelBG := context.WithCancel(context.WithoutCancel(ctx))
-	go s.Run(bg)
+	s.Start(bg)
 	var ms *http.Server
 	if mln != nil {
 		ms = &http.Server{Handler: s.ManagementHandler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,

@@ -667,7 +667,9 @@ func TestSQLiteReadsDoNotWaitForWriter(t *testing.T) {
 	ctx := t.Context()
 	err := s.Tx(ctx, func(tx userdb.Store) error {
 		must(t, tx.CreateAccount(ctx, &userdb.Account{ID: "acc_new", Name: "new", Status: userdb.StatusEnabled, CreatedAt: t0, UpdatedAt: t0}))
-		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		// The timeout ends a read that waits for the writer (which waits
+		// for this function): it bounds a hang, it does not time the read.
+		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		if _, err := s.FindAccountByID(rctx, userdb.DefaultAccountID); err != nil {
 			t.Errorf("read during a write transaction: %v", err)

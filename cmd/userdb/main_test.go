@@ -549,7 +549,9 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 	go func() { done <- c.runCtx(ctx, "", "serve", "--addr", addr) }()
 
 	for _, path := range []string{"/healthz", "/readyz"} {
-		deadline := time.Now().Add(5 * time.Second)
+		// Generous: start-up creates and migrates the database, on a
+		// machine that other tests share.
+		deadline := time.Now().Add(30 * time.Second)
 		for {
 			res, err := http.Get("http://" + addr + path)
 			if err == nil {
@@ -596,14 +598,13 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 	// Shutdown closes the listener at once: a new connection is refused
 	// while the request above is still being served.
 	refused := false
-	for range 100 {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if c, err := net.DialTimeout("tcp", addr, time.Second); err != nil {
 			refused = true
 			break
 		} else {
 			c.Close()
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 	if !refused {
 		t.Fatal("new connections were still accepted after shutdown began")

@@ -85,6 +85,11 @@ func (o *fakeOP) answer(h func(w http.ResponseWriter, r *http.Request)) {
 	o.mu.Unlock()
 }
 
+// testTimeout bounds requests to the fake providers where the timeout is
+// not what a test is about: generous, so that a loaded machine cannot make
+// a loopback request look like an unreachable provider.
+const testTimeout = 30 * time.Second
+
 func tokenJSON(w http.ResponseWriter, status int, body map[string]any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -96,7 +101,7 @@ func TestOIDCVerifiesIDTokens(t *testing.T) {
 	c := &userdb.Connector{ID: "acme", Type: userdb.ConnectorOIDC, Name: "Acme", Status: userdb.StatusEnabled,
 		AccountID: userdb.DefaultAccountID, ClientID: "client-1",
 		Settings: userdb.ConnectorSettings{Issuer: o.srv.URL, Claims: userdb.ClaimMap{Attributes: map[string]string{"team": "org.team"}}}}
-	conn, err := connector.Open(c, "secret", connector.Options{Timeout: 2 * time.Second})
+	conn, err := connector.Open(c, "secret", connector.Options{Timeout: testTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +214,7 @@ func TestOIDCDiscoveryOfAnotherIssuer(t *testing.T) {
 	other := httptest.NewServer(mux)
 	t.Cleanup(other.Close)
 	c.Settings.Issuer = other.URL
-	conn, _ := connector.Open(c, "s", connector.Options{Timeout: time.Second})
+	conn, _ := connector.Open(c, "s", connector.Options{Timeout: testTimeout})
 	if _, err := conn.AuthCodeURL(context.Background(), connector.Auth{}); connector.KindOf(err) != connector.Misconfigured {
 		t.Fatalf("discovery naming another issuer: %v", err)
 	}
@@ -242,7 +247,7 @@ func TestGitHubPrimaryEmail(t *testing.T) {
 	c := &userdb.Connector{ID: "ghe", Type: userdb.ConnectorGitHub, ClientID: "c", Settings: userdb.ConnectorSettings{
 		Issuer: srv.URL, AuthURL: srv.URL + "/login/oauth/authorize", TokenURL: srv.URL + "/login/oauth/access_token",
 		UserInfoURL: srv.URL + "/api/user"}}
-	conn, err := connector.Open(c, "s", connector.Options{Timeout: time.Second})
+	conn, err := connector.Open(c, "s", connector.Options{Timeout: testTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

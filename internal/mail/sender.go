@@ -56,6 +56,9 @@ type Sender struct {
 	opts   SenderOptions
 	log    *slog.Logger
 	kick   chan struct{}
+	// turn holds a token while a round of claims and sends (Run's or
+	// SendDue's) is under way, so that rounds of one sender take turns.
+	turn chan struct{}
 }
 
 // NewSender returns a Sender; call Run to start it.
@@ -72,7 +75,8 @@ func NewSender(store userdb.OutboxStore, d Driver, opts SenderOptions) *Sender {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Sender{store: store, driver: d, opts: opts, log: opts.Logger, kick: make(chan struct{}, 1)}
+	return &Sender{store: store, driver: d, opts: opts, log: opts.Logger,
+		kick: make(chan struct{}, 1), turn: make(chan struct{}, 1)}
 }
 
 // Kick wakes the sender to look for due emails now rather than at its next
@@ -99,14 +103,29 @@ func (s *Sender) Run(ctx context.Context) error {
 		case <-timer.C:
 		case <-s.kick:
 		}
-		for {
-			n := s.sendBatch(ctx)
-			// A full batch suggests more are due: claim again at once.
-			if n < s.opts.Batch || ctx.Err() != nil {
-				break
-			}
-		}
+		s.SendDue(ctx)
 		timer.Reset(s.opts.PollInterval)
+	}
+}
+
+// SendDue sends the emails due now, as Run does at a Kick, and returns once
+// each was attempted or ctx ended: a round of Run that the caller knows has
+// happened (tests wait on it instead of polling). A round of Run under way
+// finishes first, so an email it claimed has been attempted too when
+// SendDue returns.
+func (s *Sender) SendDue(ctx context.Context) {
+	select {
+	case s.turn <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	defer func() { <-s.turn }()
+	for {
+		n := s.sendBatch(ctx)
+		// A full batch suggests more are due: claim again at once.
+		if n < s.opts.Batch || ctx.Err() != nil {
+			return
+		}
 	}
 }
 

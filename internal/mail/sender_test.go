@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/userdb/userdb"
@@ -28,15 +29,27 @@ func (r recorder) onResult(_ context.Context, m *userdb.OutboxEmail, err error) 
 	r <- result{m.ID, m.Attempts, m.NextAttemptAt, m.SentAt != nil, err}
 }
 
-// next waits for the next result.
+// next waits for the next result. Inside a synctest bubble the wait is on
+// the bubble's clock, so a result that will never come fails the test at
+// once.
 func (r recorder) next(t *testing.T) result {
 	t.Helper()
 	select {
 	case res := <-r:
 		return res
-	case <-time.After(10 * time.Second):
-		t.Fatal("no send attempt within 10s")
+	case <-time.After(30 * time.Second):
+		t.Fatal("no send attempt within 30s")
 		return result{}
+	}
+}
+
+// none fails the test if a result is waiting.
+func (r recorder) none(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case res := <-r:
+		t.Errorf("%s: an attempt %+v", what, res)
+	default:
 	}
 }
 
@@ -86,8 +99,8 @@ func start(t *testing.T, s *mail.Sender) (stop func() error) {
 			cancel()
 			select {
 			case err = <-done:
-			case <-time.After(10 * time.Second):
-				err = errors.New("Run did not return within 10s of cancel")
+			case <-time.After(30 * time.Second):
+				err = errors.New("Run did not return within 30s of cancel")
 			}
 		})
 		return err
@@ -100,18 +113,15 @@ func start(t *testing.T, s *mail.Sender) (stop func() error) {
 	return stop
 }
 
-// waitFor polls cond for up to 10s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+// The tests with an in-memory store and driver run in a synctest bubble:
+// synctest.Wait returns once the sender has nothing left to do but wait
+// for its next poll or kick, so a test can check that something did not
+// happen without waiting a while, and the poll interval passes only when
+// the test lets the bubble's clock move.
 
-func TestSenderDelivers(t *testing.T) {
+func TestSenderDelivers(t *testing.T) { synctest.Test(t, testSenderDeliversInMemory) }
+
+func testSenderDeliversInMemory(t *testing.T) {
 	st, d, rec, clock := &memOutbox{}, &fakeDriver{}, make(recorder, 10), newFakeClock()
 	for _, to := range []string{"a@example.com", "b@example.com", "c@example.com"} {
 		mustEnqueue(t, st, to, "Welcome", clock.Now())
@@ -123,9 +133,15 @@ func TestSenderDelivers(t *testing.T) {
 		Clock: clock, Logger: testLogger(t), OnResult: rec.onResult,
 	})
 	start(t, s)
+	synctest.Wait() // the bubble's clock stands still: no poll helps
 	for range 3 {
-		if res := rec.next(t); res.err != nil || !res.sent {
-			t.Errorf("email %d: err %v, sent %v; want sent", res.id, res.err, res.sent)
+		select {
+		case res := <-rec:
+			if res.err != nil || !res.sent {
+				t.Errorf("email %d: err %v, sent %v; want sent", res.id, res.err, res.sent)
+			}
+		default:
+			t.Fatal("fewer than 3 emails attempted before the sender went idle")
 		}
 	}
 	for id := int64(1); id <= 3; id++ {
@@ -145,36 +161,71 @@ func TestSenderDelivers(t *testing.T) {
 }
 
 func TestSenderKick(t *testing.T) {
-	st, rec, clock := &memOutbox{}, make(recorder, 10), newFakeClock()
-	s := mail.NewSender(st, &fakeDriver{}, mail.SenderOptions{
-		PollInterval: time.Hour, Clock: clock, Logger: testLogger(t), OnResult: rec.onResult,
+	synctest.Test(t, func(t *testing.T) {
+		st, rec, clock := &memOutbox{}, make(recorder, 10), newFakeClock()
+		s := mail.NewSender(st, &fakeDriver{}, mail.SenderOptions{
+			PollInterval: time.Hour, Clock: clock, Logger: testLogger(t), OnResult: rec.onResult,
+		})
+		start(t, s)
+		synctest.Wait()
+		if n := st.claimCount(); n != 1 {
+			t.Fatalf("%d claims at the start; want 1", n)
+		}
+		id := mustEnqueue(t, st, "a@example.com", "Hi", clock.Now())
+		synctest.Wait()
+		rec.none(t, "an email enqueued without a kick, before the next poll")
+		s.Kick()
+		synctest.Wait()
+		if res := rec.next(t); res.id != id || res.err != nil {
+			t.Errorf("result %+v; want email %d sent", res, id)
+		}
 	})
-	start(t, s)
-	waitFor(t, "the first poll", func() bool { return st.claimCount() == 1 })
-	id := mustEnqueue(t, st, "a@example.com", "Hi", clock.Now())
-	s.Kick()
-	if res := rec.next(t); res.id != id || res.err != nil {
-		t.Errorf("result %+v; want email %d sent", res, id)
-	}
 }
 
+// A Kick never blocks, sender running or not: a blocked one would leave
+// every goroutine of the bubble blocked, which synctest reports.
 func TestKickDoesNotBlock(t *testing.T) {
-	s := mail.NewSender(&memOutbox{}, &fakeDriver{}, mail.SenderOptions{})
-	done := make(chan struct{})
-	go func() {
+	synctest.Test(t, func(t *testing.T) {
+		s := mail.NewSender(&memOutbox{}, &fakeDriver{}, mail.SenderOptions{})
 		for range 100 {
 			s.Kick()
 		}
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("Kick blocked without a running sender")
-	}
+	})
 }
 
-func TestSenderRetriesWithBackoff(t *testing.T) {
+// SendDue sends what is due and returns after; a round of Run under way
+// (here: blocked in the driver) finishes before SendDue's own.
+func TestSendDue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st, clock := &memOutbox{}, newFakeClock()
+		d := &blockingDriver{started: make(chan mail.Message, 2), release: make(chan struct{})}
+		s := mail.NewSender(st, d, mail.SenderOptions{PollInterval: time.Hour, Clock: clock, Logger: testLogger(t)})
+		first := mustEnqueue(t, st, "a@example.com", "Hi", clock.Now())
+		start(t, s)
+		<-d.started // Run's round is sending the first email
+
+		second := mustEnqueue(t, st, "b@example.com", "Hi", clock.Now())
+		returned := make(chan struct{})
+		go func() { s.SendDue(context.Background()); close(returned) }()
+		synctest.Wait()
+		select {
+		case <-returned:
+			t.Fatal("SendDue returned while a round of Run was sending")
+		default:
+		}
+		close(d.release)
+		<-returned
+		for _, id := range []int64{first, second} {
+			if m := st.email(t, id); m.SentAt == nil || m.Attempts != 1 {
+				t.Errorf("email %d after SendDue: sent %v, %d attempts; want sent once", id, m.SentAt, m.Attempts)
+			}
+		}
+	})
+}
+
+func TestSenderRetriesWithBackoff(t *testing.T) { synctest.Test(t, testSenderRetriesWithBackoff) }
+
+func testSenderRetriesWithBackoff(t *testing.T) {
 	st, rec, clock := &memOutbox{}, make(recorder, 10), newFakeClock()
 	d := &fakeDriver{fail: func(n int, _ mail.Message) error {
 		if n <= 3 {
@@ -206,7 +257,10 @@ func TestSenderRetriesWithBackoff(t *testing.T) {
 		// Not due yet: a kick claims nothing.
 		claims := st.claimCount()
 		s.Kick()
-		waitFor(t, "a claim", func() bool { return st.claimCount() > claims })
+		synctest.Wait()
+		if st.claimCount() != claims+1 {
+			t.Fatalf("%d claims after a kick; want %d", st.claimCount(), claims+1)
+		}
 		if n := d.callCount(); n != i+1 {
 			t.Fatalf("%d sends before the backoff elapsed; want %d", n, i+1)
 		}
@@ -229,45 +283,48 @@ func TestSenderGivesUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, rec, clock := &memOutbox{}, make(recorder, 10), newFakeClock()
-			d := &fakeDriver{fail: func(int, mail.Message) error { return tt.err }}
-			s := mail.NewSender(st, d, mail.SenderOptions{
-				MaxAttempts: 3, Backoff: time.Second, PollInterval: time.Hour,
-				Clock: clock, Logger: testLogger(t), OnResult: rec.onResult,
+			synctest.Test(t, func(t *testing.T) {
+				st, rec, clock := &memOutbox{}, make(recorder, 10), newFakeClock()
+				d := &fakeDriver{fail: func(int, mail.Message) error { return tt.err }}
+				s := mail.NewSender(st, d, mail.SenderOptions{
+					MaxAttempts: 3, Backoff: time.Second, PollInterval: time.Hour,
+					Clock: clock, Logger: testLogger(t), OnResult: rec.onResult,
+				})
+				id := mustEnqueue(t, st, "a@example.com", "Hi", clock.Now())
+				start(t, s)
+
+				var res result
+				for i := range tt.wantCalls {
+					res = rec.next(t)
+					last := i == tt.wantCalls-1
+					if mail.IsPermanent(res.err) != last {
+						t.Fatalf("attempt %d: IsPermanent(%v) = %v; want %v", i+1, res.err, !last, last)
+					}
+					if !last {
+						clock.Set(res.next)
+						s.Kick()
+					}
+				}
+				if farFuture := clock.Now().AddDate(100, 0, 0); res.next.Before(farFuture) {
+					t.Errorf("next attempt at %v; want never", res.next)
+				}
+				if m := st.email(t, id); !strings.Contains(m.LastError, tt.err.Error()) {
+					t.Errorf("stored error %q; want it to mention %q", m.LastError, tt.err)
+				}
+
+				// A year on, a new email is sent (it fails too) and the old one
+				// is not tried again.
+				clock.Set(clock.Now().AddDate(1, 0, 0))
+				id2 := mustEnqueue(t, st, "b@example.com", "Hi", clock.Now())
+				s.Kick()
+				if res := rec.next(t); res.id != id2 {
+					t.Errorf("attempt on email %d; want only the new email %d", res.id, id2)
+				}
+				synctest.Wait()
+				if n := d.callCount(); n != tt.wantCalls+1 {
+					t.Errorf("%d sends; want %d", n, tt.wantCalls+1)
+				}
 			})
-			id := mustEnqueue(t, st, "a@example.com", "Hi", clock.Now())
-			start(t, s)
-
-			var res result
-			for i := range tt.wantCalls {
-				res = rec.next(t)
-				last := i == tt.wantCalls-1
-				if mail.IsPermanent(res.err) != last {
-					t.Fatalf("attempt %d: IsPermanent(%v) = %v; want %v", i+1, res.err, !last, last)
-				}
-				if !last {
-					clock.Set(res.next)
-					s.Kick()
-				}
-			}
-			if farFuture := clock.Now().AddDate(100, 0, 0); res.next.Before(farFuture) {
-				t.Errorf("next attempt at %v; want never", res.next)
-			}
-			if m := st.email(t, id); !strings.Contains(m.LastError, tt.err.Error()) {
-				t.Errorf("stored error %q; want it to mention %q", m.LastError, tt.err)
-			}
-
-			// A year on, a new email is sent (it fails too) and the old one
-			// is not tried again.
-			clock.Set(clock.Now().AddDate(1, 0, 0))
-			id2 := mustEnqueue(t, st, "b@example.com", "Hi", clock.Now())
-			s.Kick()
-			if res := rec.next(t); res.id != id2 {
-				t.Errorf("attempt on email %d; want only the new email %d", res.id, id2)
-			}
-			if n := d.callCount(); n != tt.wantCalls+1 {
-				t.Errorf("%d sends; want %d", n, tt.wantCalls+1)
-			}
 		})
 	}
 }
@@ -289,6 +346,10 @@ func (d *blockingDriver) Send(ctx context.Context, m mail.Message) error {
 }
 
 func TestSenderStopFinishesInFlightSend(t *testing.T) {
+	synctest.Test(t, testSenderStopFinishesInFlightSend)
+}
+
+func testSenderStopFinishesInFlightSend(t *testing.T) {
 	st, clock := &memOutbox{}, newFakeClock()
 	d := &blockingDriver{started: make(chan mail.Message, 2), release: make(chan struct{})}
 	first := mustEnqueue(t, st, "a@example.com", "Hi", clock.Now())
@@ -299,10 +360,11 @@ func TestSenderStopFinishesInFlightSend(t *testing.T) {
 	stop := start(t, s)
 	<-d.started
 	go func() { stopped <- stop() }()
+	synctest.Wait() // Run has seen the stop, or never will while the send blocks
 	select {
 	case err := <-stopped:
 		t.Fatalf("Run returned (%v) while a send was in flight", err)
-	case <-time.After(100 * time.Millisecond):
+	default:
 	}
 	close(d.release)
 	if err := <-stopped; !errors.Is(err, context.Canceled) {
@@ -323,7 +385,9 @@ func TestSenderStopFinishesInFlightSend(t *testing.T) {
 
 // A store failure after the server accepted an email makes it go out again
 // once its lease has run out: delivery is at least once.
-func TestSenderAtLeastOnce(t *testing.T) {
+func TestSenderAtLeastOnce(t *testing.T) { synctest.Test(t, testSenderAtLeastOnce) }
+
+func testSenderAtLeastOnce(t *testing.T) {
 	st, rec, clock := &memOutbox{failMarkSent: 1}, make(recorder, 10), newFakeClock()
 	d := &fakeDriver{}
 	s := mail.NewSender(st, d, mail.SenderOptions{

@@ -114,7 +114,8 @@ func TestSMTPSecure(t *testing.T) {
 				}
 				return
 			}
-			time.Sleep(100 * time.Millisecond)
+			// MailDev stores a message before it accepts it, and Send has
+			// returned: nothing can arrive later.
 			if msgs, err := tt.md.Messages(); err != nil || len(msgs) != 0 {
 				t.Fatalf("MailDev holds %d messages (%v); want none", len(msgs), err)
 			}
@@ -158,11 +159,13 @@ func TestSenderAuthFailure(t *testing.T) {
 	if res := rec.next(t); res.id != retried || !res.sent {
 		t.Fatalf("with the right password: %+v; want email %d sent", res, retried)
 	}
-	time.Sleep(200 * time.Millisecond) // room for a duplicate
+	// Once the sender has stopped, every attempt it made is in rec, and
+	// MailDev holds every email it accepted (it stores one before saying so).
+	stop()
+	rec.none(t, "after the email was sent")
 	if msgs, err := md.Messages(); err != nil || len(msgs) != 1 || msgs[0].Subject != "Retried" {
 		t.Fatalf("MailDev holds %+v (%v); want the email once", msgs, err)
 	}
-	stop()
 
 	// Parked after MaxAttempts: never sent, but kept with its error.
 	parked := mustEnqueue(t, st, "bob@example.com", "Parked", time.Now())

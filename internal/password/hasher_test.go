@@ -3,7 +3,6 @@ package password_test
 import (
 	"context"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/password"
+	"github.com/userdb/userdb/internal/timingtest"
 )
 
 // cheap are argon2id parameters that hash in well under a millisecond.
@@ -255,8 +255,13 @@ func TestVerifyHugePassword(t *testing.T) {
 }
 
 // TestUnusableHashTakesAsLong checks that answering for a malformed hash or
-// an unknown user costs about as much as a real argon2id verification. It
-// does not run in parallel with the other tests, to time quietly.
+// an unknown user costs about as much as a real argon2id verification: each
+// path is timed against a real verification in pairs, and fails when the
+// pairs show it more than 3 times faster or slower (internal/timingtest's
+// rule, at a false-alarm probability of 0.1%: 14 pairs of 15). A path that
+// skipped the hash would be a hundred times faster in every pair; load from
+// other tests falls on both members of a pair alike. It does not run in
+// parallel with this package's other tests, to time quietly.
 func TestUnusableHashTakesAsLong(t *testing.T) {
 	p := password.Params{Memory: 4 * 1024, Iterations: 2, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 	h := password.NewHasher(p, 1, 0)
@@ -265,35 +270,28 @@ func TestUnusableHashTakesAsLong(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	timed := func(f func()) func() time.Duration {
+		return func() time.Duration {
+			start := time.Now()
+			f()
+			return time.Since(start)
+		}
+	}
+	real := timed(func() { h.Verify(ctx, "wrong", stored) })
 	paths := []struct {
 		name string
 		f    func()
 	}{
-		{"real hash", func() { h.Verify(ctx, "wrong", stored) }},
 		{"malformed hash", func() { h.Verify(ctx, "wrong", "$argon2id$v=19$garbage") }},
 		{"unknown format", func() { h.Verify(ctx, "wrong", "not a hash") }},
 		{"dummy verify", func() { h.DummyVerify(ctx, "wrong") }},
 	}
-	// Time the paths in turns, so that a slow moment of the machine hits
-	// them all, and compare medians.
-	times := make([][]time.Duration, len(paths))
-	for range 9 {
-		for i, p := range paths {
-			start := time.Now()
-			p.f()
-			times[i] = append(times[i], time.Since(start))
-		}
-	}
-	median := func(d []time.Duration) time.Duration {
-		slices.Sort(d)
-		return d[len(d)/2]
-	}
-	want := median(times[0])
-	for i, p := range paths[1:] {
-		// Generous bounds: a path that skipped the hash would be a hundred
-		// times faster.
-		if got := median(times[i+1]); got < want/3 || got > want*3 {
-			t.Errorf("%s took %v, a real verification %v", p.name, got, want)
+	const ratio, alpha = 3, 0.001
+	for _, p := range paths {
+		pairs := timingtest.Compare(15, timed(p.f), real)
+		t.Logf("%s (a) against a real verification (b): %s", p.name, pairs.String(ratio, alpha))
+		if pairs.Differ(ratio, alpha) {
+			t.Errorf("%s does not take about as long as a real verification", p.name)
 		}
 	}
 }

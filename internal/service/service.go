@@ -193,12 +193,59 @@ type Service struct {
 	peers    Peers
 
 	// background work that must not show in response times (see forgot).
-	bg        sync.WaitGroup
+	bg        tasks
 	bgSlot    chan struct{}
 	bgWaiting atomic.Int64
+
+	// loops are the goroutines Start began.
+	loops sync.WaitGroup
 }
 
-// New returns a Service. Call Close to flush batched writes.
+// tasks counts background tasks and lets callers wait until none is left.
+// Unlike a sync.WaitGroup, waiting may end with a context, and tasks may be
+// added while someone waits. The zero value has no task.
+type tasks struct {
+	mu      sync.Mutex
+	pending int
+	idle    chan struct{} // closed when pending drops to 0; nil before the first task
+}
+
+func (t *tasks) add() {
+	t.mu.Lock()
+	if t.pending == 0 {
+		t.idle = make(chan struct{})
+	}
+	t.pending++
+	t.mu.Unlock()
+}
+
+func (t *tasks) done() {
+	t.mu.Lock()
+	t.pending--
+	if t.pending == 0 {
+		close(t.idle)
+	}
+	t.mu.Unlock()
+}
+
+// wait returns when no task is pending, or with ctx's error when ctx ends first.
+func (t *tasks) wait(ctx context.Context) error {
+	t.mu.Lock()
+	idle, pending := t.idle, t.pending
+	t.mu.Unlock()
+	if pending == 0 {
+		return nil
+	}
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// New returns a Service. Start begins its background work; Close flushes
+// batched writes.
 func New(d Deps, o Options) *Service {
 	if d.Clock == nil {
 		d.Clock = userdb.SystemClock{}
@@ -255,20 +302,34 @@ func (s *Service) Store() userdb.Store { return s.store }
 // Options returns the rules the service follows.
 func (s *Service) Options() Options { return s.opts }
 
-// Run writes batched session last-seen times until ctx ends, then flushes.
-func (s *Service) Run(ctx context.Context) {
-	s.sessions.run(ctx)
+// Start begins the service's background work: writing the batched session
+// last-seen times every TouchInterval, until ctx ends (Close writes what is
+// left). Wait waits for it to end; Flush does a round of it at once.
+func (s *Service) Start(ctx context.Context) {
+	s.loops.Go(func() { s.sessions.run(ctx) })
 }
 
-// Close waits for background work and flushes batched writes.
-func (s *Service) Close(ctx context.Context) {
-	done := make(chan struct{})
-	go func() { s.bg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
+// Wait returns once the work Start began has ended, after its ctx ended.
+func (s *Service) Wait() { s.loops.Wait() }
+
+// Flush does now what background work would do soon, and returns when it is
+// done: the tasks that answers left behind (forgot and resend look users up
+// after answering) finish, so their tokens and emails are stored, and the
+// batched session last-seen times are written. Tests call it instead of
+// waiting a while. It returns ctx's error if ctx ends first, or the error of
+// the write.
+func (s *Service) Flush(ctx context.Context) error {
+	if err := s.bg.wait(ctx); err != nil {
+		return err
 	}
-	s.sessions.flush(ctx)
+	return s.sessions.flush(ctx)
+}
+
+// Close waits for the tasks that answers left behind (within ctx) and
+// writes the batched session last-seen times.
+func (s *Service) Close(ctx context.Context) {
+	_ = s.bg.wait(ctx) // past ctx, what is left is written anyway
+	_ = s.sessions.flush(ctx)
 }
 
 // bgDelay is the least time between an answer and the work behind it.
@@ -287,9 +348,9 @@ func (s *Service) async(ctx context.Context, name string, fn func(ctx context.Co
 		return userdb.Errorf(userdb.ERATELIMITED, "Too many requests, try again later.")
 	}
 	ctx = context.WithoutCancel(ctx)
-	s.bg.Add(1)
+	s.bg.add()
 	go func() {
-		defer s.bg.Done()
+		defer s.bg.done()
 		time.Sleep(bgDelay + time.Duration(rand.Int64N(int64(bgDelay))))
 		s.bgSlot <- struct{}{}
 		s.bgWaiting.Add(-1)

@@ -241,21 +241,25 @@ func (c *sessionCache) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			c.flush(ctx)
+			_ = c.flush(ctx) // logged; the next round writes newer times
 		}
 	}
 }
 
-// flush writes the pending last-seen times in one batch.
-func (c *sessionCache) flush(ctx context.Context) {
+// flush writes the pending last-seen times in one batch. A failed write is
+// logged (the times are bookkeeping, and the next batch has newer ones) and
+// returned.
+func (c *sessionCache) flush(ctx context.Context) error {
 	c.seenMu.Lock()
 	batch := c.seen
 	c.seen = make(map[string]time.Time)
 	c.seenMu.Unlock()
 	if len(batch) == 0 {
-		return
+		return nil
 	}
-	if err := c.s.store.TouchSessions(context.WithoutCancel(ctx), batch); err != nil {
+	err := c.s.store.TouchSessions(context.WithoutCancel(ctx), batch)
+	if err != nil {
 		c.s.log.Warn("recording session last-seen times", "err", err, "sessions", len(batch))
 	}
+	return err
 }
