@@ -316,6 +316,10 @@ func TestCluster(t *testing.T) {
 	}
 	killed := time.Now()
 	victim.kill()
+	// The kernel closes the node's sockets only once the process is gone,
+	// which under load can take a while after the signal: until then a
+	// connection may still be accepted, and then reset.
+	died := time.Now()
 	at := func(k int) { time.Sleep(time.Until(killed.Add(time.Duration(k) * step))) }
 	at(1)
 	restarted := time.Now()
@@ -362,11 +366,11 @@ func TestCluster(t *testing.T) {
 		if o.err == nil && o.status >= 200 && o.status < 300 {
 			continue
 		}
-		if o.start.Before(killed) && o.end.After(killed) {
+		if o.start.Before(died) && o.end.After(killed) {
 			failed = append(failed, o)
 			continue
 		}
-		t.Errorf("%s at %v failed (not in flight at the kill): status %d, %v", o.op, o.start.Sub(begin).Round(time.Millisecond), o.status, o.err)
+		t.Errorf("%s at %v failed (not in flight between the kill and the node's death): status %d, %v", o.op, o.start.Sub(begin).Round(time.Millisecond), o.status, o.err)
 	}
 	if len(failed) > workers {
 		t.Errorf("%d requests failed at the kill; at most %d (one per worker) can have been in flight", len(failed), workers)
