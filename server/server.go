@@ -17,6 +17,7 @@ import (
 	"github.com/userdb/userdb/internal/api"
 	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/console"
+	"github.com/userdb/userdb/internal/edge"
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/mail"
 	"github.com/userdb/userdb/internal/password"
@@ -46,6 +47,7 @@ type Server struct {
 	owns    bool // the store was opened here and is closed by Close
 	hasher  *password.Hasher
 	svc     *service.Service
+	edge    *edge.Edge
 	api     *api.API
 	sender  *mail.Sender
 	metrics *metrics
@@ -182,17 +184,20 @@ func (s *Server) build(o options) error {
 	if transformer == nil && cfg.Transformer == "stormpath" {
 		transformer = api.Stormpath(cfg.AccountsHref, cfg.GroupsHref)
 	}
+	s.edge = edge.New(svc, edge.Options{
+		CookieName: cfg.Sessions.CookieName, SameSite: sameSite(cfg.Sessions.SameSite), Secure: cfg.Sessions.Secure,
+		SignInPage: web.SignInPath, ExpiredPage: web.ExpiredPath, ProfilePage: web.ProfilePath,
+	})
 	e := cfg.Endpoints
-	s.api = api.New(svc, api.Options{
+	s.api = api.New(svc, s.edge, api.Options{
 		Endpoints: map[string]api.Endpoint{
 			api.EpLogin: api.Endpoint(e.Login), api.EpLogout: api.Endpoint(e.Logout), api.EpMe: api.Endpoint(e.Me),
 			api.EpRegister: api.Endpoint(e.Register), api.EpVerify: api.Endpoint(e.Verify),
 			api.EpForgot: api.Endpoint(e.Forgot), api.EpChange: api.Endpoint(e.Change),
 			api.EpExpired: api.Endpoint(e.Expired), api.EpCheckPassword: api.Endpoint(e.CheckPassword),
 		},
-		CookieName: cfg.Sessions.CookieName, SameSite: sameSite(cfg.Sessions.SameSite),
-		Secure: cfg.Sessions.Secure, Transformer: transformer,
-		LoginPage: web.SignInPath, VerifyPage: web.VerifyPath, ResetPage: web.ResetPath,
+		Transformer: transformer,
+		LoginPage:   web.SignInPath, VerifyPage: web.VerifyPath, ResetPage: web.ResetPath,
 		RegisterPage: web.SignUpPath, MaxUpload: int64(cfg.Server.MaxUpload),
 	})
 	s.strategies = map[string]Strategy{"local": StrategyFunc(s.localStrategy)}
@@ -213,8 +218,8 @@ func (s *Server) buildHandler() error {
 	mux.Handle("GET /metrics", s.metrics.handler())
 	s.api.Routes(mux)
 	s.api.AdminRoutes(mux)
-	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs}).Routes(mux)
-	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: int64(s.cfg.Server.MaxUpload)}).Routes(mux)
+	web.New(s.svc, s.edge, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs}).Routes(mux)
+	console.New(s.svc, s.edge, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: int64(s.cfg.Server.MaxUpload)}).Routes(mux)
 
 	var trusted []netip.Prefix
 	for _, c := range s.cfg.Server.TrustedProxies {

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/userdb/userdb"
@@ -102,37 +101,19 @@ func AdminPatterns() []string {
 // Requests without valid credentials get 401.
 func (a *API) admin(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		actor, err := a.AuthenticateActor(r)
+		actor, err := a.edge.AuthenticateActor(r)
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="userdb"`)
 			httpx.Error(w, r, err)
 			return
 		}
-		ctx := service.WithActor(service.WithMeta(r.Context(), meta(r, "")), actor)
+		ctx := service.WithActor(service.WithMeta(r.Context(), a.edge.Meta(r, "")), actor)
 		if err := nulInURL(r); err != nil {
 			httpx.Error(w, r, err)
 			return
 		}
 		h(w, r.WithContext(ctx))
 	}
-}
-
-// AuthenticateActor finds the caller of an admin request: an API key when
-// the request carries an Authorization header (which must then be a valid
-// Bearer key), otherwise the user of the session cookie.
-func (a *API) AuthenticateActor(r *http.Request) (service.Actor, error) {
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, key, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return service.Actor{}, userdb.Errorf(userdb.EUNAUTHORIZED, "Use Authorization: Bearer <API key>.")
-		}
-		return a.svc.AuthenticateAPIKey(r.Context(), strings.TrimSpace(key))
-	}
-	p, err := a.Authenticate(r)
-	if err != nil {
-		return service.Actor{}, err
-	}
-	return service.UserActor(p.User), nil
 }
 
 // Page is a page of a listing: its items, the cursor of the next page

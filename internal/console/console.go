@@ -2,12 +2,10 @@ package console
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/api"
-	"github.com/userdb/userdb/internal/httpx"
+	"github.com/userdb/userdb/internal/edge"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/web"
 )
@@ -26,26 +24,21 @@ type Options struct {
 	MaxUpload int64
 }
 
-// Sessions reads the session cookie. *api.API implements it, so the console
-// shares the hosted pages' cookie and sign-in.
-type Sessions interface {
-	Authenticate(r *http.Request) (*api.Principal, error)
-}
-
 // Console serves the admin console. It holds no rules of its own: every
 // action calls the service's Admin* method with the signed-in user as the
 // actor, exactly as the JSON API does, so both refuse the same things.
 type Console struct {
 	svc      *service.Service
-	sessions Sessions
+	edge     *edge.Edge
 	kit      web.Kit
 	css      asset
 	opts     Options
 }
 
-// New returns the console. Its templates were parsed when the program started.
-func New(svc *service.Service, sessions Sessions, o Options) *Console {
-	return &Console{svc: svc, sessions: sessions, kit: web.ConsoleKit(o.Branding), css: newAsset(consoleCSS), opts: o}
+// New returns the console; e authenticates its users. Its templates were
+// parsed when the program started.
+func New(svc *service.Service, e *edge.Edge, o Options) *Console {
+	return &Console{svc: svc, edge: e, kit: web.ConsoleKit(o.Branding), css: newAsset(consoleCSS), opts: o}
 }
 
 // admin is who uses the console: the signed-in user and what the service
@@ -65,21 +58,17 @@ type handler func(w http.ResponseWriter, r *http.Request, me *admin)
 // has expired changes it first.
 func (c *Console) signedIn(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := c.sessions.Authenticate(r)
+		p, err := c.edge.Authenticate(r)
 		if err != nil && !userdb.IsCode(err, userdb.EUNAUTHORIZED) {
 			c.fail(w, r, nil, err)
 			return
 		}
 		if err != nil {
-			back := r.URL.Path
-			if r.Method == http.MethodGet || r.Method == http.MethodHead {
-				back = r.URL.RequestURI()
-			}
-			redirect(w, r, web.SignInPath+"?next="+url.QueryEscape(back))
+			redirect(w, r, c.edge.SignInURL(r))
 			return
 		}
 		if c.svc.PasswordExpired(p.User) {
-			redirect(w, r, web.ExpiredPath+"?next="+url.QueryEscape(r.URL.RequestURI()))
+			redirect(w, r, c.edge.ExpiredURL(r))
 			return
 		}
 		me := &admin{User: p.User}
@@ -89,8 +78,7 @@ func (c *Console) signedIn(h handler) http.HandlerFunc {
 			c.forbidden(w, r, p.User)
 			return
 		}
-		m := service.Meta{ActorID: p.User.ID, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
-		ctx := service.WithActor(service.WithMeta(r.Context(), m), service.UserActor(p.User))
+		ctx := service.WithActor(service.WithMeta(r.Context(), c.edge.Meta(r, p.User.ID)), service.UserActor(p.User))
 		h(w, r.WithContext(ctx), me)
 	}
 }

@@ -323,7 +323,7 @@ func (c *Console) message(w http.ResponseWriter, r *http.Request, me *admin, sta
 // forbidden answers a signed-in user who is not an administrator.
 func (c *Console) forbidden(w http.ResponseWriter, r *http.Request, u *userdb.User) {
 	m := message{Title: msg("forbidden-title"), Text: msg("forbidden"),
-		Kind: "error", Link: web.ProfilePath, LinkText: "Go to your profile"}
+		Kind: "error", Link: c.edge.Options().ProfilePage, LinkText: "Go to your profile"}
 	v := c.newView(r, nil, "message", "", m.Title)
 	v.SignedIn, v.Data = u, m
 	c.render(w, r, http.StatusForbidden, v)

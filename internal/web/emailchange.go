@@ -37,7 +37,7 @@ func (p *Pages) emailChangePost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	if _, err := p.svc.ConfirmEmailChange(r.Context(), r.PostFormValue("sptoken")); err != nil {
 		if isTokenError(err) {
 			p.badLink(w, r, err, ProfilePath, msg("link-profile"))

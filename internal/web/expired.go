@@ -3,12 +3,12 @@ package web
 import (
 	"net/http"
 
-	"github.com/userdb/userdb/internal/api"
+	"github.com/userdb/userdb/internal/edge"
 )
 
 // expired asks a user whose password has expired (or was marked to be
 // changed by an administrator) for a new one before going on.
-func (p *Pages) expired(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+func (p *Pages) expired(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	next := r.URL.Query().Get("next")
 	if !p.svc.PasswordExpired(me.User) {
 		redirect(w, r, p.returnTo(next))
@@ -21,7 +21,7 @@ func (p *Pages) expired(w http.ResponseWriter, r *http.Request, me *api.Principa
 
 // expiredPost sets the new password. As in the original library this signs
 // the user out everywhere, so they sign in again with the new password.
-func (p *Pages) expiredPost(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+func (p *Pages) expiredPost(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	if !p.parseForm(w, r) {
 		return
 	}
@@ -43,7 +43,7 @@ func (p *Pages) expiredPost(w http.ResponseWriter, r *http.Request, me *api.Prin
 		p.render(w, r, formStatus(err), v)
 		return
 	}
-	p.sessions.ClearSession(w, r)
+	p.edge.ClearSession(w, r)
 	setFlash(w, r, flashExpiredChanged)
 	redirect(w, r, SignInPath+p.nextQuery(v.Next))
 }

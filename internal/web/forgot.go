@@ -14,7 +14,7 @@ func (p *Pages) forgotPost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	v := p.newView(r, "forgot")
 	login := formValue(r, "login")
 	if login == "" {

@@ -60,7 +60,7 @@ func (p *Pages) invitationPost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	token := r.PostFormValue("sptoken")
 	v := p.newView(r, "invitation", p.brand.ProductName)
 	update := service.ProfileUpdate{GivenName: ptr(formValue(r, "givenName")), Surname: ptr(formValue(r, "surname"))}
@@ -76,8 +76,7 @@ func (p *Pages) invitationPost(w http.ResponseWriter, r *http.Request) {
 	if len(v.Errors) == 0 {
 		l, err := p.svc.AcceptInvitation(r.Context(), token, password, update)
 		if err == nil {
-			p.rotateSession(r)
-			p.sessions.SetSession(w, r, l)
+			p.edge.SetSession(w, r, l)
 			setFlash(w, r, flashWelcome)
 			redirect(w, r, ProfilePath)
 			return

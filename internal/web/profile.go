@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/api"
+	"github.com/userdb/userdb/internal/edge"
 	"github.com/userdb/userdb/internal/service"
 )
 
@@ -19,7 +19,7 @@ type profileData struct {
 
 // profile shows the signed-in user's account: names and custom attributes
 // to edit, and forms to change the email address and the password.
-func (p *Pages) profile(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+func (p *Pages) profile(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	v := p.newView(r, "profile")
 	p.renderProfile(w, r, http.StatusOK, v, me.User, "")
 }
@@ -47,7 +47,7 @@ func (p *Pages) renderProfile(w http.ResponseWriter, r *http.Request, status int
 // "intent" field. A failed form comes back with a message at each field at
 // fault and what was typed (never a password); a saved one redirects back
 // with a flash message.
-func (p *Pages) profilePost(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+func (p *Pages) profilePost(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	if !p.parseForm(w, r) {
 		return
 	}

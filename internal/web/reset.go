@@ -29,7 +29,7 @@ func (p *Pages) resetPost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	v := p.newView(r, "reset")
 	password, ok := confirmed(r, v)
 	if !ok {
@@ -45,7 +45,7 @@ func (p *Pages) resetPost(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, formStatus(err), v)
 		return
 	}
-	p.sessions.ClearSession(w, r)
+	p.edge.ClearSession(w, r)
 	setFlash(w, r, flashPasswordReset)
 	redirect(w, r, SignInPath)
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/api"
+	"github.com/userdb/userdb/internal/edge"
 )
 
 // sessionRow is one session in the list.
@@ -17,11 +17,11 @@ type sessionRow struct {
 }
 
 // sessionList shows where the user is signed in.
-func (p *Pages) sessionList(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+func (p *Pages) sessionList(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	p.showSessions(w, r, me, http.StatusOK, p.newView(r, "sessions"))
 }
 
-func (p *Pages) showSessions(w http.ResponseWriter, r *http.Request, me *api.Principal, status int, v *view) {
+func (p *Pages) showSessions(w http.ResponseWriter, r *http.Request, me *edge.Principal, status int, v *view) {
 	list, err := p.svc.Sessions(r.Context(), me.User.ID)
 	if err != nil {
 		p.fail(w, r, err)
@@ -38,7 +38,7 @@ func (p *Pages) showSessions(w http.ResponseWriter, r *http.Request, me *api.Pri
 
 // sessionsPost ends one session ("intent" end, with its id) or every
 // session but this one (intent end-others).
-func (p *Pages) sessionsPost(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+func (p *Pages) sessionsPost(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	if !p.parseForm(w, r) {
 		return
 	}

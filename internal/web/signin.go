@@ -9,7 +9,7 @@ import (
 // straight on to next=.
 func (p *Pages) signIn(w http.ResponseWriter, r *http.Request) {
 	next := r.URL.Query().Get("next")
-	if me, err := p.sessions.Authenticate(r); err == nil {
+	if me, err := p.edge.Authenticate(r); err == nil {
 		if p.svc.PasswordExpired(me.User) {
 			redirect(w, r, ExpiredPath+p.nextQuery(next))
 		} else {
@@ -28,7 +28,7 @@ func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	v := p.newView(r, "signin")
 	next := r.PostFormValue("next")
 	v.Next = p.keepNext(next)
@@ -52,8 +52,7 @@ func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, formStatus(err), v)
 		return
 	}
-	p.rotateSession(r)
-	p.sessions.SetSession(w, r, l)
+	p.edge.SetSession(w, r, l)
 	if l.PasswordExpired {
 		redirect(w, r, ExpiredPath+p.nextQuery(next))
 		return

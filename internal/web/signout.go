@@ -4,14 +4,14 @@ import "net/http"
 
 // signOut ends the browser's session (a form post from any page).
 func (p *Pages) signOut(w http.ResponseWriter, r *http.Request) {
-	if me, err := p.sessions.Authenticate(r); err == nil {
-		r = withMeta(r, me.User.ID)
+	if me, err := p.edge.Authenticate(r); err == nil {
+		r = p.edge.WithMeta(r, me.User.ID)
 		if err := p.svc.Logout(r.Context(), me.User, me.Session); err != nil {
 			p.fail(w, r, err)
 			return
 		}
 	}
-	p.sessions.ClearSession(w, r)
+	p.edge.ClearSession(w, r)
 	setFlash(w, r, flashSignedOut)
 	redirect(w, r, SignInPath)
 }

@@ -27,7 +27,7 @@ func (p *Pages) signUpPost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	v := p.newView(r, "signup")
 	next := r.PostFormValue("next")
 	v.Next = p.keepNext(next)
@@ -51,8 +51,7 @@ func (p *Pages) signUpPost(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, VerifyPath)
 		return
 	}
-	p.rotateSession(r)
-	p.sessions.SetSession(w, r, l)
+	p.edge.SetSession(w, r, l)
 	setFlash(w, r, flashWelcome)
 	redirect(w, r, p.returnTo(next))
 }

@@ -16,7 +16,7 @@ func (p *Pages) verify(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, http.StatusOK, v)
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	if _, err := p.svc.Verify(r.Context(), token); err != nil {
 		if !userdb.IsCode(err, userdb.EINVALID) {
 			p.fail(w, r, err)
@@ -39,7 +39,7 @@ func (p *Pages) resendVerification(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	v := p.newView(r, "verify")
 	login := formValue(r, "login")
 	if login == "" {

@@ -6,8 +6,7 @@ import (
 	"strings"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/api"
-	"github.com/userdb/userdb/internal/httpx"
+	"github.com/userdb/userdb/internal/edge"
 	"github.com/userdb/userdb/internal/service"
 )
 
@@ -42,25 +41,18 @@ type Options struct {
 	AllowedReturnURLs []string
 }
 
-// Sessions reads and writes the session cookie. *api.API implements it, so
-// the pages and the JSON API share one cookie and one way of setting it.
-type Sessions interface {
-	Authenticate(r *http.Request) (*api.Principal, error)
-	SetSession(w http.ResponseWriter, r *http.Request, l *service.Login)
-	ClearSession(w http.ResponseWriter, r *http.Request)
-}
-
 // Pages serves the hosted pages.
 type Pages struct {
 	svc      *service.Service
-	sessions Sessions
+	edge     *edge.Edge
 	brand    Branding
 	returns  []*url.URL
 	assets   *assets
 }
 
-// New returns the pages. The templates were parsed when the program started.
-func New(svc *service.Service, sessions Sessions, o Options) *Pages {
+// New returns the pages; e authenticates their visitors. The templates were
+// parsed when the program started.
+func New(svc *service.Service, e *edge.Edge, o Options) *Pages {
 	b := o.Branding
 	if b.ProductName == "" {
 		b.ProductName = "userdb"
@@ -70,7 +62,7 @@ func New(svc *service.Service, sessions Sessions, o Options) *Pages {
 	}
 	return &Pages{
 		svc:      svc,
-		sessions: sessions,
+		edge:     e,
 		brand:    b,
 		returns:  parseReturnURLs(o.AllowedReturnURLs),
 		assets:   newAssets(b.PrimaryColor, b.LogoURL),
@@ -81,52 +73,34 @@ func New(svc *service.Service, sessions Sessions, o Options) *Pages {
 func (p *Pages) registrationEnabled() bool { return p.svc.Options().RegistrationEnabled }
 
 // pageHandler handles a request for a page that needs a signed-in user.
-type pageHandler func(w http.ResponseWriter, r *http.Request, me *api.Principal)
+type pageHandler func(w http.ResponseWriter, r *http.Request, me *edge.Principal)
 
 // signedIn lets only signed-in users through to h; others are sent to the
 // sign-in page, coming back here afterwards. A user whose password has
 // expired is sent to change it first, unless expiredOK.
 func (p *Pages) signedIn(h pageHandler, expiredOK bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		me, err := p.sessions.Authenticate(r)
+		me, err := p.edge.Authenticate(r)
 		if err != nil && !userdb.IsCode(err, userdb.EUNAUTHORIZED) {
 			p.fail(w, r, err)
 			return
 		}
 		if err != nil {
-			back := r.URL.Path
-			if r.Method == http.MethodGet || r.Method == http.MethodHead {
-				back = r.URL.RequestURI()
-			}
-			redirect(w, r, SignInPath+"?next="+url.QueryEscape(back))
+			redirect(w, r, p.edge.SignInURL(r))
 			return
 		}
 		if !expiredOK && p.svc.PasswordExpired(me.User) {
-			redirect(w, r, ExpiredPath+"?next="+url.QueryEscape(r.URL.RequestURI()))
+			redirect(w, r, p.edge.ExpiredURL(r))
 			return
 		}
-		h(w, withMeta(r, me.User.ID), me)
+		h(w, p.edge.WithMeta(r, me.User.ID), me)
 	}
-}
-
-// withMeta returns r carrying who asks, for the audit log.
-func withMeta(r *http.Request, actor string) *http.Request {
-	m := service.Meta{ActorID: actor, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
-	return r.WithContext(service.WithMeta(r.Context(), m))
 }
 
 // redirect answers a form post or a page request with 303 See Other, so the
 // browser follows with a GET and a reload never posts the form again.
 func redirect(w http.ResponseWriter, r *http.Request, to string) {
 	http.Redirect(w, r, to, http.StatusSeeOther)
-}
-
-// rotateSession ends the browser's current session, if any, before a new
-// one starts: a session planted before sign-in does not survive it.
-func (p *Pages) rotateSession(r *http.Request) {
-	if old, err := p.sessions.Authenticate(r); err == nil {
-		_ = p.svc.Logout(r.Context(), old.User, old.Session)
-	}
 }
 
 // formValue returns a trimmed form field; passwords are read raw instead.
