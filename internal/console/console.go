@@ -2,12 +2,11 @@ package console
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/edge"
 	"github.com/userdb/userdb/internal/service"
-	"github.com/userdb/userdb/internal/web"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // Prefix is where the console lives.
@@ -19,7 +18,7 @@ const ExampleCSVPath = "/import-users-example.csv"
 
 // Options configure the console.
 type Options struct {
-	Branding web.Branding
+	Branding ui.Branding
 	// MaxUpload is the largest import file (server.max_upload), shown on the import page.
 	MaxUpload int64
 }
@@ -28,17 +27,18 @@ type Options struct {
 // action calls the service's Admin* method with the signed-in user as the
 // actor, exactly as the JSON API does, so both refuse the same things.
 type Console struct {
-	svc      *service.Service
-	edge     *edge.Edge
-	kit      web.Kit
-	css      asset
-	opts     Options
+	svc  *service.Service
+	edge *edge.Edge
+	look *ui.Look
+	css  ui.File // console.css
+	opts Options
 }
 
 // New returns the console; e authenticates its users. Its templates were
 // parsed when the program started.
 func New(svc *service.Service, e *edge.Edge, o Options) *Console {
-	return &Console{svc: svc, edge: e, kit: web.ConsoleKit(o.Branding), css: newAsset(consoleCSS), opts: o}
+	return &Console{svc: svc, edge: e, look: ui.NewLook(o.Branding),
+		css: ui.NewFile(Prefix+"assets/console.css", "text/css; charset=utf-8", consoleCSS), opts: o}
 }
 
 // admin is who uses the console: the signed-in user and what the service
@@ -64,11 +64,11 @@ func (c *Console) signedIn(h handler) http.HandlerFunc {
 			return
 		}
 		if err != nil {
-			redirect(w, r, c.edge.SignInURL(r))
+			ui.Redirect(w, r, c.edge.SignInURL(r))
 			return
 		}
 		if c.svc.PasswordExpired(p.User) {
-			redirect(w, r, c.edge.ExpiredURL(r))
+			ui.Redirect(w, r, c.edge.ExpiredURL(r))
 			return
 		}
 		me := &admin{User: p.User}
@@ -83,21 +83,10 @@ func (c *Console) signedIn(h handler) http.HandlerFunc {
 	}
 }
 
-// redirect answers with 303 See Other: after a form post the browser
-// follows with a GET, so a reload never posts the form again.
-func redirect(w http.ResponseWriter, r *http.Request, to string) {
-	http.Redirect(w, r, to, http.StatusSeeOther)
-}
-
-// formValue returns a trimmed form field.
-func formValue(r *http.Request, name string) string {
-	return strings.TrimSpace(r.PostFormValue(name))
-}
-
 // parseForm reads a posted form; a body that cannot be read is answered here.
 func (c *Console) parseForm(w http.ResponseWriter, r *http.Request, me *admin) bool {
 	if err := r.ParseForm(); err != nil {
-		c.message(w, r, me, http.StatusBadRequest, message{Title: msg("form-unreadable-title"),
+		c.message(w, r, me, http.StatusBadRequest, ui.Message{Title: msg("form-unreadable-title"),
 			Text: msg("form-unreadable"), Kind: "error"})
 		return false
 	}

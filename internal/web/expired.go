@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/userdb/userdb/internal/edge"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // expired asks a user whose password has expired (or was marked to be
@@ -11,7 +12,7 @@ import (
 func (p *Pages) expired(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	next := r.URL.Query().Get("next")
 	if !p.svc.PasswordExpired(me.User) {
-		redirect(w, r, p.returnTo(next))
+		ui.Redirect(w, r, p.returnTo(next))
 		return
 	}
 	v := p.newView(r, "expired")
@@ -28,7 +29,7 @@ func (p *Pages) expiredPost(w http.ResponseWriter, r *http.Request, me *edge.Pri
 	if !p.svc.PasswordExpired(me.User) {
 		// This form asks for no current password: it is only for a password
 		// that must change. Others change it on the profile page.
-		redirect(w, r, ProfilePath)
+		ui.Redirect(w, r, ProfilePath)
 		return
 	}
 	v := p.newView(r, "expired")
@@ -40,10 +41,10 @@ func (p *Pages) expiredPost(w http.ResponseWriter, r *http.Request, me *edge.Pri
 	}
 	if err := p.svc.ChangeExpiredPassword(r.Context(), me.User, password); err != nil {
 		v.setError(r, err, "password")
-		p.render(w, r, formStatus(err), v)
+		p.render(w, r, ui.FormStatus(err), v)
 		return
 	}
 	p.edge.ClearSession(w, r)
 	setFlash(w, r, flashExpiredChanged)
-	redirect(w, r, SignInPath+p.nextQuery(v.Next))
+	ui.Redirect(w, r, SignInPath+p.nextQuery(v.Next))
 }

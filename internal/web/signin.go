@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/userdb/userdb/internal/ui"
 	"net/http"
 	"net/url"
 )
@@ -11,9 +12,9 @@ func (p *Pages) signIn(w http.ResponseWriter, r *http.Request) {
 	next := r.URL.Query().Get("next")
 	if me, err := p.edge.Authenticate(r); err == nil {
 		if p.svc.PasswordExpired(me.User) {
-			redirect(w, r, ExpiredPath+p.nextQuery(next))
+			ui.Redirect(w, r, ExpiredPath+p.nextQuery(next))
 		} else {
-			redirect(w, r, p.returnTo(next))
+			ui.Redirect(w, r, p.returnTo(next))
 		}
 		return
 	}
@@ -32,12 +33,12 @@ func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
 	v := p.newView(r, "signin")
 	next := r.PostFormValue("next")
 	v.Next = p.keepNext(next)
-	login, password := formValue(r, "login"), r.PostFormValue("password")
+	login, password := ui.FormValue(r, "login"), r.PostFormValue("password")
 	if login == "" {
-		v.invalid("login", msg("enter-login"))
+		v.Invalid("login", msg("enter-login"))
 	}
 	if password == "" {
-		v.invalid("password", msg("enter-password"))
+		v.Invalid("password", msg("enter-password"))
 	}
 	if len(v.Errors) > 0 {
 		p.render(w, r, http.StatusBadRequest, v)
@@ -49,15 +50,15 @@ func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
 		if v.Focus == "" {
 			v.Focus = "password" // the name is kept; the password is to type again
 		}
-		p.render(w, r, formStatus(err), v)
+		p.render(w, r, ui.FormStatus(err), v)
 		return
 	}
 	p.edge.SetSession(w, r, l)
 	if l.PasswordExpired {
-		redirect(w, r, ExpiredPath+p.nextQuery(next))
+		ui.Redirect(w, r, ExpiredPath+p.nextQuery(next))
 		return
 	}
-	redirect(w, r, p.returnTo(next))
+	ui.Redirect(w, r, p.returnTo(next))
 }
 
 // keepNext is the next= a page carries on to its form: checked, and empty

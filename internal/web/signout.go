@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/userdb/userdb/internal/ui"
+)
 
 // signOut ends the browser's session (a form post from any page).
 func (p *Pages) signOut(w http.ResponseWriter, r *http.Request) {
@@ -13,5 +17,5 @@ func (p *Pages) signOut(w http.ResponseWriter, r *http.Request) {
 	}
 	p.edge.ClearSession(w, r)
 	setFlash(w, r, flashSignedOut)
-	redirect(w, r, SignInPath)
+	ui.Redirect(w, r, SignInPath)
 }

@@ -3,11 +3,11 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/edge"
 	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // Paths of the hosted pages. The server points email links and the JSON
@@ -23,19 +23,11 @@ const (
 	ProfilePath    = "/profile"
 	SessionsPath   = "/profile/sessions"
 	InvitationPath = "/invitation"
-	AssetsPath     = "/assets/"
 )
-
-// Branding is how the pages present the product (config branding).
-type Branding struct {
-	ProductName  string
-	LogoURL      string // absolute URL or path; "" for none
-	PrimaryColor string // #rgb or #rrggbb
-}
 
 // Options configure the pages.
 type Options struct {
-	Branding Branding
+	Branding ui.Branding
 	// AllowedReturnURLs are absolute URLs that next= may point to besides
 	// paths of this site (server.allowed_return_urls).
 	AllowedReturnURLs []string
@@ -43,30 +35,16 @@ type Options struct {
 
 // Pages serves the hosted pages.
 type Pages struct {
-	svc      *service.Service
-	edge     *edge.Edge
-	brand    Branding
-	returns  []*url.URL
-	assets   *assets
+	svc     *service.Service
+	edge    *edge.Edge
+	look    *ui.Look
+	returns []*url.URL
 }
 
 // New returns the pages; e authenticates their visitors. The templates were
 // parsed when the program started.
 func New(svc *service.Service, e *edge.Edge, o Options) *Pages {
-	b := o.Branding
-	if b.ProductName == "" {
-		b.ProductName = "userdb"
-	}
-	if !hexColor.MatchString(b.PrimaryColor) {
-		b.PrimaryColor = defaultColor
-	}
-	return &Pages{
-		svc:      svc,
-		edge:     e,
-		brand:    b,
-		returns:  parseReturnURLs(o.AllowedReturnURLs),
-		assets:   newAssets(b.PrimaryColor, b.LogoURL),
-	}
+	return &Pages{svc: svc, edge: e, look: ui.NewLook(o.Branding), returns: parseReturnURLs(o.AllowedReturnURLs)}
 }
 
 // registrationEnabled reports whether strangers may create accounts.
@@ -86,24 +64,13 @@ func (p *Pages) signedIn(h pageHandler, expiredOK bool) http.HandlerFunc {
 			return
 		}
 		if err != nil {
-			redirect(w, r, p.edge.SignInURL(r))
+			ui.Redirect(w, r, p.edge.SignInURL(r))
 			return
 		}
 		if !expiredOK && p.svc.PasswordExpired(me.User) {
-			redirect(w, r, p.edge.ExpiredURL(r))
+			ui.Redirect(w, r, p.edge.ExpiredURL(r))
 			return
 		}
 		h(w, p.edge.WithMeta(r, me.User.ID), me)
 	}
-}
-
-// redirect answers a form post or a page request with 303 See Other, so the
-// browser follows with a GET and a reload never posts the form again.
-func redirect(w http.ResponseWriter, r *http.Request, to string) {
-	http.Redirect(w, r, to, http.StatusSeeOther)
-}
-
-// formValue returns a trimmed form field; passwords are read raw instead.
-func formValue(r *http.Request, name string) string {
-	return strings.TrimSpace(r.PostFormValue(name))
 }
