@@ -38,4 +38,3 @@ func TestDescribeAgent(t *testing.T) {
 		}
 	}
 }
-
