@@ -366,10 +366,10 @@ func TestMigrateUpgradeKeepsData(t *testing.T) {
 			}
 		}
 
-		wantStatus(false, false, false, false)
+		wantStatus(false, false, false, false, false)
 		wantPending()
 		must(t, s.MigrateTo(ctx, 1))
-		wantStatus(true, false, false, false)
+		wantStatus(true, false, false, false, false)
 		wantPending()
 
 		// Data written at version 1: users directly, since the code
@@ -390,10 +390,10 @@ func TestMigrateUpgradeKeepsData(t *testing.T) {
 		must(t, s.AddUserRole(ctx, "usr_v1alice", "rol_admin_default"))
 
 		must(t, s.Migrate(ctx))
-		wantStatus(true, true, true, true)
+		wantStatus(true, true, true, true, true)
 		must(t, s.Ping(ctx))
 		must(t, s.Migrate(ctx)) // nothing left to do
-		wantStatus(true, true, true, true)
+		wantStatus(true, true, true, true, true)
 
 		alice, err := s.FindUserByLogin(ctx, "ALICE@example.COM")
 		must(t, err)
@@ -413,6 +413,12 @@ func TestMigrateUpgradeKeepsData(t *testing.T) {
 		must(t, err)
 		if got := userIDs(found); !slices.Equal(got, []string{"usr_v1alice"}) {
 			t.Errorf("search of the backfilled names = %v, want alice", got)
+		}
+		// Version 5 backfilled the folded descriptions roles are searched by.
+		roles, err := s.SearchRoles(ctx, userdb.RoleFilter{Query: "EVERY account"})
+		must(t, err)
+		if len(roles) != 1 || roles[0].Name != userdb.RoleSuperAdmin {
+			t.Errorf("search of the backfilled role descriptions = %v, want super-admin", roles)
 		}
 	})
 }

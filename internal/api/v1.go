@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/userdb/userdb"
@@ -194,27 +195,26 @@ func (q *query) bool(name string) bool {
 	return b
 }
 
-// paginate returns the page of items (sorted by key) after the cursor, and
-// the cursor of the next page. Cursors hold the key of the last item, so a
-// page stays right while items come and go. For lists kept in memory.
-func paginate[T any](items []T, key func(T) string, cursor string, limit int) ([]T, string, error) {
-	start := 0
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil {
-			return nil, "", userdb.FieldError("cursor", "The cursor is not valid.")
-		}
-		after := string(b)
-		for start < len(items) && key(items[start]) <= after {
-			start++
-		}
+// nameCursor is the cursor of a listing by name (accounts, roles): the
+// folded name and the id of the last item of a page.
+func nameCursor(name, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(userdb.Fold(name) + "\x00" + id))
+}
+
+// nameCursor reads the cursor parameter of a listing by name: the name and
+// id of the item the page starts after ("" for the first page).
+func (q *query) nameCursor() (name, id string) {
+	c := q.str("cursor")
+	if c == "" {
+		return "", ""
 	}
-	end := min(start+limit, len(items))
-	next := ""
-	if end < len(items) {
-		next = base64.RawURLEncoding.EncodeToString([]byte(key(items[end-1])))
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	name, id, ok := strings.Cut(string(b), "\x00")
+	if err != nil || !ok || name == "" {
+		q.fail("cursor", "The cursor is not valid.")
+		return "", ""
 	}
-	return items[start:end], next, nil
+	return name, id
 }
 
 // AdminUserView is a user as the admin API shows it: the user JSON of the

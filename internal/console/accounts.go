@@ -41,12 +41,12 @@ func (c *Console) showAccounts(w http.ResponseWriter, r *http.Request, me *admin
 		v.Input.Set("status", s)
 	}
 	d.Filtered = f.Query != "" || f.Status != ""
-	list, err := c.svc.AdminListAccounts(r.Context(), f)
+	page, err := c.svc.AdminListAccounts(r.Context(), f)
 	if err != nil {
 		c.fail(w, r, me, err)
 		return
 	}
-	d.Accounts = list
+	d.Accounts = page.Accounts
 	v.Data = d
 	if len(v.Errors) > 0 && status == http.StatusOK {
 		status = http.StatusBadRequest

@@ -44,7 +44,7 @@ func (c *Console) showRoles(w http.ResponseWriter, r *http.Request, me *admin, s
 		c.fail(w, r, me, err)
 		return
 	}
-	list, err := c.svc.AdminListRoles(r.Context(), account)
+	page, err := c.svc.AdminListRoles(r.Context(), userdb.RoleFilter{AccountID: account})
 	if err != nil {
 		c.fail(w, r, me, err)
 		return
@@ -53,7 +53,7 @@ func (c *Console) showRoles(w http.ResponseWriter, r *http.Request, me *admin, s
 	if me.Super {
 		d.NewIn = accounts[1:]
 	}
-	for _, ro := range list {
+	for _, ro := range page.Roles {
 		d.Roles = append(d.Roles, roleRow{Role: ro, AccountName: names[ro.AccountID],
 			UsersURL: withParams(usersPath, nil, "role", ro.Name, "account", accountParam(me, ro.AccountID))})
 	}

@@ -221,10 +221,11 @@ func withParams(path string, base url.Values, pairs ...string) string {
 // accountNames returns the names of the accounts the administrator sees by
 // id, and the choices of an account filter (super-admins only).
 func (c *Console) accountNames(r *http.Request, me *admin) (map[string]string, []ui.Option, error) {
-	list, err := c.svc.AdminListAccounts(r.Context(), userdb.AccountFilter{Limit: maxAccountChoices})
+	page, err := c.svc.AdminListAccounts(r.Context(), userdb.AccountFilter{Limit: maxAccountChoices})
 	if err != nil {
 		return nil, nil, err
 	}
+	list := page.Accounts
 	names := make(map[string]string, len(list))
 	var opts []ui.Option
 	if me.Super {
@@ -251,13 +252,13 @@ func (c *Console) roleOptions(r *http.Request, me *admin, account, anyLabel stri
 	if anyLabel != "" {
 		opts = append(opts, ui.Option{Value: "", Label: anyLabel})
 	}
-	roles, err := c.svc.AdminListRoles(r.Context(), account)
+	roles, err := c.svc.AdminListRoles(r.Context(), userdb.RoleFilter{AccountID: account})
 	if err != nil {
 		return opts, err
 	}
 	seen := map[string]bool{}
 	names := []string{}
-	for _, ro := range roles {
+	for _, ro := range roles.Roles {
 		if !seen[ro.Name] {
 			seen[ro.Name] = true
 			names = append(names, ro.Name)

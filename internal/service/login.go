@@ -118,7 +118,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 		if err := s.record(ctx, tx, "login.succeeded", u2, details); err != nil {
 			return err
 		}
-		res.Roles, err = userRoles(ctx, tx, u2)
+		res.Roles, err = heldRoles(ctx, tx, u2)
 		return err
 	})
 	if err != nil {
@@ -130,9 +130,9 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 	return res, nil
 }
 
-// userRoles returns the roles u has, with their details, in the order of
+// heldRoles returns the roles u has, with their details, in the order of
 // u.Roles, read through st.
-func userRoles(ctx context.Context, st userdb.Store, u *userdb.User) ([]*userdb.Role, error) {
+func heldRoles(ctx context.Context, st userdb.Store, u *userdb.User) ([]*userdb.Role, error) {
 	if len(u.Roles) == 0 {
 		return nil, nil
 	}
