@@ -341,19 +341,23 @@ func TestMigrateUpgradeKeepsData(t *testing.T) {
 		ctx := t.Context()
 		s := openStore(t, newDatabase(t, dialect))
 
-		wantStatus := func(applied ...bool) {
+		// wantStatus checks that the migrations up to version upTo (0 for
+		// none, -1 for all) are applied and the others not.
+		wantStatus := func(upTo int) {
 			t.Helper()
 			ms, err := s.MigrationStatus(ctx)
 			must(t, err)
-			if len(ms) != len(applied) {
-				t.Fatalf("MigrationStatus lists %d migrations, want %d", len(ms), len(applied))
+			if len(ms) < 4 {
+				t.Fatalf("MigrationStatus lists %d migrations, want at least 4", len(ms))
 			}
-			for i, m := range ms {
-				if m.Version != i+1 || m.Name == "" {
-					t.Errorf("migration %d = %+v, want version %d with a name", i, m, i+1)
+			prev := 0
+			for _, m := range ms {
+				if m.Version <= prev || m.Name == "" {
+					t.Errorf("migration %+v, want a version above %d with a name", m, prev)
 				}
-				if (m.AppliedAt != nil) != applied[i] {
-					t.Errorf("migration %d applied = %v, want %v", m.Version, m.AppliedAt != nil, applied[i])
+				prev = m.Version
+				if applied := upTo < 0 || m.Version <= upTo; (m.AppliedAt != nil) != applied {
+					t.Errorf("migration %d applied = %v, want %v", m.Version, m.AppliedAt != nil, applied)
 				}
 			}
 		}
@@ -366,10 +370,10 @@ func TestMigrateUpgradeKeepsData(t *testing.T) {
 			}
 		}
 
-		wantStatus(false, false, false, false, false)
+		wantStatus(0)
 		wantPending()
 		must(t, s.MigrateTo(ctx, 1))
-		wantStatus(true, false, false, false, false)
+		wantStatus(1)
 		wantPending()
 
 		// Data written at version 1: users directly, since the code
@@ -390,10 +394,10 @@ func TestMigrateUpgradeKeepsData(t *testing.T) {
 		must(t, s.AddUserRole(ctx, "usr_v1alice", "rol_admin_default"))
 
 		must(t, s.Migrate(ctx))
-		wantStatus(true, true, true, true, true)
+		wantStatus(-1)
 		must(t, s.Ping(ctx))
 		must(t, s.Migrate(ctx)) // nothing left to do
-		wantStatus(true, true, true, true, true)
+		wantStatus(-1)
 
 		alice, err := s.FindUserByLogin(ctx, "ALICE@example.COM")
 		must(t, err)
