@@ -736,12 +736,12 @@ func (a *API) rpcRemoveRole(w http.ResponseWriter, r *http.Request) {
 // rawUser answers with the user's JSON itself, as the original's admin
 // routes did (not wrapped in {"account": ...}).
 func (a *API) rawUser(w http.ResponseWriter, r *http.Request, u *userdb.User) {
-	v, err := a.view(r, u)
+	v, err := a.userView(r, u)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	httpx.JSON(w, http.StatusOK, v)
+	a.writeView(w, http.StatusOK, false, v)
 }
 
 // empty answers 200 {}, or err.

@@ -78,7 +78,7 @@ func (c *Console) signedIn(h handler) http.HandlerFunc {
 			c.forbidden(w, r, p.User)
 			return
 		}
-		ctx := service.WithActor(service.WithMeta(r.Context(), c.edge.Meta(r, p.User.ID)), service.UserActor(p.User))
+		ctx := service.WithActor(service.WithMeta(r.Context(), c.edge.CallerMeta(r, p)), service.UserActor(p.User))
 		h(w, r.WithContext(ctx), me)
 	}
 }

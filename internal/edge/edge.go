@@ -50,6 +50,8 @@ func (e *Edge) Options() Options { return e.opts }
 type Principal struct {
 	User    *userdb.User
 	Session *userdb.Session
+
+	secret string // the cookie's value, for the caller's Meta
 }
 
 // errNotSignedIn answers a request without a session cookie.
@@ -67,7 +69,7 @@ func (e *Edge) Authenticate(r *http.Request) (*Principal, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Principal{User: u, Session: s}, nil
+	return &Principal{User: u, Session: s, secret: c.Value}, nil
 }
 
 // AuthenticateActor finds the caller of an admin request: an API key when
@@ -130,6 +132,17 @@ func (e *Edge) Meta(r *http.Request, actor string) service.Meta {
 // WithMeta returns r carrying its metadata (Meta) for the service.
 func (e *Edge) WithMeta(r *http.Request, actor string) *http.Request {
 	return r.WithContext(service.WithMeta(r.Context(), e.Meta(r, actor)))
+}
+
+// CallerMeta is Meta for a request whose caller p Authenticate found: the
+// actor is p's user.
+func (e *Edge) CallerMeta(r *http.Request, p *Principal) service.Meta {
+	return service.Meta{ActorID: p.User.ID, IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), Session: p.secret}
+}
+
+// WithCaller returns r carrying CallerMeta for the service.
+func (e *Edge) WithCaller(r *http.Request, p *Principal) *http.Request {
+	return r.WithContext(service.WithMeta(r.Context(), e.CallerMeta(r, p)))
 }
 
 // SetSession sets the session cookie of a sign-in.

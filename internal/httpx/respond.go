@@ -72,6 +72,15 @@ func JSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
+// JSONBytes writes body, JSON already encoded, with the status and the
+// headers JSON writes.
+func JSONBytes(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
 // WantsHTML reports whether the client is a browser asking for a page rather
 // than an XHR/JSON client, as the original decided with req.accepts(['html','json']).
 func WantsHTML(r *http.Request) bool {

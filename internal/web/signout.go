@@ -9,7 +9,7 @@ import (
 // signOut ends the browser's session (a form post from any page).
 func (p *Pages) signOut(w http.ResponseWriter, r *http.Request) {
 	if me, err := p.edge.Authenticate(r); err == nil {
-		r = p.edge.WithMeta(r, me.User.ID)
+		r = p.edge.WithCaller(r, me)
 		if err := p.svc.Logout(r.Context(), me.User, me.Session); err != nil {
 			p.fail(w, r, err)
 			return

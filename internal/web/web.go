@@ -71,6 +71,6 @@ func (p *Pages) signedIn(h pageHandler, expiredOK bool) http.HandlerFunc {
 			ui.Redirect(w, r, p.edge.ExpiredURL(r))
 			return
 		}
-		h(w, p.edge.WithMeta(r, me.User.ID), me)
+		h(w, p.edge.WithCaller(r, me), me)
 	}
 }
