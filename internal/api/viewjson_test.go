@@ -40,13 +40,13 @@ func TestUserViewJSONIsEncodingJSON(t *testing.T) {
 		{ID: "rol_2", AccountID: "acc_default", Name: "editor", Status: "", CustomData: map[string]any{"scope": "all"}},
 	}
 	for name, v := range map[string]*UserView{
-		"plain":            NewUserView(u, roles, false),
-		"password expired": NewUserView(u, roles, true),
-		"no roles":         NewUserView(&userdb.User{ID: "usr_2", CreatedAt: created, UpdatedAt: created}, nil, false),
-		"stormpath":        Stormpath("https://api.example/accounts", "https://api.example/groups")(NewUserView(u, roles, false)).(*UserView),
+		"plain":               NewUserView(u, roles, false),
+		"password expired":    NewUserView(u, roles, true),
+		"no roles":            NewUserView(&userdb.User{ID: "usr_2", CreatedAt: created, UpdatedAt: created}, nil, false),
+		"stormpath":           Stormpath("https://api.example/accounts", "https://api.example/groups")(NewUserView(u, roles, false)).(*UserView),
 		"zero times and nils": {ID: "usr_3"},
 		"zone and nanoseconds": {ID: "usr_4", CreatedAt: time.Date(2026, 7, 1, 9, 30, 0, 1, paris),
-			ModifiedAt: time.Date(1, 1, 1, 0, 0, 0, 0, time.FixedZone("odd", -(23*3600 + 59*60)))},
+			ModifiedAt: time.Date(1, 1, 1, 0, 0, 0, 0, time.FixedZone("odd", -(23*3600+59*60)))},
 		"text to escape": {ID: "usr_5", Username: "\"quoted\" \\ back", Email: "<script>&amp;</script>",
 			GivenName: "tab\tnew\nline\rcr\bbs\fff\x00nul\x1fus\x7fdel", MiddleName: "\u2028\u2029 separators",
 			Surname: "bad \xff\xfe utf-8 \xe2\x82", FullName: "Zoë 日本 😀", Href: "h&h",
