@@ -9,9 +9,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/argon2"
 
 	"github.com/userdb/userdb/internal/config"
 	"github.com/userdb/userdb/internal/password"
@@ -173,4 +178,83 @@ func BenchmarkMeHandler(b *testing.B) {
 	if cpu1 := snapCPU(os.Getpid()); cpu0.ok && cpu1.ok {
 		b.ReportMetric(float64(cpu1.procs-cpu0.procs)*1e7/float64(b.N), "cpu-ns/op")
 	}
+}
+
+// BenchmarkLoginHandler measures the server's handling of POST /login
+// without the network, at the default argon2id parameters, against the raw
+// hash in the same run: rounds of each, alternated, so that a machine's
+// other load weighs on both. It reports the CPU time of each per operation
+// and their ratio (the login harness scenario's "by CPU").
+func BenchmarkLoginHandler(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	cfg := server.DefaultConfig()
+	cfg.Database.DSN = config.DSN("sqlite:" + filepath.Join(dir, "userdb.db"))
+	st, err := sqlstore.Open(ctx, string(cfg.Database.DSN), sqlstore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	p := password.DefaultParams()
+	hash, err := password.NewHasher(p, 1, 1).Hash(ctx, benchPassword)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const users = 1000
+	sd := newSeeder(st, "login0")
+	if err := sd.users(ctx, users, hash, nil); err != nil {
+		b.Fatal(err)
+	}
+	st.Close()
+	srv, err := server.Open(ctx, cfg, server.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Close(context.Background()) })
+	login := func(i int) {
+		req, _ := loginRequest(ctx, "http://127.0.0.1:8080", emailOf("login0", i%users), benchPassword)
+		req.RemoteAddr = "127.0.0.1:40000"
+		w := &discardWriter{h: http.Header{}}
+		srv.ServeHTTP(w, req)
+	}
+	salt := make([]byte, p.SaltLen)
+	hashOnce := func(int) { argon2.IDKey([]byte(benchPassword), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen) }
+	// run does n operations on conc goroutines and returns the process's
+	// CPU time.
+	run := func(n, conc int, op func(int)) time.Duration {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		cpu0 := snapCPU(os.Getpid())
+		for range conc {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := int(next.Add(1)); i <= n; i = int(next.Add(1)) {
+					op(i)
+				}
+			}()
+		}
+		wg.Wait()
+		cpu1 := snapCPU(os.Getpid())
+		return time.Duration(cpu1.procs-cpu0.procs) * 10 * time.Millisecond
+	}
+	workers := runtime.NumCPU()
+	login(0) // warm the caches and the pool
+	var cpuLogin, cpuHash time.Duration
+	const rounds = 4
+	b.ResetTimer()
+	for r := range rounds {
+		n := b.N / rounds
+		if r == rounds-1 {
+			n = b.N - n*(rounds-1)
+		}
+		cpuHash += run(n, workers, hashOnce)
+		cpuLogin += run(n, 8, login)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpuLogin.Nanoseconds())/float64(b.N), "login-cpu-ns/op")
+	b.ReportMetric(float64(cpuHash.Nanoseconds())/float64(b.N), "hash-cpu-ns/op")
+	b.ReportMetric(float64(cpuHash)/float64(cpuLogin), "ratio")
 }
