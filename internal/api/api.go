@@ -109,14 +109,9 @@ type authedHandler func(w http.ResponseWriter, r *http.Request, p *edge.Principa
 // the audit log; others get 401 JSON or, for a browser, a redirect to the
 // sign-in page.
 func (a *API) authed(h authedHandler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.edge.Authenticate(r)
-		if err != nil {
-			a.edge.Unauthenticated(w, r, err)
-			return
-		}
+	return a.authedRead(func(w http.ResponseWriter, r *http.Request, p *edge.Principal) {
 		h(w, a.edge.WithCaller(r, p), p)
-	}
+	})
 }
 
 // authedRead is authed for a handler that writes nothing, and so records
