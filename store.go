@@ -48,18 +48,29 @@ type AccountStore interface {
 	CreateAccount(ctx context.Context, a *Account) error
 	FindAccountByID(ctx context.Context, id string) (*Account, error)
 	FindAccountByName(ctx context.Context, name string) (*Account, error)
-	// FindAccounts lists accounts ordered by name.
+	// FindAccounts lists the accounts matching f, ordered by name (names
+	// are unique, compared by Fold).
 	FindAccounts(ctx context.Context, f AccountFilter) ([]*Account, error)
+	// CountAccounts counts the accounts matching f's Query and Status.
+	CountAccounts(ctx context.Context, f AccountFilter) (int, error)
 	UpdateAccount(ctx context.Context, id string, up AccountUpdate, now time.Time) (*Account, error)
 	// DeleteAccount deletes an account and its roles; it fails with ECONFLICT
 	// while users belong to it.
 	DeleteAccount(ctx context.Context, id string) error
 }
 
-// AccountFilter selects accounts.
+// AccountFilter selects accounts and a page of them. Zero fields do not
+// filter; a zero Limit lists every account.
 type AccountFilter struct {
 	Query  string // substring of the name, case-insensitive
 	Status Status
+	Desc   bool // by name, descending
+	// After is the name of the last account of the previous page: the
+	// listing starts after it, in its order (keyset pagination).
+	After string
+	// Offset skips that many accounts (after After): the original
+	// library's paging. After costs less.
+	Offset int
 	Limit  int
 }
 
@@ -158,7 +169,10 @@ type UserFilter struct {
 	Sort              string // one of the Sort* keys; SortCreated by default
 	Desc              bool
 	Cursor            string // from the previous page
-	Limit             int    // 50 by default; more than 1000 counts as 1000
+	// Offset skips that many users (after Cursor): the original library's
+	// paging, which costs a walk over the users skipped. Cursor costs less.
+	Offset int
+	Limit  int // 50 by default; more than 1000 counts as 1000
 }
 
 // Fields a FieldMatch may name.
@@ -189,6 +203,10 @@ type RoleStore interface {
 	FindRoleByName(ctx context.Context, accountID, name string) (*Role, error)
 	// FindRoles lists the roles of an account ("" for all), ordered by name.
 	FindRoles(ctx context.Context, accountID string) ([]*Role, error)
+	// SearchRoles lists the roles matching f, ordered by name, then id.
+	SearchRoles(ctx context.Context, f RoleFilter) ([]*Role, error)
+	// CountRoles counts the roles matching f's AccountID and Query.
+	CountRoles(ctx context.Context, f RoleFilter) (int, error)
 	UpdateRole(ctx context.Context, id string, up RoleUpdate, now time.Time) (*Role, error)
 	// DeleteRole deletes the role and every assignment of it.
 	DeleteRole(ctx context.Context, id string) error
@@ -196,6 +214,22 @@ type RoleStore interface {
 	AddUserRole(ctx context.Context, userID, roleID string) error
 	// RemoveUserRole takes a role away; ENOTFOUND when the user lacked it.
 	RemoveUserRole(ctx context.Context, userID, roleID string) error
+}
+
+// RoleFilter selects roles and a page of them. Zero fields do not filter;
+// a zero Limit lists every role.
+type RoleFilter struct {
+	AccountID string
+	Query     string // substring of the name or the description, case-insensitive
+	Desc      bool   // by name, then id, descending
+	// AfterName and AfterID are the name and id of the last role of the
+	// previous page: the listing starts after it, in its order (keyset
+	// pagination; names repeat across accounts).
+	AfterName, AfterID string
+	// Offset skips that many roles (after AfterName): the original
+	// library's paging.
+	Offset int
+	Limit  int
 }
 
 // SessionStore keeps sessions.

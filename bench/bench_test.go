@@ -9,9 +9,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/argon2"
 
 	"github.com/userdb/userdb/internal/password"
 	"github.com/userdb/userdb/server"
@@ -115,34 +120,25 @@ func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *discardWriter) WriteHeader(int)             {}
 
+// statusWriter is a discardWriter that keeps the status.
+type statusWriter struct {
+	discardWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) { w.status = code }
+
 // BenchmarkMeHandler measures the server's handling of GET /me without
 // the network: middleware, session lookup and JSON, per request.
 func BenchmarkMeHandler(b *testing.B) {
 	ctx := context.Background()
-	dir := b.TempDir()
-	cfg := server.DefaultConfig()
-	cfg.Database.DSN = "sqlite:" + filepath.Join(dir, "userdb.db")
-	st, err := sqlstore.Open(ctx, string(cfg.Database.DSN), sqlstore.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := st.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	sd := newSeeder(st, "bench0")
-	hash, err := password.NewHasher(password.Params{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 1, 1).Hash(ctx, benchPassword)
-	if err != nil {
-		b.Fatal(err)
-	}
 	const sessions = 100
-	if err := sd.users(ctx, 1000, hash, nil); err != nil {
-		b.Fatal(err)
-	}
-	secrets, err := sd.sessions(ctx, sessions, 1000, 24*time.Hour)
-	if err != nil {
-		b.Fatal(err)
-	}
-	st.Close()
+	var secrets []string
+	cfg := seeded(b, "bench0", 1000, password.Params{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32},
+		func(sd *seeder) (err error) {
+			secrets, err = sd.sessions(ctx, sessions, 1000, 24*time.Hour)
+			return err
+		})
 	// The access log formatted as in production, then dropped.
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	srv, err := server.Open(ctx, cfg, server.WithLogger(log))
@@ -175,4 +171,105 @@ func BenchmarkMeHandler(b *testing.B) {
 	if cpu1 := snapCPU(os.Getpid()); cpu0.ok && cpu1.ok {
 		b.ReportMetric(float64(cpu1.procs-cpu0.procs)*1e7/float64(b.N), "cpu-ns/op")
 	}
+}
+
+// BenchmarkLoginHandler measures the server's handling of POST /login
+// without the network, at the default argon2id parameters, against the raw
+// hash in the same run: rounds of each, alternated, so that a machine's
+// other load weighs on both. It reports the CPU time of each per operation
+// and their ratio (the login harness scenario's "by CPU").
+func BenchmarkLoginHandler(b *testing.B) {
+	ctx := context.Background()
+	p := password.DefaultParams()
+	const users = 1000
+	cfg := seeded(b, "login0", users, p, nil)
+	srv, err := server.Open(ctx, cfg, server.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Close(context.Background()) })
+	var failed atomic.Int64
+	login := func(i int) {
+		req, _ := loginRequest(ctx, "http://127.0.0.1:8080", emailOf("login0", i%users), benchPassword)
+		req.RemoteAddr = "127.0.0.1:40000"
+		w := &statusWriter{discardWriter: discardWriter{h: http.Header{}}}
+		srv.ServeHTTP(w, req)
+		if w.status != http.StatusOK {
+			failed.Add(1)
+		}
+	}
+	salt := make([]byte, p.SaltLen)
+	hashOnce := func(int) { argon2.IDKey([]byte(benchPassword), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen) }
+	// run does n operations on conc goroutines and returns the process's
+	// CPU time.
+	run := func(n, conc int, op func(int)) time.Duration {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		cpu0 := snapCPU(os.Getpid())
+		for range conc {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := int(next.Add(1)); i <= n; i = int(next.Add(1)) {
+					op(i)
+				}
+			}()
+		}
+		wg.Wait()
+		cpu1 := snapCPU(os.Getpid())
+		return time.Duration(cpu1.procs-cpu0.procs) * 10 * time.Millisecond
+	}
+	workers := runtime.NumCPU()
+	login(0) // warm the caches and the pool
+	var cpuLogin, cpuHash time.Duration
+	const rounds = 4
+	b.ResetTimer()
+	for r := range rounds {
+		n := b.N / rounds
+		if r == rounds-1 {
+			n = b.N - n*(rounds-1)
+		}
+		cpuHash += run(n, workers, hashOnce)
+		cpuLogin += run(n, 8, login)
+	}
+	b.StopTimer()
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d sign-ins failed", n)
+	}
+	b.ReportMetric(float64(cpuLogin.Nanoseconds())/float64(b.N), "login-cpu-ns/op")
+	b.ReportMetric(float64(cpuHash.Nanoseconds())/float64(b.N), "hash-cpu-ns/op")
+	b.ReportMetric(float64(cpuHash)/float64(cpuLogin), "ratio")
+}
+
+// seeded makes a migrated SQLite database in a temporary directory holding
+// users whose password is benchPassword hashed with p, lets more seed it
+// further (nil: nothing more), and returns the configuration of a server
+// on it.
+func seeded(b *testing.B, tag string, users int, p password.Params, more func(*seeder) error) *server.Config {
+	b.Helper()
+	ctx := context.Background()
+	cfg := server.DefaultConfig()
+	cfg.Database.DSN = "sqlite:" + filepath.Join(b.TempDir(), "userdb.db")
+	st, err := sqlstore.Open(ctx, cfg.Database.DSN, sqlstore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	hash, err := password.NewHasher(p, 1, 1).Hash(ctx, benchPassword)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sd := newSeeder(st, tag)
+	if err := sd.users(ctx, users, hash, nil); err != nil {
+		b.Fatal(err)
+	}
+	if more != nil {
+		if err := more(sd); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return cfg
 }

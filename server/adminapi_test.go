@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -691,6 +692,77 @@ func TestAdminRPCShapes(t *testing.T) {
 	for _, path := range []string{"/users/remove", "/users/reset_password", "/users/resend_invite", "/accounts/remove", "/roles/remove"} {
 		if r := super.do("POST", path, `{}`); r.status != 400 || r.json(t)["field"] == "" {
 			t.Errorf("%s without an id: %d %s", path, r.status, r.body)
+		}
+	}
+}
+
+// TestAdminRPCPaging: the original's listings page, order and search in
+// the store, and answer as they did when the handlers did it in memory:
+// every offset of every order is the same slice of the whole listing.
+// Creating a disabled account is one call: a bad status creates nothing.
+func TestAdminRPCPaging(t *testing.T) {
+	f := newAdminFixture(t)
+	super := f.actors[asSuper]
+	names := func(body map[string]any, key, field string) []string {
+		t.Helper()
+		var out []string
+		for _, it := range body[key].([]any) {
+			out = append(out, it.(map[string]any)[field].(string))
+		}
+		return out
+	}
+	for _, n := range []string{"kilo", "Lima", "mike", "November"} {
+		if r := super.do("POST", "/accounts/update", map[string]any{"name": n, "description": "paged"}); r.status != 200 {
+			t.Fatalf("create account %s: %d %s", n, r.status, r.body)
+		}
+	}
+	for i := range 5 {
+		if _, err := inside.Service(f.srv).AdminCreateUser(ctxCLI(), newUserIn(f.accA.ID, fmt.Sprintf("pat%d@alpha.example", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := super.do("POST", "/accounts/update", map[string]any{"name": "oscar", "status": "LOCKED"}); r.status != 400 || r.json(t)["field"] != "status" {
+		t.Fatalf("create an account with status LOCKED: %d %s", r.status, r.body)
+	}
+	if r := super.do("POST", "/accounts/list", map[string]any{"searchString": "oscar"}).json(t); r["total"] != float64(0) {
+		t.Fatalf("a refused account was created: %v", r)
+	}
+	for _, l := range []struct {
+		path, key, field string
+		body             map[string]any
+	}{
+		{"/accounts/list", "accounts", "name", map[string]any{}},
+		{"/roles/list", "roles", "name", map[string]any{}},
+		{"/roles/list", "roles", "name", map[string]any{"searchString": "%ADMIN%"}},
+		{"/users/list", "users", "email", map[string]any{"orderby": []string{"email"}}},
+		{"/users/list", "users", "email", map[string]any{"searchString": "%PAT%"}},
+	} {
+		for _, dir := range []string{"asc", "desc"} {
+			body := maps.Clone(l.body)
+			body["orderby"] = []string{l.field, dir}
+			if l.path == "/users/list" && body["searchString"] == nil {
+				body["orderby"] = []string{"email", dir}
+			}
+			all := super.do("POST", l.path, body).json(t)
+			want := names(all, l.key, l.field)
+			if len(want) < 3 || all["total"] != float64(len(want)) {
+				t.Fatalf("%s %v: total %v of %v", l.path, body, all["total"], want)
+			}
+			sorted := slices.IsSortedFunc(want, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+			if dir == "desc" {
+				sorted = slices.IsSortedFunc(want, func(a, b string) int { return strings.Compare(strings.ToLower(b), strings.ToLower(a)) })
+			}
+			if !sorted && l.key != "roles" { // roles of the same name tie on their ids
+				t.Errorf("%s %v: not in order: %v", l.path, body, want)
+			}
+			for offset := 0; offset <= len(want)+1; offset++ {
+				body["offset"], body["limit"] = offset, 2
+				page := super.do("POST", l.path, body).json(t)
+				got := names(page, l.key, l.field)
+				if page["total"] != float64(len(want)) || !slices.Equal(got, want[min(offset, len(want)):min(offset+2, len(want))]) {
+					t.Fatalf("%s %v: %v (total %v), want a slice of %v", l.path, body, got, page["total"], want)
+				}
+			}
 		}
 	}
 }

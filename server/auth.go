@@ -35,7 +35,7 @@ func WithStrategy(realm string, st Strategy) Option {
 }
 
 func (s *Server) localStrategy(r *http.Request) (*userdb.User, error) {
-	p, err := s.api.Authenticate(r)
+	p, err := s.edge.Authenticate(r)
 	if err != nil {
 		return nil, err
 	}
@@ -93,11 +93,11 @@ func (s *Server) Authenticated(next http.Handler) http.Handler {
 		}
 		u, err := st.Authenticate(r)
 		if err != nil {
-			s.api.Unauthenticated(w, r, err)
+			s.edge.Unauthenticated(w, r, err)
 			return
 		}
 		ctx := context.WithValue(r.Context(), callerKey{}, &Caller{User: u, superAdmin: s.cfg.SuperAdminRole})
-		ctx = service.WithMeta(ctx, service.Meta{ActorID: u.ID, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()})
+		ctx = service.WithMeta(ctx, s.edge.Meta(r, u.ID))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

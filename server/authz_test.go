@@ -222,7 +222,7 @@ func runMatrix(t *testing.T, f *adminFixture) {
 func checkMatrixCoversRoutes(t *testing.T) {
 	t.Helper()
 	mux := http.NewServeMux()
-	api.New(nil, api.Options{}).AdminRoutes(mux)
+	api.New(nil, nil, api.Options{}).AdminRoutes(mux)
 	placeholder := regexp.MustCompile(`\{[a-z]+\}`)
 	covered := map[string]bool{}
 	for _, c := range authzCases {

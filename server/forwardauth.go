@@ -45,7 +45,7 @@ func (s *Server) forwardIdentity(r *http.Request) (*forwardauth.Identity, error)
 		}
 		return id, nil
 	}
-	p, err := s.api.Authenticate(r)
+	p, err := s.edge.Authenticate(r)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/oauth"
 	"github.com/userdb/userdb/internal/okta"
-	"github.com/userdb/userdb/internal/web"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // openOAuth builds the OAuth 2.0 / OpenID Connect provider (oauth.enabled).
@@ -39,9 +39,9 @@ func (s *Server) openOAuth(ctx context.Context, o options) error {
 		RevocationPoll: time.Duration(oc.RevocationPoll), Scopes: append(slices.Clone(oc.Scopes), okta.Scopes...), AdminScope: oc.AdminScope,
 		Claims: claims, Registration: cfg.Registration.Enabled,
 	}
-	kit := web.ConsoleKit(web.Branding(cfg.Branding))
-	set.Look = oauth.Look{ProductName: kit.Brand.ProductName, LogoURL: kit.Brand.LogoURL,
-		StyleURL: kit.StyleURL, ThemeURL: kit.ThemeURL, IconURL: kit.IconURL}
+	look := ui.NewLook(ui.Branding(cfg.Branding))
+	set.Look = oauth.Look{ProductName: look.Brand.ProductName, LogoURL: look.Brand.LogoURL,
+		StyleURL: look.URLs.Style, ThemeURL: look.URLs.Theme, IconURL: look.URLs.Icon}
 	s.oauth, err = oauth.New(ctx, set, oauth.Options{
 		Store: s.store, Clock: o.clock, Logger: s.log, EncryptionKey: keys.EncryptionKey,
 		Sessions: oauthSessions{s},
@@ -56,7 +56,7 @@ func (s *Server) openOAuth(ctx context.Context, o options) error {
 type oauthSessions struct{ s *Server }
 
 func (o oauthSessions) Authenticate(r *http.Request) (*userdb.User, *userdb.Session, error) {
-	p, err := o.s.api.Authenticate(r)
+	p, err := o.s.edge.Authenticate(r)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -64,7 +64,7 @@ func (o oauthSessions) Authenticate(r *http.Request) (*userdb.User, *userdb.Sess
 }
 
 func (o oauthSessions) SignOut(w http.ResponseWriter, r *http.Request) error {
-	o.s.api.ClearSession(w, r)
+	o.s.edge.ClearSession(w, r)
 	return nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/userdb/userdb/internal/api"
 	"github.com/userdb/userdb/internal/cluster"
 	"github.com/userdb/userdb/internal/console"
+	"github.com/userdb/userdb/internal/edge"
 	"github.com/userdb/userdb/internal/geo"
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/limit"
@@ -30,6 +31,7 @@ import (
 	"github.com/userdb/userdb/internal/profile"
 	"github.com/userdb/userdb/internal/seal"
 	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/internal/ui"
 	"github.com/userdb/userdb/internal/web"
 	"github.com/userdb/userdb/sqlstore"
 )
@@ -59,6 +61,7 @@ type Server struct {
 	owns    bool // the store was opened here and is closed by Close
 	hasher  *password.Hasher
 	svc     *service.Service
+	edge    *edge.Edge
 	api     *api.API
 	oauth   *oauth.Provider
 	sender  *mail.Sender
@@ -241,17 +244,24 @@ func (s *Server) build(ctx context.Context, o options) error {
 	if transformer == nil && cfg.Transformer == "stormpath" {
 		transformer = api.Stormpath(cfg.AccountsHref, cfg.GroupsHref)
 	}
+	eo := edge.Options{
+		CookieName: cfg.Sessions.CookieName, SameSite: sameSite(cfg.Sessions.SameSite), Secure: cfg.Sessions.Secure,
+		SignInPage: web.SignInPath, ExpiredPage: web.ExpiredPath, ProfilePage: web.ProfilePath,
+	}
+	if s.oauth != nil {
+		eo.AccessToken = s.oauth.AdminBearer
+	}
+	s.edge = edge.New(svc, eo)
 	e := cfg.Endpoints
-	s.api = api.New(svc, api.Options{
+	s.api = api.New(svc, s.edge, api.Options{
 		Endpoints: map[string]api.Endpoint{
 			api.EpLogin: api.Endpoint(e.Login), api.EpLogout: api.Endpoint(e.Logout), api.EpMe: api.Endpoint(e.Me),
 			api.EpRegister: api.Endpoint(e.Register), api.EpVerify: api.Endpoint(e.Verify),
 			api.EpForgot: api.Endpoint(e.Forgot), api.EpChange: api.Endpoint(e.Change),
 			api.EpExpired: api.Endpoint(e.Expired), api.EpCheckPassword: api.Endpoint(e.CheckPassword),
 		},
-		CookieName: cfg.Sessions.CookieName, SameSite: sameSite(cfg.Sessions.SameSite),
-		Secure: cfg.Sessions.Secure, Transformer: transformer,
-		LoginPage: web.SignInPath, VerifyPage: web.VerifyPath, ResetPage: web.ResetPath,
+		Transformer: transformer,
+		LoginPage:   web.SignInPath, VerifyPage: web.VerifyPath, ResetPage: web.ResetPath,
 		RegisterPage: web.SignUpPath, MaxUpload: cfg.Server.MaxUpload, OAuth: s.oauth,
 	})
 	s.strategies = map[string]Strategy{"local": StrategyFunc(s.localStrategy)}
@@ -273,8 +283,8 @@ func (s *Server) buildHandler() error {
 	if s.oauth != nil {
 		apps = s.oauth
 	}
-	web.New(s.svc, s.api, web.Options{Branding: web.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs, Apps: apps}).Routes(mux)
-	console.New(s.svc, s.api, console.Options{Branding: web.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload, OAuth: s.oauth}).Routes(mux)
+	web.New(s.svc, s.edge, web.Options{Branding: ui.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs, Apps: apps}).Routes(mux)
+	console.New(s.svc, s.edge, console.Options{Branding: ui.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload, OAuth: s.oauth}).Routes(mux)
 	s.oktaRoutes(mux)
 	s.oauthRoutes(mux)
 	s.forwardAuthRoutes(mux)

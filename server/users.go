@@ -233,11 +233,11 @@ func (u *Users) RemoveRole(ctx context.Context, id, role string) (*userdb.User, 
 func (u *Users) FindOrCreateRole(ctx context.Context, account, name string) (role *userdb.Role, created bool, err error) {
 	ctx = system(ctx)
 	find := func() (*userdb.Role, error) {
-		roles, err := u.srv.svc.AdminListRoles(ctx, defaultAccount(account))
+		page, err := u.srv.svc.AdminListRoles(ctx, userdb.RoleFilter{AccountID: defaultAccount(account)})
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range roles {
+		for _, r := range page.Roles {
 			if userdb.Fold(r.Name) == userdb.Fold(name) {
 				return r, nil
 			}

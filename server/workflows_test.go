@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -94,6 +95,59 @@ func TestLoginRotatesSession(t *testing.T) {
 	list, _ := inside.Service(e.srv).Sessions(ctxCLI(), u.ID)
 	if len(list) != 1 {
 		t.Fatalf("sessions after second sign-in = %d, want the old one ended", len(list))
+	}
+}
+
+// TestSignInEndsPlantedSession: a session cookie planted in a browser
+// (here another user's) is ended by the sign-in that replaces it, through
+// the JSON API, the sign-in page and registration alike, and the end is
+// recorded as that session's logout; the sign-in's answer carries the
+// user's roles, read in its transaction.
+func TestSignInEndsPlantedSession(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) {
+		c.Registration.Enabled, c.Registration.RequireVerification = true, false // registration signs in
+	})
+	e.addUser("ann@example.com", "correct horse battery", "admin")
+	mallory := e.addUser("mallory@example.com", "battery staple horse")
+	base := mustURL(e.http.URL)
+	for _, via := range []string{"api", "page", "register"} {
+		t.Run(via, func(t *testing.T) {
+			m := e.client()
+			m.mustLogin("mallory@example.com", "battery staple horse")
+			planted := m.jar.Cookies(base)
+			victim := e.client()
+			victim.jar.SetCookies(base, planted)
+			before := len(e.events("logout"))
+			switch via {
+			case "api":
+				account := victim.mustLogin("ann@example.com", "correct horse battery")
+				roles, _ := account["roles"].([]any)
+				if len(roles) != 1 || roles[0].(map[string]any)["name"] != "admin" {
+					t.Fatalf("login answered roles %v, want [admin]", account["roles"])
+				}
+			case "page":
+				r := victim.do("POST", "/signin", url.Values{"login": {"ann@example.com"}, "password": {"correct horse battery"}},
+					"Origin", e.http.URL, "Sec-Fetch-Site", "same-origin")
+				if r.status != http.StatusSeeOther {
+					t.Fatalf("sign-in page: %d %s", r.status, r.body)
+				}
+			case "register":
+				r := victim.do("POST", "/register", map[string]string{"email": "reg@example.com", "password": "a long new pass phrase"})
+				if r.status != http.StatusCreated {
+					t.Fatalf("register: %d %s", r.status, r.body)
+				}
+			}
+			if r := m.do("GET", "/me", nil); r.status != http.StatusUnauthorized {
+				t.Fatalf("the planted session still works after the sign-in: %d", r.status)
+			}
+			if r := victim.do("GET", "/me", nil); r.status != http.StatusOK {
+				t.Fatalf("the new session does not work: %d %s", r.status, r.body)
+			}
+			ev := e.events("logout")
+			if len(ev) != before+1 || ev[0].UserID != mallory.ID {
+				t.Fatalf("logout events %d -> %d, newest of %q; want one more, of mallory", before, len(ev), ev[0].UserID)
+			}
+		})
 	}
 }
 

@@ -72,33 +72,57 @@ func (s *Store) findAccount(ctx context.Context, cond string, arg any) (*userdb.
 	return as[0], nil
 }
 
-// FindAccounts lists accounts ordered by name; a zero Limit lists them all.
+// FindAccounts lists the accounts matching f ordered by name, through
+// the unique index of the folded name; a zero Limit lists them all.
 func (s *Store) FindAccounts(ctx context.Context, f userdb.AccountFilter) ([]*userdb.Account, error) {
-	var w where
-	if q := userdb.Fold(f.Query); q != "" {
-		w.add("name_fold LIKE ? ESCAPE '!'", containsPattern(q))
+	w, err := accountWhere(f)
+	if err != nil {
+		return nil, err
 	}
-	if f.Status != "" {
-		if !f.Status.Valid() {
-			return nil, userdb.FieldError("status", "status must be one of PENDING, ENABLED, DISABLED, LOCKED")
-		}
-		w.add("status = ?", f.Status)
+	if f.Limit < 0 || f.Offset < 0 {
+		return nil, userdb.FieldError("limit", "limit and offset must not be negative")
 	}
-	if f.Limit < 0 {
-		return nil, userdb.FieldError("limit", "limit must not be negative")
+	order, after := " ORDER BY name_fold, id", "name_fold > ?"
+	if f.Desc {
+		order, after = " ORDER BY name_fold DESC, id DESC", "name_fold < ?"
 	}
-	q := "SELECT " + accountColumns + " FROM accounts" + w.sql() + " ORDER BY name_fold, id"
-	args := w.args
-	if f.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, f.Limit)
+	if f.After != "" {
+		w.add(after, userdb.Fold(f.After))
 	}
+	q, args := "SELECT "+accountColumns+" FROM accounts"+w.sql()+order, w.args
+	q, args = limitOffset(q, args, f.Limit, f.Offset)
 	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	as, err := collect(rows, scanAccount)
 	return as, s.wrap(err)
+}
+
+// CountAccounts counts the accounts matching f's Query and Status.
+func (s *Store) CountAccounts(ctx context.Context, f userdb.AccountFilter) (int, error) {
+	w, err := accountWhere(f)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = s.queryRow(ctx, "SELECT COUNT(*) FROM accounts"+w.sql(), w.args, &n)
+	return n, err
+}
+
+// accountWhere is the condition of f's Query and Status.
+func accountWhere(f userdb.AccountFilter) (where, error) {
+	var w where
+	if q := userdb.Fold(f.Query); q != "" {
+		w.add("name_fold LIKE ? ESCAPE '!'", containsPattern(q))
+	}
+	if f.Status != "" {
+		if !f.Status.Valid() {
+			return w, userdb.FieldError("status", "status must be one of PENDING, ENABLED, DISABLED, LOCKED")
+		}
+		w.add("status = ?", f.Status)
+	}
+	return w, nil
 }
 
 // UpdateAccount applies up and returns the account as stored.

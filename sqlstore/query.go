@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"math"
 	"strconv"
 	"strings"
 
@@ -88,6 +89,25 @@ func (s *Store) exists(ctx context.Context, q string, args ...any) (bool, error)
 	defer rows.Close()
 	found := rows.Next()
 	return found, s.wrap(rows.Err())
+}
+
+// limitOffset appends LIMIT and OFFSET placeholders to q for a page of
+// limit rows (0: all) after offset rows. SQLite and MySQL take an OFFSET
+// only after a LIMIT, so "all" is then the largest LIMIT all three take.
+func limitOffset(q string, args []any, limit, offset int) (string, []any) {
+	if limit <= 0 && offset <= 0 {
+		return q, args
+	}
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
+	q += " LIMIT ?"
+	args = append(args, limit)
+	if offset > 0 {
+		q += " OFFSET ?"
+		args = append(args, offset)
+	}
+	return q, args
 }
 
 // Page sizes of FindUsers, FindEvents and FindEmails.

@@ -34,9 +34,9 @@ func (s *Store) CreateRole(ctx context.Context, r *userdb.Role) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, `INSERT INTO roles (id, account_id, name, name_fold, description, status, custom_data, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.AccountID, r.Name, userdb.Fold(r.Name), r.Description, string(r.Status), custom,
+	_, err = s.exec(ctx, `INSERT INTO roles (id, account_id, name, name_fold, description, description_fold, status, custom_data, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.AccountID, r.Name, userdb.Fold(r.Name), r.Description, userdb.Fold(r.Description), string(r.Status), custom,
 		s.d.time(r.CreatedAt), s.d.time(r.UpdatedAt))
 	if err != nil {
 		if s.conflictOn(err, "name_fold") {
@@ -90,6 +90,52 @@ func (s *Store) FindRoles(ctx context.Context, accountID string) ([]*userdb.Role
 	return rs, s.wrap(err)
 }
 
+// SearchRoles lists the roles matching f, ordered by name, then id: an
+// account's through its unique index of (account, folded name), every
+// account's through the index of (folded name, id).
+func (s *Store) SearchRoles(ctx context.Context, f userdb.RoleFilter) ([]*userdb.Role, error) {
+	if f.Limit < 0 || f.Offset < 0 {
+		return nil, userdb.FieldError("limit", "limit and offset must not be negative")
+	}
+	w := roleWhere(f)
+	order, after := " ORDER BY name_fold, id", "(name_fold > ? OR (name_fold = ? AND id > ?))"
+	if f.Desc {
+		order, after = " ORDER BY name_fold DESC, id DESC", "(name_fold < ? OR (name_fold = ? AND id < ?))"
+	}
+	if f.AfterName != "" || f.AfterID != "" {
+		name := userdb.Fold(f.AfterName)
+		w.add(after, name, name, f.AfterID)
+	}
+	q, args := limitOffset("SELECT "+roleColumns+" FROM roles"+w.sql()+order, w.args, f.Limit, f.Offset)
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := collect(rows, scanRole)
+	return rs, s.wrap(err)
+}
+
+// CountRoles counts the roles matching f's AccountID and Query.
+func (s *Store) CountRoles(ctx context.Context, f userdb.RoleFilter) (int, error) {
+	w := roleWhere(f)
+	var n int
+	err := s.queryRow(ctx, "SELECT COUNT(*) FROM roles"+w.sql(), w.args, &n)
+	return n, err
+}
+
+// roleWhere is the condition of f's AccountID and Query.
+func roleWhere(f userdb.RoleFilter) where {
+	var w where
+	if f.AccountID != "" {
+		w.add("account_id = ?", f.AccountID)
+	}
+	if q := userdb.Fold(f.Query); q != "" {
+		p := containsPattern(q)
+		w.add("(name_fold LIKE ? ESCAPE '!' OR description_fold LIKE ? ESCAPE '!')", p, p)
+	}
+	return w
+}
+
 // UpdateRole applies up and returns the role as stored.
 func (s *Store) UpdateRole(ctx context.Context, id string, up userdb.RoleUpdate, now time.Time) (*userdb.Role, error) {
 	var set sets
@@ -99,6 +145,7 @@ func (s *Store) UpdateRole(ctx context.Context, id string, up userdb.RoleUpdate,
 	}
 	if up.Description != nil {
 		set.add("description", *up.Description)
+		set.add("description_fold", userdb.Fold(*up.Description))
 	}
 	if up.Status != nil {
 		set.add("status", string(*up.Status))

@@ -418,6 +418,12 @@ func TestMigrateUpgradeKeepsData(t *testing.T) {
 		if got := userIDs(found); !slices.Equal(got, []string{"usr_v1alice"}) {
 			t.Errorf("search of the backfilled names = %v, want alice", got)
 		}
+		// Version 5 backfilled the folded descriptions roles are searched by.
+		roles, err := s.SearchRoles(ctx, userdb.RoleFilter{Query: "EVERY account"})
+		must(t, err)
+		if len(roles) != 1 || roles[0].Name != userdb.RoleSuperAdmin {
+			t.Errorf("search of the backfilled role descriptions = %v, want super-admin", roles)
+		}
 	})
 }
 

@@ -210,6 +210,15 @@ func decodeUserCursor(s string) (userCursor, error) {
 // keyset (the WHERE continues after the cursor's sort value and id), so a
 // page costs the same however deep it is.
 func (s *Store) FindUsers(ctx context.Context, f userdb.UserFilter) ([]*userdb.User, string, error) {
+	return s.findUsers(ctx, f, true)
+}
+
+// findUsers is FindUsers, with the users' roles or without them (pages
+// that an offset skips).
+func (s *Store) findUsers(ctx context.Context, f userdb.UserFilter, withRoles bool) ([]*userdb.User, string, error) {
+	if f.Offset < 0 {
+		return nil, "", userdb.FieldError("offset", "offset must not be negative")
+	}
 	sortKey := f.Sort
 	if sortKey == "" {
 		sortKey = userdb.SortCreated
@@ -261,10 +270,17 @@ func (s *Store) FindUsers(ctx context.Context, f userdb.UserFilter) ([]*userdb.U
 	var us []*userdb.User
 	var keys []string
 	if len(plan.words) > 0 {
+		if f.Offset > 0 {
+			return s.skipSearch(ctx, f)
+		}
 		us, keys, err = s.searchPage(ctx, w, cur, plan, o, limit+1)
 	} else {
 		w = joinWhere(w, cur)
-		us, keys, err = s.readUsers(ctx, "SELECT "+userColumns+", "+col+" FROM users"+w.sql()+o.orderBy(), append(w.args, limit+1), sortKey)
+		q, args := "SELECT "+userColumns+", "+col+" FROM users"+w.sql()+o.orderBy(), append(w.args, limit+1)
+		if f.Offset > 0 {
+			q, args = q+" OFFSET ?", append(args, f.Offset)
+		}
+		us, keys, err = s.readUsers(ctx, q, args, sortKey)
 	}
 	if err != nil {
 		return nil, "", err
@@ -275,10 +291,35 @@ func (s *Store) FindUsers(ctx context.Context, f userdb.UserFilter) ([]*userdb.U
 		last := us[limit-1]
 		next = userCursor{Sort: sortKey, Desc: f.Desc, Value: keys[limit-1], ID: last.ID}.encode()
 	}
-	if err := s.loadRoles(ctx, us); err != nil {
-		return nil, "", err
+	if withRoles {
+		if err := s.loadRoles(ctx, us); err != nil {
+			return nil, "", err
+		}
 	}
 	return us, next, nil
+}
+
+// skipSearch is FindUsers of a text search with an offset. The plans of a
+// search read a page from a cursor, not from an offset: the users skipped
+// are read a page at a time (without their roles), as a client paging by
+// cursor would, and the page after them is the answer.
+func (s *Store) skipSearch(ctx context.Context, f userdb.UserFilter) ([]*userdb.User, string, error) {
+	g := f
+	g.Offset = 0
+	for skip := f.Offset; skip > 0; {
+		g.Limit = min(skip, MaxLimit)
+		us, next, err := s.findUsers(ctx, g, false)
+		if err != nil {
+			return nil, "", err
+		}
+		if next == "" {
+			return []*userdb.User{}, "", nil // fewer users match than the offset skips
+		}
+		skip -= len(us)
+		g.Cursor = next
+	}
+	g.Limit = f.Limit
+	return s.findUsers(ctx, g, true)
 }
 
 // readUsers runs a query of userColumns followed by the sort's column and

@@ -102,6 +102,13 @@ func testFindAccounts(t *testing.T, s userdb.Store) {
 		{"query is literal", userdb.AccountFilter{Query: "%"}, nil},
 		{"status", userdb.AccountFilter{Status: userdb.StatusDisabled}, []string{"delta"}},
 		{"limit", userdb.AccountFilter{Limit: 2}, []string{"alpha", "bravo"}},
+		{"descending", userdb.AccountFilter{Desc: true}, []string{"delta", "default", "charlie", "bravo", "alpha"}},
+		{"after a name", userdb.AccountFilter{After: "Bravo", Limit: 2}, []string{"charlie", "default"}},
+		{"after a name, descending", userdb.AccountFilter{After: "charlie", Desc: true}, []string{"bravo", "alpha"}},
+		{"offset", userdb.AccountFilter{Offset: 1, Limit: 2}, []string{"bravo", "charlie"}},
+		{"offset without limit", userdb.AccountFilter{Offset: 3}, []string{"default", "delta"}},
+		{"offset past the end", userdb.AccountFilter{Offset: 9}, nil},
+		{"offset after a name, with a query", userdb.AccountFilter{Query: "a", After: "alpha", Offset: 1}, []string{"charlie", "default", "delta"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,6 +121,25 @@ func testFindAccounts(t *testing.T, s userdb.Store) {
 			wantSeq(t, "names", names, tt.want)
 		})
 	}
+	for _, tt := range []struct {
+		name string
+		f    userdb.AccountFilter
+		want int
+	}{
+		{"count all", userdb.AccountFilter{}, 5},
+		{"count ignores the page", userdb.AccountFilter{After: "bravo", Offset: 1, Limit: 1, Desc: true}, 5},
+		{"count a query", userdb.AccountFilter{Query: "R"}, 2},
+		{"count a status", userdb.AccountFilter{Status: userdb.StatusDisabled}, 1},
+		{"count nothing", userdb.AccountFilter{Query: "zz"}, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := s.CountAccounts(ctx, tt.f)
+			must(t, err)
+			wantEqual(t, "count", n, tt.want)
+		})
+	}
+	_, err = s.FindAccounts(ctx, userdb.AccountFilter{Offset: -1})
+	wantCode(t, "FindAccounts with a negative offset", err, userdb.EINVALID)
 }
 
 func testAccountUpdate(t *testing.T, s userdb.Store) {

@@ -298,9 +298,30 @@ func testFindUsersPagination(t *testing.T, s userdb.Store) {
 				}
 				wantOnceEach(t, all, n)
 				wantSorted(t, all, key, desc)
+				// An offset skips into the same order, from the start or
+				// from a cursor, with or without a text search.
+				for _, q := range []string{"", "m0"} {
+					in := all
+					if q != "" {
+						in = slices.DeleteFunc(slices.Clone(all), func(u *userdb.User) bool { return !strings.HasPrefix(u.Email, q) })
+					}
+					for _, offset := range []int{0, 1, 24, 25, 60, len(in) - 1, len(in), len(in) + 30} {
+						page, _, err := s.FindUsers(ctx, userdb.UserFilter{Query: q, Sort: key, Desc: desc, Offset: offset, Limit: 25})
+						must(t, err)
+						want := in[min(offset, len(in)):min(offset+25, len(in))]
+						wantSeq(t, fmt.Sprintf("query %q offset %d", q, offset), usernames(page), usernames(want))
+					}
+					first, next, err := s.FindUsers(ctx, userdb.UserFilter{Query: q, Sort: key, Desc: desc, Limit: 10})
+					must(t, err)
+					page, _, err := s.FindUsers(ctx, userdb.UserFilter{Query: q, Sort: key, Desc: desc, Cursor: next, Offset: 15, Limit: 5})
+					must(t, err)
+					wantSeq(t, fmt.Sprintf("query %q offset 15 after a page of %d", q, len(first)), usernames(page), usernames(in[25:30]))
+				}
 			})
 		}
 	}
+	_, _, err = s.FindUsers(ctx, userdb.UserFilter{Offset: -1})
+	wantCode(t, "FindUsers with a negative offset", err, userdb.EINVALID)
 }
 
 // wantOnceEach checks that users holds n users, none twice.

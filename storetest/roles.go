@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ var roleTests = []test{
 	{"UniquePerAccount", testRoleUniquePerAccount},
 	{"Membership", testRoleMembership},
 	{"DeleteRemovesMemberships", testRoleDelete},
+	{"Search", testSearchRoles},
 }
 
 func testRoleNotFound(t *testing.T, s userdb.Store) {
@@ -181,4 +183,63 @@ func testRoleDelete(t *testing.T, s userdb.Store) {
 
 	// The name is free again.
 	MustCreateRole(t, s, userdb.DefaultAccountID, "editor")
+}
+
+func testSearchRoles(t *testing.T, s userdb.Store) {
+	ctx := t.Context()
+	acme, beta := MustCreateAccount(t, s, "acme"), MustCreateAccount(t, s, "beta")
+	editor := MustCreateRole(t, s, acme.ID, "Editor")
+	viewer := MustCreateRole(t, s, acme.ID, "viewer")
+	editor2 := MustCreateRole(t, s, beta.ID, "editor")
+	MustCreateRole(t, s, beta.ID, "Zed")
+	_, err := s.UpdateRole(ctx, editor.ID, userdb.RoleUpdate{Description: ptr("Writes the ÉDITIONS")}, at(time.Hour))
+	must(t, err)
+	_, err = s.UpdateRole(ctx, viewer.ID, userdb.RoleUpdate{Description: ptr("Read only")}, at(time.Hour))
+	must(t, err)
+	// Names repeat across accounts: the order is the folded name, then the id.
+	first, second := editor, editor2
+	if second.ID < first.ID {
+		first, second = second, first
+	}
+	id := func(r *userdb.Role) string { return r.AccountID + "/" + r.Name }
+	all := []string{
+		userdb.DefaultAccountID + "/admin", id(first), id(second),
+		userdb.DefaultAccountID + "/super-admin", acme.ID + "/viewer", beta.ID + "/Zed",
+	}
+	reversed := slices.Clone(all)
+	slices.Reverse(reversed)
+	for _, tt := range []struct {
+		name  string
+		f     userdb.RoleFilter
+		want  []string
+		count int
+	}{
+		{"every account", userdb.RoleFilter{}, all, 6},
+		{"one account", userdb.RoleFilter{AccountID: acme.ID}, []string{id(editor), acme.ID + "/viewer"}, 2},
+		{"query in a description, folded", userdb.RoleFilter{Query: "éDIT"}, []string{id(editor)}, 1},
+		{"query in names", userdb.RoleFilter{Query: "ED"}, []string{id(first), id(second), beta.ID + "/Zed"}, 3},
+		{"query in a description", userdb.RoleFilter{Query: "ONLY"}, []string{acme.ID + "/viewer"}, 1},
+		{"query in an account", userdb.RoleFilter{AccountID: beta.ID, Query: "edit"}, []string{beta.ID + "/editor"}, 1},
+		{"query is literal", userdb.RoleFilter{Query: "%"}, nil, 0},
+		{"descending", userdb.RoleFilter{Desc: true}, reversed, 6},
+		{"after a name and id", userdb.RoleFilter{AfterName: "EDITOR", AfterID: first.ID, Limit: 2}, all[2:4], 6},
+		{"after, descending", userdb.RoleFilter{AfterName: "editor", AfterID: second.ID, Desc: true}, []string{id(first), userdb.DefaultAccountID + "/admin"}, 6},
+		{"offset and limit", userdb.RoleFilter{Offset: 2, Limit: 3}, all[2:5], 6},
+		{"offset past the end", userdb.RoleFilter{AccountID: acme.ID, Offset: 2}, nil, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.SearchRoles(ctx, tt.f)
+			must(t, err)
+			var ids []string
+			for _, r := range got {
+				ids = append(ids, id(r))
+			}
+			wantSeq(t, "roles", ids, tt.want)
+			n, err := s.CountRoles(ctx, tt.f)
+			must(t, err)
+			wantEqual(t, "count", n, tt.count)
+		})
+	}
+	_, err = s.SearchRoles(ctx, userdb.RoleFilter{Limit: -1})
+	wantCode(t, "SearchRoles with a negative limit", err, userdb.EINVALID)
 }

@@ -88,10 +88,11 @@ func accountList(e *env, args []string) error {
 		return err
 	}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-		list, err := svc.AdminListAccounts(ctx, userdb.AccountFilter{})
+		page, err := svc.AdminListAccounts(ctx, userdb.AccountFilter{})
 		if err != nil {
 			return err
 		}
+		list := page.Accounts
 		if c.json {
 			views := make([]accountView, len(list))
 			for i, a := range list {

@@ -87,10 +87,11 @@ func roleList(e *env, args []string) error {
 			}
 			accountID = a.ID
 		}
-		list, err := svc.AdminListRoles(ctx, accountID)
+		page, err := svc.AdminListRoles(ctx, userdb.RoleFilter{AccountID: accountID})
 		if err != nil {
 			return err
 		}
+		list := page.Roles
 		if c.json {
 			views := make([]roleView, len(list))
 			for i, r := range list {
@@ -102,8 +103,8 @@ func roleList(e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		names := make(map[string]string, len(accounts))
-		for _, a := range accounts {
+		names := make(map[string]string, len(accounts.Accounts))
+		for _, a := range accounts.Accounts {
 			names[a.ID] = a.Name
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
@@ -150,11 +151,11 @@ func findRole(ctx context.Context, svc *service.Service, ref []string) (*userdb.
 	if err != nil {
 		return nil, err
 	}
-	roles, err := svc.AdminListRoles(ctx, a.ID)
+	roles, err := svc.AdminListRoles(ctx, userdb.RoleFilter{AccountID: a.ID})
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range roles {
+	for _, r := range roles.Roles {
 		if userdb.Fold(r.Name) == userdb.Fold(ref[1]) {
 			return r, nil
 		}

@@ -1,13 +1,12 @@
 package api
 
 import (
-	"net"
 	"net/http"
 	"net/url"
-	"strings"
-	"time"
+	"sync"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/edge"
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/oauth"
 	"github.com/userdb/userdb/internal/service"
@@ -35,11 +34,8 @@ const (
 // Options configure the API.
 type Options struct {
 	Endpoints   map[string]Endpoint
-	CookieName  string
-	SameSite    http.SameSite
-	Secure      string // auto | always | never
 	Transformer Transformer
-	// LoginPage is where a browser that is not signed in is sent.
+	// LoginPage is where a browser asking for GET /login is sent.
 	LoginPage string
 	// VerifyPage and ResetPage, when set, are the pages a browser following
 	// an email's /verify or /change link is sent to, with its sptoken.
@@ -58,24 +54,19 @@ type Options struct {
 // API serves the JSON routes.
 type API struct {
 	svc  *service.Service
+	edge *edge.Edge
 	opts Options
 }
 
-// New returns the API.
-func New(svc *service.Service, o Options) *API {
+// New returns the API; e authenticates its callers.
+func New(svc *service.Service, e *edge.Edge, o Options) *API {
 	if o.Transformer == nil {
 		o.Transformer = NoTransform
-	}
-	if o.CookieName == "" {
-		o.CookieName = "userdb"
-	}
-	if o.SameSite == 0 {
-		o.SameSite = http.SameSiteLaxMode
 	}
 	if o.LoginPage == "" {
 		o.LoginPage = o.Endpoints[EpLogin].URI
 	}
-	return &API{svc: svc, opts: o}
+	return &API{svc: svc, edge: e, opts: o}
 }
 
 // Routes registers the API's routes on mux.
@@ -92,7 +83,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	ep(EpLogin, []string{"POST"}, a.login)
 	ep(EpLogout, []string{"POST"}, a.authed(a.logout))
 	ep(EpLogout, []string{"GET"}, httpx.SameOriginGET(a.authed(a.logout)))
-	ep(EpMe, []string{"GET"}, a.authed(a.me))
+	ep(EpMe, []string{"GET"}, a.authedRead(a.me))
 	ep(EpMe, []string{"POST"}, a.authed(a.updateMe))
 	ep(EpRegister, []string{"POST"}, a.register)
 	ep(EpVerify, []string{"GET"}, a.verify)
@@ -118,50 +109,29 @@ func (a *API) Routes(mux *http.ServeMux) {
 	}
 }
 
-// Principal is the signed-in caller of a request.
-type Principal struct {
-	User    *userdb.User
-	Session *userdb.Session
+// authedHandler receives the caller.
+type authedHandler func(w http.ResponseWriter, r *http.Request, p *edge.Principal)
+
+// authed lets only signed-in callers through, carrying their metadata for
+// the audit log; others get 401 JSON or, for a browser, a redirect to the
+// sign-in page.
+func (a *API) authed(h authedHandler) http.HandlerFunc {
+	return a.authedRead(func(w http.ResponseWriter, r *http.Request, p *edge.Principal) {
+		h(w, a.edge.WithCaller(r, p), p)
+	})
 }
 
-type principalKey struct{}
-
-// authedHandler receives the caller.
-type authedHandler func(w http.ResponseWriter, r *http.Request, p *Principal)
-
-// authed lets only signed-in callers through; others get 401 JSON or, for a
-// browser, a redirect to the sign-in page.
-func (a *API) authed(h authedHandler) http.HandlerFunc {
+// authedRead is authed for a handler that writes nothing, and so records
+// no event: GET /me, the hottest route, skips the copy of the request.
+func (a *API) authedRead(h authedHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.Authenticate(r)
+		p, err := a.edge.Authenticate(r)
 		if err != nil {
-			a.Unauthenticated(w, r, err)
+			a.edge.Unauthenticated(w, r, err)
 			return
 		}
-		h(w, r.WithContext(service.WithMeta(r.Context(), meta(r, p.User.ID))), p)
+		h(w, r, p)
 	}
-}
-
-// Authenticate finds the caller of r from its session cookie.
-func (a *API) Authenticate(r *http.Request) (*Principal, error) {
-	c, err := r.Cookie(a.opts.CookieName)
-	if err != nil {
-		return nil, userdb.Errorf(userdb.EUNAUTHORIZED, "Not signed in.")
-	}
-	u, s, err := a.svc.Authenticate(r.Context(), c.Value)
-	if err != nil {
-		return nil, err
-	}
-	return &Principal{User: u, Session: s}, nil
-}
-
-// Unauthenticated answers a request that needs a signed-in caller.
-func (a *API) Unauthenticated(w http.ResponseWriter, r *http.Request, err error) {
-	if userdb.IsCode(err, userdb.EUNAUTHORIZED) && httpx.WantsHTML(r) && r.Method == http.MethodGet {
-		httpx.RedirectToLogin(w, r, a.opts.LoginPage)
-		return
-	}
-	httpx.Error(w, r, err)
 }
 
 // toPage sends a browser to one of the hosted pages, carrying over the
@@ -173,92 +143,66 @@ func toPage(w http.ResponseWriter, r *http.Request, page, param string) {
 	http.Redirect(w, r, page, http.StatusFound)
 }
 
-// meta describes the request for the audit log.
-func meta(r *http.Request, actor string) service.Meta {
-	return service.Meta{ActorID: actor, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
-}
-
-// withMeta returns r with its metadata for the audit log (no actor yet).
-func withMeta(r *http.Request) *http.Request {
-	return r.WithContext(service.WithMeta(r.Context(), meta(r, "")))
-}
-
-// SetSession sets the session cookie of a sign-in. The hosted pages use it
-// too, so a browser has one session whichever surface it signed in through.
-func (a *API) SetSession(w http.ResponseWriter, r *http.Request, l *service.Login) {
-	http.SetCookie(w, &http.Cookie{
-		Name: a.opts.CookieName, Value: l.Secret, Path: "/",
-		// Max-Age rather than Expires: relative to the session's start, so a
-		// client's clock does not matter.
-		MaxAge:   int(l.Session.ExpiresAt.Sub(l.Session.CreatedAt).Seconds()),
-		HttpOnly: true, Secure: a.secure(r), SameSite: a.opts.SameSite,
-	})
-}
-
-// ClearSession removes the session cookie.
-func (a *API) ClearSession(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{
-		Name: a.opts.CookieName, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(1, 0),
-		HttpOnly: true, Secure: a.secure(r), SameSite: a.opts.SameSite,
-	})
-}
-
-// secure decides the cookie's Secure flag: always, except in "auto" mode on
-// plain HTTP to a loopback host from a loopback peer (development). The Host
-// header alone is not enough: a proxy may forward "Host: localhost" for a
-// browser elsewhere, so the peer must be on this machine too, and a request
-// carrying forwarding headers came through a proxy, which serves the
-// browser over whatever it likes (HTTPS, usually).
-func (a *API) secure(r *http.Request) bool {
-	switch a.opts.Secure {
-	case "always":
-		return true
-	case "never":
-		return false
-	}
-	if r.TLS != nil {
-		return true
-	}
-	for _, h := range forwardingHeaders {
-		if _, ok := r.Header[h]; ok {
-			return true
-		}
-	}
-	return !isLoopback(r.Host) || !isLoopback(r.RemoteAddr)
-}
-
-// forwardingHeaders are set by reverse proxies (canonical header keys).
-var forwardingHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Real-Ip"}
-
-// isLoopback reports whether a host or host:port names this machine.
-func isLoopback(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	host = strings.Trim(host, "[]")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// view renders a user through the transformer.
-func (a *API) view(r *http.Request, u *userdb.User) (any, error) {
+// userView builds the view of u, with the details of its roles.
+func (a *API) userView(r *http.Request, u *userdb.User) (*UserView, error) {
 	roles, err := a.svc.AccountRoles(r.Context(), u.AccountID)
 	if err != nil {
 		return nil, err
 	}
-	return a.opts.Transformer(NewUserView(u, roles, a.svc.PasswordExpired(u))), nil
+	return NewUserView(u, roles, a.svc.PasswordExpired(u)), nil
+}
+
+// view renders a user through the transformer.
+func (a *API) view(r *http.Request, u *userdb.User) (any, error) {
+	v, err := a.userView(r, u)
+	if err != nil {
+		return nil, err
+	}
+	return a.opts.Transformer(v), nil
 }
 
 // account answers {"account": view} with the status.
 func (a *API) account(w http.ResponseWriter, r *http.Request, status int, u *userdb.User) {
-	v, err := a.view(r, u)
+	v, err := a.userView(r, u)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	httpx.JSON(w, status, map[string]any{"account": v})
+	a.writeView(w, status, true, v)
+}
+
+// bodies are the buffers the user JSON is written into.
+var bodies = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// writeView answers with the user's JSON through the transformer, wrapped
+// as {"account": ...} when wrap is set. A *UserView, which the built-in
+// transformers return, is written by hand (viewjson.go); anything else a
+// transformer returns goes through encoding/json.
+func (a *API) writeView(w http.ResponseWriter, status int, wrap bool, v *UserView) {
+	out := a.opts.Transformer(v)
+	if uv, ok := out.(*UserView); ok {
+		bp := bodies.Get().(*[]byte)
+		b := (*bp)[:0]
+		if wrap {
+			b = append(b, `{"account":`...)
+		}
+		if b, ok = uv.appendJSON(b); ok {
+			if wrap {
+				b = append(b, '}')
+			}
+			httpx.JSONBytes(w, status, append(b, '\n'))
+		}
+		if cap(b) <= 64<<10 { // a huge custom data is not kept for every request
+			*bp = b
+			bodies.Put(bp)
+		}
+		if ok {
+			return
+		}
+	}
+	if wrap {
+		httpx.JSON(w, status, accountBody{Account: out})
+		return
+	}
+	httpx.JSON(w, status, out)
 }

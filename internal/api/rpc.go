@@ -196,7 +196,7 @@ func (a *API) rpcListUsers(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	f := userdb.UserFilter{Query: req.search(), Limit: rpcMax}
+	f := userdb.UserFilter{Query: req.search()}
 	if f.AccountID, err = req.account(where); err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -211,28 +211,13 @@ func (a *API) rpcListUsers(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	// Offsets are walked through cursor pages: the store pages by keyset.
-	var users []*userdb.User
-	total, capped := 0, false
-	for {
-		page, err := a.svc.AdminListUsers(r.Context(), f)
-		if err != nil {
-			httpx.Error(w, r, err)
-			return
-		}
-		total, capped = page.Total, page.TotalCapped
-		for _, u := range page.Users {
-			if offset > 0 {
-				offset--
-			} else if len(users) < limit {
-				users = append(users, u)
-			}
-		}
-		if len(users) == limit || page.Next == "" {
-			break
-		}
-		f.Cursor = page.Next
+	f.Offset, f.Limit = offset, limit
+	page, err := a.svc.AdminListUsers(r.Context(), f)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
 	}
+	users, total, capped := page.Users, page.Total, page.TotalCapped
 	views := make([]any, len(users))
 	for i, u := range users {
 		if views[i], err = a.view(r, u); err != nil {
@@ -485,17 +470,17 @@ func (a *API) rpcAccountSelectList(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	roles, err := a.svc.AdminListRoles(r.Context(), "")
+	roles, err := a.svc.AdminListRoles(r.Context(), userdb.RoleFilter{})
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
 	byAccount := map[string][]rpcOption{}
-	for _, role := range roles {
+	for _, role := range roles.Roles {
 		byAccount[role.AccountID] = append(byAccount[role.AccountID], rpcOption{Label: role.Name, Value: role.ID})
 	}
-	options := make([]rpcOption, len(accounts))
-	for i, acc := range accounts {
+	options := make([]rpcOption, len(accounts.Accounts))
+	for i, acc := range accounts.Accounts {
 		options[i] = rpcOption{Label: acc.Name, Value: acc.ID, Roles: byAccount[acc.ID]}
 		if options[i].Roles == nil {
 			options[i].Roles = []rpcOption{}
@@ -515,12 +500,12 @@ func (a *API) rpcRolesForAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	items := []RoleView{}
 	if strings.TrimSpace(req.AccountID) != "" {
-		roles, err := a.svc.AdminListRoles(r.Context(), req.AccountID)
+		roles, err := a.svc.AdminListRoles(r.Context(), userdb.RoleFilter{AccountID: req.AccountID})
 		if err != nil {
 			httpx.Error(w, r, err)
 			return
 		}
-		for _, role := range roles {
+		for _, role := range roles.Roles {
 			items = append(items, NewRoleView(role))
 		}
 	}
@@ -549,19 +534,16 @@ func (a *API) rpcListAccounts(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	list, err := a.svc.AdminListAccounts(r.Context(), userdb.AccountFilter{Query: req.search()})
+	page, err := a.svc.AdminListAccounts(r.Context(), userdb.AccountFilter{Query: req.search(), Desc: desc, Offset: offset, Limit: limit})
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	if desc {
-		slices.Reverse(list)
+	items := make([]AccountView, len(page.Accounts))
+	for i, acc := range page.Accounts {
+		items[i] = NewAccountView(acc)
 	}
-	items := []AccountView{}
-	for _, acc := range window(list, offset, limit) {
-		items = append(items, NewAccountView(acc))
-	}
-	httpx.JSON(w, http.StatusOK, map[string]any{"total": len(list), "accounts": items})
+	httpx.JSON(w, http.StatusOK, map[string]any{"total": page.Total, "accounts": items})
 }
 
 type rpcAccount struct {
@@ -590,18 +572,16 @@ func (a *API) rpcUpdateAccount(w http.ResponseWriter, r *http.Request) {
 		}
 		st = &s
 	}
-	ctx := r.Context()
 	var acc *userdb.Account
 	var err error
 	if req.ID == "" {
-		acc, err = a.svc.AdminCreateAccount(ctx, service.NewAccount{
-			Name: deref(req.Name), Description: deref(req.Description), CustomData: req.CustomData,
-		})
-		if err == nil && st != nil && *st != acc.Status {
-			acc, err = a.svc.AdminSetAccountStatus(ctx, acc.ID, *st)
+		n := service.NewAccount{Name: deref(req.Name), Description: deref(req.Description), CustomData: req.CustomData}
+		if st != nil {
+			n.Status = *st
 		}
+		acc, err = a.svc.AdminCreateAccount(r.Context(), n)
 	} else {
-		acc, err = a.svc.AdminUpdateAccount(ctx, req.ID, userdb.AccountUpdate{
+		acc, err = a.svc.AdminUpdateAccount(r.Context(), req.ID, userdb.AccountUpdate{
 			Name: req.Name, Description: req.Description, Status: st, CustomData: req.CustomData,
 		})
 	}
@@ -673,24 +653,18 @@ func (a *API) rpcListRoles(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	roles, err := a.svc.AdminListRoles(r.Context(), account)
+	page, err := a.svc.AdminListRoles(r.Context(), userdb.RoleFilter{
+		AccountID: account, Query: req.search(), Desc: desc, Offset: offset, Limit: limit,
+	})
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	if q := userdb.Fold(req.search()); q != "" {
-		roles = slices.DeleteFunc(roles, func(role *userdb.Role) bool {
-			return !strings.Contains(userdb.Fold(role.Name), q) && !strings.Contains(userdb.Fold(role.Description), q)
-		})
+	items := make([]RoleView, len(page.Roles))
+	for i, role := range page.Roles {
+		items[i] = NewRoleView(role)
 	}
-	if desc {
-		slices.Reverse(roles)
-	}
-	items := []RoleView{}
-	for _, role := range window(roles, offset, limit) {
-		items = append(items, NewRoleView(role))
-	}
-	httpx.JSON(w, http.StatusOK, map[string]any{"total": len(roles), "roles": items})
+	httpx.JSON(w, http.StatusOK, map[string]any{"total": page.Total, "roles": items})
 }
 
 type rpcRole struct {
@@ -762,18 +736,12 @@ func (a *API) rpcRemoveRole(w http.ResponseWriter, r *http.Request) {
 // rawUser answers with the user's JSON itself, as the original's admin
 // routes did (not wrapped in {"account": ...}).
 func (a *API) rawUser(w http.ResponseWriter, r *http.Request, u *userdb.User) {
-	v, err := a.view(r, u)
+	v, err := a.userView(r, u)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	httpx.JSON(w, http.StatusOK, v)
-}
-
-// window returns items[offset : offset+limit], clipped.
-func window[T any](items []T, offset, limit int) []T {
-	start := min(offset, len(items))
-	return items[start:min(start+limit, len(items))]
+	a.writeView(w, http.StatusOK, false, v)
 }
 
 // empty answers 200 {}, or err.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/edge"
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/service"
 )
@@ -39,18 +40,14 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusOK, map[string]string{"redirect": connectionURL(req.Connection, req.Next)})
 		return
 	}
-	r = withMeta(r)
+	r = a.edge.WithMeta(r, "")
 	l, err := a.svc.Login(r.Context(), req.name(), req.Password)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	// A new id at every sign-in: a session planted before it is ended.
-	if old, err := a.Authenticate(r); err == nil {
-		_ = a.svc.Logout(r.Context(), old.User, old.Session)
-	}
-	a.SetSession(w, r, l)
-	a.account(w, r, http.StatusOK, l.User)
+	a.edge.SetSession(w, r, l)
+	a.writeView(w, http.StatusOK, true, NewUserView(l.User, l.Roles, l.PasswordExpired))
 }
 
 // loginPage: GET /login sends a browser to the sign-in page with its next=;
@@ -65,24 +62,18 @@ func (a *API) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // logout: POST (or GET) /logout ends the session.
-func (a *API) logout(w http.ResponseWriter, r *http.Request, p *Principal) {
+func (a *API) logout(w http.ResponseWriter, r *http.Request, p *edge.Principal) {
 	if err := a.svc.Logout(r.Context(), p.User, p.Session); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	a.ClearSession(w, r)
+	a.edge.ClearSession(w, r)
 	w.WriteHeader(http.StatusOK)
 }
 
-// me: GET /me -> {"account": ...}. The hottest route: it answers what
-// account does, through an envelope that encodes faster than account's map.
-func (a *API) me(w http.ResponseWriter, r *http.Request, p *Principal) {
-	v, err := a.view(r, p.User)
-	if err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	httpx.JSON(w, http.StatusOK, accountBody{Account: v})
+// me: GET /me -> {"account": ...}, the hottest route.
+func (a *API) me(w http.ResponseWriter, r *http.Request, p *edge.Principal) {
+	a.account(w, r, http.StatusOK, p.User)
 }
 
 type profileRequest struct {
@@ -93,7 +84,7 @@ type profileRequest struct {
 }
 
 // updateMe: POST /me changes the caller's names and custom data.
-func (a *API) updateMe(w http.ResponseWriter, r *http.Request, p *Principal) {
+func (a *API) updateMe(w http.ResponseWriter, r *http.Request, p *edge.Principal) {
 	var req profileRequest
 	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
@@ -128,7 +119,7 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	r = withMeta(r)
+	r = a.edge.WithMeta(r, "")
 	u, l, err := a.svc.Register(r.Context(), service.NewUser{
 		Username: req.Username, Email: req.Email, GivenName: req.GivenName, MiddleName: req.MiddleName,
 		Surname: req.Surname, FullName: req.FullName, Password: req.Password, CustomData: req.CustomData,
@@ -138,7 +129,7 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if l != nil {
-		a.SetSession(w, r, l)
+		a.edge.SetSession(w, r, l)
 	}
 	a.account(w, r, http.StatusCreated, u)
 }
@@ -150,7 +141,7 @@ func (a *API) verify(w http.ResponseWriter, r *http.Request) {
 		toPage(w, r, a.opts.VerifyPage, "sptoken")
 		return
 	}
-	r = withMeta(r)
+	r = a.edge.WithMeta(r, "")
 	u, err := a.svc.Verify(r.Context(), r.URL.Query().Get("sptoken"))
 	if err != nil {
 		httpx.Error(w, r, err)
@@ -166,7 +157,7 @@ func (a *API) resendVerification(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	r = withMeta(r)
+	r = a.edge.WithMeta(r, "")
 	if err := a.svc.ResendVerification(r.Context(), req.name()); err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -185,7 +176,7 @@ func (a *API) forgot(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	r = withMeta(r)
+	r = a.edge.WithMeta(r, "")
 	if err := a.svc.Forgot(r.Context(), req.name()); err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -222,7 +213,7 @@ func (a *API) change(w http.ResponseWriter, r *http.Request) {
 	if req.SPToken == "" {
 		req.SPToken = r.URL.Query().Get("sptoken")
 	}
-	r = withMeta(r)
+	r = a.edge.WithMeta(r, "")
 	if _, err := a.svc.ResetPassword(r.Context(), req.SPToken, req.Password); err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -237,7 +228,7 @@ type passwordRequest struct {
 
 // expired: POST /expired {password} for a signed-in user whose password
 // expired: sets it and signs the user out, as the original did.
-func (a *API) expired(w http.ResponseWriter, r *http.Request, p *Principal) {
+func (a *API) expired(w http.ResponseWriter, r *http.Request, p *edge.Principal) {
 	var req passwordRequest
 	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
@@ -247,13 +238,13 @@ func (a *API) expired(w http.ResponseWriter, r *http.Request, p *Principal) {
 		httpx.Error(w, r, err)
 		return
 	}
-	a.ClearSession(w, r)
+	a.edge.ClearSession(w, r)
 	httpx.JSON(w, http.StatusOK, struct{}{})
 }
 
 // changePassword: POST /me/password {currentPassword, password}; the
 // caller's other sessions end.
-func (a *API) changePassword(w http.ResponseWriter, r *http.Request, p *Principal) {
+func (a *API) changePassword(w http.ResponseWriter, r *http.Request, p *edge.Principal) {
 	var req passwordRequest
 	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
@@ -288,7 +279,7 @@ func (a *API) checkPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var ids []string
-	if p, err := a.Authenticate(r); err == nil {
+	if p, err := a.edge.Authenticate(r); err == nil {
 		ids = []string{p.User.Email, p.User.Username}
 	}
 	if err := a.svc.CheckPassword(*req.Password, ids...); err != nil {
@@ -303,7 +294,7 @@ func (a *API) checkPassword(w http.ResponseWriter, r *http.Request) {
 }
 
 // listSessions: GET /me/sessions -> {"sessions": [...]}, the current one flagged.
-func (a *API) listSessions(w http.ResponseWriter, r *http.Request, p *Principal) {
+func (a *API) listSessions(w http.ResponseWriter, r *http.Request, p *edge.Principal) {
 	list, err := a.svc.Sessions(r.Context(), p.User.ID)
 	if err != nil {
 		httpx.Error(w, r, err)
@@ -318,20 +309,20 @@ func (a *API) listSessions(w http.ResponseWriter, r *http.Request, p *Principal)
 }
 
 // endSession: DELETE /me/sessions/{id}.
-func (a *API) endSession(w http.ResponseWriter, r *http.Request, p *Principal) {
+func (a *API) endSession(w http.ResponseWriter, r *http.Request, p *edge.Principal) {
 	id := r.PathValue("id")
 	if err := a.svc.EndSession(r.Context(), p.User, id); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
 	if id == p.Session.ID {
-		a.ClearSession(w, r)
+		a.edge.ClearSession(w, r)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
 // endOtherSessions: DELETE /me/sessions signs out everywhere else.
-func (a *API) endOtherSessions(w http.ResponseWriter, r *http.Request, p *Principal) {
+func (a *API) endOtherSessions(w http.ResponseWriter, r *http.Request, p *edge.Principal) {
 	n, err := a.svc.EndOtherSessions(r.Context(), p.User, p.Session.ID)
 	if err != nil {
 		httpx.Error(w, r, err)
@@ -343,11 +334,11 @@ func (a *API) endOtherSessions(w http.ResponseWriter, r *http.Request, p *Princi
 // reportCompromised: POST /me/compromised — the signed-in user says the
 // account was stolen. Every session ends (this one too), the password
 // stops working and a reset link is emailed.
-func (a *API) reportCompromised(w http.ResponseWriter, r *http.Request, p *Principal) {
+func (a *API) reportCompromised(w http.ResponseWriter, r *http.Request, p *edge.Principal) {
 	if err := a.svc.ReportCompromised(r.Context(), p.User); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	a.ClearSession(w, r)
+	a.edge.ClearSession(w, r)
 	httpx.JSON(w, http.StatusAccepted, map[string]string{"status": "secured"})
 }

@@ -110,41 +110,19 @@ func AdminPatterns() []string {
 // Requests without valid credentials get 401.
 func (a *API) admin(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		actor, err := a.AuthenticateActor(r)
+		actor, err := a.edge.AuthenticateActor(r)
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="userdb"`)
 			httpx.Error(w, r, err)
 			return
 		}
-		ctx := service.WithActor(service.WithMeta(r.Context(), meta(r, "")), actor)
+		ctx := service.WithActor(service.WithMeta(r.Context(), a.edge.Meta(r, "")), actor)
 		if err := nulInURL(r); err != nil {
 			httpx.Error(w, r, err)
 			return
 		}
 		h(w, r.WithContext(ctx))
 	}
-}
-
-// AuthenticateActor finds the caller of an admin request: an API key (or
-// an OAuth access token with the admin scope) when the request carries an
-// Authorization header, which must then be a valid Bearer credential,
-// otherwise the user of the session cookie.
-func (a *API) AuthenticateActor(r *http.Request) (service.Actor, error) {
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, key, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return service.Actor{}, userdb.Errorf(userdb.EUNAUTHORIZED, "Use Authorization: Bearer <API key>.")
-		}
-		if act, isToken, err := a.bearerActor(r.Context(), strings.TrimSpace(key)); isToken {
-			return act, err
-		}
-		return a.svc.AuthenticateAPIKey(r.Context(), strings.TrimSpace(key))
-	}
-	p, err := a.Authenticate(r)
-	if err != nil {
-		return service.Actor{}, err
-	}
-	return service.UserActor(p.User), nil
 }
 
 // Page is a page of a listing: its items, the cursor of the next page
@@ -225,27 +203,26 @@ func (q *query) bool(name string) bool {
 	return b
 }
 
-// paginate returns the page of items (sorted by key) after the cursor, and
-// the cursor of the next page. Cursors hold the key of the last item, so a
-// page stays right while items come and go. For lists kept in memory.
-func paginate[T any](items []T, key func(T) string, cursor string, limit int) ([]T, string, error) {
-	start := 0
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil {
-			return nil, "", userdb.FieldError("cursor", "The cursor is not valid.")
-		}
-		after := string(b)
-		for start < len(items) && key(items[start]) <= after {
-			start++
-		}
+// nameCursor is the cursor of a listing by name (accounts, roles): the
+// folded name and the id of the last item of a page.
+func nameCursor(name, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(userdb.Fold(name) + "\x00" + id))
+}
+
+// nameCursor reads the cursor parameter of a listing by name: the name and
+// id of the item the page starts after ("" for the first page).
+func (q *query) nameCursor() (name, id string) {
+	c := q.str("cursor")
+	if c == "" {
+		return "", ""
 	}
-	end := min(start+limit, len(items))
-	next := ""
-	if end < len(items) {
-		next = base64.RawURLEncoding.EncodeToString([]byte(key(items[end-1])))
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	name, id, ok := strings.Cut(string(b), "\x00")
+	if err != nil || !ok || name == "" {
+		q.fail("cursor", "The cursor is not valid.")
+		return "", ""
 	}
-	return items[start:end], next, nil
+	return name, id
 }
 
 // AdminUserView is a user as the admin API shows it: the user JSON of the

@@ -2,8 +2,6 @@ package api
 
 import (
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/userdb/userdb"
@@ -15,32 +13,29 @@ import (
 func (a *API) v1ListAccounts(w http.ResponseWriter, r *http.Request) {
 	q := &query{r: r}
 	f := userdb.AccountFilter{Query: q.str("q"), Status: q.status()}
-	limit, cursor := q.limit(), q.str("cursor")
+	limit := q.limit()
+	f.After, _ = q.nameCursor()
 	if q.err != nil {
 		httpx.Error(w, r, q.err)
 		return
 	}
-	list, err := a.svc.AdminListAccounts(r.Context(), f)
+	f.Limit = limit + 1 // one more tells whether a next page exists
+	page, err := a.svc.AdminListAccounts(r.Context(), f)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	slices.SortFunc(list, func(x, y *userdb.Account) int { return strings.Compare(accountKey(x), accountKey(y)) })
-	page, next, err := paginate(list, accountKey, cursor, limit)
-	if err != nil {
-		httpx.Error(w, r, err)
-		return
+	list, next := page.Accounts, ""
+	if len(list) > limit {
+		list = list[:limit]
+		next = nameCursor(list[limit-1].Name, list[limit-1].ID)
 	}
-	items := make([]AccountView, len(page))
-	for i, acc := range page {
+	items := make([]AccountView, len(list))
+	for i, acc := range list {
 		items[i] = NewAccountView(acc)
 	}
-	total := len(list)
-	httpx.JSON(w, http.StatusOK, Page{Items: items, Next: next, Total: &total})
+	httpx.JSON(w, http.StatusOK, Page{Items: items, Next: next, Total: &page.Total})
 }
-
-// accountKey orders accounts by name, case-insensitively, then id.
-func accountKey(acc *userdb.Account) string { return userdb.Fold(acc.Name) + "\x00" + acc.ID }
 
 type v1AccountRequest struct {
 	Name        *string        `json:"name"`
@@ -123,32 +118,30 @@ func writeAccount(w http.ResponseWriter, r *http.Request, status int, acc *userd
 // v1ListRoles: GET /api/v1/roles?account=&cursor=&limit=, by name.
 func (a *API) v1ListRoles(w http.ResponseWriter, r *http.Request) {
 	q := &query{r: r}
-	account, limit, cursor := q.str("account"), q.limit(), q.str("cursor")
+	f := userdb.RoleFilter{AccountID: q.str("account")}
+	limit := q.limit()
+	f.AfterName, f.AfterID = q.nameCursor()
 	if q.err != nil {
 		httpx.Error(w, r, q.err)
 		return
 	}
-	list, err := a.svc.AdminListRoles(r.Context(), account)
+	f.Limit = limit + 1
+	page, err := a.svc.AdminListRoles(r.Context(), f)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	slices.SortFunc(list, func(x, y *userdb.Role) int { return strings.Compare(roleKey(x), roleKey(y)) })
-	page, next, err := paginate(list, roleKey, cursor, limit)
-	if err != nil {
-		httpx.Error(w, r, err)
-		return
+	list, next := page.Roles, ""
+	if len(list) > limit {
+		list = list[:limit]
+		next = nameCursor(list[limit-1].Name, list[limit-1].ID)
 	}
-	items := make([]RoleView, len(page))
-	for i, role := range page {
+	items := make([]RoleView, len(list))
+	for i, role := range list {
 		items[i] = NewRoleView(role)
 	}
-	total := len(list)
-	httpx.JSON(w, http.StatusOK, Page{Items: items, Next: next, Total: &total})
+	httpx.JSON(w, http.StatusOK, Page{Items: items, Next: next, Total: &page.Total})
 }
-
-// roleKey orders roles by name, case-insensitively, then id.
-func roleKey(r *userdb.Role) string { return userdb.Fold(r.Name) + "\x00" + r.ID }
 
 type v1RoleRequest struct {
 	Account     string         `json:"account"`

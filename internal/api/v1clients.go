@@ -1,14 +1,12 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"time"
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/oauth"
-	"github.com/userdb/userdb/internal/service"
 )
 
 // ClientView is the JSON of an OAuth client (never its secret's hash).
@@ -215,15 +213,4 @@ func (a *API) v1DeleteClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	noContent(w, r, p.DeleteClient(r.Context(), a.svc, r.PathValue("id")))
-}
-
-// bearerActor authenticates an admin request by an OAuth access token that
-// carries the admin scope (oauth.admin_scope): ok is false when the
-// credential is not an access token at all (an API key, then).
-func (a *API) bearerActor(ctx context.Context, token string) (act service.Actor, ok bool, err error) {
-	if a.opts.OAuth == nil || !oauth.LooksLikeAccessToken(token) {
-		return service.Actor{}, false, nil
-	}
-	act, err = a.opts.OAuth.AdminActor(ctx, token)
-	return act, true, err
 }

@@ -7,17 +7,18 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // accountsPath is the accounts page (super-admins; an admin sees its own).
 const accountsPath = Prefix + "accounts"
 
-var accountStatusOptions = []option{{"", "Any status"}, {"ENABLED", "Enabled"}, {"DISABLED", "Disabled"}}
+var accountStatusOptions = []ui.Option{{Value: "", Label: "Any status"}, {Value: "ENABLED", Label: "Enabled"}, {Value: "DISABLED", Label: "Disabled"}}
 
 // accountsData is the accounts page.
 type accountsData struct {
 	Accounts []*userdb.Account
-	Statuses []option
+	Statuses []ui.Option
 	Filtered bool
 }
 
@@ -30,22 +31,22 @@ func (c *Console) showAccounts(w http.ResponseWriter, r *http.Request, me *admin
 	q := r.URL.Query()
 	f := userdb.AccountFilter{Query: strings.TrimSpace(q.Get("q")), Limit: maxAccountChoices}
 	d := &accountsData{Statuses: accountStatusOptions}
-	v.form.Set("q", f.Query)
+	v.Input.Set("q", f.Query)
 	if s := q.Get("status"); s != "" {
 		f.Status = userdb.Status(strings.ToUpper(s))
 		if f.Status != userdb.StatusEnabled && f.Status != userdb.StatusDisabled {
-			v.invalid("status", msg("bad-status"))
+			v.Invalid("status", msg("bad-status"))
 			f.Status = ""
 		}
-		v.form.Set("status", s)
+		v.Input.Set("status", s)
 	}
 	d.Filtered = f.Query != "" || f.Status != ""
-	list, err := c.svc.AdminListAccounts(r.Context(), f)
+	page, err := c.svc.AdminListAccounts(r.Context(), f)
 	if err != nil {
 		c.fail(w, r, me, err)
 		return
 	}
-	d.Accounts = list
+	d.Accounts = page.Accounts
 	v.Data = d
 	if len(v.Errors) > 0 && status == http.StatusOK {
 		status = http.StatusBadRequest
@@ -59,24 +60,24 @@ func (c *Console) accountsPost(w http.ResponseWriter, r *http.Request, me *admin
 		return
 	}
 	v := c.newView(r, me, "accounts", "accounts", "Accounts")
-	n := service.NewAccount{Name: formValue(r, "name"), Description: formValue(r, "description")}
+	n := service.NewAccount{Name: ui.FormValue(r, "name"), Description: ui.FormValue(r, "description")}
 	if n.Name == "" {
-		v.invalid("name", msg("account-name-required"))
+		v.Invalid("name", msg("account-name-required"))
 		c.showAccounts(w, r, me, http.StatusBadRequest, v)
 		return
 	}
 	a, err := c.svc.AdminCreateAccount(r.Context(), n)
 	if err != nil {
-		if s := formStatus(err); s >= 500 {
+		if s := ui.FormStatus(err); s >= 500 {
 			c.fail(w, r, me, err)
 			return
 		}
 		v.setError(r, err, "name", "description")
-		c.showAccounts(w, r, me, formStatus(err), v)
+		c.showAccounts(w, r, me, ui.FormStatus(err), v)
 		return
 	}
 	setFlash(w, r, "account-created")
-	redirect(w, r, accountPath(a.ID))
+	ui.Redirect(w, r, accountPath(a.ID))
 }
 
 func accountPath(id string) string { return accountsPath + "/" + url.PathEscape(id) }
@@ -100,8 +101,8 @@ func (c *Console) showAccount(w http.ResponseWriter, r *http.Request, me *admin,
 		c.fail(w, r, me, err)
 		return
 	}
-	v.setValue("name", a.Name)
-	v.setValue("description", a.Description)
+	v.SetValue("name", a.Name)
+	v.SetValue("description", a.Description)
 	v.Title = a.Name
 	v.Data = &accountData{Account: a, Default: a.ID == userdb.DefaultAccountID,
 		UsersURL: withParams(usersPath, nil, "account", a.ID), RolesURL: withParams(rolesPath, nil, "account", a.ID)}
@@ -119,13 +120,13 @@ func (c *Console) accountPost(w http.ResponseWriter, r *http.Request, me *admin)
 	flashKey := ""
 	switch r.PostFormValue("intent") {
 	case "save":
-		name := formValue(r, "name")
+		name := ui.FormValue(r, "name")
 		if name == "" {
-			v.invalid("name", msg("account-name-required"))
+			v.Invalid("name", msg("account-name-required"))
 			c.showAccount(w, r, me, http.StatusBadRequest, v)
 			return
 		}
-		_, err = c.svc.AdminUpdateAccount(r.Context(), id, userdb.AccountUpdate{Name: &name, Description: ptr(formValue(r, "description"))})
+		_, err = c.svc.AdminUpdateAccount(r.Context(), id, userdb.AccountUpdate{Name: &name, Description: ptr(ui.FormValue(r, "description"))})
 		flashKey = "account-saved"
 	case "enable":
 		_, err = c.svc.AdminSetAccountStatus(r.Context(), id, userdb.StatusEnabled)
@@ -139,14 +140,14 @@ func (c *Console) accountPost(w http.ResponseWriter, r *http.Request, me *admin)
 		return
 	}
 	if err != nil {
-		if s := formStatus(err); s >= 500 || s == http.StatusNotFound {
+		if s := ui.FormStatus(err); s >= 500 || s == http.StatusNotFound {
 			c.fail(w, r, me, err)
 			return
 		}
 		v.setError(r, err, "name", "description")
-		c.showAccount(w, r, me, formStatus(err), v)
+		c.showAccount(w, r, me, ui.FormStatus(err), v)
 		return
 	}
 	setFlash(w, r, flashKey)
-	redirect(w, r, accountPath(id))
+	ui.Redirect(w, r, accountPath(id))
 }

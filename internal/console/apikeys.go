@@ -6,6 +6,7 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // apiKeysPath is the API keys page.
@@ -14,8 +15,8 @@ const apiKeysPath = Prefix + "api-keys"
 // apiKeysData is the API keys page.
 type apiKeysData struct {
 	Keys     []keyRow
-	Accounts []option // super-admins: where a new key belongs
-	Roles    []option
+	Accounts []ui.Option // super-admins: where a new key belongs
+	Roles    []ui.Option
 	// Secret is the new key's secret, shown on the page that answers its
 	// creation and never again.
 	Secret  string
@@ -44,7 +45,7 @@ func (c *Console) showAPIKeys(w http.ResponseWriter, r *http.Request, me *admin,
 		return
 	}
 	if me.Super {
-		d.Accounts = append([]option{{"", "None: a global super-admin key"}}, accounts[1:]...)
+		d.Accounts = append([]ui.Option{{Value: "", Label: "None: a global super-admin key"}}, accounts[1:]...)
 	}
 	if d.Roles, err = c.roleOptions(r, me, "", ""); err != nil {
 		c.fail(w, r, me, err)
@@ -81,17 +82,17 @@ func (c *Console) apiKeysPost(w http.ResponseWriter, r *http.Request, me *admin)
 	v := c.newView(r, me, "apikeys", "apikeys", "API keys")
 	switch r.PostFormValue("intent") {
 	case "create":
-		n := service.NewAPIKey{Name: formValue(r, "name"), Roles: r.PostForm["roles"]}
+		n := service.NewAPIKey{Name: ui.FormValue(r, "name"), Roles: r.PostForm["roles"]}
 		if me.Super {
-			n.Account = formValue(r, "account")
+			n.Account = ui.FormValue(r, "account")
 		}
 		if n.Name == "" {
-			v.invalid("name", msg("name-required"))
+			v.Invalid("name", msg("name-required"))
 		}
-		if s := formValue(r, "expires"); s != "" {
+		if s := ui.FormValue(r, "expires"); s != "" {
 			t, err := time.Parse("2006-01-02", s)
 			if err != nil {
-				v.invalid("expires", msg("bad-expiry"))
+				v.Invalid("expires", msg("bad-expiry"))
 			}
 			n.ExpiresAt = &t
 		}
@@ -101,16 +102,16 @@ func (c *Console) apiKeysPost(w http.ResponseWriter, r *http.Request, me *admin)
 		}
 		k, secret, err := c.svc.AdminCreateAPIKey(r.Context(), n)
 		if err != nil {
-			if s := formStatus(err); s >= 500 {
+			if s := ui.FormStatus(err); s >= 500 {
 				c.fail(w, r, me, err)
 				return
 			}
 			if fieldOf(err) == "expiresAt" {
-				v.invalid("expires", userdb.ErrorMessage(err))
+				v.Invalid("expires", userdb.ErrorMessage(err))
 			} else {
 				v.setError(r, err, "name", "account", "roles")
 			}
-			c.showAPIKeys(w, r, me, formStatus(err), v, nil)
+			c.showAPIKeys(w, r, me, ui.FormStatus(err), v, nil)
 			return
 		}
 		// The secret is shown in the answer to this post and nowhere else:
@@ -123,7 +124,7 @@ func (c *Console) apiKeysPost(w http.ResponseWriter, r *http.Request, me *admin)
 			return
 		}
 		setFlash(w, r, "apikey-revoked")
-		redirect(w, r, apiKeysPath)
+		ui.Redirect(w, r, apiKeysPath)
 	default:
 		v.Error = msg("unknown-action")
 		c.showAPIKeys(w, r, me, http.StatusBadRequest, v, nil)

@@ -1,7 +1,9 @@
 package console
 
 import (
+	"github.com/userdb/userdb/internal/ui"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/userdb/userdb"
@@ -12,19 +14,19 @@ import (
 const clientsPath = Prefix + "clients"
 
 // grantChoices are the grants the forms offer, with their labels.
-var grantChoices = []option{
-	{userdb.GrantAuthorizationCode, "Authorization code (sign-in with a browser)"},
-	{userdb.GrantRefreshToken, "Refresh token"},
-	{userdb.GrantClientCredentials, "Client credentials (a service's own token)"},
-	{userdb.GrantDeviceCode, "Device code (TVs, command lines)"},
+var grantChoices = []ui.Option{
+	{Value: userdb.GrantAuthorizationCode, Label: "Authorization code (sign-in with a browser)"},
+	{Value: userdb.GrantRefreshToken, Label: "Refresh token"},
+	{Value: userdb.GrantClientCredentials, Label: "Client credentials (a service's own token)"},
+	{Value: userdb.GrantDeviceCode, Label: "Device code (TVs, command lines)"},
 }
 
 // clientsData is the clients page and a client's page.
 type clientsData struct {
 	Clients  []clientRow
 	Client   *userdb.OAuthClient
-	Accounts []option
-	Grants   []option
+	Accounts []ui.Option
+	Grants   []ui.Option
 	Scopes   []string
 	// Secret is a new secret, shown on the page that answers its creation
 	// or rotation and never again.
@@ -55,8 +57,8 @@ func (c *Console) clientProvider(w http.ResponseWriter, r *http.Request, me *adm
 // clients lists the clients with the form to create one.
 func (c *Console) clients(w http.ResponseWriter, r *http.Request, me *admin) {
 	v := c.newView(r, me, "clients", "clients", "Clients")
-	v.setValues("grants", []string{userdb.GrantAuthorizationCode, userdb.GrantRefreshToken})
-	v.setValues("scopes", userdb.BuiltinScopes)
+	v.SetValues("grants", []string{userdb.GrantAuthorizationCode, userdb.GrantRefreshToken})
+	v.SetValues("scopes", userdb.BuiltinScopes)
 	c.showClients(w, r, me, http.StatusOK, v, nil)
 }
 
@@ -102,11 +104,11 @@ func clientInput(r *http.Request) oauth.ClientInput {
 	}
 	list := func(name string) *[]string { v := r.PostForm[name]; return &v }
 	in := oauth.ClientInput{
-		Name: ptr(formValue(r, "name")), Type: ptr(formValue(r, "type")), GrantTypes: list("grants"),
+		Name: ptr(ui.FormValue(r, "name")), Type: ptr(ui.FormValue(r, "type")), GrantTypes: list("grants"),
 		RedirectURIs: lines("redirect_uris"), PostLogoutRedirectURIs: lines("logout_uris"), Scopes: list("scopes"),
 		FirstParty: ptr(r.PostFormValue("first_party") == "yes"),
 	}
-	if t := formValue(r, "token_format"); t != "" {
+	if t := ui.FormValue(r, "token_format"); t != "" {
 		in.TokenFormat = &t
 	}
 	return in
@@ -119,13 +121,13 @@ var clientFields = []string{"name", "type", "grants", "redirect_uris", "logout_u
 func clientFormError(v *view, r *http.Request, err error) {
 	switch fieldOf(err) {
 	case "grantTypes":
-		v.invalid("grants", userdb.ErrorMessage(err))
+		v.Invalid("grants", userdb.ErrorMessage(err))
 	case "redirectUris":
-		v.invalid("redirect_uris", userdb.ErrorMessage(err))
+		v.Invalid("redirect_uris", userdb.ErrorMessage(err))
 	case "postLogoutRedirectUris":
-		v.invalid("logout_uris", userdb.ErrorMessage(err))
+		v.Invalid("logout_uris", userdb.ErrorMessage(err))
 	case "authMethod":
-		v.invalid("type", userdb.ErrorMessage(err))
+		v.Invalid("type", userdb.ErrorMessage(err))
 	default:
 		v.setError(r, err, clientFields...)
 	}
@@ -148,22 +150,22 @@ func (c *Console) clientsPost(w http.ResponseWriter, r *http.Request, me *admin)
 	}
 	in := clientInput(r)
 	if me.Super {
-		in.Account = ptr(formValue(r, "account"))
+		in.Account = ptr(ui.FormValue(r, "account"))
 	}
 	cl, secret, err := p.CreateClient(r.Context(), c.svc, in)
 	if err != nil {
-		if formStatus(err) >= 500 {
+		if ui.FormStatus(err) >= 500 {
 			c.fail(w, r, me, err)
 			return
 		}
 		clientFormError(v, r, err)
-		c.showClients(w, r, me, formStatus(err), v, nil)
+		c.showClients(w, r, me, ui.FormStatus(err), v, nil)
 		return
 	}
 	fresh := c.newView(r, me, "clients", "clients", "Clients")
-	fresh.form = nil
-	fresh.setValues("grants", []string{userdb.GrantAuthorizationCode, userdb.GrantRefreshToken})
-	fresh.setValues("scopes", userdb.BuiltinScopes)
+	fresh.Input = url.Values{}
+	fresh.SetValues("grants", []string{userdb.GrantAuthorizationCode, userdb.GrantRefreshToken})
+	fresh.SetValues("scopes", userdb.BuiltinScopes)
 	c.showClients(w, r, me, http.StatusCreated, fresh, &clientsData{Secret: secret, NewName: cl.Name, Client: cl})
 }
 
@@ -184,16 +186,16 @@ func (c *Console) showClient(w http.ResponseWriter, r *http.Request, me *admin, 
 		return
 	}
 	v.Title = cl.Name
-	v.setValue("name", cl.Name)
-	v.setValue("type", cl.Type)
-	v.setValue("token_format", cl.TokenFormat)
-	v.setValue("redirect_uris", strings.Join(cl.RedirectURIs, "\n"))
-	v.setValue("logout_uris", strings.Join(cl.PostLogoutRedirectURIs, "\n"))
+	v.SetValue("name", cl.Name)
+	v.SetValue("type", cl.Type)
+	v.SetValue("token_format", cl.TokenFormat)
+	v.SetValue("redirect_uris", strings.Join(cl.RedirectURIs, "\n"))
+	v.SetValue("logout_uris", strings.Join(cl.PostLogoutRedirectURIs, "\n"))
 	if !v.Posted("name") {
-		v.setValues("grants", cl.GrantTypes)
-		v.setValues("scopes", cl.Scopes)
+		v.SetValues("grants", cl.GrantTypes)
+		v.SetValues("scopes", cl.Scopes)
 		if cl.FirstParty {
-			v.setValue("first_party", "yes")
+			v.SetValue("first_party", "yes")
 		}
 	}
 	v.Data = &clientsData{Client: cl, Grants: grantChoices, Scopes: p.Scopes(), Secret: secret}
@@ -215,23 +217,23 @@ func (c *Console) clientPost(w http.ResponseWriter, r *http.Request, me *admin) 
 	case "save":
 		_, secret, err := p.UpdateClient(r.Context(), c.svc, id, clientInput(r))
 		if err != nil {
-			if s := formStatus(err); s >= 500 || s == http.StatusNotFound {
+			if s := ui.FormStatus(err); s >= 500 || s == http.StatusNotFound {
 				c.fail(w, r, me, err)
 				return
 			}
 			clientFormError(v, r, err)
-			c.showClient(w, r, me, formStatus(err), v, "")
+			c.showClient(w, r, me, ui.FormStatus(err), v, "")
 			return
 		}
 		if secret != "" {
 			// Switched to a secret: shown on this answer only.
 			fresh := c.newView(r, me, "client", "clients", "Client")
-			fresh.form = nil
+			fresh.Input = url.Values{}
 			c.showClient(w, r, me, http.StatusOK, fresh, secret)
 			return
 		}
 		setFlash(w, r, "client-saved")
-		redirect(w, r, clientsPath+"/"+id)
+		ui.Redirect(w, r, clientsPath+"/"+id)
 	case "rotate":
 		_, secret, err := p.RotateSecret(r.Context(), c.svc, id)
 		if err != nil {
@@ -239,11 +241,11 @@ func (c *Console) clientPost(w http.ResponseWriter, r *http.Request, me *admin) 
 			return
 		}
 		fresh := c.newView(r, me, "client", "clients", "Client")
-		fresh.form = nil
+		fresh.Input = url.Values{}
 		c.showClient(w, r, me, http.StatusOK, fresh, secret)
 	case "delete":
 		if r.PostFormValue("confirm") != "yes" {
-			v.invalid("confirm", msg("confirm-delete"))
+			v.Invalid("confirm", msg("confirm-delete"))
 			c.showClient(w, r, me, http.StatusBadRequest, v, "")
 			return
 		}
@@ -252,7 +254,7 @@ func (c *Console) clientPost(w http.ResponseWriter, r *http.Request, me *admin) 
 			return
 		}
 		setFlash(w, r, "client-deleted")
-		redirect(w, r, clientsPath)
+		ui.Redirect(w, r, clientsPath)
 	default:
 		v.Error = msg("unknown-action")
 		c.showClient(w, r, me, http.StatusBadRequest, v, "")

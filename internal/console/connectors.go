@@ -1,11 +1,11 @@
 package console
 
 import (
+	"github.com/userdb/userdb/internal/ui"
 	"net/http"
 	"strings"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/api"
 	"github.com/userdb/userdb/internal/service"
 )
 
@@ -23,20 +23,21 @@ func init() {
 		catalogue[k] = v
 	}
 	for _, k := range []string{"connector-created", "connector-enabled", "connector-disabled", "connector-deleted"} {
-		flashKeys[k] = true
+		flashKinds[k] = "success"
 	}
 }
 
 // connectorsData is the connectors page.
 type connectorsData struct {
 	Connectors []connectorRow
-	Accounts   []option // super-admins: whose the new connector is
-	Types      []option
+	Accounts   []ui.Option // super-admins: whose the new connector is
+	Types      []ui.Option
 }
 
 type connectorRow struct {
-	api.ConnectorView
+	*userdb.Connector
 	AccountName string
+	CallbackURL string // to register at the provider
 }
 
 // connectors lists the connectors with the form to add one. Settings
@@ -62,10 +63,10 @@ func (c *Console) showConnectors(w http.ResponseWriter, r *http.Request, me *adm
 		d.Accounts = accounts
 	}
 	for _, t := range userdb.ConnectorTypes {
-		d.Types = append(d.Types, option{t, t})
+		d.Types = append(d.Types, ui.Option{Value: t, Label: t})
 	}
 	for _, x := range list {
-		d.Connectors = append(d.Connectors, connectorRow{ConnectorView: api.NewConnectorView(x, c.svc.Options().BaseURL),
+		d.Connectors = append(d.Connectors, connectorRow{Connector: x, CallbackURL: c.svc.ConnectorCallbackURL(x.ID),
 			AccountName: names[x.AccountID]})
 	}
 	v.Data = d
@@ -78,30 +79,30 @@ func (c *Console) connectorsPost(w http.ResponseWriter, r *http.Request, me *adm
 		return
 	}
 	v := c.newView(r, me, "connectors", "connectors", "Connectors")
-	id := formValue(r, "id")
+	id := ui.FormValue(r, "id")
 	switch r.PostFormValue("intent") {
 	case "create":
-		n := service.NewConnector{ID: id, Type: formValue(r, "type"), Name: formValue(r, "name"),
-			ClientID: formValue(r, "clientId"), ClientSecret: r.PostFormValue("clientSecret"),
-			Settings: userdb.ConnectorSettings{Issuer: formValue(r, "issuer"), CreateUsers: r.PostFormValue("createUsers") != ""}}
+		n := service.NewConnector{ID: id, Type: ui.FormValue(r, "type"), Name: ui.FormValue(r, "name"),
+			ClientID: ui.FormValue(r, "clientId"), ClientSecret: r.PostFormValue("clientSecret"),
+			Settings: userdb.ConnectorSettings{Issuer: ui.FormValue(r, "issuer"), CreateUsers: r.PostFormValue("createUsers") != ""}}
 		if me.Super {
-			n.Account = formValue(r, "account")
+			n.Account = ui.FormValue(r, "account")
 		}
-		for _, d := range strings.Fields(strings.ReplaceAll(formValue(r, "domains"), ",", " ")) {
+		for _, d := range strings.Fields(strings.ReplaceAll(ui.FormValue(r, "domains"), ",", " ")) {
 			n.Settings.Domains = append(n.Settings.Domains, strings.ToLower(d))
 		}
 		if id == "" {
-			v.invalid("id", msg("connector-id"))
+			v.Invalid("id", msg("connector-id"))
 			c.showConnectors(w, r, me, http.StatusBadRequest, v)
 			return
 		}
 		if _, err := c.svc.AdminCreateConnector(r.Context(), n); err != nil {
-			if formStatus(err) >= 500 {
+			if ui.FormStatus(err) >= 500 {
 				c.fail(w, r, me, err)
 				return
 			}
 			v.setError(r, err, "id", "type", "name", "clientId", "issuer", "account", "domains")
-			c.showConnectors(w, r, me, formStatus(err), v)
+			c.showConnectors(w, r, me, ui.FormStatus(err), v)
 			return
 		}
 		setFlash(w, r, "connector-created")
@@ -126,5 +127,5 @@ func (c *Console) connectorsPost(w http.ResponseWriter, r *http.Request, me *adm
 		c.showConnectors(w, r, me, http.StatusBadRequest, v)
 		return
 	}
-	redirect(w, r, connectorsPath)
+	ui.Redirect(w, r, connectorsPath)
 }

@@ -12,33 +12,33 @@ import (
 // does not see it; bad input comes back at its field.
 func TestConnectors(t *testing.T) {
 	s := newSite(t)
-	root := s.admin("root@example.com", "")
-	acme := s.addAccount("acme")
-	other := s.addAccount("other")
+	root := admin(s, "root@example.com", "")
+	acme := s.AddAccount("acme")
+	other := s.AddAccount("other")
 
-	p := root.post("/admin/connectors", url.Values{"intent": {"create"}, "id": {"Bad Id"}, "type": {"github"},
+	p := root.Post("/admin/connectors", url.Values{"intent": {"create"}, "id": {"Bad Id"}, "type": {"github"},
 		"name": {"GitHub"}, "clientId": {"c"}})
 	wantStatus(t, p, http.StatusBadRequest)
 	wantText(t, p, "lower-case letters", `value="GitHub"`)
 
-	p = root.post("/admin/connectors", url.Values{"intent": {"create"}, "id": {"github"}, "type": {"github"},
+	p = root.Post("/admin/connectors", url.Values{"intent": {"create"}, "id": {"github"}, "type": {"github"},
 		"name": {"GitHub"}, "clientId": {"Iv1.x"}, "clientSecret": {"s3cret"}, "account": {acme.ID}, "createUsers": {"1"}})
 	wantRedirect(t, p, "/admin/connectors")
-	page := root.get("/admin/connectors")
+	page := root.Get("/admin/connectors")
 	wantText(t, page, "The connector has been created", "GitHub", "/upstream/github/callback", "ENABLED")
-	if strings.Contains(page.body, "s3cret") {
+	if strings.Contains(page.Body, "s3cret") {
 		t.Error("the client secret is shown")
 	}
 
-	adminOther := s.admin("boss@other.example", other.ID)
-	if p := adminOther.get("/admin/connectors"); strings.Contains(p.body, "/upstream/github/callback") {
+	adminOther := admin(s, "boss@other.example", other.ID)
+	if p := adminOther.Get("/admin/connectors"); strings.Contains(p.Body, "/upstream/github/callback") {
 		t.Error("an admin of another account sees acme's connector")
 	}
-	adminAcme := s.admin("boss@acme.example", acme.ID)
-	wantText(t, adminAcme.get("/admin/connectors"), "/upstream/github/callback")
+	adminAcme := admin(s, "boss@acme.example", acme.ID)
+	wantText(t, adminAcme.Get("/admin/connectors"), "/upstream/github/callback")
 
-	wantRedirect(t, root.post("/admin/connectors", url.Values{"intent": {"disable"}, "id": {"github"}}), "/admin/connectors")
-	wantText(t, root.get("/admin/connectors"), "The connector has been disabled", "DISABLED")
-	wantRedirect(t, root.post("/admin/connectors", url.Values{"intent": {"delete"}, "id": {"github"}}), "/admin/connectors")
-	wantText(t, root.get("/admin/connectors"), "No connectors yet.")
+	wantRedirect(t, root.Post("/admin/connectors", url.Values{"intent": {"disable"}, "id": {"github"}}), "/admin/connectors")
+	wantText(t, root.Get("/admin/connectors"), "The connector has been disabled", "DISABLED")
+	wantRedirect(t, root.Post("/admin/connectors", url.Values{"intent": {"delete"}, "id": {"github"}}), "/admin/connectors")
+	wantText(t, root.Get("/admin/connectors"), "No connectors yet.")
 }

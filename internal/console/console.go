@@ -2,15 +2,12 @@ package console
 
 import (
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/api"
-	"github.com/userdb/userdb/internal/httpx"
+	"github.com/userdb/userdb/internal/edge"
 	"github.com/userdb/userdb/internal/oauth"
 	"github.com/userdb/userdb/internal/service"
-	"github.com/userdb/userdb/internal/web"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // Prefix is where the console lives.
@@ -22,7 +19,7 @@ const ExampleCSVPath = "/import-users-example.csv"
 
 // Options configure the console.
 type Options struct {
-	Branding web.Branding
+	Branding ui.Branding
 	// MaxUpload is the largest import file (server.max_upload), shown on the import page.
 	MaxUpload int64
 	// OAuth is the OAuth provider, whose clients the Clients page manages
@@ -30,26 +27,22 @@ type Options struct {
 	OAuth *oauth.Provider
 }
 
-// Sessions reads the session cookie. *api.API implements it, so the console
-// shares the hosted pages' cookie and sign-in.
-type Sessions interface {
-	Authenticate(r *http.Request) (*api.Principal, error)
-}
-
 // Console serves the admin console. It holds no rules of its own: every
 // action calls the service's Admin* method with the signed-in user as the
 // actor, exactly as the JSON API does, so both refuse the same things.
 type Console struct {
-	svc      *service.Service
-	sessions Sessions
-	kit      web.Kit
-	css      asset
-	opts     Options
+	svc  *service.Service
+	edge *edge.Edge
+	look *ui.Look
+	css  ui.File // console.css
+	opts Options
 }
 
-// New returns the console. Its templates were parsed when the program started.
-func New(svc *service.Service, sessions Sessions, o Options) *Console {
-	return &Console{svc: svc, sessions: sessions, kit: web.ConsoleKit(o.Branding), css: newAsset(consoleCSS), opts: o}
+// New returns the console; e authenticates its users. Its templates were
+// parsed when the program started.
+func New(svc *service.Service, e *edge.Edge, o Options) *Console {
+	return &Console{svc: svc, edge: e, look: ui.NewLook(o.Branding),
+		css: ui.NewFile(Prefix+"assets/console.css", "text/css; charset=utf-8", consoleCSS), opts: o}
 }
 
 // admin is who uses the console: the signed-in user and what the service
@@ -69,21 +62,17 @@ type handler func(w http.ResponseWriter, r *http.Request, me *admin)
 // has expired changes it first.
 func (c *Console) signedIn(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := c.sessions.Authenticate(r)
+		p, err := c.edge.Authenticate(r)
 		if err != nil && !userdb.IsCode(err, userdb.EUNAUTHORIZED) {
 			c.fail(w, r, nil, err)
 			return
 		}
 		if err != nil {
-			back := r.URL.Path
-			if r.Method == http.MethodGet || r.Method == http.MethodHead {
-				back = r.URL.RequestURI()
-			}
-			redirect(w, r, web.SignInPath+"?next="+url.QueryEscape(back))
+			ui.Redirect(w, r, c.edge.SignInURL(r))
 			return
 		}
 		if c.svc.PasswordExpired(p.User) {
-			redirect(w, r, web.ExpiredPath+"?next="+url.QueryEscape(r.URL.RequestURI()))
+			ui.Redirect(w, r, c.edge.ExpiredURL(r))
 			return
 		}
 		me := &admin{User: p.User}
@@ -93,27 +82,15 @@ func (c *Console) signedIn(h handler) http.HandlerFunc {
 			c.forbidden(w, r, p.User)
 			return
 		}
-		m := service.Meta{ActorID: p.User.ID, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
-		ctx := service.WithActor(service.WithMeta(r.Context(), m), service.UserActor(p.User))
+		ctx := service.WithActor(service.WithMeta(r.Context(), c.edge.CallerMeta(r, p)), service.UserActor(p.User))
 		h(w, r.WithContext(ctx), me)
 	}
-}
-
-// redirect answers with 303 See Other: after a form post the browser
-// follows with a GET, so a reload never posts the form again.
-func redirect(w http.ResponseWriter, r *http.Request, to string) {
-	http.Redirect(w, r, to, http.StatusSeeOther)
-}
-
-// formValue returns a trimmed form field.
-func formValue(r *http.Request, name string) string {
-	return strings.TrimSpace(r.PostFormValue(name))
 }
 
 // parseForm reads a posted form; a body that cannot be read is answered here.
 func (c *Console) parseForm(w http.ResponseWriter, r *http.Request, me *admin) bool {
 	if err := r.ParseForm(); err != nil {
-		c.message(w, r, me, http.StatusBadRequest, message{Title: msg("form-unreadable-title"),
+		c.message(w, r, me, http.StatusBadRequest, ui.Message{Title: msg("form-unreadable-title"),
 			Text: msg("form-unreadable"), Kind: "error"})
 		return false
 	}

@@ -20,12 +20,10 @@ const pw = "correct horse battery"
 // is a complete page that holds under the strict CSP, framing refused.
 func TestPagesRender(t *testing.T) {
 	s := newSite(t)
-	s.addUser("root@example.com", pw, "", "super-admin")
-	ann := s.addUser("ann@example.com", pw, "")
-	b := s.browser()
-	b.signIn("root@example.com", pw)
-	role := inside.Service(s.srv)
-	_ = role
+	s.AddUser("root@example.com", pw, "", "super-admin")
+	ann := s.AddUser("ann@example.com", pw, "")
+	b := s.Browser()
+	b.SignIn("root@example.com", pw)
 
 	for _, tc := range []struct {
 		name, path, heading string
@@ -41,28 +39,28 @@ func TestPagesRender(t *testing.T) {
 		{"api keys", "/admin/api-keys", "API keys"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := b.get(tc.path)
+			p := b.Get(tc.path)
 			wantStatus(t, p, http.StatusOK)
-			if ct := p.header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+			if ct := p.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
 				t.Fatalf("Content-Type %q", ct)
 			}
-			csp := p.header.Get("Content-Security-Policy")
+			csp := p.Header.Get("Content-Security-Policy")
 			for _, want := range []string{"default-src 'self'", "form-action 'self'", "frame-ancestors 'none'"} {
 				if !strings.Contains(csp, want) {
 					t.Fatalf("CSP %q lacks %s", csp, want)
 				}
 			}
-			if p.header.Get("X-Frame-Options") != "DENY" {
-				t.Fatalf("X-Frame-Options %q", p.header.Get("X-Frame-Options"))
+			if p.Header.Get("X-Frame-Options") != "DENY" {
+				t.Fatalf("X-Frame-Options %q", p.Header.Get("X-Frame-Options"))
 			}
-			if m := inlineCode.FindString(p.body); m != "" {
-				t.Fatalf("inline code %q would break the CSP:\n%s", m, p.body)
+			if m := inlineCode.FindString(p.Body); m != "" {
+				t.Fatalf("inline code %q would break the CSP:\n%s", m, p.Body)
 			}
 			wantText(t, p, "<h1>"+tc.heading+"</h1>")
 			// Every input, select and textarea has a label tied to it.
-			for _, m := range regexp.MustCompile(`<(?:input|select|textarea) id="([^"]+)"`).FindAllStringSubmatch(p.body, -1) {
-				if !strings.Contains(p.body, `<label for="`+m[1]+`"`) {
-					t.Fatalf("no label for #%s:\n%s", m[1], p.body)
+			for _, m := range regexp.MustCompile(`<(?:input|select|textarea) id="([^"]+)"`).FindAllStringSubmatch(p.Body, -1) {
+				if !strings.Contains(p.Body, `<label for="`+m[1]+`"`) {
+					t.Fatalf("no label for #%s:\n%s", m[1], p.Body)
 				}
 			}
 		})
@@ -73,21 +71,21 @@ func TestPagesRender(t *testing.T) {
 // user without an administrator role gets 403, for pages and posts alike.
 func TestSignInRequired(t *testing.T) {
 	s := newSite(t)
-	ann := s.addUser("ann@example.com", pw, "")
-	anon := s.browser()
-	wantRedirect(t, anon.get("/admin/users?q=x"), "/signin?next="+url.QueryEscape("/admin/users?q=x"))
-	wantRedirect(t, anon.get("/admin/"), "/signin?next="+url.QueryEscape("/admin/"))
+	ann := s.AddUser("ann@example.com", pw, "")
+	anon := s.Browser()
+	wantRedirect(t, anon.Get("/admin/users?q=x"), "/signin?next="+url.QueryEscape("/admin/users?q=x"))
+	wantRedirect(t, anon.Get("/admin/"), "/signin?next="+url.QueryEscape("/admin/"))
 
-	b := s.browser()
-	b.signIn("ann@example.com", pw)
+	b := s.Browser()
+	b.SignIn("ann@example.com", pw)
 	for _, path := range []string{"/admin/", "/admin/users", "/admin/users/" + ann.ID, "/admin/events", "/admin/nothing"} {
-		p := b.get(path)
+		p := b.Get(path)
 		wantStatus(t, p, http.StatusForbidden)
 		wantText(t, p, "You do not have access")
 	}
-	p := b.post("/admin/users/"+ann.ID, url.Values{"intent": {"disable"}})
+	p := b.Post("/admin/users/"+ann.ID, url.Values{"intent": {"disable"}})
 	wantStatus(t, p, http.StatusForbidden)
-	if u, _ := inside.Service(s.srv).Store().FindUserByID(t.Context(), ann.ID); u.Status != "ENABLED" {
+	if u, _ := inside.Service(s.Srv).Store().FindUserByID(t.Context(), ann.ID); u.Status != "ENABLED" {
 		t.Fatalf("status %s after a refused post", u.Status)
 	}
 }

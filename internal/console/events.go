@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // eventsPath is the events viewer.
@@ -18,7 +19,7 @@ const eventsPerPage = 50
 // eventsData is the events page.
 type eventsData struct {
 	Events   []*userdb.Event
-	Accounts []option
+	Accounts []ui.Option
 	OlderURL string
 	NewerURL string // back to the newest, when showing older ones
 	Filtered bool
@@ -29,10 +30,10 @@ type eventsData struct {
 func (c *Console) events(w http.ResponseWriter, r *http.Request, me *admin) {
 	q := r.URL.Query()
 	v := c.newView(r, me, "events", "events", "Events")
-	v.form = url.Values{}
+	v.Input = url.Values{}
 	for _, k := range []string{"type", "user", "account", "since", "until"} {
 		if s := strings.TrimSpace(q.Get(k)); s != "" {
-			v.form.Set(k, s)
+			v.Input.Set(k, s)
 		}
 	}
 	f := userdb.EventFilter{Type: v.Value("type"), UserID: v.Value("user"), Limit: eventsPerPage + 1}
@@ -48,7 +49,7 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request, me *admin) {
 		}
 		f.BeforeID = id
 	}
-	d := &eventsData{Filtered: len(v.form) > 0}
+	d := &eventsData{Filtered: len(v.Input) > 0}
 	var err error
 	if _, d.Accounts, err = c.accountNames(r, me); err != nil {
 		c.fail(w, r, me, err)
@@ -61,20 +62,20 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request, me *admin) {
 	}
 	list, err := c.svc.AdminEvents(r.Context(), f)
 	if err != nil {
-		if s := formStatus(err); s >= 500 || s == http.StatusForbidden {
+		if s := ui.FormStatus(err); s >= 500 || s == http.StatusForbidden {
 			c.fail(w, r, me, err)
 			return
 		}
 		v.setError(r, err, "type", "user", "account", "since", "until")
-		c.render(w, r, formStatus(err), v)
+		c.render(w, r, ui.FormStatus(err), v)
 		return
 	}
 	if len(list) > eventsPerPage {
 		list = list[:eventsPerPage]
-		d.OlderURL = withParams(eventsPath, v.form, "before", strconv.FormatInt(list[len(list)-1].ID, 10))
+		d.OlderURL = withParams(eventsPath, v.Input, "before", strconv.FormatInt(list[len(list)-1].ID, 10))
 	}
 	if f.BeforeID != 0 {
-		d.NewerURL = withParams(eventsPath, v.form)
+		d.NewerURL = withParams(eventsPath, v.Input)
 	}
 	d.Events = list
 	c.render(w, r, http.StatusOK, v)

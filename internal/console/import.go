@@ -8,6 +8,7 @@ import (
 	"github.com/userdb/userdb/internal/bulk"
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // ImportPath is the bulk import page; its uploads may be as large as
@@ -24,8 +25,8 @@ const exampleCSV = "First Name,Last Name,Email,Role,Password\r\n" +
 
 // importData is the import page: the form and, after an upload, its report.
 type importData struct {
-	Accounts []option // super-admins: where rows naming no account go
-	Existing []option
+	Accounts []ui.Option // super-admins: where rows naming no account go
+	Existing []ui.Option
 	Limit    string // the largest file accepted
 	Report   *service.ImportReport
 	FileName string
@@ -44,8 +45,8 @@ func (c *Console) importRoutes(mux *http.ServeMux) {
 
 func (c *Console) importPage(w http.ResponseWriter, r *http.Request, me *admin) {
 	v := c.newView(r, me, "import", "import", "Import users")
-	v.setValue("account", userdb.DefaultAccountID)
-	v.setValue("existing", service.ImportSkipExisting)
+	v.SetValue("account", userdb.DefaultAccountID)
+	v.SetValue("existing", service.ImportSkipExisting)
 	c.showImport(w, r, me, http.StatusOK, v, &importData{})
 }
 
@@ -59,8 +60,8 @@ func (c *Console) showImport(w http.ResponseWriter, r *http.Request, me *admin, 
 		d.Accounts = accounts[1:] // without "All accounts"
 	}
 	d.Limit = httpx.ByteSize(c.opts.MaxUpload)
-	d.Existing = []option{{service.ImportSkipExisting, "Skip the row"},
-		{service.ImportUpdateExisting, "Update its names, status, custom data and roles"}}
+	d.Existing = []ui.Option{{Value: service.ImportSkipExisting, Label: "Skip the row"},
+		{Value: service.ImportUpdateExisting, Label: "Update its names, status, custom data and roles"}}
 	v.Data = d
 	c.render(w, r, status, v)
 }
@@ -80,14 +81,14 @@ func (c *Console) importPost(w http.ResponseWriter, r *http.Request, me *admin) 
 			c.fail(w, r, me, err)
 			return
 		}
-		v.invalid("file", ue.Message)
+		v.Invalid("file", ue.Message)
 		c.showImport(w, r, me, ue.Status, v, &importData{})
 		return
 	}
 	defer up.Close()
 	for _, name := range []string{"account", "existing", "dry_run", "invite"} {
 		if value, ok := up.Fields[name]; ok {
-			v.form.Set(name, value)
+			v.Input.Set(name, value)
 		}
 	}
 	opts := service.ImportOptions{
@@ -104,7 +105,7 @@ func (c *Console) importPost(w http.ResponseWriter, r *http.Request, me *admin) 
 			return
 		}
 		v.setError(r, err, "file", "account", "existing")
-		c.showImport(w, r, me, formStatus(err), v, &importData{})
+		c.showImport(w, r, me, ui.FormStatus(err), v, &importData{})
 		return
 	}
 	c.showImport(w, r, me, http.StatusOK, v, &importData{Report: report, FileName: up.Name})

@@ -14,8 +14,8 @@ import (
 )
 
 // upload posts a spreadsheet to the import page as a browser's form would.
-func (b *browser) upload(name, contentType, data string, fields map[string]string) page {
-	b.s.t.Helper()
+func upload(b *browser, name, contentType, data string, fields map[string]string) page {
+	b.S.T.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for k, v := range fields {
@@ -27,21 +27,21 @@ func (b *browser) upload(name, contentType, data string, fields map[string]strin
 	part, _ := mw.CreatePart(h)
 	part.Write([]byte(data))
 	mw.Close()
-	req, err := http.NewRequest("POST", b.s.http.URL+"/admin/import", &buf)
+	req, err := http.NewRequest("POST", b.S.HTTP.URL+"/admin/import", &buf)
 	if err != nil {
-		b.s.t.Fatal(err)
+		b.S.T.Fatal(err)
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Origin", b.s.http.URL)
+	req.Header.Set("Origin", b.S.HTTP.URL)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	res, err := b.hc.Do(req)
+	res, err := b.HC.Do(req)
 	if err != nil {
-		b.s.t.Fatal(err)
+		b.S.T.Fatal(err)
 	}
 	defer res.Body.Close()
 	var out bytes.Buffer
 	out.ReadFrom(res.Body)
-	return page{status: res.StatusCode, header: res.Header, body: out.String()}
+	return page{Status: res.StatusCode, Header: res.Header, Body: out.String()}
 }
 
 // TestImportPage: the example file downloads, an admin's upload is
@@ -50,55 +50,55 @@ func (b *browser) upload(name, contentType, data string, fields map[string]strin
 // field, and a cross-site upload is refused.
 func TestImportPage(t *testing.T) {
 	s := newSite(t)
-	acme := s.addAccount("acme")
-	admin := s.admin("boss@example.com", acme.ID)
+	acme := s.AddAccount("acme")
+	admin := admin(s, "boss@example.com", acme.ID)
 
-	example := admin.get("/import-users-example.csv")
-	if example.status != 200 || !strings.HasPrefix(example.body, "First Name,Last Name,Email,Role,Password") ||
-		!strings.HasPrefix(example.header.Get("Content-Type"), "text/csv") {
-		t.Fatalf("example: %d %q", example.status, example.body)
+	example := admin.Get("/import-users-example.csv")
+	if example.Status != 200 || !strings.HasPrefix(example.Body, "First Name,Last Name,Email,Role,Password") ||
+		!strings.HasPrefix(example.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("example: %d %q", example.Status, example.Body)
 	}
-	p := admin.get("/admin/import")
+	p := admin.Get("/admin/import")
 	wantStatus(t, p, 200)
 	wantText(t, p, `enctype="multipart/form-data"`, `href="/import-users-example.csv"`, `type="file"`)
-	if strings.Contains(p.body, `name="account"`) {
+	if strings.Contains(p.Body, `name="account"`) {
 		t.Error("an admin is offered other accounts")
 	}
 
-	file := example.body + "Ann,Lee,ann@example.com,,\nBad,Row,not-an-email,,\n"
-	p = admin.upload("users.csv", "text/csv", file, map[string]string{"dry_run": "on"})
+	file := example.Body + "Ann,Lee,ann@example.com,,\nBad,Row,not-an-email,,\n"
+	p = upload(admin, "users.csv", "text/csv", file, map[string]string{"dry_run": "on"})
 	wantStatus(t, p, 200)
 	wantText(t, p, "Dry run of users.csv", "<strong>2</strong> <span>would be created", "not-an-email")
-	if _, err := inside.Service(s.srv).AdminFindUser(service.WithActor(context.Background(), service.SystemActor()), service.ByRef, "ann@example.com"); err == nil {
+	if _, err := inside.Service(s.Srv).AdminFindUser(service.WithActor(context.Background(), service.SystemActor()), service.ByRef, "ann@example.com"); err == nil {
 		t.Fatal("a dry run imported a user")
 	}
 
-	p = admin.upload("users.csv", "text/csv", file, nil)
+	p = upload(admin, "users.csv", "text/csv", file, nil)
 	wantStatus(t, p, 200)
 	wantText(t, p, "Imported users.csv", "<strong>2</strong> <span>created", "<strong>1</strong> <span>failed",
 		`<td data-label="Row">4</td>`, "is not a valid address")
-	ann, err := inside.Service(s.srv).AdminFindUser(service.WithActor(context.Background(), service.SystemActor()), service.ByRef, "ann@example.com")
+	ann, err := inside.Service(s.Srv).AdminFindUser(service.WithActor(context.Background(), service.SystemActor()), service.ByRef, "ann@example.com")
 	if err != nil || ann.AccountID != acme.ID {
 		t.Fatalf("ann: %v %v", ann, err)
 	}
-	john, _ := inside.Service(s.srv).AdminFindUser(service.WithActor(context.Background(), service.SystemActor()), service.ByRef, "john.smith@example.com")
+	john, _ := inside.Service(s.Srv).AdminFindUser(service.WithActor(context.Background(), service.SystemActor()), service.ByRef, "john.smith@example.com")
 	if john == nil || !john.HasRole("admin") || john.AccountID != acme.ID {
 		t.Fatalf("john from the example: %+v", john)
 	}
 
-	p = admin.upload("cat.png", "image/png", "\x89PNG", nil)
+	p = upload(admin, "cat.png", "image/png", "\x89PNG", nil)
 	wantStatus(t, p, http.StatusUnsupportedMediaType)
 	wantText(t, p, `aria-invalid="true"`, "The file must be a CSV or XLSX spreadsheet")
-	p = admin.upload("users.csv", "text/csv", "a,\"b\n", nil)
+	p = upload(admin, "users.csv", "text/csv", "a,\"b\n", nil)
 	wantStatus(t, p, http.StatusBadRequest)
 	wantText(t, p, "not valid CSV")
 
 	// A post from another site is refused before anything is read.
-	req, _ := http.NewRequest("POST", s.http.URL+"/admin/import", strings.NewReader("x"))
+	req, _ := http.NewRequest("POST", s.HTTP.URL+"/admin/import", strings.NewReader("x"))
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	req.Header.Set("Origin", "https://evil.example")
-	res, err := admin.hc.Do(req)
+	res, err := admin.HC.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,10 +108,10 @@ func TestImportPage(t *testing.T) {
 	}
 
 	// A plain user gets the console's 403.
-	s.addUser("plain@example.com", pw, acme.ID)
-	plain := s.browser()
-	plain.signIn("plain@example.com", pw)
-	if p := plain.upload("users.csv", "text/csv", file, nil); p.status != http.StatusForbidden {
-		t.Errorf("plain user upload: %d", p.status)
+	s.AddUser("plain@example.com", pw, acme.ID)
+	plain := s.Browser()
+	plain.SignIn("plain@example.com", pw)
+	if p := upload(plain, "users.csv", "text/csv", file, nil); p.Status != http.StatusForbidden {
+		t.Errorf("plain user upload: %d", p.Status)
 	}
 }

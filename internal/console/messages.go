@@ -2,9 +2,8 @@ package console
 
 import (
 	"net/http"
-	"time"
 
-	"github.com/userdb/userdb/internal/web"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // The console's words live in two places, both ready for translation: the
@@ -13,7 +12,7 @@ import (
 // field messages, titles — in this one catalogue, looked up by key.
 // Messages from the service (userdb.Error) are shown as the service wrote
 // them.
-var catalogue = web.Catalogue{
+var catalogue = ui.Catalogue{
 	// Flash messages, shown once after a form post redirects.
 	"user-created":          "The user has been created.",
 	"user-invited":          "The user has been created and an invitation email is on its way.",
@@ -63,47 +62,30 @@ var catalogue = web.Catalogue{
 	"notfound":        "There is nothing here, or you do not have access to it.",
 	"error-title":     "Something went wrong",
 	"internal":        "Something went wrong on our side. Please try again in a moment.",
+
+	// Devices in a user's session list (ui.AgentKeys).
+	"device-unknown":  "Unknown device",
+	"browser-unknown": "Unknown browser",
+	"device-on":       "%s on %s", // browser, system
 }
 
 // msg looks a message of the console up.
 var msg = catalogue.Msg
 
-// flashCookie carries a flash message across a redirect. It holds only a
-// key of the catalogue, checked against the list of flash keys, so nobody
-// can make a page say something else by setting it.
-const flashCookie = "userdb_admin_flash"
+// flashes carry a flash message across a redirect. The cookie holds only
+// a key of flashKinds, so nobody can make a page say something else by
+// setting it.
+var flashes = ui.Flashes{Cookie: "userdb_admin_flash", Path: Prefix, Kinds: flashKinds, Text: msg}
 
-var flashKeys = map[string]bool{
-	"user-created": true, "user-invited": true, "user-saved": true, "roles-saved": true,
-	"user-enabled": true, "user-disabled": true, "user-unlocked": true, "reset-sent": true,
-	"invite-resent": true, "password-expired": true, "sessions-ended": true, "user-deleted": true,
-	"account-created": true, "account-saved": true, "account-enabled": true, "account-disabled": true,
-	"role-created": true, "role-saved": true, "role-deleted": true, "apikey-revoked": true,
-	"client-saved": true, "client-deleted": true,
-}
-
-// flash is a one-time message shown at the top of the next page.
-type flash struct {
-	Kind string
-	Text string
+// flashKinds are the flash messages' keys, each with its alert style.
+var flashKinds = map[string]string{
+	"user-created": "success", "user-invited": "success", "user-saved": "success", "roles-saved": "success",
+	"user-enabled": "success", "user-disabled": "success", "user-unlocked": "success", "reset-sent": "success",
+	"invite-resent": "success", "password-expired": "success", "sessions-ended": "success", "user-deleted": "success",
+	"account-created": "success", "account-saved": "success", "account-enabled": "success", "account-disabled": "success",
+	"role-created": "success", "role-saved": "success", "role-deleted": "success", "apikey-revoked": "success",
+	"client-saved": "success", "client-deleted": "success",
 }
 
 // setFlash shows the message of key on the next page the browser renders.
-func setFlash(w http.ResponseWriter, r *http.Request, key string) {
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: Prefix, MaxAge: 60,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
-}
-
-// takeFlash returns the pending flash message, if any, and clears it.
-func takeFlash(w http.ResponseWriter, r *http.Request) *flash {
-	c, err := r.Cookie(flashCookie)
-	if err != nil {
-		return nil
-	}
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: Prefix, MaxAge: -1, Expires: time.Unix(1, 0),
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
-	if !flashKeys[c.Value] {
-		return nil
-	}
-	return &flash{Kind: "success", Text: msg(c.Value)}
-}
+func setFlash(w http.ResponseWriter, r *http.Request, key string) { flashes.Set(w, r, key) }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // rolesPath is the roles page.
@@ -14,8 +15,8 @@ const rolesPath = Prefix + "roles"
 // rolesData is the roles page.
 type rolesData struct {
 	Roles    []roleRow
-	Accounts []option // super-admins: the account filter and the new role's account
-	NewIn    []option
+	Accounts []ui.Option // super-admins: the account filter and the new role's account
+	NewIn    []ui.Option
 	Filter   string // the account shown; "" for all
 }
 
@@ -29,7 +30,7 @@ type roleRow struct {
 // form to add one.
 func (c *Console) roles(w http.ResponseWriter, r *http.Request, me *admin) {
 	v := c.newView(r, me, "roles", "roles", "Roles")
-	v.setValue("account", userdb.DefaultAccountID)
+	v.SetValue("account", userdb.DefaultAccountID)
 	c.showRoles(w, r, me, http.StatusOK, v)
 }
 
@@ -43,7 +44,7 @@ func (c *Console) showRoles(w http.ResponseWriter, r *http.Request, me *admin, s
 		c.fail(w, r, me, err)
 		return
 	}
-	list, err := c.svc.AdminListRoles(r.Context(), account)
+	page, err := c.svc.AdminListRoles(r.Context(), userdb.RoleFilter{AccountID: account})
 	if err != nil {
 		c.fail(w, r, me, err)
 		return
@@ -52,7 +53,7 @@ func (c *Console) showRoles(w http.ResponseWriter, r *http.Request, me *admin, s
 	if me.Super {
 		d.NewIn = accounts[1:]
 	}
-	for _, ro := range list {
+	for _, ro := range page.Roles {
 		d.Roles = append(d.Roles, roleRow{Role: ro, AccountName: names[ro.AccountID],
 			UsersURL: withParams(usersPath, nil, "role", ro.Name, "account", accountParam(me, ro.AccountID))})
 	}
@@ -75,27 +76,27 @@ func (c *Console) rolesPost(w http.ResponseWriter, r *http.Request, me *admin) {
 		return
 	}
 	v := c.newView(r, me, "roles", "roles", "Roles")
-	name, account := formValue(r, "name"), ""
+	name, account := ui.FormValue(r, "name"), ""
 	if me.Super {
-		account = formValue(r, "account")
+		account = ui.FormValue(r, "account")
 	}
 	if name == "" {
-		v.invalid("name", msg("name-required"))
+		v.Invalid("name", msg("name-required"))
 		c.showRoles(w, r, me, http.StatusBadRequest, v)
 		return
 	}
-	ro, err := c.svc.AdminCreateRole(r.Context(), account, name, formValue(r, "description"))
+	ro, err := c.svc.AdminCreateRole(r.Context(), account, name, ui.FormValue(r, "description"))
 	if err != nil {
-		if s := formStatus(err); s >= 500 {
+		if s := ui.FormStatus(err); s >= 500 {
 			c.fail(w, r, me, err)
 			return
 		}
 		v.setError(r, err, "name", "description", "account")
-		c.showRoles(w, r, me, formStatus(err), v)
+		c.showRoles(w, r, me, ui.FormStatus(err), v)
 		return
 	}
 	setFlash(w, r, "role-created")
-	redirect(w, r, rolePath(ro.ID))
+	ui.Redirect(w, r, rolePath(ro.ID))
 }
 
 func rolePath(id string) string { return rolesPath + "/" + url.PathEscape(id) }
@@ -124,8 +125,8 @@ func (c *Console) showRole(w http.ResponseWriter, r *http.Request, me *admin, st
 		c.fail(w, r, me, err)
 		return
 	}
-	v.setValue("name", ro.Name)
-	v.setValue("description", ro.Description)
+	v.SetValue("name", ro.Name)
+	v.SetValue("description", ro.Description)
 	v.Title = ro.Name
 	v.Data = &roleData{Role: ro, AccountName: a.Name,
 		BuiltIn:  ro.Name == userdb.RoleAdmin || ro.Name == c.svc.Options().SuperAdminRole,
@@ -143,26 +144,26 @@ func (c *Console) rolePost(w http.ResponseWriter, r *http.Request, me *admin) {
 	var err error
 	switch r.PostFormValue("intent") {
 	case "save":
-		name := formValue(r, "name")
+		name := ui.FormValue(r, "name")
 		if name == "" {
-			v.invalid("name", msg("name-required"))
+			v.Invalid("name", msg("name-required"))
 			c.showRole(w, r, me, http.StatusBadRequest, v)
 			return
 		}
-		if _, err = c.svc.AdminUpdateRole(r.Context(), id, userdb.RoleUpdate{Name: &name, Description: ptr(formValue(r, "description"))}); err == nil {
+		if _, err = c.svc.AdminUpdateRole(r.Context(), id, userdb.RoleUpdate{Name: &name, Description: ptr(ui.FormValue(r, "description"))}); err == nil {
 			setFlash(w, r, "role-saved")
-			redirect(w, r, rolePath(id))
+			ui.Redirect(w, r, rolePath(id))
 			return
 		}
 	case "delete":
 		if r.PostFormValue("confirm") != "yes" {
-			v.invalid("confirm", msg("confirm-delete"))
+			v.Invalid("confirm", msg("confirm-delete"))
 			c.showRole(w, r, me, http.StatusBadRequest, v)
 			return
 		}
 		if err = c.svc.AdminDeleteRole(r.Context(), id); err == nil {
 			setFlash(w, r, "role-deleted")
-			redirect(w, r, rolesPath)
+			ui.Redirect(w, r, rolesPath)
 			return
 		}
 	default:
@@ -170,10 +171,10 @@ func (c *Console) rolePost(w http.ResponseWriter, r *http.Request, me *admin) {
 		c.showRole(w, r, me, http.StatusBadRequest, v)
 		return
 	}
-	if s := formStatus(err); s >= 500 || s == http.StatusNotFound {
+	if s := ui.FormStatus(err); s >= 500 || s == http.StatusNotFound {
 		c.fail(w, r, me, err)
 		return
 	}
 	v.setError(r, err, "name", "description")
-	c.showRole(w, r, me, formStatus(err), v)
+	c.showRole(w, r, me, ui.FormStatus(err), v)
 }

@@ -1,6 +1,10 @@
 package console
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/userdb/userdb/internal/ui"
+)
 
 // Routes registers the console on mux. Every form posts to its own page;
 // the cross-origin protection in front of mux refuses posts from other
@@ -8,9 +12,9 @@ import "net/http"
 // frame-ancestors 'none' on every answer.
 func (c *Console) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Prefix+"{$}", c.signedIn(func(w http.ResponseWriter, r *http.Request, me *admin) {
-		redirect(w, r, usersPath)
+		ui.Redirect(w, r, usersPath)
 	}))
-	mux.HandleFunc("GET "+Prefix+"assets/console.css", c.serveCSS)
+	mux.Handle("GET "+Prefix+"assets/console.css", c.css)
 
 	mux.HandleFunc("GET "+usersPath, c.signedIn(c.users))
 	mux.HandleFunc("GET "+usersPath+"/new", c.signedIn(c.newUser))

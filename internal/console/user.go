@@ -11,14 +11,14 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/service"
-	"github.com/userdb/userdb/internal/web"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // userData is a user's page.
 type userData struct {
 	User        *userdb.User
 	AccountName string
-	Roles       []option
+	Roles       []ui.Option
 	Sessions    []sessionRow
 	Events      []*userdb.Event
 	HasPassword bool
@@ -64,7 +64,7 @@ func (c *Console) showUser(w http.ResponseWriter, r *http.Request, me *admin, st
 		return
 	}
 	for _, s := range sessions {
-		d.Sessions = append(d.Sessions, sessionRow{Device: web.DescribeAgent(s.UserAgent), IP: s.IP,
+		d.Sessions = append(d.Sessions, sessionRow{Device: catalogue.DescribeAgent(s.UserAgent), IP: s.IP,
 			Started: s.CreatedAt, LastSeen: s.LastSeenAt})
 	}
 	if d.Events, err = c.svc.AdminUserEvents(ctx, u.ID, userdb.EventFilter{Limit: 15}); err != nil {
@@ -78,12 +78,12 @@ func (c *Console) showUser(w http.ResponseWriter, r *http.Request, me *admin, st
 			"username": u.Username, "email": u.Email, "givenName": u.GivenName,
 			"middleName": u.MiddleName, "surname": u.Surname, "customData": customDataText(u.CustomData),
 		} {
-			v.form.Set(name, value)
+			v.Input.Set(name, value)
 		}
-		v.form.Set("version", strconv.FormatInt(u.Version, 10))
+		v.Input.Set("version", strconv.FormatInt(u.Version, 10))
 	}
 	if v.Value("intent") != "roles" {
-		v.setValues("roles", u.Roles)
+		v.SetValues("roles", u.Roles)
 	}
 	v.Title = u.Email
 	v.Data = d
@@ -149,13 +149,13 @@ func (c *Console) userPost(w http.ResponseWriter, r *http.Request, me *admin) {
 		_, err = c.svc.AdminEndSessions(ctx, id)
 	case "delete":
 		if r.PostFormValue("confirm") != "yes" {
-			v.invalid("confirm", msg("confirm-delete"))
+			v.Invalid("confirm", msg("confirm-delete"))
 			c.showUser(w, r, me, http.StatusBadRequest, v)
 			return
 		}
 		if err = c.svc.AdminDeleteUser(ctx, id); err == nil {
 			setFlash(w, r, "user-deleted")
-			redirect(w, r, usersPath)
+			ui.Redirect(w, r, usersPath)
 			return
 		}
 	default:
@@ -164,30 +164,30 @@ func (c *Console) userPost(w http.ResponseWriter, r *http.Request, me *admin) {
 		return
 	}
 	if err != nil {
-		if s := formStatus(err); s >= 500 || s == http.StatusNotFound {
+		if s := ui.FormStatus(err); s >= 500 || s == http.StatusNotFound {
 			c.fail(w, r, me, err)
 			return
 		}
 		v.setError(r, err, "username", "email", "givenName", "middleName", "surname", "customData")
-		c.showUser(w, r, me, formStatus(err), v)
+		c.showUser(w, r, me, ui.FormStatus(err), v)
 		return
 	}
 	if key, ok := userActions[intent]; ok {
 		setFlash(w, r, key)
 	}
-	redirect(w, r, userPath(id))
+	ui.Redirect(w, r, userPath(id))
 }
 
 // profileUpdate reads the profile form. Custom data is edited as a whole
 // JSON object and sent as a patch: changed keys, and removed keys as null.
 func (c *Console) profileUpdate(r *http.Request, v *view, id string) (service.ProfileUpdate, bool) {
 	p := service.ProfileUpdate{
-		Username: ptr(formValue(r, "username")), Email: ptr(formValue(r, "email")),
-		GivenName: ptr(formValue(r, "givenName")), MiddleName: ptr(formValue(r, "middleName")),
-		Surname: ptr(formValue(r, "surname")),
+		Username: ptr(ui.FormValue(r, "username")), Email: ptr(ui.FormValue(r, "email")),
+		GivenName: ptr(ui.FormValue(r, "givenName")), MiddleName: ptr(ui.FormValue(r, "middleName")),
+		Surname: ptr(ui.FormValue(r, "surname")),
 	}
 	if *p.Email == "" {
-		v.invalid("email", msg("email-required"))
+		v.Invalid("email", msg("email-required"))
 	}
 	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
 	if err != nil {
@@ -202,7 +202,7 @@ func (c *Console) profileUpdate(r *http.Request, v *view, id string) (service.Pr
 	var want map[string]any
 	dec := json.NewDecoder(bytes.NewReader([]byte(text)))
 	if err := dec.Decode(&want); err != nil || want == nil || dec.More() {
-		v.invalid("customData", msg("custom-data-json"))
+		v.Invalid("customData", msg("custom-data-json"))
 		return p, false
 	}
 	if len(v.Errors) > 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // usersPath is the users table.
@@ -20,13 +21,13 @@ var pageSizes = []string{"25", "50", "100"}
 
 // sortOptions are the orders the users table offers; the store whitelists
 // the same keys.
-var sortOptions = []option{
-	{userdb.SortCreated, "Date created"}, {userdb.SortEmail, "Email"}, {userdb.SortUsername, "Username"},
-	{userdb.SortSurname, "Last name"}, {userdb.SortGivenName, "First name"},
+var sortOptions = []ui.Option{
+	{Value: userdb.SortCreated, Label: "Date created"}, {Value: userdb.SortEmail, Label: "Email"}, {Value: userdb.SortUsername, Label: "Username"},
+	{Value: userdb.SortSurname, Label: "Last name"}, {Value: userdb.SortGivenName, Label: "First name"},
 }
 
-var statusOptions = []option{
-	{"", "Any status"}, {"PENDING", "Pending"}, {"ENABLED", "Enabled"}, {"DISABLED", "Disabled"}, {"LOCKED", "Locked"},
+var statusOptions = []ui.Option{
+	{Value: "", Label: "Any status"}, {Value: "PENDING", Label: "Pending"}, {Value: "ENABLED", Label: "Enabled"}, {Value: "DISABLED", Label: "Disabled"}, {Value: "LOCKED", Label: "Locked"},
 }
 
 // usersData is the users table page.
@@ -36,12 +37,12 @@ type usersData struct {
 	TotalCapped bool   // Total is a floor: the count stopped there
 	NextURL     string // the next page; "" on the last
 	FirstURL    string // the first page, when showing a later one
-	Accounts    []option
-	Roles       []option
-	Statuses    []option
-	Sorts       []option
-	Orders      []option
-	Sizes       []option
+	Accounts    []ui.Option
+	Roles       []ui.Option
+	Statuses    []ui.Option
+	Sorts       []ui.Option
+	Orders      []ui.Option
+	Sizes       []ui.Option
 	Filtered    bool
 	// Advanced: a filter or order beyond the search is set, so the filters
 	// start unfolded.
@@ -64,22 +65,22 @@ type userRow struct {
 func (c *Console) users(w http.ResponseWriter, r *http.Request, me *admin) {
 	q := r.URL.Query()
 	v := c.newView(r, me, "users", "users", "Users")
-	v.form = url.Values{}
+	v.Input = url.Values{}
 	for _, k := range []string{"q", "status", "role", "account", "sort", "order", "createdAfter", "createdBefore", "limit"} {
 		if s := strings.TrimSpace(q.Get(k)); s != "" {
-			v.form.Set(k, s)
+			v.Input.Set(k, s)
 		}
 	}
 	f := userdb.UserFilter{Query: v.Value("q"), Role: v.Value("role"), Cursor: q.Get("cursor"), Limit: 25}
 	d := &usersData{Statuses: statusOptions, Sorts: sortOptions,
-		Orders: []option{{"asc", "Ascending"}, {"desc", "Descending"}}}
+		Orders: []ui.Option{{Value: "asc", Label: "Ascending"}, {Value: "desc", Label: "Descending"}}}
 	for _, s := range pageSizes {
-		d.Sizes = append(d.Sizes, option{s, s + " per page"})
+		d.Sizes = append(d.Sizes, ui.Option{Value: s, Label: s + " per page"})
 	}
 	if s := v.Value("status"); s != "" {
 		st := userdb.Status(strings.ToUpper(s))
 		if !st.Valid() {
-			v.invalid("status", msg("bad-status"))
+			v.Invalid("status", msg("bad-status"))
 		}
 		f.Status = st
 	}
@@ -87,19 +88,19 @@ func (c *Console) users(w http.ResponseWriter, r *http.Request, me *admin) {
 	if f.Sort == "" {
 		f.Sort = userdb.SortCreated
 	}
-	if !slices.ContainsFunc(sortOptions, func(o option) bool { return o.Value == f.Sort }) {
-		v.invalid("sort", msg("bad-sort"))
+	if !slices.ContainsFunc(sortOptions, func(o ui.Option) bool { return o.Value == f.Sort }) {
+		v.Invalid("sort", msg("bad-sort"))
 	}
 	switch v.Value("order") {
 	case "", "desc":
 		f.Desc = v.Value("order") == "desc" || (v.Value("order") == "" && f.Sort == userdb.SortCreated)
 	case "asc":
 	default:
-		v.invalid("order", msg("bad-sort"))
+		v.Invalid("order", msg("bad-sort"))
 	}
 	if l := v.Value("limit"); l != "" {
 		if !slices.Contains(pageSizes, l) {
-			v.invalid("limit", msg("bad-limit"))
+			v.Invalid("limit", msg("bad-limit"))
 		} else {
 			f.Limit, _ = strconv.Atoi(l)
 		}
@@ -110,14 +111,14 @@ func (c *Console) users(w http.ResponseWriter, r *http.Request, me *admin) {
 		f.AccountID = v.Value("account")
 	}
 	d.Filtered = f.Query != "" || f.Status != "" || f.Role != "" || f.AccountID != "" || f.CreatedAfter != nil || f.CreatedBefore != nil
-	d.Advanced = len(v.form) > 0 && (len(v.form) > 1 || v.Value("q") == "")
+	d.Advanced = len(v.Input) > 0 && (len(v.Input) > 1 || v.Value("q") == "")
 	if v.Value("order") == "" && len(v.Errors) == 0 {
 		// Show the order in effect (newest first by default).
 		order := "asc"
 		if f.Desc {
 			order = "desc"
 		}
-		v.form.Set("order", order)
+		v.Input.Set("order", order)
 	}
 
 	names, accounts, err := c.accountNames(r, me)
@@ -137,7 +138,7 @@ func (c *Console) users(w http.ResponseWriter, r *http.Request, me *admin) {
 	}
 	page, err := c.svc.AdminListUsers(r.Context(), f)
 	if err != nil {
-		if s := formStatus(err); s >= 500 || s == http.StatusForbidden {
+		if s := ui.FormStatus(err); s >= 500 || s == http.StatusForbidden {
 			c.fail(w, r, me, err)
 			return
 		}
@@ -145,7 +146,7 @@ func (c *Console) users(w http.ResponseWriter, r *http.Request, me *admin) {
 		if v.Error != "" && strings.Contains(strings.ToLower(v.Error), "cursor") {
 			v.Error = msg("bad-cursor")
 		}
-		status := formStatus(err)
+		status := ui.FormStatus(err)
 		if status == http.StatusNotFound {
 			status = http.StatusBadRequest // a filter naming no account is bad input to the form
 		}
@@ -156,7 +157,7 @@ func (c *Console) users(w http.ResponseWriter, r *http.Request, me *admin) {
 		d.Rows = append(d.Rows, userRow{User: u, AccountName: names[u.AccountID]})
 	}
 	d.Total, d.TotalCapped = page.Total, page.TotalCapped
-	base := v.form
+	base := v.Input
 	if page.Next != "" {
 		d.NextURL = withParams(usersPath, base, "cursor", page.Next)
 	}
@@ -188,7 +189,7 @@ func (v *view) date(name string, endOfDay bool) *time.Time {
 	}
 	t, err := time.Parse("2006-01-02", s)
 	if err != nil {
-		v.invalid(name, msg("bad-date"))
+		v.Invalid(name, msg("bad-date"))
 		return nil
 	}
 	if endOfDay {
@@ -219,19 +220,20 @@ func withParams(path string, base url.Values, pairs ...string) string {
 
 // accountNames returns the names of the accounts the administrator sees by
 // id, and the choices of an account filter (super-admins only).
-func (c *Console) accountNames(r *http.Request, me *admin) (map[string]string, []option, error) {
-	list, err := c.svc.AdminListAccounts(r.Context(), userdb.AccountFilter{Limit: maxAccountChoices})
+func (c *Console) accountNames(r *http.Request, me *admin) (map[string]string, []ui.Option, error) {
+	page, err := c.svc.AdminListAccounts(r.Context(), userdb.AccountFilter{Limit: maxAccountChoices})
 	if err != nil {
 		return nil, nil, err
 	}
+	list := page.Accounts
 	names := make(map[string]string, len(list))
-	var opts []option
+	var opts []ui.Option
 	if me.Super {
-		opts = append(opts, option{"", "All accounts"})
+		opts = append(opts, ui.Option{Value: "", Label: "All accounts"})
 	}
 	for _, a := range list {
 		names[a.ID] = a.Name
-		opts = append(opts, option{a.ID, a.Name})
+		opts = append(opts, ui.Option{Value: a.ID, Label: a.Name})
 	}
 	if !me.Super {
 		opts = nil
@@ -245,18 +247,18 @@ const maxAccountChoices = 500
 // roleOptions returns the roles one may choose in an account ("" is every
 // account the administrator reaches), by name, each name once; with
 // anyLabel set, the first choice is "" labelled so.
-func (c *Console) roleOptions(r *http.Request, me *admin, account, anyLabel string) ([]option, error) {
-	var opts []option
+func (c *Console) roleOptions(r *http.Request, me *admin, account, anyLabel string) ([]ui.Option, error) {
+	var opts []ui.Option
 	if anyLabel != "" {
-		opts = append(opts, option{"", anyLabel})
+		opts = append(opts, ui.Option{Value: "", Label: anyLabel})
 	}
-	roles, err := c.svc.AdminListRoles(r.Context(), account)
+	roles, err := c.svc.AdminListRoles(r.Context(), userdb.RoleFilter{AccountID: account})
 	if err != nil {
 		return opts, err
 	}
 	seen := map[string]bool{}
 	names := []string{}
-	for _, ro := range roles {
+	for _, ro := range roles.Roles {
 		if !seen[ro.Name] {
 			seen[ro.Name] = true
 			names = append(names, ro.Name)
@@ -264,22 +266,22 @@ func (c *Console) roleOptions(r *http.Request, me *admin, account, anyLabel stri
 	}
 	slices.Sort(names)
 	for _, n := range names {
-		opts = append(opts, option{n, n})
+		opts = append(opts, ui.Option{Value: n, Label: n})
 	}
 	return opts, nil
 }
 
 // newUserData is the page to add a user.
 type newUserData struct {
-	Accounts []option
-	Roles    []option
+	Accounts []ui.Option
+	Roles    []ui.Option
 }
 
 // newUser shows the form to add a user.
 func (c *Console) newUser(w http.ResponseWriter, r *http.Request, me *admin) {
 	v := c.newView(r, me, "user_new", "users", "Add a user")
-	v.setValue("mode", "invite")
-	v.setValue("account", userdb.DefaultAccountID)
+	v.SetValue("mode", "invite")
+	v.SetValue("account", userdb.DefaultAccountID)
 	c.showNewUser(w, r, me, http.StatusOK, v)
 }
 
@@ -312,15 +314,15 @@ func (c *Console) newUserPost(w http.ResponseWriter, r *http.Request, me *admin)
 	}
 	v := c.newView(r, me, "user_new", "users", "Add a user")
 	n := service.NewUser{
-		Email: formValue(r, "email"), Username: formValue(r, "username"),
-		GivenName: formValue(r, "givenName"), Surname: formValue(r, "surname"),
+		Email: ui.FormValue(r, "email"), Username: ui.FormValue(r, "username"),
+		GivenName: ui.FormValue(r, "givenName"), Surname: ui.FormValue(r, "surname"),
 		Roles: r.PostForm["roles"],
 	}
 	if me.Super {
-		n.Account = formValue(r, "account")
+		n.Account = ui.FormValue(r, "account")
 	}
 	if n.Email == "" {
-		v.invalid("email", msg("email-required"))
+		v.Invalid("email", msg("email-required"))
 	}
 	switch r.PostFormValue("mode") {
 	case "invite":
@@ -329,10 +331,10 @@ func (c *Console) newUserPost(w http.ResponseWriter, r *http.Request, me *admin)
 		n.Password = r.PostFormValue("password")
 		n.Verified = r.PostFormValue("verified") == "yes"
 		if n.Password == "" {
-			v.invalid("password", msg("password-or-invite"))
+			v.Invalid("password", msg("password-or-invite"))
 		}
 	default:
-		v.invalid("mode", msg("password-or-invite"))
+		v.Invalid("mode", msg("password-or-invite"))
 	}
 	if len(v.Errors) > 0 {
 		c.showNewUser(w, r, me, http.StatusBadRequest, v)
@@ -340,17 +342,17 @@ func (c *Console) newUserPost(w http.ResponseWriter, r *http.Request, me *admin)
 	}
 	u, err := c.svc.AdminCreateUser(r.Context(), n)
 	if err != nil {
-		if s := formStatus(err); s >= 500 {
+		if s := ui.FormStatus(err); s >= 500 {
 			c.fail(w, r, me, err)
 			return
 		}
 		if fieldOf(err) == "username" && n.Username == "" {
 			// The username defaults to the email: the clash is the email's.
-			v.invalid("email", msg("email-taken"))
+			v.Invalid("email", msg("email-taken"))
 		} else {
 			v.setError(r, err, "email", "username", "givenName", "surname", "password", "account", "roles")
 		}
-		c.showNewUser(w, r, me, formStatus(err), v)
+		c.showNewUser(w, r, me, ui.FormStatus(err), v)
 		return
 	}
 	if n.Invite {
@@ -358,7 +360,7 @@ func (c *Console) newUserPost(w http.ResponseWriter, r *http.Request, me *admin)
 	} else {
 		setFlash(w, r, "user-created")
 	}
-	redirect(w, r, userPath(u.ID))
+	ui.Redirect(w, r, userPath(u.ID))
 }
 
 // userPath is a user's page.

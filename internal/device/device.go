@@ -4,11 +4,11 @@
 package device
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"github.com/userdb/userdb/internal/service"
 	"net/http"
 	"strings"
 	"time"
@@ -22,20 +22,6 @@ type Cookies struct {
 	Name     string
 	Key      []byte
 	Lifetime time.Duration
-}
-
-type idKey struct{}
-
-// IDFrom returns the device id of the request ctx belongs to ("" outside a
-// request that went through Middleware).
-func IDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(idKey{}).(string)
-	return id
-}
-
-// WithID returns ctx carrying a device id (tests, and callers outside HTTP).
-func WithID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, idKey{}, id)
 }
 
 // Middleware gives every request a device id: the one its cookie carries
@@ -56,7 +42,7 @@ func (c *Cookies) Middleware(next http.Handler) http.Handler {
 				Secure: httpx.IsHTTPS(r),
 			})
 		}
-		next.ServeHTTP(w, r.WithContext(WithID(r.Context(), id)))
+		next.ServeHTTP(w, r.WithContext(service.WithDevice(r.Context(), id)))
 	})
 }
 

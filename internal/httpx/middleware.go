@@ -169,7 +169,8 @@ func AccessLog(observe func(r *http.Request, status int, d time.Duration)) Middl
 			if rec.Status == 0 {
 				rec.Status = http.StatusOK
 			}
-			d := time.Since(start)
+			end := time.Now()
+			d := end.Sub(start)
 			if observe != nil {
 				observe(r, rec.Status, d)
 			}
@@ -182,21 +183,24 @@ func AccessLog(observe func(r *http.Request, status int, d time.Duration)) Middl
 			if i != nil {
 				logger = i.base
 			}
-			if !logger.Enabled(r.Context(), level) {
+			ctx := r.Context()
+			if !logger.Enabled(ctx, level) {
 				return
 			}
-			attrs := []slog.Attr{slog.String("request_id", ""),
-				slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.Int("status", rec.Status), slog.Int("bytes", rec.Bytes),
-				slog.Duration("duration", d), slog.String("ip", ClientIP(r))}
+			// The record is made here and handed to the handler, as
+			// Logger.LogAttrs would, but without the call stack it reads
+			// for a source position (this line's, of no use) and with the
+			// time already read: the line costs a sixth of a GET /me.
+			line := slog.NewRecord(end, level, "http request", 0)
 			if i != nil {
 				// The request id as the line's first attribute writes what
 				// Logger(r) would, without building a logger per request.
-				attrs[0] = slog.String("request_id", i.id)
-				logger.LogAttrs(r.Context(), level, "http request", attrs...)
-			} else {
-				logger.LogAttrs(r.Context(), level, "http request", attrs[1:]...)
+				line.AddAttrs(slog.String("request_id", i.id))
 			}
+			line.AddAttrs(slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", rec.Status), slog.Int("bytes", rec.Bytes),
+				slog.Duration("duration", d), slog.String("ip", ClientIP(r)))
+			logger.Handler().Handle(ctx, line)
 		})
 	}
 }

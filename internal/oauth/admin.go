@@ -331,6 +331,17 @@ func (p *Provider) AdminActor(ctx context.Context, token string) (service.Actor,
 	return a, nil
 }
 
+// AdminBearer authenticates an admin request by an access token that
+// carries the admin scope (AdminActor): ok is false when the credential is
+// not an access token at all (an API key, then).
+func (p *Provider) AdminBearer(ctx context.Context, token string) (act service.Actor, ok bool, err error) {
+	if !LooksLikeAccessToken(token) {
+		return service.Actor{}, false, nil
+	}
+	act, err = p.AdminActor(ctx, token)
+	return act, true, err
+}
+
 // AuthenticateBearer turns an access token of this provider's audience
 // into the actor it acts as and the scopes it carries: its user with the
 // user's own roles, or for a client's own token an admin of the client's

@@ -55,11 +55,12 @@ func (a *API) listGroups(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err, "", "")
 		return
 	}
-	roles, err := a.svc.AdminListRoles(r.Context(), "")
+	all, err := a.svc.AdminListRoles(r.Context(), userdb.RoleFilter{}) // every role the caller reaches
 	if err != nil {
 		writeError(w, r, err, "", "")
 		return
 	}
+	roles := all.Roles
 	prefix, after := userdb.Fold(q.Get("q")), q.Get("after")
 	var page []*userdb.Role
 	for _, role := range roles {

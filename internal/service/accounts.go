@@ -10,7 +10,9 @@ import (
 type NewAccount struct {
 	Name        string
 	Description string
-	CustomData  map[string]any
+	// Status is ENABLED ("" too) or DISABLED.
+	Status     userdb.Status
+	CustomData map[string]any
 }
 
 // createAccount creates an account and its admin role, as the original did.
@@ -19,6 +21,12 @@ func (s *Service) createAccount(ctx context.Context, n NewAccount) (*userdb.Acco
 	a := &userdb.Account{
 		ID: userdb.NewID("acc"), Name: n.Name, Description: n.Description,
 		Status: userdb.StatusEnabled, CustomData: n.CustomData, CreatedAt: now, UpdatedAt: now,
+	}
+	if n.Status != "" {
+		if n.Status != userdb.StatusEnabled && n.Status != userdb.StatusDisabled {
+			return nil, userdb.FieldError("status", "Status must be ENABLED or DISABLED.")
+		}
+		a.Status = n.Status
 	}
 	if err := a.Validate(); err != nil {
 		return nil, err
@@ -37,7 +45,11 @@ func (s *Service) createAccount(ctx context.Context, n NewAccount) (*userdb.Acco
 		if err := tx.CreateRole(ctx, admin); err != nil {
 			return err
 		}
-		return s.recordAccount(ctx, tx, "account.created", a, map[string]any{"name": a.Name})
+		details := map[string]any{"name": a.Name}
+		if a.Status != userdb.StatusEnabled {
+			details["status"] = string(a.Status)
+		}
+		return s.recordAccount(ctx, tx, "account.created", a, details)
 	})
 	if err != nil {
 		return nil, err

@@ -7,27 +7,50 @@ import (
 	"github.com/userdb/userdb"
 )
 
-// AdminListAccounts lists the accounts matching f, ordered by name. An
-// admin sees its own account only.
-func (s *Service) AdminListAccounts(ctx context.Context, f userdb.AccountFilter) ([]*userdb.Account, error) {
+// AccountPage is a page of accounts and how many match in all.
+type AccountPage struct {
+	Accounts []*userdb.Account
+	Total    int
+}
+
+// AdminListAccounts lists a page of the accounts matching f, ordered by
+// name, and counts them. An admin sees its own account only.
+func (s *Service) AdminListAccounts(ctx context.Context, f userdb.AccountFilter) (*AccountPage, error) {
 	sc, err := s.adminScope(ctx, "accounts.list")
 	if err != nil {
 		return nil, err
 	}
-	if sc.super {
-		return s.store.FindAccounts(ctx, f)
-	}
 	if f.Status != "" && !f.Status.Valid() {
 		return nil, userdb.FieldError("status", "Status must be ENABLED or DISABLED.")
+	}
+	if f.Offset < 0 || f.Limit < 0 {
+		return nil, userdb.FieldError("limit", "Limit and offset must not be negative.")
+	}
+	if sc.super {
+		list, err := s.store.FindAccounts(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		total, err := s.store.CountAccounts(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		return &AccountPage{Accounts: list, Total: total}, nil
 	}
 	a, err := s.store.FindAccountByID(ctx, sc.account)
 	if err != nil {
 		return nil, err
 	}
+	page := &AccountPage{Accounts: []*userdb.Account{}}
 	if (f.Status != "" && a.Status != f.Status) || !strings.Contains(userdb.Fold(a.Name), userdb.Fold(f.Query)) {
-		return []*userdb.Account{}, nil
+		return page, nil
 	}
-	return []*userdb.Account{a}, nil
+	page.Total = 1
+	name, after := userdb.Fold(a.Name), userdb.Fold(f.After)
+	if f.Offset == 0 && (after == "" || (!f.Desc && name > after) || (f.Desc && name < after)) {
+		page.Accounts = append(page.Accounts, a)
+	}
+	return page, nil
 }
 
 // AdminGetAccount returns an account by id or name.
@@ -135,24 +158,40 @@ func (s *Service) adminAccountFor(ctx context.Context, action, ref string) (scop
 	return sc, a, err
 }
 
-// AdminListRoles lists the roles of an account (by id or name), ordered by
-// name; "" lists every account's for super-admins and the own account's
-// for admins.
-func (s *Service) AdminListRoles(ctx context.Context, account string) ([]*userdb.Role, error) {
+// RolePage is a page of roles and how many match in all.
+type RolePage struct {
+	Roles []*userdb.Role
+	Total int
+}
+
+// AdminListRoles lists a page of the roles matching f, ordered by name,
+// and counts them. f.AccountID names the account by id or name; "" lists
+// every account's roles for super-admins and the own account's for admins.
+func (s *Service) AdminListRoles(ctx context.Context, f userdb.RoleFilter) (*RolePage, error) {
 	const action = "roles.list"
 	sc, err := s.adminScope(ctx, action)
 	if err != nil {
 		return nil, err
 	}
-	id := ""
-	if strings.TrimSpace(account) != "" || !sc.super {
-		a, err := s.adminAccount(ctx, sc, action, account)
+	if f.Offset < 0 || f.Limit < 0 {
+		return nil, userdb.FieldError("limit", "Limit and offset must not be negative.")
+	}
+	if strings.TrimSpace(f.AccountID) != "" || !sc.super {
+		a, err := s.adminAccount(ctx, sc, action, f.AccountID)
 		if err != nil {
 			return nil, err
 		}
-		id = a.ID
+		f.AccountID = a.ID
 	}
-	return s.store.FindRoles(ctx, id)
+	list, err := s.store.SearchRoles(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	total, err := s.store.CountRoles(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return &RolePage{Roles: list, Total: total}, nil
 }
 
 // AdminGetRole returns a role by id.

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/device"
 	"github.com/userdb/userdb/internal/limit"
 )
 
@@ -30,7 +29,7 @@ const notMeTTL = 7 * 24 * time.Hour
 
 // deviceHash is the stored form of the request's device id (nil without).
 func deviceHash(ctx context.Context) []byte {
-	id := device.IDFrom(ctx)
+	id := DeviceFrom(ctx)
 	if id == "" {
 		return nil
 	}
@@ -49,7 +48,7 @@ func (s *Service) knownDevice(ctx context.Context, u *userdb.User) bool {
 
 // deviceKey is the key of the known-device failure limit.
 func deviceKey(ctx context.Context, u *userdb.User) string {
-	return u.ID + "/" + device.IDFrom(ctx)
+	return u.ID + "/" + DeviceFrom(ctx)
 }
 
 // knownDeviceFailure counts a wrong password from a known device apart from
@@ -198,4 +197,18 @@ func (s *Service) killTokens(ctx context.Context, st userdb.Store, userID string
 		}
 	}
 	return nil
+}
+
+type deviceCtxKey struct{}
+
+// WithDevice returns ctx carrying the id of the device (browser) a request
+// came from: the device cookie's (internal/device).
+func WithDevice(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, deviceCtxKey{}, id)
+}
+
+// DeviceFrom returns the device id ctx carries ("" for none).
+func DeviceFrom(ctx context.Context) string {
+	id, _ := ctx.Value(deviceCtxKey{}).(string)
+	return id
 }

@@ -84,6 +84,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string, 
 		return nil, err
 	}
 	s.sessions.forgetUser(u.ID)
+	s.started(l)
 	s.kick()
 	return l, nil
 }

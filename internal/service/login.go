@@ -16,22 +16,33 @@ var errBadLogin = userdb.Errorf(userdb.EUNAUTHORIZED, "Invalid username or passw
 // MaxPasswordBytes bounds what is ever handed to the hasher.
 const MaxPasswordBytes = 1024
 
-// Login is the result of a successful sign-in.
+// Login is the result of a successful sign-in: what its answer needs.
 type Login struct {
 	User    *userdb.User
 	Session *userdb.Session
 	// Secret goes into the session cookie; only its hash is stored.
 	Secret string
+	// Roles are the user's roles with their details, in the order of
+	// User.Roles, read in the sign-in's transaction.
+	Roles []*userdb.Role
 	// PasswordExpired tells the client to send the user to change it.
 	PasswordExpired bool
 	// AMR says how the user authenticated (RFC 8176), as the session
 	// records it: "pwd" for a password, "fed" through an upstream provider.
 	AMR []string
+
+	// ended is the user whose session the request carried and the
+	// sign-in ended ("" for none): its cached sessions are forgotten once
+	// the transaction has committed.
+	ended string
 }
 
-// Login signs a user in by username or email and password, and starts a
-// session. Every failure is the same EUNAUTHORIZED error and costs one
-// password hash, whether or not the user exists.
+// Login signs a user in by username or email and password, in one call: it
+// verifies the password (a dummy hash for unknown users, so that every
+// failure is the same EUNAUTHORIZED error at the same cost), counts a
+// failure and locks the user at the threshold, and on success, in one
+// transaction, records the sign-in, starts a session, ends the session the
+// request carried (Meta.Session) and reads the user's roles.
 func (s *Service) Login(ctx context.Context, login, password string) (*Login, error) {
 	login = strings.TrimSpace(login)
 	if login == "" || password == "" {
@@ -134,14 +145,46 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 		if rehash {
 			details["rehashed"] = true
 		}
-		return s.record(ctx, tx, "login.succeeded", u2, details)
+		if err := s.record(ctx, tx, "login.succeeded", u2, details); err != nil {
+			return err
+		}
+		res.Roles, err = heldRoles(ctx, tx, u2)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.sessions.forgetUser(u.ID) // the cached copy has stale login times
+	s.started(res)
 	res.PasswordExpired = s.PasswordExpired(res.User)
 	return res, nil
+}
+
+// heldRoles returns the roles u has, with their details, in the order of
+// u.Roles, read through st.
+func heldRoles(ctx context.Context, st userdb.Store, u *userdb.User) ([]*userdb.Role, error) {
+	if len(u.Roles) == 0 {
+		return nil, nil
+	}
+	all, err := st.FindRoles(ctx, u.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	return pickRoles(all, u.Roles), nil
+}
+
+// pickRoles returns the roles of list named in names, in the order of names.
+func pickRoles(list []*userdb.Role, names []string) []*userdb.Role {
+	out := make([]*userdb.Role, 0, len(names))
+	for _, name := range names {
+		for _, r := range list {
+			if r.Name == name {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // failLogin counts a failed attempt atomically and locks the user at the
@@ -227,8 +270,15 @@ func (s *Service) unlock(ctx context.Context, u *userdb.User, how string) error 
 	return err
 }
 
-// startSession creates a session for u through st.
+// startSession creates a session for u through st, and ends the session
+// the request carried (Meta.Session), whoever it belonged to: every
+// sign-in gets a new session id, so a session planted in the browser
+// before it does not survive it. Call started once st has committed.
 func (s *Service) startSession(ctx context.Context, st userdb.Store, u *userdb.User, amr []string) (*Login, error) {
+	ended, err := s.endCarriedSession(ctx, st)
+	if err != nil {
+		return nil, err
+	}
 	secret, hash := userdb.NewSecret()
 	now := s.clock.Now()
 	m := MetaFrom(ctx)
@@ -241,7 +291,41 @@ func (s *Service) startSession(ctx context.Context, st userdb.Store, u *userdb.U
 	if err := st.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
-	return &Login{User: u, Session: sess, Secret: secret, AMR: amr}, nil
+	return &Login{User: u, Session: sess, Secret: secret, AMR: amr, ended: ended}, nil
+}
+
+// endCarriedSession ends, through st, the session whose cookie the request
+// carried, recording its end as a logout of its user, and returns that
+// user's id ("" when the cookie named no session).
+func (s *Service) endCarriedSession(ctx context.Context, st userdb.Store) (string, error) {
+	secret := MetaFrom(ctx).Session
+	if secret == "" || len(secret) > maxSecretLen {
+		return "", nil
+	}
+	old, err := st.FindSessionByTokenHash(ctx, userdb.HashSecret(secret))
+	if userdb.IsCode(err, userdb.ENOTFOUND) {
+		return "", nil
+	} else if err != nil {
+		return "", err
+	}
+	if err := st.DeleteSession(ctx, old.ID); userdb.IsCode(err, userdb.ENOTFOUND) {
+		return "", nil // ended meanwhile
+	} else if err != nil {
+		return "", err
+	}
+	owner, err := st.FindUserByID(ctx, old.UserID)
+	if err != nil {
+		return "", err
+	}
+	return owner.ID, s.record(ctx, st, "logout", owner, map[string]any{"session": old.ID})
+}
+
+// started forgets the cached sessions of the user whose session a sign-in
+// ended, once the sign-in has committed.
+func (s *Service) started(l *Login) {
+	if l != nil && l.ended != "" {
+		s.sessions.forgetUser(l.ended)
+	}
 }
 
 // How a session's user authenticated (RFC 8176), recorded on the session

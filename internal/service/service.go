@@ -369,6 +369,10 @@ type Meta struct {
 	ActorID   string
 	IP        string
 	UserAgent string
+	// Session is the secret of the session cookie the request carried, if
+	// any. It is never recorded: a sign-in ends that session, so that a
+	// session planted in a browser before it does not survive it.
+	Session string
 }
 
 type metaKey struct{}

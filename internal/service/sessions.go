@@ -48,6 +48,9 @@ func newSessionCache(s *Service) *sessionCache {
 	}
 }
 
+// maxSecretLen bounds a session cookie's value: longer is no session.
+const maxSecretLen = 128
+
 // errNoSession is the one answer for every kind of bad session, so a caller
 // learns nothing about why.
 var errNoSession = userdb.Errorf(userdb.EUNAUTHORIZED, "Not signed in.")
@@ -55,7 +58,7 @@ var errNoSession = userdb.Errorf(userdb.EUNAUTHORIZED, "Not signed in.")
 // Authenticate returns the user and session of a session cookie's secret.
 // The user is shared with other callers and must not be modified.
 func (s *Service) Authenticate(ctx context.Context, secret string) (*userdb.User, *userdb.Session, error) {
-	if secret == "" || len(secret) > 128 {
+	if secret == "" || len(secret) > maxSecretLen {
 		return nil, nil, errNoSession
 	}
 	return s.sessions.lookup(ctx, userdb.HashSecret(secret))

@@ -245,7 +245,7 @@ func (s *Service) StartUpstream(ctx context.Context, id string, o StartOptions) 
 	if o.LinkUser != nil {
 		d.LinkUser = o.LinkUser.ID
 	}
-	a := UpstreamAuth{RedirectURL: s.callbackURL(c.ID), State: state, Nonce: nonce, Verifier: verifier, LoginHint: d.LoginHint}
+	a := UpstreamAuth{RedirectURL: s.ConnectorCallbackURL(c.ID), State: state, Nonce: nonce, Verifier: verifier, LoginHint: d.LoginHint}
 	u, err := s.upstream.AuthCodeURL(ctx, c, secret, a)
 	if err != nil {
 		var f *UpstreamFault
@@ -261,7 +261,9 @@ func (s *Service) StartUpstream(ctx context.Context, id string, o StartOptions) 
 	return &UpstreamStart{URL: u, State: state}, nil
 }
 
-func (s *Service) callbackURL(id string) string {
+// ConnectorCallbackURL is the callback URL of a connector: what its
+// administrator registers at the provider as the redirect URI.
+func (s *Service) ConnectorCallbackURL(id string) string {
 	return strings.TrimSuffix(s.opts.BaseURL, "/") + "/upstream/" + id + "/callback"
 }
 
@@ -361,7 +363,7 @@ func (s *Service) FinishUpstream(ctx context.Context, id string, cb UpstreamCall
 		s.upstreamFailed(ctx, c, nil, "misconfigured", err.Error())
 		return nil, s.faultError(c, &UpstreamFault{Reason: "misconfigured", Err: err})
 	}
-	a := UpstreamAuth{RedirectURL: s.callbackURL(c.ID), State: cb.State, Nonce: d.Nonce, Verifier: d.Verifier}
+	a := UpstreamAuth{RedirectURL: s.ConnectorCallbackURL(c.ID), State: cb.State, Nonce: d.Nonce, Verifier: d.Verifier}
 	ident, err := s.upstream.Exchange(ctx, c, secret, a, cb.Code)
 	if err != nil {
 		var fault *UpstreamFault
@@ -467,6 +469,7 @@ func (s *Service) signInUpstream(ctx context.Context, c *userdb.Connector, u *us
 	if err != nil {
 		return nil, err
 	}
+	s.started(res)
 	if len(roles) > 0 {
 		s.roles.forget()
 	}
@@ -636,6 +639,7 @@ func (s *Service) createUpstreamUser(ctx context.Context, c *userdb.Connector, i
 	if err != nil {
 		return nil, err
 	}
+	s.started(res)
 	s.roles.forget()
 	return res, nil
 }

@@ -88,6 +88,7 @@ func (s *Service) Register(ctx context.Context, n NewUser) (*userdb.User, *Login
 	if err != nil {
 		return nil, nil, err
 	}
+	s.started(l)
 	s.kick()
 	return u, l, nil
 }

@@ -2,10 +2,11 @@ package web
 
 import (
 	"context"
+	"github.com/userdb/userdb/internal/ui"
 	"net/http"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/api"
+	"github.com/userdb/userdb/internal/edge"
 	"github.com/userdb/userdb/internal/oauth"
 )
 
@@ -19,7 +20,7 @@ type Apps interface {
 }
 
 // appList shows the applications the user has allowed.
-func (p *Pages) appList(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+func (p *Pages) appList(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	list, err := p.apps.Consents(r.Context(), me.User.ID)
 	if err != nil {
 		p.fail(w, r, err)
@@ -32,7 +33,7 @@ func (p *Pages) appList(w http.ResponseWriter, r *http.Request, me *api.Principa
 
 // appsPost withdraws the consent to one application; the application's
 // refresh tokens for the user stop working at once.
-func (p *Pages) appsPost(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+func (p *Pages) appsPost(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	if !p.parseForm(w, r) {
 		return
 	}
@@ -45,5 +46,5 @@ func (p *Pages) appsPost(w http.ResponseWriter, r *http.Request, me *api.Princip
 		return
 	}
 	setFlash(w, r, flashAppRemoved)
-	redirect(w, r, AppsPath)
+	ui.Redirect(w, r, AppsPath)
 }

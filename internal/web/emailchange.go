@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // EmailChangePath is where the link of the email-change email lands.
@@ -37,14 +38,14 @@ func (p *Pages) emailChangePost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	if _, err := p.svc.ConfirmEmailChange(r.Context(), r.PostFormValue("sptoken")); err != nil {
 		if isTokenError(err) {
 			p.badLink(w, r, err, ProfilePath, msg("link-profile"))
 			return
 		}
 		if userdb.IsCode(err, userdb.ECONFLICT) {
-			p.message(w, r, http.StatusConflict, message{Title: msg("address-unusable-title"),
+			p.message(w, r, http.StatusConflict, ui.Message{Title: msg("address-unusable-title"),
 				Text: userdb.ErrorMessage(err), Kind: "error", Link: ProfilePath, LinkText: msg("link-profile")})
 			return
 		}
@@ -52,7 +53,7 @@ func (p *Pages) emailChangePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setFlash(w, r, flashEmailChanged)
-	redirect(w, r, ProfilePath)
+	ui.Redirect(w, r, ProfilePath)
 }
 
 // renameField returns err naming field to instead of from, so that the

@@ -3,15 +3,16 @@ package web
 import (
 	"net/http"
 
-	"github.com/userdb/userdb/internal/api"
+	"github.com/userdb/userdb/internal/edge"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // expired asks a user whose password has expired (or was marked to be
 // changed by an administrator) for a new one before going on.
-func (p *Pages) expired(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+func (p *Pages) expired(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	next := r.URL.Query().Get("next")
 	if !p.svc.PasswordExpired(me.User) {
-		redirect(w, r, p.returnTo(next))
+		ui.Redirect(w, r, p.returnTo(next))
 		return
 	}
 	v := p.newView(r, "expired")
@@ -21,14 +22,14 @@ func (p *Pages) expired(w http.ResponseWriter, r *http.Request, me *api.Principa
 
 // expiredPost sets the new password. As in the original library this signs
 // the user out everywhere, so they sign in again with the new password.
-func (p *Pages) expiredPost(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+func (p *Pages) expiredPost(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	if !p.parseForm(w, r) {
 		return
 	}
 	if !p.svc.PasswordExpired(me.User) {
 		// This form asks for no current password: it is only for a password
 		// that must change. Others change it on the profile page.
-		redirect(w, r, ProfilePath)
+		ui.Redirect(w, r, ProfilePath)
 		return
 	}
 	v := p.newView(r, "expired")
@@ -40,10 +41,10 @@ func (p *Pages) expiredPost(w http.ResponseWriter, r *http.Request, me *api.Prin
 	}
 	if err := p.svc.ChangeExpiredPassword(r.Context(), me.User, password); err != nil {
 		v.setError(r, err, "password")
-		p.render(w, r, formStatus(err), v)
+		p.render(w, r, ui.FormStatus(err), v)
 		return
 	}
-	p.sessions.ClearSession(w, r)
+	p.edge.ClearSession(w, r)
 	setFlash(w, r, flashExpiredChanged)
-	redirect(w, r, SignInPath+p.nextQuery(v.Next))
+	ui.Redirect(w, r, SignInPath+p.nextQuery(v.Next))
 }

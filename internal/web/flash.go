@@ -2,19 +2,9 @@ package web
 
 import (
 	"net/http"
-	"time"
+
+	"github.com/userdb/userdb/internal/ui"
 )
-
-// flashCookie carries a flash message across a redirect. It holds only the
-// key of one of the fixed messages below, so nobody can make a page say
-// something else by setting it.
-const flashCookie = "userdb_flash"
-
-// flash is a one-time message shown at the top of the next page.
-type flash struct {
-	Kind string // "success" or "info"
-	Text string
-}
 
 // The flash messages, by key: each is a key of the catalogue too.
 const (
@@ -44,22 +34,10 @@ var flashKinds = map[string]string{
 	flashAppRemoved: "success",
 }
 
-// setFlash shows the message of key on the next page the browser renders.
-func setFlash(w http.ResponseWriter, r *http.Request, key string) {
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: "/", MaxAge: 60,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
-}
+// flashes carry the flash messages across redirects: the cookie holds
+// only the key of one of the fixed messages above, so nobody can make a
+// page say something else by setting it.
+var flashes = ui.Flashes{Cookie: "userdb_flash", Path: "/", Kinds: flashKinds, Text: msg}
 
-// takeFlash returns the pending flash message, if any, and clears it.
-func takeFlash(w http.ResponseWriter, r *http.Request) *flash {
-	c, err := r.Cookie(flashCookie)
-	if err != nil {
-		return nil
-	}
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(1, 0),
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
-	if kind, ok := flashKinds[c.Value]; ok {
-		return &flash{Kind: kind, Text: msg(c.Value)}
-	}
-	return nil
-}
+// setFlash shows the message of key on the next page the browser renders.
+func setFlash(w http.ResponseWriter, r *http.Request, key string) { flashes.Set(w, r, key) }

@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/userdb/userdb/internal/ui"
+)
 
 // forgot shows the forgotten-password form.
 func (p *Pages) forgot(w http.ResponseWriter, r *http.Request) {
@@ -14,19 +18,19 @@ func (p *Pages) forgotPost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	v := p.newView(r, "forgot")
-	login := formValue(r, "login")
+	login := ui.FormValue(r, "login")
 	if login == "" {
-		v.invalid("login", msg("enter-login"))
+		v.Invalid("login", msg("enter-login"))
 		p.render(w, r, http.StatusBadRequest, v)
 		return
 	}
 	if err := p.svc.Forgot(r.Context(), login); err != nil {
 		v.setError(r, err, "login")
-		p.render(w, r, formStatus(err), v)
+		p.render(w, r, ui.FormStatus(err), v)
 		return
 	}
 	setFlash(w, r, flashResetSent)
-	redirect(w, r, ForgotPath)
+	ui.Redirect(w, r, ForgotPath)
 }

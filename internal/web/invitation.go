@@ -5,6 +5,7 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // invitationData is the welcome page's own data.
@@ -22,7 +23,7 @@ type invitationData struct {
 func (p *Pages) invitation(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("sptoken")
 	if token == "" {
-		p.message(w, r, http.StatusBadRequest, message{
+		p.message(w, r, http.StatusBadRequest, ui.Message{
 			Title: msg("link-incomplete-title"), Kind: "error",
 			Text: msg("invitation-link-incomplete"),
 		})
@@ -33,7 +34,7 @@ func (p *Pages) invitation(w http.ResponseWriter, r *http.Request) {
 		p.badLink(w, r, err, SignInPath, msg("link-go-signin"))
 		return
 	}
-	v := p.newView(r, "invitation", p.brand.ProductName)
+	v := p.newView(r, "invitation", p.look.Brand.ProductName)
 	p.renderInvitation(w, r, http.StatusOK, v, token, u, false)
 }
 
@@ -60,10 +61,10 @@ func (p *Pages) invitationPost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	token := r.PostFormValue("sptoken")
-	v := p.newView(r, "invitation", p.brand.ProductName)
-	update := service.ProfileUpdate{GivenName: ptr(formValue(r, "givenName")), Surname: ptr(formValue(r, "surname"))}
+	v := p.newView(r, "invitation", p.look.Brand.ProductName)
+	update := service.ProfileUpdate{GivenName: ptr(ui.FormValue(r, "givenName")), Surname: ptr(ui.FormValue(r, "surname"))}
 	fields := []string{"givenName", "surname", "password"}
 	if s := p.schema(r); s != nil {
 		if changes := attrChanges(r, v, s); len(changes) > 0 {
@@ -76,10 +77,9 @@ func (p *Pages) invitationPost(w http.ResponseWriter, r *http.Request) {
 	if len(v.Errors) == 0 {
 		l, err := p.svc.AcceptInvitation(r.Context(), token, password, update)
 		if err == nil {
-			p.rotateSession(r)
-			p.sessions.SetSession(w, r, l)
+			p.edge.SetSession(w, r, l)
 			setFlash(w, r, flashWelcome)
-			redirect(w, r, ProfilePath)
+			ui.Redirect(w, r, ProfilePath)
 			return
 		}
 		if isTokenError(err) {
@@ -87,7 +87,7 @@ func (p *Pages) invitationPost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v.setError(r, err, fields...)
-		status = formStatus(err)
+		status = ui.FormStatus(err)
 	} else if len(v.Errors) > 1 {
 		v.Error = msg("correct-fields")
 	}

@@ -1,6 +1,6 @@
 package web
 
-import "fmt"
+import "github.com/userdb/userdb/internal/ui"
 
 // The hosted pages' words live in two places, both ready for translation:
 // the text of each page in its template (a translation is a copy of the
@@ -8,7 +8,7 @@ import "fmt"
 // flashes, field messages, the message pages — in this one catalogue,
 // looked up by key. Messages from the service (userdb.Error) are shown as
 // the service wrote them. English is shipped.
-var catalogue = Catalogue{
+var catalogue = ui.Catalogue{
 	// Page titles ("title-" and the page's template name).
 	"title-signin":      "Sign in",
 	"title-notme":       "Secure your account",
@@ -75,30 +75,14 @@ var catalogue = Catalogue{
 	"link-new-link":              "Ask for a new link",
 	"link-profile":               "Go to your profile",
 
-	// Values shown in the profile's attributes and the sessions list.
+	// Values shown in the profile's attributes, and the sessions list's
+	// devices (ui.AgentKeys).
 	"not-set":         "Not set",
 	"yes":             "Yes",
 	"no":              "No",
 	"device-unknown":  "Unknown device",
 	"browser-unknown": "Unknown browser",
 	"device-on":       "%s on %s", // browser, system
-}
-
-// Catalogue holds the text of a surface's messages, by key, ready for
-// translation (a translation is another catalogue).
-type Catalogue map[string]string
-
-// Msg returns the message of key, formatted with args. A missing key is a
-// bug: it shows the key, so a test notices.
-func (c Catalogue) Msg(key string, args ...any) string {
-	s, ok := c[key]
-	if !ok {
-		return key
-	}
-	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
-	}
-	return s
 }
 
 // msg looks a message of the hosted pages up.

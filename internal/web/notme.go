@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/userdb/userdb/internal/ui"
 	"net/http"
 
 	"github.com/userdb/userdb"
@@ -29,7 +30,7 @@ func (p *Pages) notMePost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	if err := p.svc.NotMe(r.Context(), r.PostFormValue("sptoken")); err != nil {
 		if userdb.IsCode(err, userdb.EINVALID) {
 			p.badLink(w, r, err, SignInPath, msg("link-go-signin"))
@@ -38,7 +39,7 @@ func (p *Pages) notMePost(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	p.message(w, r, http.StatusOK, message{
+	p.message(w, r, http.StatusOK, ui.Message{
 		Title: msg("notme-done-title"), Kind: "success", Text: msg("notme-done"),
 		Link: ForgotPath, LinkText: msg("notme-done-link"),
 	})

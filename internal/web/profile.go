@@ -4,8 +4,9 @@ import (
 	"net/http"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/api"
+	"github.com/userdb/userdb/internal/edge"
 	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // profileData is the profile page's own data.
@@ -19,7 +20,7 @@ type profileData struct {
 
 // profile shows the signed-in user's account: names and custom attributes
 // to edit, and forms to change the email address and the password.
-func (p *Pages) profile(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+func (p *Pages) profile(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	v := p.newView(r, "profile")
 	p.renderProfile(w, r, http.StatusOK, v, me.User, "")
 }
@@ -47,7 +48,7 @@ func (p *Pages) renderProfile(w http.ResponseWriter, r *http.Request, status int
 // "intent" field. A failed form comes back with a message at each field at
 // fault and what was typed (never a password); a saved one redirects back
 // with a flash message.
-func (p *Pages) profilePost(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+func (p *Pages) profilePost(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	if !p.parseForm(w, r) {
 		return
 	}
@@ -56,12 +57,12 @@ func (p *Pages) profilePost(w http.ResponseWriter, r *http.Request, me *api.Prin
 	switch intent {
 	case "names":
 		_, err := p.svc.UpdateProfile(r.Context(), me.User, service.ProfileUpdate{
-			GivenName: ptr(formValue(r, "givenName")), MiddleName: ptr(formValue(r, "middleName")),
-			Surname: ptr(formValue(r, "surname")),
+			GivenName: ptr(ui.FormValue(r, "givenName")), MiddleName: ptr(ui.FormValue(r, "middleName")),
+			Surname: ptr(ui.FormValue(r, "surname")),
 		})
 		if err != nil {
 			v.setError(r, err, "givenName", "middleName", "surname")
-			p.renderProfile(w, r, formStatus(err), v, me.User, intent)
+			p.renderProfile(w, r, ui.FormStatus(err), v, me.User, intent)
 			return
 		}
 		setFlash(w, r, flashProfileSaved)
@@ -79,22 +80,22 @@ func (p *Pages) profilePost(w http.ResponseWriter, r *http.Request, me *api.Prin
 		}
 		if _, err := p.svc.UpdateProfile(r.Context(), me.User, service.ProfileUpdate{CustomData: changes}); err != nil {
 			v.setError(r, err, attrNames(s)...)
-			p.renderProfile(w, r, formStatus(err), v, me.User, intent)
+			p.renderProfile(w, r, ui.FormStatus(err), v, me.User, intent)
 			return
 		}
 		setFlash(w, r, flashProfileSaved)
 	case "email":
-		err := p.svc.RequestEmailChange(r.Context(), me.User, formValue(r, "newEmail"), r.PostFormValue("emailPassword"))
+		err := p.svc.RequestEmailChange(r.Context(), me.User, ui.FormValue(r, "newEmail"), r.PostFormValue("emailPassword"))
 		if err != nil {
 			v.setError(r, renameField(err, "currentPassword", "emailPassword"), "newEmail", "emailPassword")
-			p.renderProfile(w, r, formStatus(err), v, me.User, intent)
+			p.renderProfile(w, r, ui.FormStatus(err), v, me.User, intent)
 			return
 		}
 		setFlash(w, r, flashEmailChangeSent)
 	case "password":
 		current := r.PostFormValue("currentPassword")
 		if current == "" {
-			v.invalid("currentPassword", msg("enter-current-password"))
+			v.Invalid("currentPassword", msg("enter-current-password"))
 		}
 		password, ok := confirmed(r, v)
 		if !ok || current == "" {
@@ -103,7 +104,7 @@ func (p *Pages) profilePost(w http.ResponseWriter, r *http.Request, me *api.Prin
 		}
 		if err := p.svc.ChangePassword(r.Context(), me.User, me.Session, current, password); err != nil {
 			v.setError(r, err, "currentPassword", "password")
-			p.renderProfile(w, r, formStatus(err), v, me.User, intent)
+			p.renderProfile(w, r, ui.FormStatus(err), v, me.User, intent)
 			return
 		}
 		setFlash(w, r, flashPasswordChanged)
@@ -111,7 +112,7 @@ func (p *Pages) profilePost(w http.ResponseWriter, r *http.Request, me *api.Prin
 		p.fail(w, r, &userdb.Error{Code: userdb.EINVALID, Message: msg("form-unreadable")})
 		return
 	}
-	redirect(w, r, ProfilePath)
+	ui.Redirect(w, r, ProfilePath)
 }
 
 // fillNames shows the stored names in the fields the form did not post.
@@ -119,8 +120,8 @@ func fillNames(v *view, u *userdb.User) {
 	for name, value := range map[string]string{
 		"givenName": u.GivenName, "middleName": u.MiddleName, "surname": u.Surname,
 	} {
-		if _, posted := v.form[name]; !posted {
-			v.setValue(name, value)
+		if _, posted := v.Input[name]; !posted {
+			v.SetValue(name, value)
 		}
 	}
 }

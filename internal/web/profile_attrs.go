@@ -173,7 +173,7 @@ func attrChanges(r *http.Request, v *view, s *profile.Schema) map[string]any {
 			data[a.Name] = val
 		}
 		if err := one.Check(data, []string{a.Name}, false); err != nil {
-			v.invalid(name, userdb.ErrorMessage(err))
+			v.Invalid(name, userdb.ErrorMessage(err))
 		}
 	}
 	return changes

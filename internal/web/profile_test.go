@@ -49,11 +49,11 @@ func goodAttrs() url.Values {
 func TestProfileAttributeInputs(t *testing.T) {
 	s := newSite(t, withSchema)
 	addUserWith(s, "ann@example.com", "correct horse battery", map[string]any{"employee_id": "E-1234", "plan": "free"})
-	b := s.browser()
-	b.signIn("ann@example.com", "correct horse battery")
-	p := b.get("/profile")
+	b := s.Browser()
+	b.SignIn("ann@example.com", "correct horse battery")
+	p := b.Get("/profile")
 	wantStatus(t, p, http.StatusOK)
-	if m := inlineCode.FindString(p.body); m != "" {
+	if m := inlineCode.FindString(p.Body); m != "" {
 		t.Fatalf("inline code %q would break the CSP", m)
 	}
 	for _, in := range []struct{ name, typ, extra string }{
@@ -66,8 +66,8 @@ func TestProfileAttributeInputs(t *testing.T) {
 	} {
 		label := `<label for="f-cd-` + in.name + `">`
 		input := `<input id="f-cd-` + in.name + `" name="customData.` + in.name + `" type="` + in.typ + `"` + in.extra
-		if !strings.Contains(p.body, label) || !strings.Contains(p.body, input) {
-			t.Errorf("no labelled %s input for %s (want %s):\n%s", in.typ, in.name, input, p.body)
+		if !strings.Contains(p.Body, label) || !strings.Contains(p.Body, input) {
+			t.Errorf("no labelled %s input for %s (want %s):\n%s", in.typ, in.name, input, p.Body)
 		}
 	}
 	wantText(t, p,
@@ -84,7 +84,7 @@ func TestProfileAttributeInputs(t *testing.T) {
 		`<input id="f-newEmail" name="newEmail" type="email" autocomplete="email"`,
 		`<input id="f-emailPassword" name="emailPassword" type="password" autocomplete="current-password"`,
 	)
-	if strings.Contains(p.body, `name="customData.employee_id"`) {
+	if strings.Contains(p.Body, `name="customData.employee_id"`) {
 		t.Fatal("the administrator's attribute is an input of the form")
 	}
 }
@@ -95,11 +95,11 @@ func TestProfileAttributeInputs(t *testing.T) {
 func TestProfileAttributesSave(t *testing.T) {
 	s := newSite(t, withSchema)
 	u := addUserWith(s, "ann@example.com", "correct horse battery", map[string]any{"plan": "free"})
-	b := s.browser()
-	b.signIn("ann@example.com", "correct horse battery")
+	b := s.Browser()
+	b.SignIn("ann@example.com", "correct horse battery")
 
-	wantRedirect(t, b.post("/profile", goodAttrs()), "/profile")
-	got, err := inside.Service(s.srv).Store().FindUserByID(context.Background(), u.ID)
+	wantRedirect(t, b.Post("/profile", goodAttrs()), "/profile")
+	got, err := inside.Service(s.Srv).Store().FindUserByID(context.Background(), u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestProfileAttributesSave(t *testing.T) {
 			t.Errorf("customData[%s] = %#v (%T), want %#v (%T)", k, got.CustomData[k], got.CustomData[k], v, v)
 		}
 	}
-	p := b.get("/profile")
+	p := b.Get("/profile")
 	wantText(t, p, "Your profile has been saved.", `name="customData.birthdate" type="date" value="1990-04-21"`,
 		`value="42.5"`, `<option value="pro" selected>pro</option>`, `type="checkbox" value="true" checked>`)
 
@@ -118,8 +118,8 @@ func TestProfileAttributesSave(t *testing.T) {
 	form := goodAttrs()
 	form.Del("customData.newsletter")
 	form.Set("customData.nickname", " ")
-	wantRedirect(t, b.post("/profile", form), "/profile")
-	got, _ = inside.Service(s.srv).Store().FindUserByID(context.Background(), u.ID)
+	wantRedirect(t, b.Post("/profile", form), "/profile")
+	got, _ = inside.Service(s.Srv).Store().FindUserByID(context.Background(), u.ID)
 	if got.CustomData["newsletter"] != false {
 		t.Errorf("newsletter = %#v after unticking", got.CustomData["newsletter"])
 	}
@@ -146,13 +146,13 @@ func TestProfileAttributesSave(t *testing.T) {
 		{"too long", map[string]string{"customData.nickname": "a very long nickname"}, "nickname", "nickname must be at most 12 characters."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before, _ := inside.Service(s.srv).Store().FindUserByID(context.Background(), u.ID)
+			before, _ := inside.Service(s.Srv).Store().FindUserByID(context.Background(), u.ID)
 			form := goodAttrs()
 			form.Set("customData.birthdate", "2001-01-01") // a valid change that must not be saved
 			for k, v := range tc.set {
 				form.Set(k, v)
 			}
-			p := b.post("/profile", form)
+			p := b.Post("/profile", form)
 			wantStatus(t, p, http.StatusBadRequest)
 			// The message is at the field, tied to its input.
 			wantText(t, p, `aria-invalid="true" aria-describedby="f-cd-`+tc.field+`-error">`,
@@ -167,7 +167,7 @@ func TestProfileAttributesSave(t *testing.T) {
 			if tc.field != "birthdate" {
 				wantText(t, p, `value="2001-01-01"`)
 			}
-			after, _ := inside.Service(s.srv).Store().FindUserByID(context.Background(), u.ID)
+			after, _ := inside.Service(s.Srv).Store().FindUserByID(context.Background(), u.ID)
 			if after.Version != before.Version {
 				t.Fatalf("a refused form changed the user (version %d -> %d)", before.Version, after.Version)
 			}
@@ -178,7 +178,7 @@ func TestProfileAttributesSave(t *testing.T) {
 		form := goodAttrs()
 		form.Set("customData.birthdate", "yesterday")
 		form.Set("customData.shoeSize", "big")
-		p := b.post("/profile", form)
+		p := b.Post("/profile", form)
 		wantStatus(t, p, http.StatusBadRequest)
 		wantText(t, p, `id="f-cd-birthdate-error"`, `id="f-cd-shoeSize-error"`, `value="yesterday"`, `value="big"`)
 	})
@@ -186,8 +186,8 @@ func TestProfileAttributesSave(t *testing.T) {
 	t.Run("an administrator's attribute cannot be posted", func(t *testing.T) {
 		form := goodAttrs()
 		form.Set("customData.employee_id", "E-9999")
-		wantRedirect(t, b.post("/profile", form), "/profile")
-		got, _ := inside.Service(s.srv).Store().FindUserByID(context.Background(), u.ID)
+		wantRedirect(t, b.Post("/profile", form), "/profile")
+		got, _ := inside.Service(s.Srv).Store().FindUserByID(context.Background(), u.ID)
 		if _, ok := got.CustomData["employee_id"]; ok {
 			t.Fatalf("employee_id = %#v: set by the user", got.CustomData["employee_id"])
 		}
@@ -198,26 +198,26 @@ func TestProfileAttributesSave(t *testing.T) {
 // refuses an attributes post with 400.
 func TestProfileWithoutSchema(t *testing.T) {
 	s := newSite(t)
-	s.addUser("ann@example.com", "correct horse battery")
-	b := s.browser()
-	b.signIn("ann@example.com", "correct horse battery")
-	p := b.get("/profile")
+	s.AddUser("ann@example.com", "correct horse battery", "")
+	b := s.Browser()
+	b.SignIn("ann@example.com", "correct horse battery")
+	p := b.Get("/profile")
 	wantStatus(t, p, http.StatusOK)
-	if strings.Contains(p.body, "customData.") || strings.Contains(p.body, "Profile details") {
-		t.Fatalf("an editor for free-form custom data:\n%s", p.body)
+	if strings.Contains(p.Body, "customData.") || strings.Contains(p.Body, "Profile details") {
+		t.Fatalf("an editor for free-form custom data:\n%s", p.Body)
 	}
-	p = b.post("/profile", url.Values{"intent": {"attributes"}, "customData.x": {"1"}})
+	p = b.Post("/profile", url.Values{"intent": {"attributes"}, "customData.x": {"1"}})
 	wantStatus(t, p, http.StatusBadRequest)
 	wantText(t, p, "There are no profile attributes to save.")
 }
 
 // addUserWith creates an enabled, verified user with custom data.
 func addUserWith(s *site, email, password string, custom map[string]any) *userdb.User {
-	s.t.Helper()
-	u, err := inside.Service(s.srv).AdminCreateUser(service.WithActor(context.Background(), service.SystemActor()), service.NewUser{
+	s.T.Helper()
+	u, err := inside.Service(s.Srv).AdminCreateUser(service.WithActor(context.Background(), service.SystemActor()), service.NewUser{
 		Email: email, Password: password, GivenName: "Ann", Surname: "Lee", Verified: true, CustomData: custom})
 	if err != nil {
-		s.t.Fatalf("create user %s: %v", email, err)
+		s.T.Fatalf("create user %s: %v", email, err)
 	}
 	return u
 }

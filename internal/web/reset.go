@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // reset is where the forgot-password email's link lands: a form to choose
@@ -17,9 +18,9 @@ func (p *Pages) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := p.newView(r, "reset")
-	v.setValue("sptoken", token)
+	v.SetValue("sptoken", token)
 	// For password managers; a failed post shows what it posted back.
-	v.setValue("username", u.Username)
+	v.SetValue("username", u.Username)
 	p.render(w, r, http.StatusOK, v)
 }
 
@@ -29,7 +30,7 @@ func (p *Pages) resetPost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	v := p.newView(r, "reset")
 	password, ok := confirmed(r, v)
 	if !ok {
@@ -42,12 +43,12 @@ func (p *Pages) resetPost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v.setError(r, err, "password")
-		p.render(w, r, formStatus(err), v)
+		p.render(w, r, ui.FormStatus(err), v)
 		return
 	}
-	p.sessions.ClearSession(w, r)
+	p.edge.ClearSession(w, r)
 	setFlash(w, r, flashPasswordReset)
-	redirect(w, r, SignInPath)
+	ui.Redirect(w, r, SignInPath)
 }
 
 // confirmed returns the new password of a form with password and
@@ -55,11 +56,11 @@ func (p *Pages) resetPost(w http.ResponseWriter, r *http.Request) {
 func confirmed(r *http.Request, v *view) (string, bool) {
 	password := r.PostFormValue("password")
 	if password == "" {
-		v.invalid("password", msg("choose-password"))
+		v.Invalid("password", msg("choose-password"))
 		return "", false
 	}
 	if password != r.PostFormValue("confirmPassword") {
-		v.invalid("confirmPassword", msg("passwords-differ"))
+		v.Invalid("confirmPassword", msg("passwords-differ"))
 		return "", false
 	}
 	return password, true
@@ -77,7 +78,7 @@ func (p *Pages) badLink(w http.ResponseWriter, r *http.Request, err error, retry
 		p.fail(w, r, err)
 		return
 	}
-	p.message(w, r, http.StatusBadRequest, message{
+	p.message(w, r, http.StatusBadRequest, ui.Message{
 		Title: msg("bad-link-title"),
 		Text:  msg("bad-link", userdb.ErrorMessage(err)),
 		Link:  retry, LinkText: retryText,

@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/userdb/userdb/internal/ui"
+)
 
 // Routes registers every page on mux. Each form posts to its own page's
 // path; the cross-origin protection in front of mux refuses posts from
@@ -38,5 +42,5 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 
 	p.upstreamRoutes(mux)
 
-	mux.HandleFunc("GET "+AssetsPath+"{name}", p.assets.serve)
+	mux.HandleFunc("GET "+ui.AssetsPath+"{name}", p.look.ServeAsset)
 }

@@ -2,11 +2,11 @@ package web
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/api"
+	"github.com/userdb/userdb/internal/edge"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // sessionRow is one session in the list.
@@ -17,11 +17,11 @@ type sessionRow struct {
 }
 
 // sessionList shows where the user is signed in.
-func (p *Pages) sessionList(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+func (p *Pages) sessionList(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	p.showSessions(w, r, me, http.StatusOK, p.newView(r, "sessions"))
 }
 
-func (p *Pages) showSessions(w http.ResponseWriter, r *http.Request, me *api.Principal, status int, v *view) {
+func (p *Pages) showSessions(w http.ResponseWriter, r *http.Request, me *edge.Principal, status int, v *view) {
 	list, err := p.svc.Sessions(r.Context(), me.User.ID)
 	if err != nil {
 		p.fail(w, r, err)
@@ -29,7 +29,7 @@ func (p *Pages) showSessions(w http.ResponseWriter, r *http.Request, me *api.Pri
 	}
 	rows := make([]sessionRow, len(list))
 	for i, s := range list {
-		rows[i] = sessionRow{ID: s.ID, Device: describeAgent(s.UserAgent), IP: s.IP,
+		rows[i] = sessionRow{ID: s.ID, Device: catalogue.DescribeAgent(s.UserAgent), IP: s.IP,
 			Started: s.CreatedAt, LastSeen: s.LastSeenAt, Current: s.ID == me.Session.ID}
 	}
 	v.User, v.Data = me.User, rows
@@ -38,7 +38,7 @@ func (p *Pages) showSessions(w http.ResponseWriter, r *http.Request, me *api.Pri
 
 // sessionsPost ends one session ("intent" end, with its id) or every
 // session but this one (intent end-others).
-func (p *Pages) sessionsPost(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+func (p *Pages) sessionsPost(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	if !p.parseForm(w, r) {
 		return
 	}
@@ -52,7 +52,7 @@ func (p *Pages) sessionsPost(w http.ResponseWriter, r *http.Request, me *api.Pri
 		if err := p.svc.EndSession(r.Context(), me.User, id); err != nil {
 			v := p.newView(r, "sessions")
 			v.setError(r, err)
-			p.showSessions(w, r, me, formStatus(err), v)
+			p.showSessions(w, r, me, ui.FormStatus(err), v)
 			return
 		}
 		setFlash(w, r, flashSessionEnded)
@@ -66,46 +66,5 @@ func (p *Pages) sessionsPost(w http.ResponseWriter, r *http.Request, me *api.Pri
 		p.fail(w, r, &userdb.Error{Code: userdb.EINVALID, Message: msg("form-unreadable")})
 		return
 	}
-	redirect(w, r, SessionsPath)
-}
-
-// describeAgent names the browser and system of a User-Agent header well
-// enough for a person to recognise their device ("Firefox on Windows").
-func describeAgent(ua string) string {
-	if ua == "" {
-		return msg("device-unknown")
-	}
-	browser := ""
-	for _, b := range []struct{ token, name string }{
-		// Order matters: Edge and Opera also say Chrome, Chrome also says Safari.
-		{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"Chromium/", "Chromium"},
-		{"HeadlessChrome/", "Headless Chrome"}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"},
-	} {
-		if strings.Contains(ua, b.token) {
-			browser = b.name
-			break
-		}
-	}
-	if browser == "" {
-		// Not a browser we know: its first product token ("Go-http-client/1.1").
-		browser, _, _ = strings.Cut(ua, " ")
-		browser, _, _ = strings.Cut(browser, "/")
-		if len(browser) > 40 || browser == "" {
-			browser = msg("browser-unknown")
-		}
-	}
-	system := ""
-	for _, s := range []struct{ token, name string }{
-		{"Android", "Android"}, {"iPhone", "iOS"}, {"iPad", "iPadOS"}, {"Windows", "Windows"},
-		{"Mac OS X", "macOS"}, {"CrOS", "ChromeOS"}, {"Linux", "Linux"},
-	} {
-		if strings.Contains(ua, s.token) {
-			system = s.name
-			break
-		}
-	}
-	if system == "" {
-		return browser
-	}
-	return msg("device-on", browser, system)
+	ui.Redirect(w, r, SessionsPath)
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/userdb/userdb/internal/ui"
 	"net/http"
 	"net/url"
 )
@@ -9,11 +10,11 @@ import (
 // straight on to next=.
 func (p *Pages) signIn(w http.ResponseWriter, r *http.Request) {
 	next := r.URL.Query().Get("next")
-	if me, err := p.sessions.Authenticate(r); err == nil {
+	if me, err := p.edge.Authenticate(r); err == nil {
 		if p.svc.PasswordExpired(me.User) {
-			redirect(w, r, ExpiredPath+p.nextQuery(next))
+			ui.Redirect(w, r, ExpiredPath+p.nextQuery(next))
 		} else {
-			redirect(w, r, p.returnTo(next))
+			ui.Redirect(w, r, p.returnTo(next))
 		}
 		return
 	}
@@ -23,7 +24,7 @@ func (p *Pages) signIn(w http.ResponseWriter, r *http.Request) {
 	// login= fills the name in: the OAuth provider passes a client's
 	// login_hint this way.
 	if hint := r.URL.Query().Get("login"); hint != "" && len(hint) <= 254 {
-		v.setValue("login", hint)
+		v.SetValue("login", hint)
 	}
 	p.render(w, r, http.StatusOK, v)
 }
@@ -34,11 +35,11 @@ func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	v := p.newView(r, "signin")
 	next := r.PostFormValue("next")
 	v.Next = p.keepNext(next)
-	login, password := formValue(r, "login"), r.PostFormValue("password")
+	login, password := ui.FormValue(r, "login"), r.PostFormValue("password")
 	v.Buttons = p.signInButtons(r, v.Next)
 	if c := p.homeRealm(r, login); c != nil && (password == "" || c.Settings.Required) {
 		// Home-realm discovery: this address's organisation signs in at
@@ -49,10 +50,10 @@ func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if login == "" {
-		v.invalid("login", msg("enter-login"))
+		v.Invalid("login", msg("enter-login"))
 	}
 	if password == "" {
-		v.invalid("password", msg("enter-password"))
+		v.Invalid("password", msg("enter-password"))
 	}
 	if len(v.Errors) > 0 {
 		p.render(w, r, http.StatusBadRequest, v)
@@ -64,16 +65,15 @@ func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
 		if v.Focus == "" {
 			v.Focus = "password" // the name is kept; the password is to type again
 		}
-		p.render(w, r, formStatus(err), v)
+		p.render(w, r, ui.FormStatus(err), v)
 		return
 	}
-	p.rotateSession(r)
-	p.sessions.SetSession(w, r, l)
+	p.edge.SetSession(w, r, l)
 	if l.PasswordExpired {
-		redirect(w, r, ExpiredPath+p.nextQuery(next))
+		ui.Redirect(w, r, ExpiredPath+p.nextQuery(next))
 		return
 	}
-	redirect(w, r, p.returnTo(next))
+	ui.Redirect(w, r, p.returnTo(next))
 }
 
 // keepNext is the next= a page carries on to its form: checked, and empty

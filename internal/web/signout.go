@@ -1,17 +1,21 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/userdb/userdb/internal/ui"
+)
 
 // signOut ends the browser's session (a form post from any page).
 func (p *Pages) signOut(w http.ResponseWriter, r *http.Request) {
-	if me, err := p.sessions.Authenticate(r); err == nil {
-		r = withMeta(r, me.User.ID)
+	if me, err := p.edge.Authenticate(r); err == nil {
+		r = p.edge.WithCaller(r, me)
 		if err := p.svc.Logout(r.Context(), me.User, me.Session); err != nil {
 			p.fail(w, r, err)
 			return
 		}
 	}
-	p.sessions.ClearSession(w, r)
+	p.edge.ClearSession(w, r)
 	setFlash(w, r, flashSignedOut)
-	redirect(w, r, SignInPath)
+	ui.Redirect(w, r, SignInPath)
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // signUp shows the registration form, when registration is enabled.
@@ -28,33 +29,32 @@ func (p *Pages) signUpPost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	v := p.newView(r, "signup")
 	v.Buttons = p.signInButtons(r, p.keepNext(r.FormValue("next")))
 	next := r.PostFormValue("next")
 	v.Next = p.keepNext(next)
 	password := r.PostFormValue("password")
 	if password != "" && password != r.PostFormValue("confirmPassword") {
-		v.invalid("confirmPassword", msg("passwords-differ"))
+		v.Invalid("confirmPassword", msg("passwords-differ"))
 		p.render(w, r, http.StatusBadRequest, v)
 		return
 	}
 	_, l, err := p.svc.Register(r.Context(), service.NewUser{
-		Email: formValue(r, "email"), GivenName: formValue(r, "givenName"), Surname: formValue(r, "surname"),
+		Email: ui.FormValue(r, "email"), GivenName: ui.FormValue(r, "givenName"), Surname: ui.FormValue(r, "surname"),
 		Password: password,
 	})
 	if err != nil {
 		v.setError(r, err, "email", "givenName", "surname", "password")
-		p.render(w, r, formStatus(err), v)
+		p.render(w, r, ui.FormStatus(err), v)
 		return
 	}
 	if l == nil {
 		setFlash(w, r, flashRegistered)
-		redirect(w, r, VerifyPath)
+		ui.Redirect(w, r, VerifyPath)
 		return
 	}
-	p.rotateSession(r)
-	p.sessions.SetSession(w, r, l)
+	p.edge.SetSession(w, r, l)
 	setFlash(w, r, flashWelcome)
-	redirect(w, r, p.returnTo(next))
+	ui.Redirect(w, r, p.returnTo(next))
 }

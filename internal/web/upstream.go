@@ -2,13 +2,14 @@ package web
 
 import (
 	"errors"
+	"github.com/userdb/userdb/internal/ui"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/userdb/userdb"
-	"github.com/userdb/userdb/internal/api"
+	"github.com/userdb/userdb/internal/edge"
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/service"
 )
@@ -42,7 +43,7 @@ const (
 	flashUnlinked = "identity-unlinked"
 )
 
-var upstreamMessages = Catalogue{
+var upstreamMessages = ui.Catalogue{
 	"title-identities":      "Linked accounts",
 	"title-upstreamlink":    "Link your account",
 	flashLinked:             "The account has been linked. You can now sign in with it.",
@@ -107,7 +108,7 @@ func startURL(id, next, hint string) string {
 // the redirect to the provider; a link request from another site is
 // refused (Sec-Fetch-Site), as a form post from one would be.
 func (p *Pages) upstreamStart(w http.ResponseWriter, r *http.Request) {
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	q := r.URL.Query()
 	o := service.StartOptions{Next: p.keepNext(q.Get("next")), LoginHint: strings.TrimSpace(q.Get("login_hint"))}
 	if q.Get("link") != "" {
@@ -115,13 +116,13 @@ func (p *Pages) upstreamStart(w http.ResponseWriter, r *http.Request) {
 			p.upstreamFailed(w, r, &userdb.Error{Code: userdb.EFORBIDDEN, Message: msg("form-unreadable-retry")})
 			return
 		}
-		me, err := p.sessions.Authenticate(r)
+		me, err := p.edge.Authenticate(r)
 		if err != nil {
-			redirect(w, r, SignInPath+"?next="+url.QueryEscape(IdentitiesPath))
+			ui.Redirect(w, r, SignInPath+"?next="+url.QueryEscape(IdentitiesPath))
 			return
 		}
 		o.LinkUser, o.Next = me.User, IdentitiesPath
-		r = withMeta(r, me.User.ID)
+		r = p.edge.WithMeta(r, me.User.ID)
 	}
 	st, err := p.svc.StartUpstream(r.Context(), r.PathValue("id"), o)
 	if err != nil {
@@ -138,7 +139,7 @@ func (p *Pages) upstreamCallback(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	browser := ""
 	if c, err := r.Cookie(stateCookie); err == nil {
 		browser = c.Value
@@ -158,14 +159,13 @@ func (p *Pages) upstreamCallback(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case res.Linked != nil:
 		setFlash(w, r, flashLinked)
-		redirect(w, r, IdentitiesPath)
+		ui.Redirect(w, r, IdentitiesPath)
 	case res.Pending != "":
 		p.setFlowCookie(w, r, linkCookie, res.Pending, LinkPath)
-		redirect(w, r, LinkPath)
+		ui.Redirect(w, r, LinkPath)
 	default:
-		p.rotateSession(r)
-		p.sessions.SetSession(w, r, res.Login)
-		redirect(w, r, p.returnTo(res.Next))
+		p.edge.SetSession(w, r, res.Login)
+		ui.Redirect(w, r, p.returnTo(res.Next))
 	}
 }
 
@@ -177,7 +177,7 @@ func (p *Pages) upstreamFailed(w http.ResponseWriter, r *http.Request, err error
 		p.fail(w, r, err)
 		return
 	}
-	status := formStatus(err)
+	status := ui.FormStatus(err)
 	if ue != nil {
 		switch ue.Reason {
 		case "unreachable", "misconfigured", "bad_token":
@@ -187,7 +187,7 @@ func (p *Pages) upstreamFailed(w http.ResponseWriter, r *http.Request, err error
 			status = http.StatusForbidden
 		}
 	}
-	p.message(w, r, status, message{Title: msg("upstream-failed-title"), Text: userdb.ErrorMessage(err), Kind: "error",
+	p.message(w, r, status, ui.Message{Title: msg("upstream-failed-title"), Text: userdb.ErrorMessage(err), Kind: "error",
 		Link: SignInPath, LinkText: msg("upstream-try-again")})
 }
 
@@ -214,7 +214,7 @@ func (p *Pages) linkPost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	secret := p.cookie(r, linkCookie)
 	password := r.PostFormValue("password")
 	v := p.newView(r, "upstreamlink")
@@ -225,14 +225,13 @@ func (p *Pages) linkPost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v.Data = linkData{Connector: pending.Connector.Name, Email: pending.Email}
-		v.invalid("password", msg("enter-password"))
+		v.Invalid("password", msg("enter-password"))
 		p.render(w, r, http.StatusBadRequest, v)
 		return
 	}
 	l, pending, err := p.svc.CompleteLink(r.Context(), secret, password)
 	if l != nil {
-		p.rotateSession(r)
-		p.sessions.SetSession(w, r, l)
+		p.edge.SetSession(w, r, l)
 	}
 	if err != nil && (l != nil || pending == nil) {
 		// Signed in, but the link did not happen; or no link waits.
@@ -243,20 +242,20 @@ func (p *Pages) linkPost(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		v.Data = linkData{Connector: pending.Connector.Name, Email: pending.Email}
 		if userdb.IsCode(err, userdb.EUNAUTHORIZED) {
-			v.invalid("password", msg("link-wrong-password"))
+			v.Invalid("password", msg("link-wrong-password"))
 		} else {
 			v.setError(r, err, "password")
 		}
-		p.render(w, r, formStatus(err), v)
+		p.render(w, r, ui.FormStatus(err), v)
 		return
 	}
 	p.clearCookie(w, r, linkCookie, LinkPath)
 	setFlash(w, r, flashLinked)
 	if l.PasswordExpired {
-		redirect(w, r, ExpiredPath+p.nextQuery(pending.Next))
+		ui.Redirect(w, r, ExpiredPath+p.nextQuery(pending.Next))
 		return
 	}
-	redirect(w, r, p.returnTo(pending.Next))
+	ui.Redirect(w, r, p.returnTo(pending.Next))
 }
 
 // identityRow is one linked account on the profile.
@@ -271,11 +270,11 @@ type identitiesData struct {
 }
 
 // identities lists the user's linked accounts and offers the others.
-func (p *Pages) identities(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+func (p *Pages) identities(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	p.showIdentities(w, r, me, http.StatusOK, p.newView(r, "identities"))
 }
 
-func (p *Pages) showIdentities(w http.ResponseWriter, r *http.Request, me *api.Principal, status int, v *view) {
+func (p *Pages) showIdentities(w http.ResponseWriter, r *http.Request, me *edge.Principal, status int, v *view) {
 	xs, err := p.svc.Identities(r.Context(), me.User)
 	if err != nil {
 		p.fail(w, r, err)
@@ -304,7 +303,7 @@ func (p *Pages) showIdentities(w http.ResponseWriter, r *http.Request, me *api.P
 }
 
 // identitiesPost unlinks an account (intent unlink, with its id).
-func (p *Pages) identitiesPost(w http.ResponseWriter, r *http.Request, me *api.Principal) {
+func (p *Pages) identitiesPost(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	if !p.parseForm(w, r) {
 		return
 	}
@@ -315,11 +314,11 @@ func (p *Pages) identitiesPost(w http.ResponseWriter, r *http.Request, me *api.P
 	if err := p.svc.UnlinkIdentity(r.Context(), me.User, r.PostFormValue("id")); err != nil {
 		v := p.newView(r, "identities")
 		v.setError(r, err)
-		p.showIdentities(w, r, me, formStatus(err), v)
+		p.showIdentities(w, r, me, ui.FormStatus(err), v)
 		return
 	}
 	setFlash(w, r, flashUnlinked)
-	redirect(w, r, IdentitiesPath)
+	ui.Redirect(w, r, IdentitiesPath)
 }
 
 // homeRealm finds the connector that signs in the typed email's domain:

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 // verify is where the verification email's link lands: with a token it
@@ -16,7 +17,7 @@ func (p *Pages) verify(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, http.StatusOK, v)
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	if _, err := p.svc.Verify(r.Context(), token); err != nil {
 		if !userdb.IsCode(err, userdb.EINVALID) {
 			p.fail(w, r, err)
@@ -26,7 +27,7 @@ func (p *Pages) verify(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, http.StatusBadRequest, v)
 		return
 	}
-	p.message(w, r, http.StatusOK, message{
+	p.message(w, r, http.StatusOK, ui.Message{
 		Title: msg("verified-title"), Kind: "success",
 		Text: msg("verified"),
 		Link: SignInPath, LinkText: msg("link-signin"),
@@ -39,19 +40,19 @@ func (p *Pages) resendVerification(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r = withMeta(r, "")
+	r = p.edge.WithMeta(r, "")
 	v := p.newView(r, "verify")
-	login := formValue(r, "login")
+	login := ui.FormValue(r, "login")
 	if login == "" {
-		v.invalid("login", msg("enter-login"))
+		v.Invalid("login", msg("enter-login"))
 		p.render(w, r, http.StatusBadRequest, v)
 		return
 	}
 	if err := p.svc.ResendVerification(r.Context(), login); err != nil {
 		v.setError(r, err, "login")
-		p.render(w, r, formStatus(err), v)
+		p.render(w, r, ui.FormStatus(err), v)
 		return
 	}
 	setFlash(w, r, flashVerifySent)
-	redirect(w, r, VerifyPath)
+	ui.Redirect(w, r, VerifyPath)
 }

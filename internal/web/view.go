@@ -1,20 +1,16 @@
 package web
 
 import (
-	"bytes"
 	"embed"
-	"errors"
-	"fmt"
 	"html/template"
 	"io/fs"
-	"maps"
 	"net/http"
-	"net/url"
 	"time"
 	"unicode"
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/httpx"
+	"github.com/userdb/userdb/internal/ui"
 )
 
 //go:embed templates
@@ -42,22 +38,13 @@ func mustParse(fsys fs.FS) map[string]*template.Template {
 
 // parsePages parses the page templates of fsys.
 func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
-	out := make(map[string]*template.Template, len(pageNames))
-	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(fsys,
-			"templates/layout.html", "templates/parts.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("web: parsing the %s page: %w", name, err)
-		}
-		out[name] = t
-	}
-	return out, nil
+	return ui.ParsePages(fsys, pageNames, funcs)
 }
 
 var funcs = template.FuncMap{
-	"field":    newField,
-	"optional": func(f field) field { f.Required = false; return f },
-	"focus":    func(f field) field { f.Autofocus = f.Autofocus || !f.focusSet; return f },
+	"field": func(v *view, name, label, typ, autocomplete string) ui.Field {
+		return v.Field(name, label, typ, autocomplete)
+	},
 	"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 	"initials": initials,
 }
@@ -78,21 +65,14 @@ func initials(u *userdb.User) string {
 }
 
 // view is what every page template receives: the branding, the flash
-// message, the form's errors and values, and the page's own data.
+// message, the form and the page's own data.
 type view struct {
+	ui.Form
 	Page  string // template name, also a class on <body>
 	Title string
-	Brand Branding
-	Asset assetURLs
-	Flash *flash
-	// Error is about the whole form; Errors are about single fields.
-	Error  string
-	Errors map[string]string
-	// err is the error Error came from: a rate limit's says when to retry.
-	err error
-	// Focus names the field that gets the focus, the first one at fault;
-	// "" leaves it to the template.
-	Focus string
+	Brand ui.Branding
+	Asset ui.AssetURLs
+	Flash *ui.Flash
 	// User is the signed-in user on pages that need one.
 	User *userdb.User
 	// Next is where to go after signing in, already checked (see returnTo).
@@ -106,129 +86,52 @@ type view struct {
 	// HasApps shows the connected-applications page in the account's
 	// navigation (the OAuth provider is on).
 	HasApps bool
-
-	form url.Values
 }
 
 // newView starts the view of a page, keeping what the user typed into a
-// posted form (but never a password: see field).
+// posted form (but never a password: see ui.Form.Field).
 func (p *Pages) newView(r *http.Request, page string, titleArgs ...any) *view {
-	v := &view{
-		Page: page, Title: msg("title-"+page, titleArgs...), Brand: p.brand, Asset: p.assets.urls,
-		Errors: map[string]string{}, CanRegister: p.registrationEnabled(), form: maps.Clone(r.PostForm),
-		HasApps: p.apps != nil,
-	}
-	return v
-}
-
-// Value returns what the user typed into a field of the posted form.
-func (v *view) Value(name string) string { return v.form.Get(name) }
-
-// setValue pre-fills a field (a stored name on the profile form).
-func (v *view) setValue(name, value string) {
-	if v.form == nil {
-		v.form = url.Values{}
-	}
-	v.form.Set(name, value)
-}
-
-// invalid notes a message about one field of the form.
-func (v *view) invalid(name, msg string) {
-	v.Errors[name] = msg
-	if v.Focus == "" {
-		v.Focus = name
+	return &view{
+		Form: ui.NewForm(r.PostForm),
+		Page: page, Title: msg("title-"+page, titleArgs...), Brand: p.look.Brand, Asset: p.look.URLs,
+		CanRegister: p.registrationEnabled(), HasApps: p.apps != nil,
 	}
 }
 
 // setError shows err next to its field when the form has that field, and
-// above the form otherwise. Internal errors are logged and shown as a
-// generic message, like everywhere else (see userdb.ErrorMessage).
+// above the form otherwise (ui.Form.SetError).
 func (v *view) setError(r *http.Request, err error, fields ...string) {
-	if userdb.ErrorCode(err) == userdb.EINTERNAL {
-		httpx.Logger(r).Error("page failed", "page", v.Page, "err", err)
-		v.Error = msg("internal-form")
-		return
-	}
-	v.err = err
-	msg := userdb.ErrorMessage(err)
-	var e *userdb.Error
-	if errors.As(err, &e) && e.Field != "" {
-		for _, f := range fields {
-			if f == e.Field {
-				v.invalid(f, msg)
-				return
-			}
-		}
-	}
-	v.Error = msg
+	v.SetError(r, err, msg("internal-form"), fields...)
 }
 
-// field is one labelled input of a form.
-type field struct {
-	Name, Label, Type, Autocomplete string
-	Value, Error                    string
-	Required, Autofocus             bool
-	// focusSet says the view chose the field to focus: the template's
-	// default ("| focus") then gives way.
-	focusSet bool
-}
-
-// newField describes an input for the templates: {{template "field" (field
-// . "email" "Email" "email" "email")}}. Password inputs are never
-// pre-filled.
-func newField(v *view, name, label, typ, autocomplete string) field {
-	f := field{Name: name, Label: label, Type: typ, Autocomplete: autocomplete,
-		Error: v.Errors[name], Required: true, Autofocus: v.Focus == name, focusSet: v.Focus != ""}
-	if typ != "password" {
-		f.Value = v.Value(name)
-	}
-	return f
-}
-
-// render writes a page with the status.
+// render writes a page with the status. An absolute logo URL is the only
+// thing loaded from elsewhere: the policy allows images from its origin
+// and nothing more. A form that goes on to an allowed return URL of
+// another site may lead there, and no further.
 func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, v *view) {
-	v.Flash = takeFlash(w, r)
-	var buf bytes.Buffer
-	if err := templates[v.Page].ExecuteTemplate(&buf, "layout", v); err != nil {
-		httpx.Logger(r).Error("rendering page", "page", v.Page, "err", err)
-		http.Error(w, msg("internal-plain"), http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	httpx.SetRetryAfter(w, v.err)
-	if h.Get("Content-Security-Policy") != "" {
-		// An absolute logo URL is the only thing loaded from elsewhere: allow
-		// images from its origin and nothing more. A form that goes on to an
-		// allowed return URL of another site may lead there, and no further.
+	v.Flash = flashes.Take(w, r)
+	csp := ""
+	if w.Header().Get("Content-Security-Policy") != "" {
 		var img, form []string
-		if src := p.assets.logoOrigin; src != "" {
+		if src := p.look.LogoOrigin; src != "" {
 			img = []string{src}
 		}
 		if o := p.returnOrigin(v.Next); o != "" {
 			form = []string{o}
 		}
 		if img != nil || form != nil {
-			h.Set("Content-Security-Policy", httpx.ContentSecurityPolicy(form, img))
+			csp = httpx.ContentSecurityPolicy(form, img)
 		}
 	}
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	httpx.SetRetryAfter(w, v.Cause) // a rate limit's answer says when to retry
+	ui.Render(w, r, templates[v.Page], status, v, csp, msg("internal-plain"))
 }
 
 // message renders a page that only says something, with a link onwards.
-func (p *Pages) message(w http.ResponseWriter, r *http.Request, status int, m message) {
+func (p *Pages) message(w http.ResponseWriter, r *http.Request, status int, m ui.Message) {
 	v := p.newView(r, "message")
 	v.Title, v.Data = m.Title, m
 	p.render(w, r, status, v)
-}
-
-// message is the content of the message page.
-type message struct {
-	Title, Text    string
-	Link, LinkText string
-	Kind           string // alert style of Text: "", "error" or "success"
 }
 
 // fail answers a request whose page could not be built at all.
@@ -239,30 +142,20 @@ func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
 		httpx.Logger(r).Error("page failed", "path", r.URL.Path, "err", err)
 		text = msg("internal")
 	}
-	p.message(w, r, status, message{Title: msg("error-title"), Text: text, Kind: "error",
+	p.message(w, r, status, ui.Message{Title: msg("error-title"), Text: text, Kind: "error",
 		Link: SignInPath, LinkText: msg("link-back-signin")})
 }
 
 // notFound answers a page that does not exist (or is switched off).
 func (p *Pages) notFound(w http.ResponseWriter, r *http.Request) {
-	p.message(w, r, http.StatusNotFound, message{Title: msg("notfound-title"),
+	p.message(w, r, http.StatusNotFound, ui.Message{Title: msg("notfound-title"),
 		Text: msg("notfound"), Link: SignInPath, LinkText: msg("link-go-signin")})
-}
-
-// formStatus is the status of a form shown again with an error. A wrong
-// password is bad input to the form, not an HTTP authentication challenge,
-// so 401 (which requires WWW-Authenticate) becomes 400.
-func formStatus(err error) int {
-	if s := httpx.StatusOf(err); s != http.StatusUnauthorized {
-		return s
-	}
-	return http.StatusBadRequest
 }
 
 // parseForm reads a posted form; a body that cannot be read is answered here.
 func (p *Pages) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	if err := r.ParseForm(); err != nil {
-		p.message(w, r, http.StatusBadRequest, message{Title: msg("form-unreadable-title"),
+		p.message(w, r, http.StatusBadRequest, ui.Message{Title: msg("form-unreadable-title"),
 			Text: msg("form-unreadable-retry"), Kind: "error"})
 		return false
 	}
