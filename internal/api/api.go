@@ -146,13 +146,18 @@ func toPage(w http.ResponseWriter, r *http.Request, page, param string) {
 	http.Redirect(w, r, page, http.StatusFound)
 }
 
-// userView builds the view of u, with the details of its roles.
+// userView builds the view of u, with its account and the details of its
+// roles (both from the service's caches).
 func (a *API) userView(r *http.Request, u *userdb.User) (*UserView, error) {
 	roles, err := a.svc.AccountRoles(r.Context(), u.AccountID)
 	if err != nil {
 		return nil, err
 	}
-	return NewUserView(u, roles, a.svc.PasswordExpired(u)), nil
+	acc, err := a.svc.Account(r.Context(), u.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	return NewUserView(u, acc, roles, a.svc.PasswordExpired(u)), nil
 }
 
 // view renders a user through the transformer.

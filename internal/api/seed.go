@@ -48,7 +48,12 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.edge.SetSession(w, r, l)
-	a.writeView(w, http.StatusOK, true, NewUserView(l.User, l.Roles, l.PasswordExpired))
+	acc, err := a.svc.Account(r.Context(), l.User.AccountID)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	a.writeView(w, http.StatusOK, true, NewUserView(l.User, acc, l.Roles, l.PasswordExpired))
 }
 
 // loginPage: GET /login sends a browser to the sign-in page with its next=;
