@@ -301,3 +301,34 @@ func must1[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestNodeUnauthenticated: the original's authenticatedErrorResponse
+// (index.js:686-697) sent any request that accepts HTML, whatever its
+// method, to the login page with next=, and gave JSON clients
+// {next: req.originalUrl, status, message}.
+func TestNodeUnauthenticated(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	r := c.do("GET", "/me?x=1", nil)
+	if r.status != 401 {
+		t.Fatalf("JSON GET /me: %d %s", r.status, r.body)
+	}
+	if m := r.json(t); m["next"] != "/me?x=1" || m["status"] != 401.0 || m["message"] == "" {
+		t.Fatalf("JSON 401 body %s, want {next: /me?x=1, status: 401, message}", r.body)
+	}
+	r = c.do("POST", "/users/list", map[string]any{}, "X-Requested-With", "XMLHttpRequest")
+	if r.status != 401 || r.json(t)["next"] != "/users/list" {
+		t.Fatalf("XHR POST /users/list: %d %s", r.status, r.body)
+	}
+	for _, req := range []struct{ method, path, next string }{
+		{"GET", "/me?a=b", "/me?a=b"},
+		{"POST", "/users/list?a=b", "/users/list"}, // a post comes back to its page
+		{"POST", "/logout", "/logout"},
+	} {
+		r = c.do(req.method, req.path, url.Values{"x": {"1"}}, "Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+		loc, _ := url.Parse(r.header.Get("Location"))
+		if r.status/100 != 3 || loc == nil || loc.Query().Get("next") != req.next {
+			t.Errorf("browser %s %s: %d Location %q, want a redirect to sign in with next=%s", req.method, req.path, r.status, r.header.Get("Location"), req.next)
+		}
+	}
+}
