@@ -43,6 +43,9 @@ type Options struct {
 	// RegisterPage, when set, is where a browser asking for GET /register
 	// is sent; JSON clients get the form's view model (viewmodel.go).
 	RegisterPage string
+	// ProfilePage, when set, is where a browser asking for GET /me is
+	// sent: it shows the signed-in user as a page rather than JSON.
+	ProfilePage string
 	// MaxUpload is server.max_upload, the largest spreadsheet the import
 	// routes take; it sizes their read and write deadlines.
 	MaxUpload int64
