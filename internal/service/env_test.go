@@ -124,6 +124,17 @@ func (e *env) mustLogin(login, pw string) *service.Login {
 	return l
 }
 
+// refusedFor checks that a sign-in with the right password is refused with
+// the reason, and a message that is not the generic one.
+func (e *env) refusedFor(what, login, pw, reason string) {
+	e.t.Helper()
+	_, err := e.login(login, pw)
+	if userdb.ErrorCode(err) != userdb.EUNAUTHORIZED || userdb.ErrorReason(err) != reason ||
+		userdb.ErrorMessage(err) == "Invalid username or password." {
+		e.t.Fatalf("%s: %v (reason %q); want reason %s", what, err, userdb.ErrorReason(err), reason)
+	}
+}
+
 // refused checks that a sign-in fails with the one answer every failure gets.
 func (e *env) refused(what, login, pw string) {
 	e.t.Helper()

@@ -107,7 +107,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 	}
 	if u.Status != userdb.StatusEnabled && (!known || u.Status != userdb.StatusLocked) {
 		s.recordRefusal(ctx, "login.failed", u, map[string]any{"reason": strings.ToLower(string(u.Status))})
-		return nil, errBadLogin
+		return nil, s.refusedLogin(u) // the password was right: say what to do
 	}
 	acc, err := s.store.FindAccountByID(ctx, u.AccountID)
 	if err != nil {
@@ -115,7 +115,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 	}
 	if acc.Status != userdb.StatusEnabled {
 		s.recordRefusal(ctx, "login.failed", u, map[string]any{"reason": "account_disabled"})
-		return nil, errBadLogin
+		return nil, errAccountDisabled
 	}
 	if err := s.refuseIfConnectorRequired(ctx, u); err != nil {
 		return nil, err
