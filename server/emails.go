@@ -62,6 +62,8 @@ func (c *composer) message(kind string) config.Message {
 		return newDeviceMessage
 	case service.EmailPasswordExpiring:
 		return passwordExpiringMessage
+	case service.EmailMagicLink:
+		return magicLinkMessage
 	}
 	return config.Message{}
 }

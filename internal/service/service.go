@@ -112,6 +112,14 @@ type Options struct {
 	// UpstreamFlowTTL is how long an upstream sign-in may take, and how
 	// long an identity waits for its user's proof.
 	UpstreamFlowTTL time.Duration
+
+	// Passwordless sign-in by email (magiclink.go): the page a link opens
+	// (the token appended as ?sptoken=), how long links and codes work,
+	// how many codes may be tried against one.
+	MagicLinkEnabled  bool
+	MagicLinkURL      string
+	MagicLinkTTL      time.Duration
+	MagicCodeAttempts int
 }
 
 // Deps are the pieces the service talks to.
@@ -197,6 +205,8 @@ type Service struct {
 	bgSlot    chan struct{}
 	bgWaiting atomic.Int64
 
+	magicStats MagicLinkStats
+
 	// loops are the goroutines Start began.
 	loops sync.WaitGroup
 }
@@ -273,6 +283,12 @@ func New(d Deps, o Options) *Service {
 	}
 	if o.UpstreamFlowTTL <= 0 {
 		o.UpstreamFlowTTL = 10 * time.Minute
+	}
+	if o.MagicLinkTTL <= 0 {
+		o.MagicLinkTTL = 15 * time.Minute
+	}
+	if o.MagicCodeAttempts <= 0 {
+		o.MagicCodeAttempts = 5
 	}
 	if o.RegistrationAccount == "" {
 		o.RegistrationAccount = userdb.DefaultAccountName
