@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/userdb/userdb/internal/httpx"
+	"github.com/userdb/userdb/internal/service"
 )
 
 // passwordlessRoutes registers sign-in by email beside the login endpoint:
@@ -66,8 +67,7 @@ func (a *API) magicCode(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	a.edge.SetSession(w, r, l)
-	a.writeView(w, http.StatusOK, true, NewUserView(l.User, l.Roles, l.PasswordExpired))
+	a.passwordlessSignedIn(w, r, l)
 }
 
 // magicLink: POST /login/email/link {sptoken, confirm} -> {"account": ...};
@@ -88,6 +88,17 @@ func (a *API) magicLink(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
+	a.passwordlessSignedIn(w, r, l)
+}
+
+// passwordlessSignedIn answers a sign-in without a password as POST /login
+// answers one: the session cookie and {"account": ...}.
+func (a *API) passwordlessSignedIn(w http.ResponseWriter, r *http.Request, l *service.Login) {
 	a.edge.SetSession(w, r, l)
-	a.writeView(w, http.StatusOK, true, NewUserView(l.User, l.Roles, l.PasswordExpired))
+	acc, err := a.svc.Account(r.Context(), l.User.AccountID)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	a.writeView(w, http.StatusOK, true, NewUserView(l.User, acc, l.Roles, l.PasswordExpired))
 }
