@@ -1,4 +1,5 @@
--- Passwordless sign-in (issue 16).
+-- Passwordless sign-in by email (issue 16). WebAuthn credentials are factors
+-- of kind webauthn (migration 0070).
 --
 -- Magic links are one-time tokens bound to the browser that asked: the
 -- browser keeps a random nonce in a cookie, the token keeps its SHA-256
@@ -9,26 +10,3 @@ ALTER TABLE tokens ADD COLUMN browser_hash BLOB;
 ALTER TABLE tokens ADD COLUMN code_hash BLOB;
 ALTER TABLE tokens ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX ix_tokens_browser ON tokens (browser_hash);
-
--- WebAuthn credentials (passkeys and security keys) of users. credential_hash
--- is the SHA-256 of the authenticator's credential id, unique: a credential
--- belongs to one user.
-CREATE TABLE passkeys (
-	id               TEXT PRIMARY KEY,
-	user_id          TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-	credential_hash  BLOB NOT NULL,
-	credential_id    BLOB NOT NULL,
-	public_key       BLOB NOT NULL,
-	sign_count       INTEGER NOT NULL DEFAULT 0,
-	transports       TEXT NOT NULL DEFAULT '',
-	aaguid           BLOB,
-	attestation_type TEXT NOT NULL DEFAULT '',
-	user_verified    INTEGER NOT NULL DEFAULT 0,
-	backup_eligible  INTEGER NOT NULL DEFAULT 0,
-	backup_state     INTEGER NOT NULL DEFAULT 0,
-	name             TEXT NOT NULL,
-	created_at       TEXT NOT NULL,
-	last_used_at     TEXT
-);
-CREATE UNIQUE INDEX ux_passkeys_credential ON passkeys (credential_hash);
-CREATE INDEX ix_passkeys_user ON passkeys (user_id, created_at);
