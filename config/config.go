@@ -42,6 +42,7 @@ type Config struct {
 	Upstream       Upstream     `yaml:"upstream"`
 	OAuth          OAuth        `yaml:"oauth"`
 	ForwardAuth    ForwardAuth  `yaml:"forward_auth"`
+	MFA            MFA          `yaml:"mfa"`
 	MagicLink      MagicLink    `yaml:"magic_link"`
 	Passkeys       Passkeys     `yaml:"passkeys"`
 }
@@ -355,6 +356,7 @@ func Default() *Config {
 		Upstream:    Upstream{Timeout: 10 * time.Second, FlowTTL: 10 * time.Minute, Connectors: []ConnectorConfig{}},
 		OAuth:       defaultOAuth(),
 		ForwardAuth: ForwardAuth{Default: ForwardAuthSignedIn, Rules: []ForwardAuthRule{}},
+		MFA:         defaultMFA(),
 		MagicLink:   defaultMagicLink(),
 		Passkeys:    defaultPasskeys(),
 	}

@@ -103,36 +103,15 @@ func (s *Store) TakeTokenAttempts(ctx context.Context, kind userdb.TokenKind, br
 	return int(n), err
 }
 
-// ConsumeTokenByCode uses up the live token of the kind bound to browser
-// whose code hash is code, tried at most max times; the check and the use
-// are one UPDATE, as in ConsumeToken.
-func (s *Store) ConsumeTokenByCode(ctx context.Context, kind userdb.TokenKind, browser, code []byte, max int, now time.Time) (*userdb.OneTimeToken, error) {
+// FindTokenByCode returns the live token of the kind bound to browser
+// whose code hash is code, tried at most max times, or ENOTFOUND.
+func (s *Store) FindTokenByCode(ctx context.Context, kind userdb.TokenKind, browser, code []byte, max int, now time.Time) (*userdb.OneTimeToken, error) {
 	if len(browser) == 0 || len(code) == 0 {
 		return nil, notFound("token")
 	}
-	var t *userdb.OneTimeToken
-	err := s.inTx(ctx, func(tx *Store) error {
-		// The code hash is unique among a browser's tokens in practice
-		// (SHA-256 of a 256-bit nonce and the code); should two tokens
-		// match, the lookup below names one and the UPDATE uses that one.
-		found, err := tx.findToken(ctx, `browser_hash = ? AND code_hash = ? AND kind = ?
-			AND consumed_at IS NULL AND expires_at > ? AND attempts <= ?`,
-			browser, code, string(kind), tx.d.time(now), max)
-		if err != nil {
-			return err
-		}
-		n, err := tx.execCount(ctx, `UPDATE tokens SET consumed_at = ?
-			WHERE token_hash = ? AND consumed_at IS NULL AND expires_at > ? AND attempts <= ?`,
-			tx.d.time(now), found.TokenHash, tx.d.time(now), max)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return notFound("token")
-		}
-		t, err = tx.findToken(ctx, "token_hash = ?", found.TokenHash)
-		return err
-	})
-	return t, err
+	// The code hash is unique among a browser's tokens in practice
+	// (SHA-256 of a 256-bit nonce and the code).
+	return s.findToken(ctx, `browser_hash = ? AND code_hash = ? AND kind = ?
+		AND consumed_at IS NULL AND expires_at > ? AND attempts <= ?`,
+		browser, code, string(kind), s.d.time(now), max)
 }
-

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/service"
 )
@@ -92,8 +93,21 @@ func (a *API) magicLink(w http.ResponseWriter, r *http.Request) {
 }
 
 // passwordlessSignedIn answers a sign-in without a password as POST /login
-// answers one: the session cookie and {"account": ...}.
+// answers one: the session cookie and {"account": ...}; or, when the user
+// must still give a second factor, the pending sign-in's cookie and
+// {"mfa_required": true, "methods": [...]}.
 func (a *API) passwordlessSignedIn(w http.ResponseWriter, r *http.Request, l *service.Login) {
+	if l.Pending != nil {
+		a.edge.SetPending(w, r, l.Pending)
+		methods, err := a.svc.Methods(r.Context(), l.User)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		httpx.JSON(w, http.StatusOK, map[string]any{"mfa_required": l.Pending.Stage == userdb.PendingMFA,
+			"stage": l.Pending.Stage, "methods": methods})
+		return
+	}
 	a.edge.SetSession(w, r, l)
 	acc, err := a.svc.Account(r.Context(), l.User.AccountID)
 	if err != nil {

@@ -1,7 +1,6 @@
 package service
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -9,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -33,15 +33,12 @@ type MagicLinkComposer interface {
 // anyone in silently), then calls again with confirmed set.
 var ErrOtherBrowser = errors.New("the sign-in link was opened in another browser than the one that asked for it")
 
-// errBadCode is the one answer for a wrong, used, expired or worn-out code,
+// errBadEmailCode is the one answer for a wrong, used, expired or worn-out code,
 // and for a browser that asked for none.
-var errBadCode = &userdb.Error{Code: userdb.EINVALID, Field: "code", Message: "This code is wrong or has expired."}
+var errBadEmailCode = &userdb.Error{Code: userdb.EINVALID, Field: "code", Message: "This code is wrong or has expired."}
 
 // errMagicOff answers when passwordless sign-in by email is switched off.
 var errMagicOff = userdb.Errorf(userdb.EFORBIDDEN, "Sign-in by email is not enabled.")
-
-// errCodeMiss ends the transaction of a code that matches no token.
-var errCodeMiss = errors.New("no token has this code")
 
 // magicCodeLen is the number of digits of an email code.
 const magicCodeLen = 6
@@ -206,13 +203,7 @@ func (s *Service) SignInWithMagicLink(ctx context.Context, token, nonce string, 
 	if !same {
 		browser = "other"
 	}
-	l, err := s.magicSignIn(ctx, map[string]any{"via": "link", "browser": browser}, func(tx userdb.Store) (*userdb.OneTimeToken, error) {
-		t, err := tx.ConsumeToken(ctx, userdb.TokenMagic, userdb.HashSecret(token), s.clock.Now())
-		if userdb.IsCode(err, userdb.ENOTFOUND) {
-			return nil, errBadToken
-		}
-		return t, err
-	})
+	l, err := s.magicSignIn(ctx, t, map[string]any{"via": "link", "browser": browser}, errBadToken)
 	if err == nil {
 		s.magicStats.ByLink.Add(1)
 	}
@@ -246,7 +237,7 @@ func (s *Service) SignInWithEmailCode(ctx context.Context, nonce, code string) (
 		s.loginFailed(ctx)
 		s.magicStats.BadCodes.Add(1)
 		s.recordRefusal(ctx, "login.failed", nil, map[string]any{"method": "email", "reason": "bad_code"})
-		return errBadCode
+		return errBadEmailCode
 	}
 	if !validNonce(nonce) {
 		return nil, bad()
@@ -259,68 +250,89 @@ func (s *Service) SignInWithEmailCode(ctx context.Context, nonce, code string) (
 	if n == 0 {
 		return nil, bad()
 	}
-	l, err := s.magicSignIn(ctx, map[string]any{"via": "code"}, func(tx userdb.Store) (*userdb.OneTimeToken, error) {
-		t, err := tx.ConsumeTokenByCode(ctx, userdb.TokenMagic, browser, codeHash(nonce, code), s.opts.MagicCodeAttempts, now)
-		if userdb.IsCode(err, userdb.ENOTFOUND) {
-			return nil, errCodeMiss
-		}
-		return t, err
-	})
-	if errors.Is(err, errCodeMiss) {
-		return nil, bad() // recorded once the transaction is over
+	t, err := s.store.FindTokenByCode(ctx, userdb.TokenMagic, browser, codeHash(nonce, code), s.opts.MagicCodeAttempts, now)
+	if userdb.IsCode(err, userdb.ENOTFOUND) {
+		return nil, bad()
+	} else if err != nil {
+		return nil, err
 	}
+	l, err := s.magicSignIn(ctx, t, map[string]any{"via": "code"}, errBadEmailCode)
 	if err == nil {
 		s.magicStats.ByCode.Add(1)
 	}
 	return l, err
 }
 
-// magicSignIn uses a token up with consume and signs its user in, in one
-// transaction: a user who may no longer sign in leaves the token unused.
-// consume returns errCodeMiss for a code that matches no token.
-func (s *Service) magicSignIn(ctx context.Context, details map[string]any, consume func(tx userdb.Store) (*userdb.OneTimeToken, error)) (*Login, error) {
-	var res *Login
-	var refused *refusal
-	err := s.store.Tx(ctx, func(tx userdb.Store) error {
-		t, err := consume(tx)
-		if err != nil {
-			return err
-		}
-		u, err := tx.FindUserByID(ctx, t.UserID)
-		if userdb.IsCode(err, userdb.ENOTFOUND) {
-			return errBadToken
-		} else if err != nil {
-			return err
-		}
-		if t.Email != "" && userdb.Fold(t.Email) != userdb.Fold(u.Email) {
-			return errBadToken // sent to an address the user no longer has
-		}
-		if refused, err = s.passwordlessRefusal(ctx, tx, u); err != nil || refused != nil {
-			return cmp.Or(err, errRefused)
-		}
-		details["method"] = "email"
-		res, err = s.startPasswordlessSession(ctx, tx, u, amrEmail, details)
-		return err
-	})
-	if refused != nil {
-		return nil, s.refuse(ctx, refused, "email")
+// magicSignIn signs in the user of the magic token t, which it uses up:
+// in one transaction, the use of the token and the session, or the pending
+// sign-in when the user must still give a second factor (amr "email"
+// so far). A user who may no longer sign in leaves the token unused. used
+// is the answer when the token was used meanwhile.
+func (s *Service) magicSignIn(ctx context.Context, t *userdb.OneTimeToken, details map[string]any, used error) (*Login, error) {
+	u, err := s.store.FindUserByID(ctx, t.UserID)
+	if userdb.IsCode(err, userdb.ENOTFOUND) {
+		return nil, used
+	} else if err != nil {
+		return nil, err
 	}
+	if t.Email != "" && userdb.Fold(t.Email) != userdb.Fold(u.Email) {
+		return nil, used // sent to an address the user no longer has
+	}
+	details["method"] = "email"
+	consume := func(tx userdb.Store) error {
+		_, err := tx.ConsumeToken(ctx, userdb.TokenMagic, t.TokenHash, s.clock.Now())
+		if userdb.IsCode(err, userdb.ENOTFOUND) {
+			return used
+		}
+		return err
+	}
+	return s.passwordlessSignIn(ctx, u, amrEmail, details, consume)
+}
+
+// passwordlessSignIn signs u in without a password, having authenticated by
+// amr: first (the use of a link or a challenge) runs in the transaction
+// that starts the session, or begins the pending sign-in when the user must
+// still complete a stage (a second factor). Refusals are recorded.
+func (s *Service) passwordlessSignIn(ctx context.Context, u *userdb.User, amr []string, details map[string]any, first func(tx userdb.Store) error) (*Login, error) {
+	u, err := s.autoUnlock(ctx, u)
 	if err != nil {
 		return nil, err
 	}
-	s.sessions.forgetUser(res.User.ID)
-	s.started(res)
-	return res, nil
+	if r, err := s.passwordlessRefusal(ctx, s.store, u); err != nil {
+		return nil, err
+	} else if r != nil {
+		return nil, s.refuse(ctx, r, details["method"].(string))
+	}
+	stage := userdb.PendingStage("")
+	if !slices.Contains(amr, "mfa") {
+		if stage, err = s.loginStage(ctx, u); err != nil {
+			return nil, err
+		}
+	}
+	if stage != "" {
+		var p *Pending
+		err := s.store.Tx(ctx, func(tx userdb.Store) error {
+			if err := first(tx); err != nil {
+				return err
+			}
+			var err error
+			p, err = s.beginPending(ctx, tx, u, stage, amr)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &Login{User: p.User, AMR: p.AMR, Pending: p}, nil
+	}
+	now := s.clock.Now()
+	up := userdb.UserUpdate{LastLoginAt: &now, ResetFailedLogins: true, KeepVersion: true}
+	return s.finishLogin(ctx, u, up, amr, details, first)
 }
 
 // errCannotSignIn answers a passwordless sign-in of a user who may not sign
 // in: proof of the mailbox or of the authenticator does not open a
 // disabled, locked or pending user, nor one of a disabled account.
 var errCannotSignIn = userdb.Errorf(userdb.EFORBIDDEN, "This account cannot sign in: it is disabled, locked or not yet active.")
-
-// errRefused ends a transaction whose user may not sign in; the refusal is
-// recorded once it has rolled back.
-var errRefused = errors.New("refused")
 
 // refusal is why a user may not sign in without a password.
 type refusal struct {
@@ -363,32 +375,4 @@ func (s *Service) refuse(ctx context.Context, r *refusal, method string) error {
 			Message: fmt.Sprintf("Your organisation signs in with %s. Use the %s button.", c.Name, c.Name)}
 	}
 	return errCannotSignIn
-}
-
-// startPasswordlessSession records a sign-in without a password and starts
-// its session through st, as a password sign-in does: last login time,
-// failed-login count reset, the device remembered, the event with how the
-// user authenticated, the roles read.
-func (s *Service) startPasswordlessSession(ctx context.Context, st userdb.Store, u *userdb.User, amr []string, details map[string]any) (*Login, error) {
-	now := s.clock.Now()
-	u2, err := st.UpdateUser(ctx, u.ID, userdb.UserUpdate{LastLoginAt: &now, ResetFailedLogins: true, KeepVersion: true}, now)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.startSession(ctx, st, u2, amr)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.rememberDevice(ctx, st, u2, u.LastLoginAt != nil); err != nil {
-		return nil, err
-	}
-	details["session"], details["amr"] = res.Session.ID, amr
-	if err := s.record(ctx, st, "login.succeeded", u2, details); err != nil {
-		return nil, err
-	}
-	if res.Roles, err = heldRoles(ctx, st, u2); err != nil {
-		return nil, err
-	}
-	res.PasswordExpired = s.PasswordExpired(u2)
-	return res, nil
 }

@@ -166,8 +166,15 @@ func (p *Pages) badMagicLink(w http.ResponseWriter, r *http.Request, err error) 
 }
 
 // signedInTo sets the session cookie of a sign-in and goes on to next= (or
-// first to change an expired password).
+// first to change an expired password). A sign-in that must still complete
+// a stage (a second factor) keeps its pending cookie and goes to the
+// sign-in page, which takes the stage.
 func (p *Pages) signedInTo(w http.ResponseWriter, r *http.Request, l *service.Login, next string) {
+	if l.Pending != nil {
+		p.edge.SetPending(w, r, l.Pending)
+		ui.Redirect(w, r, SignInPath+p.nextQuery(next))
+		return
+	}
 	p.edge.SetSession(w, r, l)
 	if l.PasswordExpired {
 		ui.Redirect(w, r, ExpiredPath+p.nextQuery(next))
