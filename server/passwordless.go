@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/mail"
+	"github.com/userdb/userdb/internal/passkey"
 	"github.com/userdb/userdb/internal/service"
 )
 
@@ -50,4 +52,30 @@ func (s *Server) passwordlessMetrics() {
 		counter("userdb_email_code_signins_total", "Sign-ins by an emailed code.", m.ByCode.Load),
 		counter("userdb_email_code_failures_total", "Emailed codes refused (wrong, used, expired or out of attempts).", m.BadCodes.Load),
 	)
+	k := s.svc.PasskeyStats()
+	s.metrics.reg.MustRegister(
+		counter("userdb_passkey_signins_total", "Sign-ins with a passkey.", k.SignIns.Load),
+		counter("userdb_passkey_refusals_total", "Passkey assertions refused (unknown or another user's credential, wrong origin or relying party, bad signature, replay).", k.Refused.Load),
+		counter("userdb_passkeys_registered_total", "Passkeys registered.", k.Registered.Load),
+	)
+}
+
+// newWebAuthn is the relying party of passkeys (nil when they are off):
+// its id and origins default from server.base_url, its name from the
+// branding.
+func newWebAuthn(cfg *config.Config) (service.WebAuthn, error) {
+	k := cfg.Passkeys
+	if !k.Enabled {
+		return nil, nil
+	}
+	name := k.RPName
+	if name == "" {
+		name = cmp.Or(cfg.Branding.ProductName, "userdb")
+	}
+	rp, err := passkey.New(passkey.Config{RPID: cfg.PasskeyRPID(), RPName: name, Origins: cfg.PasskeyOrigins(),
+		UserVerification: k.UserVerification, Timeout: k.Timeout})
+	if err != nil {
+		return nil, &userdb.Error{Code: userdb.EINVALID, Message: err.Error()}
+	}
+	return rp, nil
 }

@@ -159,6 +159,8 @@ type Deps struct {
 	RevokeGrants func(ctx context.Context, st userdb.Store, userID string) error
 	// Peers are the other nodes of a cluster (peers.go); nil for none.
 	Peers Peers
+	// WebAuthn runs passkey ceremonies (passkeys.go); nil: no passkeys.
+	WebAuthn WebAuthn
 }
 
 // Limits throttles requests: internal/limit.Rules. Each method names a rule
@@ -213,7 +215,9 @@ type Service struct {
 	bgSlot    chan struct{}
 	bgWaiting atomic.Int64
 
-	magicStats MagicLinkStats
+	magicStats   MagicLinkStats
+	webauthn     WebAuthn
+	passkeyStats PasskeyStats
 
 	// loops are the goroutines Start began.
 	loops sync.WaitGroup
@@ -315,7 +319,7 @@ func New(d Deps, o Options) *Service {
 		clock: d.Clock, log: d.Logger, kick: d.Kick, limits: d.Limits, breaches: d.Breaches, opts: o,
 		upstream: d.Upstream, sealer: d.Sealer, configured: d.Connectors,
 		revoke: d.RevokeGrants,
-		peers:  d.Peers,
+		peers:  d.Peers, webauthn: d.WebAuthn,
 		bgSlot: make(chan struct{}, 64),
 	}
 	s.sessions = newSessionCache(s)
