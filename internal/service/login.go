@@ -366,6 +366,7 @@ func (s *Service) started(l *Login) {
 var (
 	amrPassword  = []string{"pwd"}
 	amrFederated = []string{"fed"}
+	amrEmail     = []string{"email"}
 )
 
 // PasswordExpired reports whether u must change its password before going on.
