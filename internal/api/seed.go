@@ -155,7 +155,7 @@ func (a *API) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = a.edge.WithMeta(r, "")
-	u, err := a.svc.Verify(r.Context(), r.URL.Query().Get("sptoken"))
+	u, err := a.svc.VerifyOrCheckInvitation(r.Context(), r.URL.Query().Get("sptoken"))
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -204,7 +204,7 @@ func (a *API) checkResetToken(w http.ResponseWriter, r *http.Request) {
 		toPage(w, r, a.opts.ResetPage, "sptoken")
 		return
 	}
-	if err := a.svc.CheckResetToken(r.Context(), r.URL.Query().Get("sptoken")); err != nil {
+	if err := a.svc.CheckResetOrInvitation(r.Context(), r.URL.Query().Get("sptoken")); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -227,11 +227,62 @@ func (a *API) change(w http.ResponseWriter, r *http.Request) {
 		req.SPToken = r.URL.Query().Get("sptoken")
 	}
 	r = a.edge.WithMeta(r, "")
-	if _, err := a.svc.ResetPassword(r.Context(), req.SPToken, req.Password); err != nil {
+	_, l, err := a.svc.ResetOrAcceptInvitation(r.Context(), req.SPToken, req.Password)
+	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
+	if l != nil { // an accepted invitation signs the user in
+		a.edge.SetSession(w, r, l)
+	}
 	httpx.JSON(w, http.StatusOK, struct{}{})
+}
+
+// welcomeRequest is what an application's own welcome page posts to
+// /invitation: the token of the invitation's link, the password, and the
+// profile the user filled in (names, custom data the user may edit).
+type welcomeRequest struct {
+	SPToken    string         `json:"sptoken"`
+	Password   string         `json:"password"`
+	GivenName  *string        `json:"givenName"`
+	MiddleName *string        `json:"middleName"`
+	Surname    *string        `json:"surname"`
+	CustomData map[string]any `json:"customData"`
+}
+
+// Invitation answers /invitation to JSON clients, the welcome flow of a
+// single-page application (the original README's "Account Verification
+// Flow in a SPA", whose /welcome and /welcomed an application had to write
+// itself): GET ?sptoken= checks the invitation without using it and
+// answers {"account": user} to fill in the form; POST {sptoken, password,
+// givenName, middleName, surname, customData} sets them, verifies the
+// email, enables the user and signs it in: {"account": user} and the
+// session cookie. The hosted page hands JSON clients here.
+func (a *API) Invitation(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		u, err := a.svc.CheckInvitation(r.Context(), r.URL.Query().Get("sptoken"))
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		a.account(w, r, http.StatusOK, u)
+		return
+	}
+	var req welcomeRequest
+	if err := decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	r = a.edge.WithMeta(r, "")
+	l, err := a.svc.AcceptInvitation(r.Context(), req.SPToken, req.Password, service.ProfileUpdate{
+		GivenName: req.GivenName, MiddleName: req.MiddleName, Surname: req.Surname, CustomData: req.CustomData,
+	})
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	a.edge.SetSession(w, r, l)
+	a.account(w, r, http.StatusOK, l.User)
 }
 
 type passwordRequest struct {
