@@ -41,6 +41,7 @@ type Store interface {
 	UpstreamFlowStore
 	OAuthStore
 	PendingLoginStore
+	MFAStore
 }
 
 // AccountStore keeps accounts (tenants).

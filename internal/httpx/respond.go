@@ -43,6 +43,9 @@ type ErrorBody struct {
 	Status  int    `json:"status"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// Code is the error's Reason, when it has one (README: "Sign-in
+	// errors").
+	Code string `json:"code,omitempty"`
 }
 
 // Error writes err as JSON. Internal errors are logged with their detail and
@@ -55,7 +58,7 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	body := ErrorBody{Status: status, Message: userdb.ErrorMessage(err)}
 	var e *userdb.Error
 	if errors.As(err, &e) && e.Code != userdb.EINTERNAL {
-		body.Field = e.Field
+		body.Field, body.Code = e.Field, e.Reason
 	}
 	SetRetryAfter(w, err)
 	JSON(w, status, body)
