@@ -435,3 +435,62 @@ func TestNodeResendInvite(t *testing.T) {
 		t.Errorf("the unverified user is %s after resend_invite, want ENABLED", u.Status)
 	}
 }
+
+// TestNodeCallerCanOnly: the original's user.canOnly (index.js:383-393) is
+// user.can without the super-admin's pass.
+func TestNodeCallerCanOnly(t *testing.T) {
+	super := &server.Caller{User: &userdb.User{Roles: []string{userdb.RoleSuperAdmin}}}
+	ops := &server.Caller{User: &userdb.User{Roles: []string{"ops", "dev"}}}
+	for _, c := range []struct {
+		name          string
+		caller        *server.Caller
+		roles         []string
+		all           bool
+		can, wantOnly bool
+	}{
+		{"super-admin, a role it lacks", super, []string{"ops"}, false, true, false},
+		{"one of", ops, []string{"ops", "admin"}, false, true, true},
+		{"all of, one missing", ops, []string{"ops", "admin"}, true, false, false},
+		{"all of", ops, []string{"ops", "dev"}, true, true, true},
+		{"none asked", ops, nil, false, true, true},
+	} {
+		if got := c.caller.CanOnly(c.roles, c.all); got != c.wantOnly {
+			t.Errorf("%s: CanOnly = %v, want %v", c.name, got, c.wantOnly)
+		}
+		if got := c.caller.Can(c.roles, c.all); got != c.can {
+			t.Errorf("%s: Can = %v, want %v", c.name, got, c.can)
+		}
+	}
+}
+
+// TestNodeSmallerDifferences: /users/check_password answers "error": null
+// for a good password (controllers/users.js:174-180); POST /forgot reads
+// the query too (index.js:250-253); /users/change_account_status
+// (controllers/users.js:182-210) takes ENABLED for a LOCKED user, which it
+// unlocks, and refuses LOCKED and PENDING, saying what to do instead.
+func TestNodeSmallerDifferences(t *testing.T) {
+	f := newAdminFixture(t)
+	c := f.client()
+	r := c.do("POST", "/users/check_password", map[string]any{"password": "a good long password 42"})
+	if m := r.json(t); r.status != 200 || m["good"] != true {
+		t.Fatalf("check_password: %d %s", r.status, r.body)
+	} else if v, ok := m["error"]; !ok || v != nil {
+		t.Fatalf("check_password of a good password: %s, want \"error\": null", r.body)
+	}
+
+	if r := c.do("POST", "/forgot?email="+url.QueryEscape(f.plainA.Email), nil); r.status != 200 {
+		t.Fatalf("POST /forgot?email=: %d %s", r.status, r.body)
+	}
+	f.lastEmail(f.plainA.Email, "forgot-password")
+
+	admin := f.actors[asAdminA]
+	locked := f.lockedTarget(f.accA.ID)
+	if r := admin.do("POST", "/users/change_account_status", map[string]any{"userId": locked.ID, "newStatus": "ENABLED"}); r.status != 200 || r.json(t)["status"] != "ENABLED" {
+		t.Fatalf("ENABLED for a LOCKED user: %d %s", r.status, r.body)
+	}
+	for _, st := range []string{"LOCKED", "PENDING"} {
+		if r := admin.do("POST", "/users/change_account_status", map[string]any{"userId": f.plainA.ID, "newStatus": st}); r.status != 400 || r.json(t)["field"] != "newStatus" {
+			t.Errorf("newStatus %s: %d %s, want 400 naming newStatus", st, r.status, r.body)
+		}
+	}
+}

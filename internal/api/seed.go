@@ -179,15 +179,22 @@ func (a *API) resendVerification(w http.ResponseWriter, r *http.Request) {
 }
 
 // forgot: POST /forgot {email|username|login} (or GET with the same in the
-// query) -> always 200 when well-formed.
+// query) -> always 200 when well-formed. A POST whose body names no one is
+// read from its query, as the original read both (index.js:250-253).
 func (a *API) forgot(w http.ResponseWriter, r *http.Request) {
-	var req loginRequest
-	if r.Method == http.MethodGet {
-		q := r.URL.Query()
-		req = loginRequest{Login: q.Get("login"), Username: q.Get("username"), Email: q.Get("email")}
-	} else if err := decode(r, &req); err != nil {
-		httpx.Error(w, r, err)
-		return
+	q := r.URL.Query()
+	req := loginRequest{Login: q.Get("login"), Username: q.Get("username"), Email: q.Get("email")}
+	if r.Method != http.MethodGet {
+		var body loginRequest
+		if r.ContentLength != 0 {
+			if err := decode(r, &body); err != nil {
+				httpx.Error(w, r, err)
+				return
+			}
+		}
+		if body.name() != "" {
+			req = body
+		}
 	}
 	r = a.edge.WithMeta(r, "")
 	if err := a.svc.Forgot(r.Context(), req.name()); err != nil {
@@ -321,9 +328,11 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request, p *edge.Pri
 	httpx.JSON(w, http.StatusOK, struct{}{})
 }
 
+// checkPasswordResponse is {good, error}, error null when the password
+// is good, as the original answered (controllers/users.js:174-180).
 type checkPasswordResponse struct {
-	Good  bool   `json:"good"`
-	Error string `json:"error,omitempty"`
+	Good  bool    `json:"good"`
+	Error *string `json:"error"`
 }
 
 // checkPassword: POST /users/check_password {password} -> {"good": bool, "error": "..."}.
@@ -351,7 +360,8 @@ func (a *API) checkPassword(w http.ResponseWriter, r *http.Request) {
 			httpx.Error(w, r, err)
 			return
 		}
-		httpx.JSON(w, http.StatusOK, checkPasswordResponse{Error: userdb.ErrorMessage(err)})
+		msg := userdb.ErrorMessage(err)
+		httpx.JSON(w, http.StatusOK, checkPasswordResponse{Error: &msg})
 		return
 	}
 	httpx.JSON(w, http.StatusOK, checkPasswordResponse{Good: true})
