@@ -209,6 +209,11 @@ func (p *Provider) Routes(mux *http.ServeMux) {
 			if hint := r.URL.Query().Get("screen_hint"); hint != "" {
 				ctx = context.WithValue(ctx, screenHintKey{}, hint)
 			}
+			// Auth0's connection= and Okta's idp=: sign in through that
+			// upstream connector instead of the sign-in page.
+			if conn := connectionParam(r.URL.Query()); conn != "" {
+				ctx = context.WithValue(ctx, connectionKey{}, conn)
+			}
 		case strings.TrimPrefix(LogoutPath, IssuerPath):
 			ctx = context.WithValue(ctx, logoutKey{}, &logoutCall{sessions: p.sess, w: w, r: r})
 		}
