@@ -206,7 +206,7 @@ func (s *Server) build(ctx context.Context, o options) error {
 	}
 	s.upstreams = newUpstreams(cfg.Upstream.Timeout, nil)
 
-	webAuthn, err := newWebAuthn(cfg)
+	webAuthn, err := newWebAuthn(cfg, s.log)
 	if err != nil {
 		return err
 	}
