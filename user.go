@@ -1,7 +1,6 @@
 package userdb
 
 import (
-	"encoding/json"
 	"net/mail"
 	"strings"
 	"time"
@@ -244,15 +243,5 @@ func validText(s string) bool {
 }
 
 func checkCustomData(m map[string]any) error {
-	if m == nil {
-		return nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return FieldError("customData", "customData must be a JSON object")
-	}
-	if len(b) > MaxCustomDataLen {
-		return FieldError("customData", "customData must be at most %d bytes", MaxCustomDataLen)
-	}
-	return nil
+	return StoredCustomDataLimits.Check(m)
 }

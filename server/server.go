@@ -237,6 +237,9 @@ func (s *Server) build(ctx context.Context, o options) error {
 		ExpiryWarnings: cfg.Password.ExpiryWarning, ChangePasswordURL: cfg.BaseURL() + web.ProfilePath,
 		BreachMode: cfg.Password.BreachCheck, BreachMinCount: cfg.Password.Breach.MinCount, BreachFailOpen: cfg.Password.Breach.FailOpen,
 		BaseURL: cfg.BaseURL(), UpstreamFlowTTL: cfg.Upstream.FlowTTL,
+		CustomData: userdb.CustomDataLimits{MaxDepth: cfg.CustomData.MaxDepth, MaxKeys: cfg.CustomData.MaxKeys,
+			MaxSize: int(cfg.CustomData.MaxSize)},
+		CustomDataUserWritable: cfg.CustomData.UserWritable,
 	})
 	s.svc = svc
 

@@ -55,6 +55,10 @@ func (s *Service) createUser(ctx context.Context, n NewUser, event string) (*use
 		u.EmailVerifiedAt = &now
 	}
 	u.Normalize()
+	// The configured bounds first: they are tighter than Validate's.
+	if err := s.opts.CustomData.Check(u.CustomData); err != nil {
+		return nil, err
+	}
 	if err := u.Validate(); err != nil {
 		return nil, err
 	}
@@ -253,6 +257,11 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 	up.ClearDeactivated = up.ResetFailedLogins
 	check := *u
 	up.Apply(&check)
+	if p.CustomData != nil {
+		if err := s.opts.CustomData.Check(check.CustomData); err != nil {
+			return nil, err
+		}
+	}
 	if err := check.Validate(); err != nil {
 		return nil, err
 	}
