@@ -4,8 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
-	"sync"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
