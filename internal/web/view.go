@@ -86,6 +86,9 @@ type view struct {
 	// HasApps shows the connected-applications page in the account's
 	// navigation (the OAuth provider is on).
 	HasApps bool
+	// Console links to the admin console: the signed-in user is an
+	// administrator.
+	Console bool
 }
 
 // newView starts the view of a page, keeping what the user typed into a
@@ -95,6 +98,7 @@ func (p *Pages) newView(r *http.Request, page string, titleArgs ...any) *view {
 		Form: ui.NewForm(r.PostForm),
 		Page: page, Title: msg("title-"+page, titleArgs...), Brand: p.look.Brand, Asset: p.look.URLs,
 		CanRegister: p.registrationEnabled(), HasApps: p.apps != nil,
+		Console: p.isAdmin(callerFrom(r)),
 	}
 }
 
@@ -144,6 +148,12 @@ func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	p.message(w, r, status, ui.Message{Title: msg("error-title"), Text: text, Kind: "error",
 		Link: SignInPath, LinkText: msg("link-back-signin")})
+}
+
+// callerFrom returns the signed-in user signedIn let through, or nil.
+func callerFrom(r *http.Request) *userdb.User {
+	u, _ := r.Context().Value(callerKey{}).(*userdb.User)
+	return u
 }
 
 // notFound answers a page that does not exist (or is switched off).
