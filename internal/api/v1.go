@@ -305,6 +305,7 @@ type APIKeyView struct {
 	AccountID  string     `json:"account_id"`
 	Roles      []string   `json:"roles"`
 	CreatedBy  string     `json:"createdBy"`
+	ManageKeys bool       `json:"manageKeys"`
 	CreatedAt  time.Time  `json:"createdAt"`
 	ExpiresAt  *time.Time `json:"expiresAt,omitempty"`
 	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
@@ -318,7 +319,7 @@ func NewAPIKeyView(k *userdb.APIKey) APIKeyView {
 	if roles == nil {
 		roles = []string{}
 	}
-	return APIKeyView{ID: k.ID, Name: k.Name, AccountID: k.AccountID, Roles: roles, CreatedBy: k.CreatedBy,
+	return APIKeyView{ID: k.ID, Name: k.Name, AccountID: k.AccountID, Roles: roles, CreatedBy: k.CreatedBy, ManageKeys: k.ManageKeys,
 		CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt}
 }
 
