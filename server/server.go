@@ -240,6 +240,7 @@ func (s *Server) build(ctx context.Context, o options) error {
 		CustomData: userdb.CustomDataLimits{MaxDepth: cfg.CustomData.MaxDepth, MaxKeys: cfg.CustomData.MaxKeys,
 			MaxSize: int(cfg.CustomData.MaxSize)},
 		CustomDataUserWritable: cfg.CustomData.UserWritable,
+		MFA:                    mfaOptions(cfg),
 	})
 	s.svc = svc
 
