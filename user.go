@@ -66,8 +66,8 @@ func (u *User) HasRole(name string) bool {
 // derives the full name from its parts (or the parts from the full name), as
 // the original library did.
 func (u *User) Normalize() {
-	u.Email = strings.TrimSpace(u.Email)
-	u.Username = strings.TrimSpace(u.Username)
+	u.Email = NormalizeIdentifier(u.Email)
+	u.Username = NormalizeIdentifier(u.Username)
 	if u.Username == "" {
 		u.Username = u.Email
 	}
@@ -109,6 +109,9 @@ func (u *User) Validate() error {
 	}
 	if err := checkName("username", u.Username, MaxUsernameLen); err != nil {
 		return err
+	}
+	if !validIdentifier(u.Username) {
+		return FieldError("username", "username must not contain invisible or control characters")
 	}
 	for _, f := range []struct{ name, v string }{
 		{"givenName", u.GivenName}, {"middleName", u.MiddleName}, {"surname", u.Surname},
@@ -205,6 +208,9 @@ func ValidateEmail(s string) error {
 	if len(s) > MaxEmailLen {
 		return FieldError("email", "email must be at most %d characters", MaxEmailLen)
 	}
+	if !validIdentifier(s) {
+		return FieldError("email", "email must not contain invisible or control characters")
+	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
 		return FieldError("email", "email %q is not a valid address", s)
@@ -212,9 +218,6 @@ func ValidateEmail(s string) error {
 	return nil
 }
 
-// Fold returns the form of an email or username used for case-insensitive
-// comparison and uniqueness.
-func Fold(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 func checkName(field, v string, max int) error {
 	if v == "" {

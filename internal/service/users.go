@@ -230,7 +230,7 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 		return nil, err
 	}
 	up := userdb.UserUpdate{
-		Username: trimmed(p.Username), Email: trimmed(p.Email),
+		Username: identifier(p.Username), Email: identifier(p.Email),
 		GivenName: trimmed(p.GivenName), MiddleName: trimmed(p.MiddleName), Surname: trimmed(p.Surname),
 		Status: p.Status, Version: p.Version,
 	}
@@ -327,6 +327,14 @@ func changedFields(p ProfileUpdate) []string {
 	add("status", p.Status != nil)
 	add("customData", p.CustomData != nil)
 	return f
+}
+
+// identifier is an email or username as stored (userdb.NormalizeIdentifier).
+func identifier(p *string) *string {
+	if p == nil {
+		return nil
+	}
+	return ptr(userdb.NormalizeIdentifier(*p))
 }
 
 func trimmed(p *string) *string {
