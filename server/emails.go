@@ -82,6 +82,8 @@ func (c *composer) message(kind string) config.Message {
 		return recoveryUsedMessage
 	case service.EmailMFAReset:
 		return mfaResetMessage
+	case service.EmailMagicLink:
+		return magicLinkMessage
 	}
 	return config.Message{}
 }

@@ -206,6 +206,10 @@ func (s *Server) build(ctx context.Context, o options) error {
 	}
 	s.upstreams = newUpstreams(cfg.Upstream.Timeout, nil)
 
+	webAuthn, err := newWebAuthn(cfg)
+	if err != nil {
+		return err
+	}
 	var svc *service.Service
 	s.sender = mail.NewSender(s.store, driver, mail.SenderOptions{
 		From: cfg.SMTP.From, PollInterval: cfg.Outbox.PollInterval, Batch: cfg.Outbox.Batch,
@@ -222,6 +226,7 @@ func (s *Server) build(ctx context.Context, o options) error {
 		Upstream: s.upstreams, Sealer: s.box, Connectors: configured,
 		RevokeGrants: s.revokeGrants,
 		Peers:        s.peers(),
+		WebAuthn:     webAuthn,
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: cfg.Lockout.UnlockAfter,
 		PasswordMaxAge: cfg.Password.MaxAge, History: cfg.Password.History,
@@ -237,9 +242,12 @@ func (s *Server) build(ctx context.Context, o options) error {
 		ExpiryWarnings: cfg.Password.ExpiryWarning, ChangePasswordURL: cfg.BaseURL() + web.ProfilePath,
 		BreachMode: cfg.Password.BreachCheck, BreachMinCount: cfg.Password.Breach.MinCount, BreachFailOpen: cfg.Password.Breach.FailOpen,
 		BaseURL: cfg.BaseURL(), UpstreamFlowTTL: cfg.Upstream.FlowTTL,
-		MFA: mfaOptions(cfg),
+		MFA:              mfaOptions(cfg),
+		MagicLinkEnabled: cfg.MagicLink.Enabled, MagicLinkURL: cfg.BaseURL() + web.MagicLinkPath,
+		MagicLinkTTL: cfg.MagicLink.TTL, MagicCodeAttempts: cfg.MagicLink.CodeAttempts,
 	})
 	s.svc = svc
+	s.passwordlessMetrics()
 
 	transformer := o.transformer
 	if transformer == nil && cfg.Transformer == "stormpath" {

@@ -54,6 +54,10 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
+	if l.Pending != nil {
+		a.pendingAnswer(w, r, l) // mfa.go
+		return
+	}
 	a.edge.SetSession(w, r, l)
 	acc, err := a.svc.Account(r.Context(), l.User.AccountID)
 	if err != nil {

@@ -45,6 +45,7 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	}
 
 	p.upstreamRoutes(mux)
+	p.magicRoutes(mux)
 
 	mux.HandleFunc("GET "+ui.AssetsPath+"{name}", p.look.ServeAsset)
 }
