@@ -275,6 +275,7 @@ func (s *Server) build(ctx context.Context, o options) error {
 		Transformer: transformer,
 		LoginPage:   web.SignInPath, VerifyPage: web.VerifyPath, ResetPage: web.ResetPath,
 		RegisterPage: web.SignUpPath, ProfilePage: web.ProfilePath, MaxUpload: cfg.Server.MaxUpload, OAuth: s.oauth,
+		Strategy: s.realmStrategy,
 	})
 	s.strategies = map[string]Strategy{"local": StrategyFunc(s.localStrategy)}
 	for name, st := range o.strategies {
