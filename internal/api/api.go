@@ -111,6 +111,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 		mux.HandleFunc("DELETE "+me.URI+"/sessions", a.authed(a.endOtherSessions))
 		mux.HandleFunc("POST "+me.URI+"/compromised", a.authed(a.reportCompromised))
 	}
+	a.mfaRoutes(mux)
 }
 
 // authedHandler receives the caller.

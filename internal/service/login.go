@@ -445,6 +445,12 @@ func (s *Service) EndOtherSessions(ctx context.Context, u *userdb.User, exceptID
 		n = ended
 		return err
 	})
+	if err == nil {
+		// Again after the commit: the other nodes, told inside the
+		// transaction, could have read the sessions and the revocations
+		// before it committed.
+		s.sessions.forgetUser(u.ID)
+	}
 	return n, err
 }
 
