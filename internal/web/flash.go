@@ -22,6 +22,8 @@ const (
 	flashEmailChangeSent = "email-change-sent"
 	flashEmailChanged    = "email-changed"
 	flashAppRemoved      = "app-removed"
+	flashPasskeyAdded    = "passkey-added"
+	flashPasskeyRemoved  = "passkey-removed"
 )
 
 // flashKinds are the flash messages, by key, with their alert style; the
@@ -31,7 +33,7 @@ var flashKinds = map[string]string{
 	flashPasswordReset: "success", flashPasswordChanged: "success", flashExpiredChanged: "success",
 	flashProfileSaved: "success", flashWelcome: "success", flashSessionEnded: "success",
 	flashSessionsEnded: "success", flashEmailChangeSent: "success", flashEmailChanged: "success",
-	flashAppRemoved: "success",
+	flashAppRemoved: "success", flashPasskeyAdded: "success", flashPasskeyRemoved: "success",
 }
 
 // flashes carry the flash messages across redirects: the cookie holds
