@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -132,6 +133,13 @@ func TestMFAJSONSignIn(t *testing.T) {
 	e.clock.Add(5 * time.Minute)
 	if r := late.do("POST", "/login/mfa", map[string]string{"code": e.totpCode(secret, 0)}); r.status != 401 || !strings.Contains(string(r.body), "expired") {
 		t.Fatalf("an expired pending sign-in: %d %s", r.status, r.body)
+	}
+
+	// The hosted sign-in page cannot ask for the factor yet: it says so
+	// (403), and no session starts.
+	page := e.client()
+	if r := page.do("POST", "/signin", url.Values{"login": {"ann@example.com"}, "password": {"correct horse battery"}}, "Accept", browserAccept); r.status != 403 || page.cookie("userdb") != "" {
+		t.Fatalf("the sign-in page for a user with a factor: %d", r.status)
 	}
 
 	// A recovery code, once.

@@ -708,3 +708,16 @@ func TestMigrateFromNodeConfig(t *testing.T) {
 		t.Fatalf("neither --from nor --config: %d", r.code)
 	}
 }
+
+func TestResetMFA(t *testing.T) {
+	c := newCLI(t)
+	c.ok(testPassword, "user", "add", "--email", "m@example.com", "--password-stdin")
+	if out := c.ok("", "user", "reset-mfa", "m@example.com"); !strings.Contains(out, "0 factor(s) removed") {
+		t.Fatalf("output %q", out)
+	}
+	if ev := c.events("mfa.reset"); len(ev) != 1 || ev[0].Details["factors"] != float64(0) {
+		t.Fatalf("mfa.reset events = %+v", ev)
+	}
+	c.fail(1, "No user", "", "user", "reset-mfa", "nobody@example.com")
+	c.fail(2, "USER", "", "user", "reset-mfa")
+}

@@ -19,6 +19,7 @@ Usage:
   userdb user disable|enable|unlock|delete USER
   userdb user unlock-all [--all]               unlock users locked longer than lockout.unlock_after (--all: every locked user)
   userdb user reset-password USER (--send-email | --password-stdin [--must-change])
+  userdb user reset-mfa USER                   remove every second factor (a lost phone); the user is emailed
   userdb user add-role USER ROLE
   userdb user remove-role USER ROLE
 

@@ -72,7 +72,7 @@ func printUser(w io.Writer, u *userdb.User, asJSON bool) error {
 // userCmd runs a `user` action.
 func userCmd(e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("user: missing action (add, list, show, update, disable, enable, unlock, unlock-all, reset-password, add-role, remove-role, delete)")
+		return usagef("user: missing action (add, list, show, update, disable, enable, unlock, unlock-all, reset-password, reset-mfa, add-role, remove-role, delete)")
 	}
 	action, rest := args[0], args[1:]
 	if isHelp(action) {
@@ -94,6 +94,8 @@ func userCmd(e *env, args []string) error {
 		return userUnlockAll(e, rest)
 	case "reset-password":
 		return userResetPassword(e, rest)
+	case "reset-mfa":
+		return userResetMFA(e, rest)
 	case "add-role", "remove-role":
 		return userRole(e, action, rest)
 	}
@@ -397,6 +399,29 @@ func userRole(e *env, action string, args []string) error {
 			return err
 		}
 		return printUser(e.stdout, u, c.json)
+	})
+}
+
+// userResetMFA removes every second factor, recovery code and remembered
+// device of a user; the email to the user is sent by the running server.
+func userResetMFA(e *env, args []string) error {
+	var c common
+	fs := c.flags("user reset-mfa", false)
+	pos, err := parse(e, fs, args, 1, 1, "USER")
+	if err != nil {
+		return err
+	}
+	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
+		u, err := findUser(ctx, svc, pos[0])
+		if err != nil {
+			return err
+		}
+		n, err := svc.AdminResetMFA(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s: %d factor(s) removed\n", u.Username, n)
+		return nil
 	})
 }
 

@@ -257,3 +257,44 @@ func (a *API) reauth(w http.ResponseWriter, r *http.Request, p *edge.Principal) 
 	}
 	a.signedIn(w, r, l, nil)
 }
+
+// v1UserFactors: GET /api/v1/users/{id}/factors.
+func (a *API) v1UserFactors(w http.ResponseWriter, r *http.Request) {
+	st, err := a.svc.AdminUserFactors(r.Context(), r.PathValue("id"))
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, st)
+}
+
+// v1ResetUserFactors: DELETE /api/v1/users/{id}/factors.
+func (a *API) v1ResetUserFactors(w http.ResponseWriter, r *http.Request) {
+	n, err := a.svc.AdminResetMFA(r.Context(), r.PathValue("id"))
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, map[string]int{"removed": n})
+}
+
+// v1SetMFAPolicy: PUT /api/v1/accounts/{id}/mfa-policy and
+// /api/v1/roles/{id}/mfa-policy {policy}.
+func (a *API) v1SetMFAPolicy(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Policy *string `json:"policy"`
+	}
+	if err := decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if req.Policy == nil {
+		httpx.Error(w, r, userdb.FieldError("policy", "Field policy is required: off, optional, required, or \"\" for the default."))
+		return
+	}
+	if err := a.svc.AdminSetMFAPolicy(r.Context(), r.PathValue("id"), userdb.MFAPolicy(*req.Policy)); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

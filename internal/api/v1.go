@@ -47,6 +47,10 @@ func (a *API) v1Routes() []route {
 		{"DELETE", "/users/{id}/roles/{role}", a.v1RemoveUserRole},
 		{"GET", "/users/{id}/sessions", a.v1UserSessions},
 		{"GET", "/users/{id}/events", a.v1UserEvents},
+		{"GET", "/users/{id}/factors", a.v1UserFactors},
+		{"DELETE", "/users/{id}/factors", a.v1ResetUserFactors},
+		{"PUT", "/accounts/{id}/mfa-policy", a.v1SetMFAPolicy},
+		{"PUT", "/roles/{id}/mfa-policy", a.v1SetMFAPolicy},
 
 		{"GET", "/accounts", a.v1ListAccounts},
 		{"POST", "/accounts", a.v1CreateAccount},

@@ -165,6 +165,11 @@ func (s *Service) AdminUpdateUser(ctx context.Context, id string, p ProfileUpdat
 	if err != nil {
 		return nil, err
 	}
+	if p.Email != nil && !strings.EqualFold(strings.TrimSpace(*p.Email), u.Email) && !sc.self(u) {
+		if err := s.Reauth(ctx); err != nil { // another user's email (mfa.go)
+			return nil, err
+		}
+	}
 	if p.Status != nil && *p.Status != u.Status {
 		if *p.Status != userdb.StatusEnabled && *p.Status != userdb.StatusDisabled {
 			return nil, userdb.FieldError("status", "Status must be ENABLED or DISABLED.")
@@ -264,6 +269,9 @@ func (s *Service) AdminExpirePassword(ctx context.Context, id string) (*userdb.U
 func (s *Service) AdminEndSessions(ctx context.Context, id string) (int, error) {
 	_, u, err := s.adminUser(ctx, "users.end_sessions", id, true)
 	if err != nil {
+		return 0, err
+	}
+	if err := s.Reauth(ctx); err != nil {
 		return 0, err
 	}
 	var n int
@@ -421,6 +429,9 @@ func (s *Service) checkGrant(ctx context.Context, sc scope, u *userdb.User, acti
 	}
 	if !sc.super && slices.ContainsFunc(roles, s.isSuperRole) {
 		return s.deny(ctx, errSuperOnly, action, userTarget(u))
+	}
+	if slices.ContainsFunc(roles, s.isAdminRole) {
+		return s.Reauth(ctx) // granting admin rights (mfa.go)
 	}
 	return nil
 }

@@ -80,6 +80,10 @@ func (s *Service) createAPIKey(ctx context.Context, n NewAPIKey) (*userdb.APIKey
 		ID: userdb.NewID("key"), Name: n.Name, KeyHash: hash, AccountID: accountID, Roles: names,
 		CreatedBy: MetaFrom(ctx).ActorID, CreatedAt: now, ExpiresAt: n.ExpiresAt, ManageKeys: n.ManageKeys,
 	}
+	// A recent sign-in (mfa.go), checked once the input is known good.
+	if err := s.Reauth(ctx); err != nil {
+		return nil, "", err
+	}
 	err = s.store.Tx(ctx, func(tx userdb.Store) error {
 		if err := tx.CreateAPIKey(ctx, k); err != nil {
 			return err

@@ -189,6 +189,11 @@ func (s *Service) adminUser(ctx context.Context, action, id string, write bool) 
 	if write && !sc.super && u.HasRole(s.opts.SuperAdminRole) {
 		return sc, nil, s.deny(ctx, errSuperOnly, action, userTarget(u))
 	}
+	if write {
+		if err := s.stepUp(ctx, nil); err != nil { // admin actions want a recent second factor (mfa.go)
+			return sc, nil, err
+		}
+	}
 	return sc, u, nil
 }
 

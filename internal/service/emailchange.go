@@ -27,6 +27,9 @@ const (
 // enumeration), and the other account's owner is not bothered. Errors are
 // EINVALID naming the field: newEmail or currentPassword.
 func (s *Service) RequestEmailChange(ctx context.Context, u *userdb.User, newEmail, password string) error {
+	if err := s.stepUp(ctx, u); err != nil { // mfa.go
+		return err
+	}
 	newEmail = userdb.NormalizeIdentifier(newEmail)
 	if newEmail == "" {
 		return userdb.FieldError("newEmail", "Enter the new email address.")

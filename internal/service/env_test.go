@@ -21,7 +21,7 @@ import (
 // through the workflow methods (Register, Login, Verify, Forgot...) and the
 // authorized Admin* methods, as the system or as a user.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *service.Service
 	store *sqlstore.Store
 	clock *testclock.Clock
@@ -39,7 +39,7 @@ func testOptions() service.Options {
 	}
 }
 
-func newEnv(t *testing.T, change ...func(*service.Options)) *env {
+func newEnv(t testing.TB, change ...func(*service.Options)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "userdb.db"), sqlstore.Options{})
@@ -211,7 +211,7 @@ func wantErr(t *testing.T, what string, err error, code, field string) {
 }
 
 // testSealer seals with a fixed key.
-func testSealer(t *testing.T) *seal.Box {
+func testSealer(t testing.TB) *seal.Box {
 	b, err := seal.New([]byte("0123456789abcdef0123456789abcdef"))
 	if err != nil {
 		t.Fatal(err)

@@ -175,9 +175,14 @@ func (s *Service) AdminDeleteDeactivatedUser(ctx context.Context, id string) err
 // and history apply, and the user's sessions end. With mustChange the user
 // must choose another at the next sign-in.
 func (s *Service) AdminSetPassword(ctx context.Context, id, password string, mustChange bool) (*userdb.User, error) {
-	_, u, err := s.adminUser(ctx, "users.set_password", id, true)
+	sc, u, err := s.adminUser(ctx, "users.set_password", id, true)
 	if err != nil {
 		return nil, err
+	}
+	if !sc.self(u) {
+		if err := s.Reauth(ctx); err != nil { // another user's password (mfa.go)
+			return nil, err
+		}
 	}
 	if err := s.setPassword(ctx, u.ID, password, mustChange); err != nil {
 		return nil, err
@@ -190,9 +195,14 @@ func (s *Service) AdminSetPassword(ctx context.Context, id, password string, mus
 // EFORBIDDEN and recorded; the user's sessions end and the "password
 // changed" email goes out, as when users change it themselves.
 func (s *Service) AdminChangePassword(ctx context.Context, id, current, password string) (*userdb.User, error) {
-	_, u, err := s.adminUser(ctx, "users.change_password", id, true)
+	sc, u, err := s.adminUser(ctx, "users.change_password", id, true)
 	if err != nil {
 		return nil, err
+	}
+	if !sc.self(u) {
+		if err := s.Reauth(ctx); err != nil { // another user's password (mfa.go)
+			return nil, err
+		}
 	}
 	if current == "" {
 		return nil, userdb.FieldError("oldPassword", "The current password is required.")

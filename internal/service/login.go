@@ -439,6 +439,9 @@ func (s *Service) EndSession(ctx context.Context, u *userdb.User, id string) err
 // EndOtherSessions ends all of u's sessions but exceptID ("" ends all) and
 // returns how many ended.
 func (s *Service) EndOtherSessions(ctx context.Context, u *userdb.User, exceptID string) (int, error) {
+	if err := s.Reauth(ctx); err != nil { // mfa.go
+		return 0, err
+	}
 	var n int
 	err := s.store.Tx(ctx, func(tx userdb.Store) error {
 		ended, err := s.endSessions(ctx, tx, u, exceptID, "sign_out_everywhere")

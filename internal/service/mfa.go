@@ -713,10 +713,13 @@ func (s *Service) AdminSetMFAPolicy(ctx context.Context, subjectID string, p use
 	switch {
 	case strings.HasPrefix(subjectID, "acc_"):
 		a, err := s.store.FindAccountByID(ctx, subjectID)
-		if userdb.IsCode(err, userdb.ENOTFOUND) || (err == nil && !sc.in(a.ID)) {
-			return userdb.Errorf(userdb.ENOTFOUND, "No such account.")
+		if userdb.IsCode(err, userdb.ENOTFOUND) {
+			return errNoAccount
 		} else if err != nil {
 			return err
+		}
+		if !sc.in(a.ID) {
+			return s.deny(ctx, errNoAccount, action, target{id: a.ID, accountID: a.ID})
 		}
 		accountID = a.ID
 		if err := s.requireSuper(ctx, sc, action, target{id: a.ID, accountID: a.ID}); err != nil {
@@ -724,10 +727,13 @@ func (s *Service) AdminSetMFAPolicy(ctx context.Context, subjectID string, p use
 		}
 	case strings.HasPrefix(subjectID, "rol_"):
 		r, err := s.store.FindRoleByID(ctx, subjectID)
-		if userdb.IsCode(err, userdb.ENOTFOUND) || (err == nil && !sc.in(r.AccountID)) {
+		if userdb.IsCode(err, userdb.ENOTFOUND) {
 			return errNoRole
 		} else if err != nil {
 			return err
+		}
+		if !sc.in(r.AccountID) {
+			return s.deny(ctx, errNoRole, action, target{id: r.ID, accountID: r.AccountID})
 		}
 		accountID = r.AccountID
 	default:
@@ -879,3 +885,9 @@ func queryEscape(s string) string { return url.QueryEscape(s) }
 
 // RememberDeviceFor is how long "remember this device" lasts (0: off).
 func (s *Service) RememberDeviceFor() time.Duration { return s.opts.MFA.RememberDevice }
+
+// isAdminRole reports whether a role name grants administrative rights
+// (admin or super-admin).
+func (s *Service) isAdminRole(name string) bool {
+	return s.isSuperRole(name) || strings.EqualFold(strings.TrimSpace(name), userdb.RoleAdmin)
+}

@@ -100,6 +100,9 @@ func (s *Service) CheckPassword(password string, identifiers ...string) error {
 // ChangePassword changes a signed-in user's password after checking the
 // current one, and ends every other session of the user.
 func (s *Service) ChangePassword(ctx context.Context, u *userdb.User, sess *userdb.Session, current, password string) error {
+	if err := s.stepUp(ctx, u); err != nil { // mfa.go
+		return err
+	}
 	if current == "" {
 		return userdb.FieldError("currentPassword", "Current password is required.")
 	}

@@ -733,6 +733,12 @@ func (s *Service) CompleteLink(ctx context.Context, secret, password string) (*L
 	if err != nil {
 		return nil, p, err
 	}
+	if l.Pending != nil {
+		// The password alone is not this user's whole proof: link from the
+		// profile once signed in with the second factor (mfa.go).
+		_ = s.usePending(ctx, s.store, l.Pending)
+		return nil, p, userdb.Errorf(userdb.EFORBIDDEN, "Your account signs in with a second factor: sign in first, then link this account from your profile.")
+	}
 	c := p.Connector
 	x, err := s.newIdentity(c, u.ID, d.Identity)
 	if err != nil {

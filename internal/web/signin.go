@@ -1,6 +1,8 @@
 package web
 
 import (
+	"github.com/userdb/userdb"
+
 	"github.com/userdb/userdb/internal/ui"
 	"net/http"
 	"net/url"
@@ -67,6 +69,14 @@ func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
 			v.Focus = "password" // the name is kept; the password is to type again
 		}
 		p.render(w, r, ui.FormStatus(err), v)
+		return
+	}
+	if l.Pending != nil {
+		// A second factor or another stage is due; the hosted challenge
+		// page is not built yet, so say so rather than fail (README:
+		// Multi-factor sign-in, the JSON API completes it).
+		v.setError(r, userdb.Errorf(userdb.EFORBIDDEN, "This account signs in with a second factor, which these pages cannot ask for yet: sign in through your application."), "login", "password")
+		p.render(w, r, http.StatusForbidden, v)
 		return
 	}
 	p.edge.SetSession(w, r, l)
