@@ -311,7 +311,7 @@ func Default() *Config {
 			CheckPassword: ep("/users/check_password"),
 		},
 		Password: Password{
-			Policy:        Policy{Mode: "nist", MinLength: 8, MaxLength: 128, Lowers: 1, Numbers: 1},
+			Policy:        Policy{Mode: "nist", MinLength: 12, MaxLength: 128, Lowers: 1, Numbers: 1},
 			ExpiryWarning: []time.Duration{14 * day, 3 * day},
 			BreachCheck:   "off",
 			Breach:        defaultBreach(),

@@ -128,6 +128,8 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 		}
 		up.PasswordHash = &h
 	}
+	details := map[string]any{}
+	markWeak(&up, details, s.weakAtSignIn(ctx, u, password))
 	var res *Login
 	err = s.store.Tx(ctx, func(tx userdb.Store) error {
 		u2, err := tx.UpdateUser(ctx, u.ID, up, s.clock.Now())
@@ -141,7 +143,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 		if err := s.rememberDevice(ctx, tx, u2, u.LastLoginAt != nil); err != nil {
 			return err
 		}
-		details := map[string]any{"session": res.Session.ID}
+		details["session"] = res.Session.ID
 		if rehash {
 			details["rehashed"] = true
 		}
