@@ -40,6 +40,7 @@ type Store interface {
 	IdentityStore
 	UpstreamFlowStore
 	OAuthStore
+	PendingLoginStore
 }
 
 // AccountStore keeps accounts (tenants).

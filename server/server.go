@@ -262,7 +262,7 @@ func (s *Server) build(ctx context.Context, o options) error {
 		},
 		Transformer: transformer,
 		LoginPage:   web.SignInPath, VerifyPage: web.VerifyPath, ResetPage: web.ResetPath,
-		RegisterPage: web.SignUpPath, MaxUpload: cfg.Server.MaxUpload, OAuth: s.oauth,
+		RegisterPage: web.SignUpPath, ProfilePage: web.ProfilePath, MaxUpload: cfg.Server.MaxUpload, OAuth: s.oauth,
 	})
 	s.strategies = map[string]Strategy{"local": StrategyFunc(s.localStrategy)}
 	for name, st := range o.strategies {
@@ -283,11 +283,13 @@ func (s *Server) buildHandler() error {
 	if s.oauth != nil {
 		apps = s.oauth
 	}
-	web.New(s.svc, s.edge, web.Options{Branding: ui.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs, Apps: apps}).Routes(mux)
+	pages := web.New(s.svc, s.edge, web.Options{Branding: ui.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs, Apps: apps})
+	pages.Routes(mux)
 	console.New(s.svc, s.edge, console.Options{Branding: ui.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload, OAuth: s.oauth}).Routes(mux)
 	s.oktaRoutes(mux)
 	s.oauthRoutes(mux)
 	s.forwardAuthRoutes(mux)
+	mux.Handle("/", notFound(mux, pages))
 
 	var trusted []netip.Prefix
 	for _, c := range s.cfg.Server.TrustedProxies {

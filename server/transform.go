@@ -16,6 +16,7 @@ type UserView struct {
 	Href              string         `json:"href,omitempty"`
 	ID                string         `json:"id"`
 	AccountID         string         `json:"account_id"`
+	Accounts          []AccountRef   `json:"accounts"`
 	Username          string         `json:"username"`
 	Email             string         `json:"email"`
 	GivenName         string         `json:"givenName"`
@@ -34,6 +35,18 @@ type UserView struct {
 	PasswordUpdatedOn int64          `json:"password_updated_on"`
 	LastLoginOn       int64          `json:"last_login_on"`
 	PasswordExpired   bool           `json:"password_expired,omitempty"`
+}
+
+// AccountRef is the user's account in a UserView: a list of one, as the
+// original library joined it into every user.
+type AccountRef struct {
+	ID          string         `json:"id"`
+	Name        string         `json:"name"`
+	Description string         `json:"description"`
+	Status      userdb.Status  `json:"status"`
+	CustomData  map[string]any `json:"customData"`
+	CreatedDate int64          `json:"created_date"`
+	UpdatedDate int64          `json:"updated_date"`
 }
 
 // RoleView is a role of a UserView.
@@ -64,7 +77,7 @@ func WithTransformer(t func(*UserView) any) Option {
 func transformer(t func(*UserView) any) api.Transformer {
 	return func(v *api.UserView) any {
 		out := &UserView{
-			Href: v.Href, ID: v.ID, AccountID: v.AccountID, Username: v.Username, Email: v.Email,
+			Href: v.Href, ID: v.ID, AccountID: v.AccountID, Accounts: accountRefs(v.Accounts), Username: v.Username, Email: v.Email,
 			GivenName: v.GivenName, MiddleName: v.MiddleName, Surname: v.Surname, FullName: v.FullName,
 			Status: v.Status, EmailVerified: v.EmailVerified, CustomData: v.CustomData,
 			Roles: roleViews(v.Roles), CreatedAt: v.CreatedAt, ModifiedAt: v.ModifiedAt,
@@ -82,6 +95,17 @@ func roleViews(rs []api.RoleView) []RoleView {
 	out := make([]RoleView, len(rs))
 	for i, r := range rs {
 		out[i] = RoleView(r)
+	}
+	return out
+}
+
+func accountRefs(as []api.AccountRef) []AccountRef {
+	if as == nil {
+		return nil
+	}
+	out := make([]AccountRef, len(as))
+	for i, a := range as {
+		out[i] = AccountRef(a)
 	}
 	return out
 }

@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) userdb.Store) {
 		{"Identities", identityTests},
 		{"UpstreamFlows", upstreamFlowTests},
 		{"OAuth", oauthTests},
+		{"PendingLogins", pendingTests},
 		{"Tx", txTests},
 	}
 	for _, g := range groups {

@@ -43,6 +43,9 @@ type Options struct {
 	// RegisterPage, when set, is where a browser asking for GET /register
 	// is sent; JSON clients get the form's view model (viewmodel.go).
 	RegisterPage string
+	// ProfilePage, when set, is where a browser asking for GET /me is
+	// sent: it shows the signed-in user as a page rather than JSON.
+	ProfilePage string
 	// MaxUpload is server.max_upload, the largest spreadsheet the import
 	// routes take; it sizes their read and write deadlines.
 	MaxUpload int64
@@ -143,13 +146,18 @@ func toPage(w http.ResponseWriter, r *http.Request, page, param string) {
 	http.Redirect(w, r, page, http.StatusFound)
 }
 
-// userView builds the view of u, with the details of its roles.
+// userView builds the view of u, with its account and the details of its
+// roles (both from the service's caches).
 func (a *API) userView(r *http.Request, u *userdb.User) (*UserView, error) {
 	roles, err := a.svc.AccountRoles(r.Context(), u.AccountID)
 	if err != nil {
 		return nil, err
 	}
-	return NewUserView(u, roles, a.svc.PasswordExpired(u)), nil
+	acc, err := a.svc.Account(r.Context(), u.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	return NewUserView(u, acc, roles, a.svc.PasswordExpired(u)), nil
 }
 
 // view renders a user through the transformer.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/edge"
@@ -47,7 +48,12 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.edge.SetSession(w, r, l)
-	a.writeView(w, http.StatusOK, true, NewUserView(l.User, l.Roles, l.PasswordExpired))
+	acc, err := a.svc.Account(r.Context(), l.User.AccountID)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	a.writeView(w, http.StatusOK, true, NewUserView(l.User, acc, l.Roles, l.PasswordExpired))
 }
 
 // loginPage: GET /login sends a browser to the sign-in page with its next=;
@@ -71,8 +77,15 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request, p *edge.Principal) 
 	w.WriteHeader(http.StatusOK)
 }
 
-// me: GET /me -> {"account": ...}, the hottest route.
+// me: GET /me -> {"account": ...}, the hottest route. A browser that
+// asks for a page (Accept: text/html, no XHR header) is shown the profile
+// page instead of JSON; the cheap Contains keeps JSON clients off the
+// Accept parser.
 func (a *API) me(w http.ResponseWriter, r *http.Request, p *edge.Principal) {
+	if a.opts.ProfilePage != "" && strings.Contains(r.Header.Get("Accept"), "html") && httpx.WantsHTML(r) {
+		http.Redirect(w, r, a.opts.ProfilePage, http.StatusFound)
+		return
+	}
 	a.account(w, r, http.StatusOK, p.User)
 }
 

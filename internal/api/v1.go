@@ -241,12 +241,12 @@ type AdminUserView struct {
 
 // adminUserView builds the admin view of u.
 func (a *API) adminUserView(r *http.Request, u *userdb.User) (*AdminUserView, error) {
-	roles, err := a.svc.AccountRoles(r.Context(), u.AccountID)
+	v, err := a.userView(r, u)
 	if err != nil {
 		return nil, err
 	}
 	return &AdminUserView{
-		UserView: NewUserView(u, roles, a.svc.PasswordExpired(u)), Version: u.Version,
+		UserView: v, Version: u.Version,
 		EmailVerifiedAt: u.EmailVerifiedAt, LastLoginAt: u.LastLoginAt, PasswordChangedAt: u.PasswordChangedAt,
 		PasswordMustChange: u.PasswordMustChange, FailedLogins: u.FailedLogins,
 		LastFailedLoginAt: u.LastFailedLoginAt, LockedAt: u.LockedAt,

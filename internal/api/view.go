@@ -13,6 +13,7 @@ type UserView struct {
 	Href              string         `json:"href,omitempty"`
 	ID                string         `json:"id"`
 	AccountID         string         `json:"account_id"`
+	Accounts          []AccountRef   `json:"accounts"`
 	Username          string         `json:"username"`
 	Email             string         `json:"email"`
 	GivenName         string         `json:"givenName"`
@@ -31,6 +32,21 @@ type UserView struct {
 	PasswordUpdatedOn int64          `json:"password_updated_on"`
 	LastLoginOn       int64          `json:"last_login_on"`
 	PasswordExpired   bool           `json:"password_expired,omitempty"`
+}
+
+// AccountRef is the user's account inside a UserView. The original joined
+// the account's row into every user (database-drivers/knex.js, findUserById
+// and friends: `.join('accounts', ...)`), so its users carried
+// `accounts: [{id, name, ...}]` and its admin routes and React tables read
+// `accounts[0].id` and `accounts[0].name`; the fields are that row's columns.
+type AccountRef struct {
+	ID          string         `json:"id"`
+	Name        string         `json:"name"`
+	Description string         `json:"description"`
+	Status      userdb.Status  `json:"status"`
+	CustomData  map[string]any `json:"customData"`
+	CreatedDate int64          `json:"created_date"`
+	UpdatedDate int64          `json:"updated_date"`
 }
 
 // RoleView is the JSON of a role.
@@ -84,10 +100,11 @@ func Stormpath(accountsHref, groupsHref string) Transformer {
 	}
 }
 
-// NewUserView builds the view of u with the details of its roles.
-func NewUserView(u *userdb.User, roles []*userdb.Role, passwordExpired bool) *UserView {
+// NewUserView builds the view of u with its account (nil: none known, an
+// empty list) and the details of its roles.
+func NewUserView(u *userdb.User, acc *userdb.Account, roles []*userdb.Role, passwordExpired bool) *UserView {
 	v := &UserView{
-		ID: u.ID, AccountID: u.AccountID, Username: u.Username, Email: u.Email,
+		ID: u.ID, AccountID: u.AccountID, Accounts: []AccountRef{}, Username: u.Username, Email: u.Email,
 		GivenName: u.GivenName, MiddleName: u.MiddleName, Surname: u.Surname, FullName: u.FullName,
 		Status: u.Status, EmailVerified: u.EmailVerifiedAt != nil, CustomData: u.CustomData,
 		CreatedAt: u.CreatedAt, ModifiedAt: u.UpdatedAt,
@@ -96,6 +113,14 @@ func NewUserView(u *userdb.User, roles []*userdb.Role, passwordExpired bool) *Us
 	}
 	if v.CustomData == nil {
 		v.CustomData = map[string]any{}
+	}
+	if acc != nil {
+		cd := acc.CustomData
+		if cd == nil {
+			cd = map[string]any{}
+		}
+		v.Accounts = []AccountRef{{ID: acc.ID, Name: acc.Name, Description: acc.Description, Status: acc.Status,
+			CustomData: cd, CreatedDate: acc.CreatedAt.Unix(), UpdatedDate: acc.UpdatedAt.Unix()}}
 	}
 	if u.PasswordChangedAt != nil {
 		v.PasswordUpdatedOn = u.PasswordChangedAt.Unix()

@@ -30,6 +30,10 @@ func (v *UserView) appendJSON(b []byte) (_ []byte, ok bool) {
 	b = appendString(b, v.ID)
 	b = appendKey(b, "account_id", false)
 	b = appendString(b, v.AccountID)
+	b = appendKey(b, "accounts", false)
+	if b, ok = appendAccounts(b, v.Accounts); !ok {
+		return b, false
+	}
 	b = appendKey(b, "username", false)
 	b = appendString(b, v.Username)
 	b = appendKey(b, "email", false)
@@ -101,6 +105,39 @@ func appendRoles(b []byte, roles []RoleView) (_ []byte, ok bool) {
 		if b, ok = roles[i].appendJSON(b); !ok {
 			return b, false
 		}
+	}
+	return append(b, ']'), true
+}
+
+// appendAccounts appends the user's accounts (null for a nil list).
+func appendAccounts(b []byte, accs []AccountRef) (_ []byte, ok bool) {
+	if accs == nil {
+		return append(b, "null"...), true
+	}
+	b = append(b, '[')
+	for i := range accs {
+		a := &accs[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		b = appendKey(b, "id", true)
+		b = appendString(b, a.ID)
+		b = appendKey(b, "name", false)
+		b = appendString(b, a.Name)
+		b = appendKey(b, "description", false)
+		b = appendString(b, a.Description)
+		b = appendKey(b, "status", false)
+		b = appendString(b, string(a.Status))
+		b = appendKey(b, "customData", false)
+		if b, ok = appendCustomData(b, a.CustomData); !ok {
+			return b, false
+		}
+		b = appendKey(b, "created_date", false)
+		b = strconv.AppendInt(b, a.CreatedDate, 10)
+		b = appendKey(b, "updated_date", false)
+		b = strconv.AppendInt(b, a.UpdatedDate, 10)
+		b = append(b, '}')
 	}
 	return append(b, ']'), true
 }

@@ -39,11 +39,13 @@ func TestUserViewJSONIsEncodingJSON(t *testing.T) {
 		{ID: "rol_1", AccountID: "acc_default", Name: "admin", Description: "Administers the default account.", Status: userdb.StatusEnabled},
 		{ID: "rol_2", AccountID: "acc_default", Name: "editor", Status: "", CustomData: map[string]any{"scope": "all"}},
 	}
+	acc := &userdb.Account{ID: "acc_default", Name: "de<fault>", Description: "The \u2028 default", Status: userdb.StatusEnabled,
+		CustomData: map[string]any{"plan": "gold"}, CreatedAt: created, UpdatedAt: changed}
 	for name, v := range map[string]*UserView{
-		"plain":               NewUserView(u, roles, false),
-		"password expired":    NewUserView(u, roles, true),
-		"no roles":            NewUserView(&userdb.User{ID: "usr_2", CreatedAt: created, UpdatedAt: created}, nil, false),
-		"stormpath":           Stormpath("https://api.example/accounts", "https://api.example/groups")(NewUserView(u, roles, false)).(*UserView),
+		"plain":               NewUserView(u, acc, roles, false),
+		"password expired":    NewUserView(u, acc, roles, true),
+		"no roles":            NewUserView(&userdb.User{ID: "usr_2", CreatedAt: created, UpdatedAt: created}, nil, nil, false),
+		"stormpath":           Stormpath("https://api.example/accounts", "https://api.example/groups")(NewUserView(u, acc, roles, false)).(*UserView),
 		"zero times and nils": {ID: "usr_3"},
 		"zone and nanoseconds": {ID: "usr_4", CreatedAt: time.Date(2026, 7, 1, 9, 30, 0, 1, paris),
 			ModifiedAt: time.Date(1, 1, 1, 0, 0, 0, 0, time.FixedZone("odd", -(23*3600+59*60)))},
@@ -60,10 +62,11 @@ func TestUserViewJSONIsEncodingJSON(t *testing.T) {
 // so that it answers as it always did.
 func TestUserViewJSONRefuses(t *testing.T) {
 	for name, v := range map[string]*UserView{
-		"year 10000":       {CreatedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
-		"negative year":    {ModifiedAt: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)},
-		"NaN custom data":  {CustomData: map[string]any{"x": math.NaN()}},
-		"role custom data": {Roles: []RoleView{{CustomData: map[string]any{"f": func() {}}}}},
+		"year 10000":          {CreatedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"negative year":       {ModifiedAt: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"NaN custom data":     {CustomData: map[string]any{"x": math.NaN()}},
+		"role custom data":    {Roles: []RoleView{{CustomData: map[string]any{"f": func() {}}}}},
+		"account custom data": {Accounts: []AccountRef{{CustomData: map[string]any{"c": make(chan int)}}}},
 	} {
 		if _, err := json.Marshal(v); err == nil {
 			t.Fatalf("%s: encoding/json encodes it", name)
@@ -82,7 +85,7 @@ func FuzzUserViewJSON(f *testing.F) {
 		ts := time.Unix(unix%(250000*365*24*3600), int64(nanos)).UTC()
 		v := &UserView{Href: a, ID: b, Email: a + b, GivenName: b, Status: userdb.Status(a),
 			CustomData: map[string]any{a: b}, CreatedAt: ts, ModifiedAt: ts.In(time.FixedZone(b, nanos%(23*3600))),
-			Roles: []RoleView{{Href: b, Name: a, Description: a + b}}}
+			Roles: []RoleView{{Href: b, Name: a, Description: a + b}}, Accounts: []AccountRef{{ID: a, Name: b, CreatedDate: unix}}}
 		want, err := json.Marshal(v)
 		got, ok := v.appendJSON(nil)
 		if (err == nil) != ok {

@@ -138,6 +138,9 @@ func (e *Edge) Meta(r *http.Request, actor string) service.Meta {
 	if c, err := r.Cookie(e.opts.CookieName); err == nil {
 		m.Session = c.Value
 	}
+	if c, err := r.Cookie(e.PendingCookie()); err == nil {
+		m.Pending = c.Value
+	}
 	return m
 }
 

@@ -30,6 +30,9 @@ type Login struct {
 	// AMR says how the user authenticated (RFC 8176), as the session
 	// records it: "pwd" for a password, "fed" through an upstream provider.
 	AMR []string
+	// Pending, when not nil, is a sign-in that is not complete: Session is
+	// nil, and the client must complete Pending.Stage (pending.go).
+	Pending *Pending
 
 	// ended is the user whose session the request carried and the
 	// sign-in ended ("" for none): its cached sessions are forgotten once
@@ -130,13 +133,39 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 	}
 	details := map[string]any{}
 	markWeak(&up, details, s.weakAtSignIn(ctx, u, password))
+	stage, err := s.loginStage(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if stage != "" {
+		// Not signed in yet: the failure count and the last sign-in stay
+		// as they are until the stage is complete, so a right password
+		// does not clear the count of wrong second factors.
+		return s.pendingLogin(ctx, u, stage, amrPassword, up.PasswordHash)
+	}
+	if rehash {
+		details["rehashed"] = true
+	}
+	return s.finishLogin(ctx, u, up, amrPassword, details, nil)
+}
+
+// finishLogin completes a sign-in of u in one transaction: first (when not
+// nil) runs in it, then u is updated by up, a session with amr starts, the
+// device is remembered, login.succeeded is recorded with details and the
+// user's roles are read.
+func (s *Service) finishLogin(ctx context.Context, u *userdb.User, up userdb.UserUpdate, amr []string, details map[string]any, first func(tx userdb.Store) error) (*Login, error) {
 	var res *Login
-	err = s.store.Tx(ctx, func(tx userdb.Store) error {
+	err := s.store.Tx(ctx, func(tx userdb.Store) error {
+		if first != nil {
+			if err := first(tx); err != nil {
+				return err
+			}
+		}
 		u2, err := tx.UpdateUser(ctx, u.ID, up, s.clock.Now())
 		if err != nil {
 			return err
 		}
-		res, err = s.startSession(ctx, tx, u2, amrPassword)
+		res, err = s.startSession(ctx, tx, u2, amr)
 		if err != nil {
 			return err
 		}
@@ -144,8 +173,8 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 			return err
 		}
 		details["session"] = res.Session.ID
-		if rehash {
-			details["rehashed"] = true
+		if len(amr) > 0 && (len(amr) > 1 || amr[0] != "pwd") {
+			details["amr"] = amr
 		}
 		if err := s.record(ctx, tx, "login.succeeded", u2, details); err != nil {
 			return err

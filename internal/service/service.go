@@ -112,6 +112,9 @@ type Options struct {
 	// UpstreamFlowTTL is how long an upstream sign-in may take, and how
 	// long an identity waits for its user's proof.
 	UpstreamFlowTTL time.Duration
+	// PendingTTL is how long a pending sign-in (pending.go) waits for its
+	// stage to be completed; 5 minutes when 0.
+	PendingTTL time.Duration
 }
 
 // Deps are the pieces the service talks to.
@@ -180,6 +183,9 @@ type Service struct {
 	limits   Limits
 	breaches Breaches
 	opts     Options
+	// stageForTest, set by tests only (export_test.go), names the stage
+	// a sign-in stops at.
+	stageForTest func(*userdb.User) userdb.PendingStage
 
 	upstream   Upstream
 	sealer     Sealer
@@ -270,6 +276,9 @@ func New(d Deps, o Options) *Service {
 	}
 	if o.TouchInterval <= 0 {
 		o.TouchInterval = time.Minute
+	}
+	if o.PendingTTL <= 0 {
+		o.PendingTTL = 5 * time.Minute
 	}
 	if o.UpstreamFlowTTL <= 0 {
 		o.UpstreamFlowTTL = 10 * time.Minute
@@ -373,6 +382,9 @@ type Meta struct {
 	// any. It is never recorded: a sign-in ends that session, so that a
 	// session planted in a browser before it does not survive it.
 	Session string
+	// Pending is the secret of the pending sign-in cookie the request
+	// carried, if any (pending.go); never recorded either.
+	Pending string
 }
 
 type metaKey struct{}

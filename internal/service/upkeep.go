@@ -18,6 +18,9 @@ func (s *Service) SweepSessions(ctx context.Context) (int, error) {
 	if _, err := s.store.DeleteExpiredUpstreamFlows(ctx, now); err != nil {
 		s.log.WarnContext(ctx, "removing expired upstream sign-ins", "err", err)
 	}
+	if _, err := s.store.DeleteExpiredPendingLogins(ctx, now); err != nil {
+		s.log.WarnContext(ctx, "removing expired pending sign-ins", "err", err)
+	}
 	return s.store.DeleteExpiredSessions(ctx, now, idle)
 }
 

@@ -55,6 +55,10 @@ var catalogue = ui.Catalogue{
 	"internal-plain":             "An internal error occurred.", // when not even a page can be rendered
 	"notfound-title":             "Page not found",
 	"notfound":                   "There is nothing here.",
+	"notfound-json":              "Not found.",
+	"method-not-allowed-title":   "Not allowed here",
+	"method-not-allowed":         "This address does not take that kind of request.",
+	"link-go-home":               "Go to the start page",
 	"form-unreadable-title":      "The form could not be read",
 	"form-unreadable":            "The form could not be read.",
 	"form-unreadable-retry":      "Please go back and try again.",

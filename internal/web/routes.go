@@ -10,6 +10,7 @@ import (
 // path; the cross-origin protection in front of mux refuses posts from
 // other sites.
 func (p *Pages) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+HomePath+"{$}", p.home)
 	mux.HandleFunc("GET "+SignInPath, p.signIn)
 	mux.HandleFunc("POST "+SignInPath, p.signInPost)
 	mux.HandleFunc("GET "+SignUpPath, p.signUp)

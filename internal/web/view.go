@@ -90,6 +90,9 @@ type view struct {
 	// a new password; Meter loads the strength meter on pages that have one.
 	PasswordRule string
 	Meter        bool
+	// Console links to the admin console: the signed-in user is an
+	// administrator.
+	Console bool
 }
 
 // meterPages are the pages where a new password is chosen.
@@ -103,6 +106,7 @@ func (p *Pages) newView(r *http.Request, page string, titleArgs ...any) *view {
 		Page: page, Title: msg("title-"+page, titleArgs...), Brand: p.look.Brand, Asset: p.look.URLs,
 		CanRegister: p.registrationEnabled(), HasApps: p.apps != nil,
 		PasswordRule: p.svc.PasswordRule(), Meter: meterPages[page],
+		Console: p.isAdmin(callerFrom(r)),
 	}
 }
 
@@ -152,6 +156,12 @@ func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	p.message(w, r, status, ui.Message{Title: msg("error-title"), Text: text, Kind: "error",
 		Link: SignInPath, LinkText: msg("link-back-signin")})
+}
+
+// callerFrom returns the signed-in user signedIn let through, or nil.
+func callerFrom(r *http.Request) *userdb.User {
+	u, _ := r.Context().Value(callerKey{}).(*userdb.User)
+	return u
 }
 
 // notFound answers a page that does not exist (or is switched off).

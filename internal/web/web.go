@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 
@@ -76,6 +77,7 @@ func (p *Pages) signedIn(h pageHandler, expiredOK bool) http.HandlerFunc {
 			ui.Redirect(w, r, p.edge.ExpiredURL(r))
 			return
 		}
-		h(w, p.edge.WithCaller(r, me), me)
+		r = p.edge.WithCaller(r, me)
+		h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, me.User)), me)
 	}
 }
