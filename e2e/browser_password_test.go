@@ -38,7 +38,7 @@ func jsString(s string) string {
 // and checks that the field now shows what is typed.
 func (b *tab) showPassword(name string) {
 	b.t.Helper()
-	b.do(chromedp.Click(chromedp.CSS(`button[data-reveal="f-`+name+`"]`)))
+	b.do(chromedp.Click(chromedp.CSS(`button[data-reveal="f-` + name + `"]`)))
 	if typ := b.attr(`#f-`+name, "type"); typ != "text" {
 		b.t.Fatalf("after Show, the %s field is of type %q", name, typ)
 	}

@@ -36,12 +36,23 @@ const (
 	// expires.
 	KindNewDevice        = "new-device"
 	KindPasswordExpiring = "password-expiring"
+	// Security notices (ASVS 2.2.3, 2.5.5): KindEmailChanged goes to the old
+	// address when an administrator changes it; KindPasswordSet tells of a
+	// password set by an administrator or the command line;
+	// KindAPIKeyChanged tells a key's creator of its creation or
+	// revocation, KindAPIKeyExpiring of its coming expiry. Data.Detail
+	// says what happened.
+	KindEmailChanged   = "email-changed"
+	KindPasswordSet    = "password-set"
+	KindAPIKeyChanged  = "api-key-changed"
+	KindAPIKeyExpiring = "api-key-expiring"
 )
 
 var kinds = []string{
 	KindVerification, KindVerificationSucceeded, KindWelcome, KindForgotPassword,
 	KindPasswordResetDone, KindInvitation, KindMagicLink, KindEmailChange, KindEmailChangeNotice,
 	KindNewDevice, KindPasswordExpiring,
+	KindEmailChanged, KindPasswordSet, KindAPIKeyChanged, KindAPIKeyExpiring,
 }
 
 // Kinds returns every email kind that has templates.
@@ -71,6 +82,8 @@ type Data struct {
 	SignIn SignInData
 	// Expires is when the password runs out (password-expiring), in words.
 	Expires string
+	// Detail is what a security notice tells of, in a sentence.
+	Detail string
 }
 
 // SignInData is what a new-device notice says of the sign-in, in words.
