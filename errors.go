@@ -17,6 +17,24 @@ const (
 	EINTERNAL     = "internal"     // anything else; its details are never shown
 )
 
+// Reasons of refused sign-ins with the right password (see Error.Reason).
+// A wrong password never has one: it is the one generic answer.
+const (
+	ReasonEmailNotVerified = "email_not_verified"
+	ReasonUserDisabled     = "user_disabled"
+	ReasonUserLocked       = "user_locked"
+	ReasonAccountDisabled  = "account_disabled"
+)
+
+// ErrorReason returns the Reason of the first *Error in err's chain, or "".
+func ErrorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
+}
+
 // Error is the error type of the domain. Message is safe to show to the
 // caller; Err, if set, carries detail for the logs only.
 type Error struct {
@@ -24,7 +42,11 @@ type Error struct {
 	Message string
 	// Field names the input field at fault, for EINVALID errors about one field.
 	Field string
-	Err   error
+	// Reason, when set, tells apart errors of one code that a client acts
+	// on differently (ReasonEmailNotVerified...): transports show it as a
+	// stable, documented string beside the message.
+	Reason string
+	Err    error
 }
 
 func (e *Error) Error() string {

@@ -367,7 +367,7 @@ func TestLockoutConcurrent(t *testing.T) {
 	c := e.client()
 	mark := e.lastEventID()
 	r := c.login("ann@example.com", "correct horse battery")
-	if r.status != 401 || !strings.Contains(string(r.body), "Invalid username or password") {
+	if r.status != 401 || r.json(t)["code"] != "user_locked" || !strings.Contains(string(r.body), "Try again after") {
 		t.Fatalf("right password while locked: %d %s", r.status, r.body)
 	}
 	refused := e.newEvent("login.failed", ann.ID, mark, nil)

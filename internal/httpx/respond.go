@@ -37,9 +37,15 @@ func StatusOf(err error) int {
 // ErrorBody is the error JSON of the original library: {"status": N, "message": "..."},
 // with the field at fault when there is one.
 type ErrorBody struct {
+	// Next is where a request refused for want of a session was going
+	// (edge.Unauthenticated), as the original library said.
+	Next    string `json:"next,omitempty"`
 	Status  int    `json:"status"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// Code is the error's Reason, when it has one (README: "Sign-in
+	// errors").
+	Code string `json:"code,omitempty"`
 }
 
 // Error writes err as JSON. Internal errors are logged with their detail and
@@ -52,7 +58,7 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	body := ErrorBody{Status: status, Message: userdb.ErrorMessage(err)}
 	var e *userdb.Error
 	if errors.As(err, &e) && e.Code != userdb.EINTERNAL {
-		body.Field = e.Field
+		body.Field, body.Code = e.Field, e.Reason
 	}
 	SetRetryAfter(w, err)
 	JSON(w, status, body)

@@ -46,6 +46,12 @@ const (
 	KindPasswordSet    = "password-set"
 	KindAPIKeyChanged  = "api-key-changed"
 	KindAPIKeyExpiring = "api-key-expiring"
+	// Second factors: one added or removed, a recovery code used, every
+	// factor reset by an administrator.
+	KindFactorAdded   = "mfa-factor-added"
+	KindFactorRemoved = "mfa-factor-removed"
+	KindRecoveryUsed  = "mfa-recovery-code-used"
+	KindMFAReset      = "mfa-reset"
 )
 
 var kinds = []string{
@@ -53,6 +59,7 @@ var kinds = []string{
 	KindPasswordResetDone, KindInvitation, KindMagicLink, KindEmailChange, KindEmailChangeNotice,
 	KindNewDevice, KindPasswordExpiring,
 	KindEmailChanged, KindPasswordSet, KindAPIKeyChanged, KindAPIKeyExpiring,
+	KindFactorAdded, KindFactorRemoved, KindRecoveryUsed, KindMFAReset,
 }
 
 // Kinds returns every email kind that has templates.

@@ -56,6 +56,10 @@ func TestRenderGolden(t *testing.T) {
 		{mail.KindPasswordSet, "A new password was set for your {{.ProductName}} account", ""},
 		{mail.KindAPIKeyChanged, "A change to your {{.ProductName}} API keys", ""},
 		{mail.KindAPIKeyExpiring, "A {{.ProductName}} API key expires soon", ""},
+		{mail.KindFactorAdded, "A second factor was added to your {{.ProductName}} account", "https://app.example.com/profile/mfa"},
+		{mail.KindFactorRemoved, "A second factor was removed from your {{.ProductName}} account", "https://app.example.com/profile/mfa"},
+		{mail.KindRecoveryUsed, "A recovery code of your {{.ProductName}} account was used", "https://app.example.com/profile/mfa"},
+		{mail.KindMFAReset, "The second factors of your {{.ProductName}} account were reset", "https://app.example.com/profile/mfa"},
 	}
 	if len(tests) != len(mail.Kinds()) {
 		t.Fatalf("%d golden cases for %d kinds", len(tests), len(mail.Kinds()))

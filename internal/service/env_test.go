@@ -10,6 +10,7 @@ import (
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/mail"
 	"github.com/userdb/userdb/internal/password"
+	"github.com/userdb/userdb/internal/seal"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/testclock"
 	"github.com/userdb/userdb/sqlstore"
@@ -68,6 +69,7 @@ func newEnvDeps(t *testing.T, deps func(*service.Deps), change ...func(*service.
 		Store:  st,
 		Hasher: password.NewHasher(password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 2, 100),
 		Policy: password.DefaultPolicy(), Emails: templateComposer{tpl}, Clock: clk,
+		Sealer: testSealer(t),
 	}
 	if deps != nil {
 		deps(&d)
@@ -130,6 +132,17 @@ func (e *env) mustLogin(login, pw string) *service.Login {
 		e.t.Fatalf("sign-in of %s: %v", login, err)
 	}
 	return l
+}
+
+// refusedFor checks that a sign-in with the right password is refused with
+// the reason, and a message that is not the generic one.
+func (e *env) refusedFor(what, login, pw, reason string) {
+	e.t.Helper()
+	_, err := e.login(login, pw)
+	if userdb.ErrorCode(err) != userdb.EUNAUTHORIZED || userdb.ErrorReason(err) != reason ||
+		userdb.ErrorMessage(err) == "Invalid username or password." {
+		e.t.Fatalf("%s: %v (reason %q); want reason %s", what, err, userdb.ErrorReason(err), reason)
+	}
 }
 
 // refused checks that a sign-in fails with the one answer every failure gets.
@@ -205,4 +218,13 @@ func wantErr(t *testing.T, what string, err error, code, field string) {
 	if field != "" && (!errors.As(err, &ue) || ue.Field != field) {
 		t.Fatalf("%s: %v, want an error about %s", what, err, field)
 	}
+}
+
+// testSealer seals with a fixed key.
+func testSealer(t *testing.T) *seal.Box {
+	b, err := seal.New([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

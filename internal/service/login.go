@@ -33,6 +33,9 @@ type Login struct {
 	// Pending, when not nil, is a sign-in that is not complete: Session is
 	// nil, and the client must complete Pending.Stage (pending.go).
 	Pending *Pending
+	// RememberSecret, when set, goes into the remembered-device cookie
+	// (the user asked to skip the second factor on this browser).
+	RememberSecret string
 
 	// ended is the user whose session the request carried and the
 	// sign-in ended ("" for none): its cached sessions are forgotten once
@@ -104,7 +107,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 	}
 	if u.Status != userdb.StatusEnabled && (!known || u.Status != userdb.StatusLocked) {
 		s.recordRefusal(ctx, "login.failed", u, map[string]any{"reason": strings.ToLower(string(u.Status))})
-		return nil, errBadLogin
+		return nil, s.refusedLogin(u) // the password was right: say what to do
 	}
 	acc, err := s.store.FindAccountByID(ctx, u.AccountID)
 	if err != nil {
@@ -112,7 +115,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 	}
 	if acc.Status != userdb.StatusEnabled {
 		s.recordRefusal(ctx, "login.failed", u, map[string]any{"reason": "account_disabled"})
-		return nil, errBadLogin
+		return nil, errAccountDisabled
 	}
 	if err := s.refuseIfConnectorRequired(ctx, u); err != nil {
 		return nil, err

@@ -42,13 +42,13 @@ func TestLockout(t *testing.T) {
 	if ev := e.events("user.locked", ann); len(ev) != 1 || ev[0].Details["failures"] != float64(3) {
 		t.Fatalf("user.locked events %+v", ev)
 	}
-	e.refused("the right password while locked", "ann@example.com", "secret pass 1")
+	e.refusedFor("the right password while locked", "ann@example.com", "secret pass 1", userdb.ReasonUserLocked)
 	if ev := e.events("login.failed", ann); len(ev) == 0 || ev[0].Details["reason"] != "locked" {
 		t.Fatalf("the refusal while locked recorded as %+v", ev)
 	}
 
 	e.clock.Add(15*time.Minute - time.Second)
-	e.refused("a second before the lock lifts", "ann@example.com", "secret pass 1")
+	e.refusedFor("a second before the lock lifts", "ann@example.com", "secret pass 1", userdb.ReasonUserLocked)
 	e.clock.Add(time.Second)
 	l := e.mustLogin("ann@example.com", "secret pass 1")
 	if l.User.Status != userdb.StatusEnabled || l.User.FailedLogins != 0 {
@@ -89,7 +89,7 @@ func TestLockoutRules(t *testing.T) {
 			e.refused("wrong password", "ann@example.com", "wrong pass 1")
 		}
 		e.clock.Add(365 * 24 * time.Hour)
-		e.refused("a year later", "ann@example.com", "secret pass 1")
+		e.refusedFor("a year later", "ann@example.com", "secret pass 1", userdb.ReasonUserLocked)
 		if _, err := e.svc.AdminUnlockUser(sys(), ann.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +125,7 @@ func TestLockoutRules(t *testing.T) {
 		for range 4 {
 			e.refused("a disabled user", "ann@example.com", "wrong pass 1")
 		}
-		e.refused("a disabled user, right password", "ann@example.com", "secret pass 1")
+		e.refusedFor("a disabled user, right password", "ann@example.com", "secret pass 1", userdb.ReasonUserDisabled)
 		if u := e.reload(ann); u.Status != userdb.StatusDisabled {
 			t.Fatalf("failures changed a disabled user to %s", u.Status)
 		}

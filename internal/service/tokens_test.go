@@ -35,7 +35,7 @@ func TestVerification(t *testing.T) {
 	}
 	_, _, err = e.svc.Register(ctx, service.NewUser{Email: "BOB@example.com", Password: "secret pass 1"})
 	wantErr(t, "registering a taken email", err, userdb.ECONFLICT, "")
-	e.refused("a PENDING user", "bob@example.com", "secret pass 1")
+	e.refusedFor("a PENDING user", "bob@example.com", "secret pass 1", userdb.ReasonEmailNotVerified)
 	first := e.token("bob@example.com", service.EmailVerification)
 
 	if err := e.svc.ResendVerification(ctx, "bob@example.com"); err != nil {

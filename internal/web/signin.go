@@ -62,6 +62,7 @@ func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
 	l, err := p.svc.Login(r.Context(), login, password)
 	if err != nil {
 		v.setError(r, err, "login", "password")
+		offerResend(v, err, login)
 		if v.Focus == "" {
 			v.Focus = "password" // the name is kept; the password is to type again
 		}
