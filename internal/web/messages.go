@@ -22,6 +22,8 @@ var catalogue = ui.Catalogue{
 	"title-apps":        "Connected applications",
 	"title-invitation":  "Welcome to %s", // the product name
 	"title-emailchange": "Confirm your new email address",
+	"title-signinemail": "Sign in by email",
+	"title-signinlink":  "Sign in on this browser?",
 
 	// Flash messages, shown once after a form post redirects (see flash.go).
 	flashSignedOut:       "You have signed out.",
@@ -48,6 +50,8 @@ var catalogue = ui.Catalogue{
 	"correct-fields":         "Please correct the fields marked below.",
 	"internal-form":          "Something went wrong on our side. Please try again.",
 	"verify-failed":          "%s Ask for a new one below.", // the service's message first
+	"enter-email":            "Enter your email address.",
+	"enter-code":             "Enter the code from the email.",
 
 	// The message pages and their links.
 	"error-title":                "Something went wrong",
@@ -78,6 +82,8 @@ var catalogue = ui.Catalogue{
 	"link-back-signin":           "Back to sign in",
 	"link-new-link":              "Ask for a new link",
 	"link-profile":               "Go to your profile",
+	"magic-link-bad-title":       "This sign-in link no longer works",
+	"link-new-magic":             "Email me a new link",
 
 	// Values shown in the profile's attributes, and the sessions list's
 	// devices (ui.AgentKeys).

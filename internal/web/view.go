@@ -21,7 +21,7 @@ var templateFS embed.FS
 var pageNames = []string{
 	"signin", "signup", "verify", "forgot", "reset", "expired",
 	"profile", "sessions", "invitation", "message", "emailchange", "notme",
-	"identities", "upstreamlink", "apps",
+	"identities", "upstreamlink", "apps", "signinemail", "signinlink",
 }
 
 // templates holds every page, parsed once when the program starts: a
@@ -93,6 +93,8 @@ type view struct {
 	// Console links to the admin console: the signed-in user is an
 	// administrator.
 	Console bool
+	// MagicLink offers sign-in by email on the sign-in page.
+	MagicLink bool
 }
 
 // meterPages are the pages where a new password is chosen.
@@ -106,7 +108,8 @@ func (p *Pages) newView(r *http.Request, page string, titleArgs ...any) *view {
 		Page: page, Title: msg("title-"+page, titleArgs...), Brand: p.look.Brand, Asset: p.look.URLs,
 		CanRegister: p.registrationEnabled(), HasApps: p.apps != nil,
 		PasswordRule: p.svc.PasswordRule(), Meter: meterPages[page],
-		Console: p.isAdmin(callerFrom(r)),
+		Console:   p.isAdmin(callerFrom(r)),
+		MagicLink: p.svc.Options().MagicLinkEnabled,
 	}
 }
 

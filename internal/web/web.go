@@ -35,6 +35,10 @@ type Options struct {
 	// Apps lists and withdraws the user's consents to OAuth clients (the
 	// OAuth provider; nil when it is off: no page).
 	Apps Apps
+	// InvitationJSON, when set, answers the requests to the welcome page
+	// that do not want HTML (the JSON API's welcome flow), so that an
+	// application's own page can complete an invitation.
+	InvitationJSON http.HandlerFunc
 }
 
 // Pages serves the hosted pages.
@@ -44,13 +48,14 @@ type Pages struct {
 	look    *ui.Look
 	returns []*url.URL
 	apps    Apps
+	json    http.HandlerFunc // Options.InvitationJSON
 }
 
 // New returns the pages; e authenticates their visitors. The templates were
 // parsed when the program started.
 func New(svc *service.Service, e *edge.Edge, o Options) *Pages {
 	return &Pages{svc: svc, edge: e, look: ui.NewLook(o.Branding), returns: parseReturnURLs(o.AllowedReturnURLs),
-		apps: o.Apps}
+		apps: o.Apps, json: o.InvitationJSON}
 }
 
 // registrationEnabled reports whether strangers may create accounts.
