@@ -300,7 +300,8 @@ func Default() *Config {
 			CookieName:    "userdb",
 			SameSite:      "lax",
 			Secure:        "auto",
-			Lifetime:      30 * day,
+			IdleTimeout:   30 * time.Minute,
+			Lifetime:      12 * time.Hour,
 			CacheTTL:      time.Minute,
 			TouchInterval: time.Minute,
 		},
@@ -317,7 +318,7 @@ func Default() *Config {
 			CheckPassword: ep("/users/check_password"),
 		},
 		Password: Password{
-			Policy:        Policy{Mode: "nist", MinLength: 8, MaxLength: 128, Lowers: 1, Numbers: 1},
+			Policy:        Policy{Mode: "nist", MinLength: 12, MaxLength: 128, Lowers: 1, Numbers: 1},
 			ExpiryWarning: []time.Duration{14 * day, 3 * day},
 			BreachCheck:   "off",
 			Breach:        defaultBreach(),

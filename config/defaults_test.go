@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -87,4 +88,13 @@ func fieldAt(v reflect.Value, key string) reflect.Value {
 		}
 	}
 	return v
+}
+
+// TestASVS_3_3_2_SessionDefaults: sessions end after 30 idle minutes and
+// 12 hours at most unless the operator says otherwise (ASVS 3.3.2, L2).
+func TestASVS_3_3_2_SessionDefaults(t *testing.T) {
+	s := Default().Sessions
+	if s.IdleTimeout != 30*time.Minute || s.Lifetime != 12*time.Hour {
+		t.Fatalf("session defaults: idle %v, lifetime %v; want 30m and 12h", s.IdleTimeout, s.Lifetime)
+	}
 }

@@ -122,7 +122,7 @@ func TestValidate(t *testing.T) {
 			{"password.policy", "uppers, lowers, numbers and specials add up to 4, more than max_length (3)"},
 		}},
 		{"max_length below min_length", func(c *config.Config) { c.Password.Policy.MaxLength = 6 },
-			[]config.Problem{{"password.policy.max_length", "must be at least min_length (8)"}}},
+			[]config.Problem{{"password.policy.max_length", "must be at least min_length (12)"}}},
 		{"negative history", func(c *config.Config) { c.Password.History = -1 },
 			[]config.Problem{{"password.history", "must not be negative"}}},
 		{"negative lockout", func(c *config.Config) { c.Lockout.AfterFailures = -3 },

@@ -14,6 +14,7 @@ import (
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/service"
+	"github.com/userdb/userdb/server"
 )
 
 func TestAdminUpdateNeedsCurrentVersion(t *testing.T) {
@@ -524,7 +525,9 @@ func TestAdminAccountsAndRoles(t *testing.T) {
 }
 
 func TestAPIKeys(t *testing.T) {
-	f := newAdminFixture(t)
+	// The clock moves hours ahead (a key's expiry); the admins' sessions
+	// must outlive that, so they have no idle timeout here.
+	f := newAdminFixture(t, func(c *server.Config) { c.Sessions.IdleTimeout = 0 })
 	super := f.actors[asSuper]
 	r := super.do("POST", "/api/v1/api-keys", map[string]any{"name": "deploy", "account": "beta", "roles": []string{"admin"}})
 	if r.status != 201 {

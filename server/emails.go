@@ -39,6 +39,14 @@ var (
 	passwordExpiringMessage = config.Message{Enabled: true, Subject: "Your {{.ProductName}} password expires soon", Format: mail.FormatBoth}
 )
 
+// The security notices (ASVS 2.2.3, 2.5.5).
+var (
+	emailChangedMessage   = config.Message{Enabled: true, Subject: "Your {{.ProductName}} email address was changed", Format: mail.FormatBoth}
+	passwordSetMessage    = config.Message{Enabled: true, Subject: "A new password was set for your {{.ProductName}} account", Format: mail.FormatBoth}
+	apiKeyChangedMessage  = config.Message{Enabled: true, Subject: "A change to your {{.ProductName}} API keys", Format: mail.FormatBoth}
+	apiKeyExpiringMessage = config.Message{Enabled: true, Subject: "A {{.ProductName}} API key expires soon", Format: mail.FormatBoth}
+)
+
 // The emails of second factors.
 var (
 	factorAddedMessage   = config.Message{Enabled: true, Subject: "A second factor was added to your {{.ProductName}} account", Format: mail.FormatBoth}
@@ -74,6 +82,14 @@ func (c *composer) message(kind string) config.Message {
 		return newDeviceMessage
 	case service.EmailPasswordExpiring:
 		return passwordExpiringMessage
+	case service.EmailEmailChanged:
+		return emailChangedMessage
+	case service.EmailPasswordSet:
+		return passwordSetMessage
+	case service.EmailAPIKeyChanged:
+		return apiKeyChangedMessage
+	case service.EmailAPIKeyExpiring:
+		return apiKeyExpiringMessage
 	case service.EmailFactorAdded:
 		return factorAddedMessage
 	case service.EmailFactorRemoved:
@@ -92,6 +108,11 @@ func (c *composer) message(kind string) config.Message {
 // is switched off.
 func (c *composer) Compose(kind string, u *userdb.User, link string) (*userdb.OutboxEmail, error) {
 	return c.compose(kind, u, mail.Data{Link: link})
+}
+
+// ComposeNotice renders a security notice saying detail.
+func (c *composer) ComposeNotice(kind string, u *userdb.User, detail string) (*userdb.OutboxEmail, error) {
+	return c.compose(kind, u, mail.Data{Detail: detail})
 }
 
 // ComposeSignIn renders the new-device notice: the time in UTC, the place

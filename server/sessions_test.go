@@ -168,7 +168,7 @@ func TestSessionListFields(t *testing.T) {
 func sessionCookie(t *testing.T, r response) *http.Cookie {
 	t.Helper()
 	for _, c := range (&http.Response{Header: r.header}).Cookies() {
-		if c.Name == "userdb" {
+		if c.Name == "userdb" || c.Name == "__Host-userdb" { // __Host- whenever Secure (ASVS 3.4.4)
 			return c
 		}
 	}
@@ -219,13 +219,17 @@ func TestSessionCookieSecureFlag(t *testing.T) {
 					req.TLS = &tls.ConnectionState{}
 				}
 				if path == "/logout" {
-					req.AddCookie(&http.Cookie{Name: "userdb", Value: secrets[tc.mode]})
+					name := "userdb"
+					if tc.want {
+						name = "__Host-userdb" // a Secure cookie has the prefix (ASVS 3.4.4)
+					}
+					req.AddCookie(&http.Cookie{Name: name, Value: secrets[tc.mode]})
 				}
 				w := httptest.NewRecorder()
 				e.srv.ServeHTTP(w, req)
 				ck := sessionCookie(t, response{status: w.Code, body: w.Body.Bytes(), header: w.Header()})
-				if ck.Secure != tc.want {
-					t.Errorf("%s: Secure = %v, want %v", path, ck.Secure, tc.want)
+				if ck.Secure != tc.want || (ck.Name == "__Host-userdb") != tc.want {
+					t.Errorf("%s: %s Secure = %v, want %v", path, ck.Name, ck.Secure, tc.want)
 				}
 				if path == "/login" {
 					secrets[tc.mode] = ck.Value

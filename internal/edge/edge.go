@@ -66,7 +66,7 @@ var errNotSignedIn = userdb.Errorf(userdb.EUNAUTHORIZED, "Not signed in.")
 // bad or missing cookie is the same EUNAUTHORIZED error. The user is shared
 // with other requests and must not be modified.
 func (e *Edge) Authenticate(r *http.Request) (*Principal, error) {
-	c, err := r.Cookie(e.opts.CookieName)
+	c, err := r.Cookie(e.cookieName(r))
 	if err != nil {
 		return nil, errNotSignedIn
 	}
@@ -149,7 +149,7 @@ func (e *Edge) ExpiredURL(r *http.Request) string {
 // sign-in ends (service.Meta.Session).
 func (e *Edge) Meta(r *http.Request, actor string) service.Meta {
 	m := service.Meta{ActorID: actor, IP: httpx.ClientIP(r), UserAgent: r.UserAgent()}
-	if c, err := r.Cookie(e.opts.CookieName); err == nil {
+	if c, err := r.Cookie(e.cookieName(r)); err == nil {
 		m.Session = c.Value
 	}
 	if c, err := r.Cookie(e.PendingCookie()); err == nil {
@@ -185,7 +185,7 @@ func (e *Edge) SignedIn(l *service.Login) *Principal {
 // SetSession sets the session cookie of a sign-in.
 func (e *Edge) SetSession(w http.ResponseWriter, r *http.Request, l *service.Login) {
 	http.SetCookie(w, &http.Cookie{
-		Name: e.opts.CookieName, Value: l.Secret, Path: "/",
+		Name: e.cookieName(r), Value: l.Secret, Path: "/",
 		// Max-Age rather than Expires: relative to the session's start, so a
 		// client's clock does not matter.
 		MaxAge:   int(l.Session.ExpiresAt.Sub(l.Session.CreatedAt).Seconds()),
@@ -196,9 +196,22 @@ func (e *Edge) SetSession(w http.ResponseWriter, r *http.Request, l *service.Log
 // ClearSession removes the session cookie.
 func (e *Edge) ClearSession(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{
-		Name: e.opts.CookieName, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(1, 0),
+		Name: e.cookieName(r), Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(1, 0),
 		HttpOnly: true, Secure: e.secure(r), SameSite: e.opts.SameSite,
 	})
+}
+
+// cookieName is the session cookie's name for r: with the "__Host-" prefix
+// whenever the cookie is Secure (ASVS 3.4.4), so that browsers accept it
+// only from this host, over HTTPS, for the whole site, and no subdomain or
+// plain-HTTP page can plant or overwrite it. Plain HTTP on localhost (no
+// Secure flag, which the prefix requires) keeps the bare name; a name
+// that already starts with "__" is the operator's choice and kept.
+func (e *Edge) cookieName(r *http.Request) string {
+	if e.secure(r) && !strings.HasPrefix(e.opts.CookieName, "__") {
+		return "__Host-" + e.opts.CookieName
+	}
+	return e.opts.CookieName
 }
 
 // secure decides the cookie's Secure flag: always, except in "auto" mode on

@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/service"
 )
 
 func TestReturnURLs(t *testing.T) {
@@ -78,12 +80,55 @@ func TestMetaCarriesTheCookie(t *testing.T) {
 	if m := e.Meta(r, ""); m.Session != "" || m.IP != "192.0.2.7" || m.UserAgent != "test-agent" {
 		t.Fatalf("meta without the edge's cookie: %+v", m)
 	}
-	r.AddCookie(&http.Cookie{Name: "sid", Value: "secret"})
+	r.AddCookie(&http.Cookie{Name: "sid", Value: "plain"}) // the plain-HTTP name, not this request's
+	r.AddCookie(&http.Cookie{Name: "__Host-sid", Value: "secret"})
 	if m := e.Meta(r, "usr_1"); m.Session != "secret" || m.ActorID != "usr_1" {
 		t.Fatalf("meta with the edge's cookie: %+v", m)
 	}
 	p := &Principal{User: &userdb.User{ID: "usr_2"}, secret: "other"}
 	if m := e.CallerMeta(r, p); m.Session != "other" || m.ActorID != "usr_2" {
 		t.Fatalf("caller meta: %+v", m)
+	}
+}
+
+// TestASVS_3_4_4_HostPrefixedCookie: over HTTPS (or behind a proxy) the
+// session cookie is __Host-userdb, Secure, Path=/, without Domain; plain
+// HTTP on localhost keeps "userdb" (the prefix needs Secure).
+func TestASVS_3_4_4_HostPrefixedCookie(t *testing.T) {
+	e := New(nil, Options{})
+	l := &service.Login{Secret: "s3cret", Session: &userdb.Session{CreatedAt: time.Unix(0, 0), ExpiresAt: time.Unix(3600, 0)}}
+	for _, tc := range []struct {
+		name, url, remote string
+		header            string
+		want              string
+		secure            bool
+	}{
+		{"https", "https://id.example.com/login", "192.0.2.7:4000", "", "__Host-userdb", true},
+		{"behind a proxy", "http://id.example.com/login", "127.0.0.1:4000", "X-Forwarded-Proto", "__Host-userdb", true},
+		{"plain localhost", "http://localhost:8080/login", "127.0.0.1:4000", "", "userdb", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", tc.url, nil)
+			r.RemoteAddr = tc.remote
+			if tc.header != "" {
+				r.Header.Set(tc.header, "https")
+			}
+			w := httptest.NewRecorder()
+			e.SetSession(w, r, l)
+			c := w.Result().Cookies()
+			if len(c) != 1 || c[0].Name != tc.want || c[0].Secure != tc.secure || c[0].Path != "/" || c[0].Domain != "" || !c[0].HttpOnly {
+				t.Fatalf("cookie %+v, want %s (secure %v, path /, no domain, HttpOnly)", c, tc.want, tc.secure)
+			}
+			// The request carrying it back is read under the same name.
+			r2 := httptest.NewRequest("GET", tc.url, nil)
+			r2.RemoteAddr = tc.remote
+			if tc.header != "" {
+				r2.Header.Set(tc.header, "https")
+			}
+			r2.AddCookie(&http.Cookie{Name: tc.want, Value: "s3cret"})
+			if m := e.Meta(r2, ""); m.Session != "s3cret" {
+				t.Fatalf("the cookie %s is not read back: %+v", tc.want, m)
+			}
+		})
 	}
 }

@@ -36,6 +36,16 @@ const (
 	// expires.
 	KindNewDevice        = "new-device"
 	KindPasswordExpiring = "password-expiring"
+	// Security notices (ASVS 2.2.3, 2.5.5): KindEmailChanged goes to the old
+	// address when an administrator changes it; KindPasswordSet tells of a
+	// password set by an administrator or the command line;
+	// KindAPIKeyChanged tells a key's creator of its creation or
+	// revocation, KindAPIKeyExpiring of its coming expiry. Data.Detail
+	// says what happened.
+	KindEmailChanged   = "email-changed"
+	KindPasswordSet    = "password-set"
+	KindAPIKeyChanged  = "api-key-changed"
+	KindAPIKeyExpiring = "api-key-expiring"
 	// Second factors: one added or removed, a recovery code used, every
 	// factor reset by an administrator.
 	KindFactorAdded   = "mfa-factor-added"
@@ -48,6 +58,7 @@ var kinds = []string{
 	KindVerification, KindVerificationSucceeded, KindWelcome, KindForgotPassword,
 	KindPasswordResetDone, KindInvitation, KindMagicLink, KindEmailChange, KindEmailChangeNotice,
 	KindNewDevice, KindPasswordExpiring,
+	KindEmailChanged, KindPasswordSet, KindAPIKeyChanged, KindAPIKeyExpiring,
 	KindFactorAdded, KindFactorRemoved, KindRecoveryUsed, KindMFAReset,
 }
 
@@ -79,6 +90,8 @@ type Data struct {
 	// Expires is when the password runs out (password-expiring), or how
 	// long a sign-in link works (magic-link), in words.
 	Expires string
+	// Detail is what a security notice tells of, in a sentence.
+	Detail string
 	// Code is the six-digit code of a sign-in email (magic-link).
 	Code string
 }

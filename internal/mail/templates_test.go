@@ -32,6 +32,7 @@ func sampleData(link string) mail.Data {
 		},
 		SignIn:  mail.SignInData{Time: "1 March 2026, 12:00 UTC", Place: "Stockholm, Sweden", Browser: "Firefox on Linux", IP: "192.0.2.1"},
 		Expires: "in 3 days, on 4 March 2026",
+		Detail:  "Something happened to your account.",
 		Code:    "042917",
 	}
 }
@@ -52,6 +53,10 @@ func TestRenderGolden(t *testing.T) {
 		{mail.KindEmailChangeNotice, "A change of your email address was requested", ""},
 		{mail.KindNewDevice, "New sign-in to your {{.ProductName}} account", "https://app.example.com/not-me?sptoken=TOKEN"},
 		{mail.KindPasswordExpiring, "Your {{.ProductName}} password expires soon", "https://app.example.com/profile"},
+		{mail.KindEmailChanged, "Your {{.ProductName}} email address was changed", ""},
+		{mail.KindPasswordSet, "A new password was set for your {{.ProductName}} account", ""},
+		{mail.KindAPIKeyChanged, "A change to your {{.ProductName}} API keys", ""},
+		{mail.KindAPIKeyExpiring, "A {{.ProductName}} API key expires soon", ""},
 		{mail.KindFactorAdded, "A second factor was added to your {{.ProductName}} account", "https://app.example.com/profile/mfa"},
 		{mail.KindFactorRemoved, "A second factor was removed from your {{.ProductName}} account", "https://app.example.com/profile/mfa"},
 		{mail.KindRecoveryUsed, "A recovery code of your {{.ProductName}} account was used", "https://app.example.com/profile/mfa"},

@@ -29,7 +29,7 @@ func TestPolicyCheck(t *testing.T) {
 		{"default: no lowercase", password.DefaultPolicy(), "ABCD1", defaultRule},
 		{"default: digits only", password.DefaultPolicy(), "123456", defaultRule},
 		{"default: accented letters are not a-z", password.DefaultPolicy(), "ÀÉÎÕÜ1", defaultRule},
-		{"default: common passwords are fine", password.DefaultPolicy(), "password1", ""},
+		{"default: common passwords are refused too", password.DefaultPolicy(), "password1", "This password is too common. Choose one that is harder to guess."},
 		{"default: longest", password.DefaultPolicy(), "a1" + strings.Repeat("x", 126), ""},
 		{"default: too long", password.DefaultPolicy(), "a1" + strings.Repeat("x", 127), "Password must be at most 128 characters long."},
 
@@ -50,17 +50,19 @@ func TestPolicyCheck(t *testing.T) {
 		{"zero policy: too long", password.Policy{}, strings.Repeat("x", 129), "Password must be at most 128 characters long."},
 
 		{"nist: acceptable", nist, "correct horse battery staple", ""},
-		{"nist: no composition rules", nist, "zzkqxwvbnhj", ""},
-		{"nist: too short", nist, "Xk7#pQ2", "Password must be at least 8 characters long."},
-		{"nist: counts code points, not bytes", nist, "ñçüöäßéè", ""},
-		{"nist: 7 code points in 14 bytes", nist, "ñçüöäßé", "Password must be at least 8 characters long."},
-		{"nist: higher minimum", password.Policy{Mode: password.ModeNIST, MinLength: 12}, "zzkqxwvbnhj", "Password must be at least 12 characters long."},
-		{"nist: common", nist, "password", "This password is too common. Choose one that is harder to guess."},
-		{"nist: common in another case", nist, "PassWord123", "This password is too common. Choose one that is harder to guess."},
-		{"nist: keyboard walk", nist, "1qaz2wsx", "This password is too common. Choose one that is harder to guess."},
+		{"nist: no composition rules", nist, "zzkqxwvbnhjy", ""},
+		{"nist: too short", nist, "Xk7#pQ2mmmm", "Password must be at least 12 characters long."},
+		{"nist: an operator may go down to 8", password.Policy{Mode: password.ModeNIST, MinLength: 8}, "Xk7#pQ2m", ""},
+		{"nist: but not below", password.Policy{Mode: password.ModeNIST, MinLength: 6}, "Xk7#pQ2", "Password must be at least 8 characters long."},
+		{"nist: counts code points, not bytes", nist, "ñçüöäßéèñçüö", ""},
+		{"nist: 11 code points in 22 bytes", nist, "ñçüöäßéèñçü", "Password must be at least 12 characters long."},
+		{"nist: higher minimum", password.Policy{Mode: password.ModeNIST, MinLength: 14}, "zzkqxwvbnhjyy", "Password must be at least 14 characters long."},
+		{"nist: common", nist, "password1234", "This password is too common. Choose one that is harder to guess."},
+		{"nist: common in another case", nist, "PassWord1234", "This password is too common. Choose one that is harder to guess."},
+		{"nist: keyboard walk", password.Policy{Mode: password.ModeNIST, MinLength: 8}, "1qaz2wsx", "This password is too common. Choose one that is harder to guess."},
 		{"nist: email", nist, "jane.doe@example.COM", "Password must not be your email address or username."},
-		{"nist: email's local part", nist, "JANE.DOE", "Password must not be your email address or username."},
-		{"nist: username", nist, "JaneDoe99", "Password must not be your email address or username."},
+		{"nist: email's local part", password.Policy{Mode: password.ModeNIST, MinLength: 8}, "JANE.DOE", "Password must not be your email address or username."},
+		{"nist: username", password.Policy{Mode: password.ModeNIST, MinLength: 8}, "JaneDoe99", "Password must not be your email address or username."},
 		{"nist: containing the username is fine", nist, "janedoe99 likes tea", ""},
 		{"nist: 64 allowed even with a lower maximum", password.Policy{Mode: password.ModeNIST, MaxLength: 20}, strings.Repeat("ab", 31) + "cd", ""},
 		{"nist: 65 over a lower maximum", password.Policy{Mode: password.ModeNIST, MaxLength: 20}, strings.Repeat("ab", 32) + "c", "Password must be at most 64 characters long."},
@@ -96,7 +98,7 @@ func TestPolicyCheckUnknownMode(t *testing.T) {
 func TestPolicyCheckIgnoresEmptyIdentifiers(t *testing.T) {
 	t.Parallel()
 	p := password.Policy{Mode: password.ModeNIST}
-	if err := p.Check("zzkqxwvbnhj", "", "@example.com"); err != nil {
+	if err := p.Check("zzkqxwvbnhjy", "", "@example.com"); err != nil {
 		t.Errorf("Check with empty identifiers = %v, want nil", err)
 	}
 }
@@ -109,10 +111,10 @@ func TestPolicyDescribe(t *testing.T) {
 		want   string
 	}{
 		{"default", password.DefaultPolicy(), "Password must be at least 5 characters long and contain at least 0 uppercase, 1 lowercase, 1 numbers and 0 special characters."},
-		{"off", password.Policy{Mode: password.ModeOff, MaxLength: 200}, "Password must be at most 200 characters long."},
-		{"zero", password.Policy{}, "Password must be at most 128 characters long."},
+		{"off", password.Policy{Mode: password.ModeOff, MaxLength: 200}, "Password must be at most 200 characters long, and must not be a commonly used password."},
+		{"zero", password.Policy{}, "Password must be at most 128 characters long, and must not be a commonly used password."},
 		{"nist", password.Policy{Mode: password.ModeNIST, MinLength: 10}, "Password must be 10 to 128 characters long, and must not be a commonly used password, your email address or your username."},
-		{"nist raises the maximum", password.Policy{Mode: password.ModeNIST, MaxLength: 20}, "Password must be 8 to 64 characters long, and must not be a commonly used password, your email address or your username."},
+		{"nist raises the maximum", password.Policy{Mode: password.ModeNIST, MaxLength: 20}, "Password must be 12 to 64 characters long, and must not be a commonly used password, your email address or your username."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,7 +207,7 @@ func TestGenerateSpreadsRequiredCharacters(t *testing.T) {
 // TestNISTRefusesRepetitive reproduces the review's finding: "aaaaaaaa"
 // passed the nist policy.
 func TestNISTRefusesRepetitive(t *testing.T) {
-	p := password.Policy{Mode: password.ModeNIST}
+	p := password.Policy{Mode: password.ModeNIST, MinLength: 8}
 	for _, pw := range []string{"aaaaaaaa", "AAAAAAAAAAAA", "abcabcabcabc", "12121212", "12345678", "abcdefghij", "98765432", "zyxwvuts"} {
 		if err := p.Check(pw); err == nil {
 			t.Errorf("%q accepted", pw)
@@ -215,5 +217,53 @@ func TestNISTRefusesRepetitive(t *testing.T) {
 		if err := p.Check(pw); err != nil {
 			t.Errorf("%q refused: %v", pw, err)
 		}
+	}
+}
+
+// TestASVS_2_1_1_LengthCountsCollapsedSpaces: eight spaces are one
+// character, and nist mode asks for 12 by default (ASVS 2.1.1).
+func TestASVS_2_1_1_LengthCountsCollapsedSpaces(t *testing.T) {
+	t.Parallel()
+	if n := password.Length("a  b   c"); n != 5 {
+		t.Errorf("Length(\"a  b   c\") = %d, want 5", n)
+	}
+	if n := password.Length("ñç üö"); n != 5 {
+		t.Errorf("Length counts bytes or spaces wrongly: %d, want 5", n)
+	}
+	for _, p := range []password.Policy{password.DefaultPolicy(), {Mode: password.ModeNIST}, {Mode: password.ModeNIST, MinLength: 8}} {
+		if err := p.Check(strings.Repeat(" ", 20)); err == nil {
+			t.Errorf("%+v accepts 20 spaces", p)
+		}
+	}
+	if err := (password.Policy{Mode: password.ModeNIST}).Check("tea " + strings.Repeat(" ", 10) + "cake"); err == nil {
+		t.Errorf("nist accepts 8 characters padded to 18 with spaces")
+	}
+	if err := (password.Policy{Mode: password.ModeNIST}).Check("tea and cake"); err != nil {
+		t.Errorf("nist refuses 12 characters with single spaces: %v", err)
+	}
+}
+
+// TestASVS_2_1_2_NISTAllows64 and more: nist mode's maximum is never below 64.
+func TestASVS_2_1_2_NISTAllows64(t *testing.T) {
+	t.Parallel()
+	p := password.Policy{Mode: password.ModeNIST, MaxLength: 10}
+	if err := p.Check(strings.Repeat("xq7", 21) + "z"); err != nil {
+		t.Errorf("64 characters refused: %v", err)
+	}
+}
+
+// TestASVS_2_1_7_CommonPasswordsRefusedInEveryMode: the common list applies
+// whatever the mode, also padded with spaces.
+func TestASVS_2_1_7_CommonPasswordsRefusedInEveryMode(t *testing.T) {
+	t.Parallel()
+	for _, p := range []password.Policy{{}, {Mode: password.ModeOff}, password.DefaultPolicy(), {Mode: password.ModeNIST, MinLength: 8}} {
+		for _, pw := range []string{"password1", " Password1 ", "qwerty123"} {
+			if err := p.Check(pw); err == nil {
+				t.Errorf("mode %q accepts %q", p.Mode, pw)
+			}
+		}
+	}
+	if !password.IsCommon("  LetMeIn ") || password.IsCommon("correct horse battery staple") {
+		t.Errorf("IsCommon is wrong")
 	}
 }

@@ -79,10 +79,15 @@ func (s *Service) setPassword(ctx context.Context, id, password string, mustChan
 		if _, err := s.endSessions(ctx, tx, u2, "", "password_set"); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, "password.set", u2, map[string]any{"must_change": mustChange})
+		details := map[string]any{"must_change": mustChange}
+		if err := s.notifyPasswordSet(ctx, tx, u2, details); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, "password.set", u2, details)
 	})
 	if err == nil {
 		s.sessions.forgetUser(id)
+		s.kick()
 	}
 	return err
 }

@@ -88,11 +88,16 @@ func (s *Service) createAPIKey(ctx context.Context, n NewAPIKey) (*userdb.APIKey
 		if err := tx.CreateAPIKey(ctx, k); err != nil {
 			return err
 		}
-		return s.recordKey(ctx, tx, "apikey.created", k, map[string]any{"name": k.Name, "roles": k.Roles, "manage_keys": k.ManageKeys})
+		details := map[string]any{"name": k.Name, "roles": k.Roles, "manage_keys": k.ManageKeys}
+		if err := s.notifyKeyChange(ctx, tx, k, "created", details); err != nil {
+			return err
+		}
+		return s.recordKey(ctx, tx, "apikey.created", k, details)
 	})
 	if err != nil {
 		return nil, "", err
 	}
+	s.kick()
 	return k, secret, nil
 }
 
@@ -108,10 +113,15 @@ func (s *Service) revokeAPIKey(ctx context.Context, id string) error {
 		if err := tx.RevokeAPIKey(ctx, k.ID, s.clock.Now()); err != nil {
 			return err
 		}
-		return s.recordKey(ctx, tx, "apikey.revoked", k, map[string]any{"name": k.Name})
+		details := map[string]any{"name": k.Name}
+		if err := s.notifyKeyChange(ctx, tx, k, "revoked", details); err != nil {
+			return err
+		}
+		return s.recordKey(ctx, tx, "apikey.revoked", k, details)
 	})
 	if err == nil {
 		s.changed(changedAPIKeys)
+		s.kick()
 	}
 	return err
 }

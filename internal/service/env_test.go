@@ -41,6 +41,12 @@ func testOptions() service.Options {
 
 func newEnv(t testing.TB, change ...func(*service.Options)) *env {
 	t.Helper()
+	return newEnvDeps(t, nil, change...)
+}
+
+// newEnvDeps is newEnv with dependencies changed by deps (nil for none).
+func newEnvDeps(t testing.TB, deps func(*service.Deps), change ...func(*service.Options)) *env {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "userdb.db"), sqlstore.Options{})
 	if err != nil {
@@ -59,12 +65,16 @@ func newEnv(t testing.TB, change ...func(*service.Options)) *env {
 		f(&opts)
 	}
 	clk := testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	svc := service.New(service.Deps{
+	d := service.Deps{
 		Store:  st,
 		Hasher: password.NewHasher(password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 2, 100),
 		Policy: password.DefaultPolicy(), Emails: templateComposer{tpl}, Clock: clk,
 		Sealer: testSealer(t),
-	}, opts)
+	}
+	if deps != nil {
+		deps(&d)
+	}
+	svc := service.New(d, opts)
 	t.Cleanup(func() { svc.Close(context.Background()) })
 	return &env{t: t, svc: svc, store: st, clock: clk}
 }

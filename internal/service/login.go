@@ -134,6 +134,8 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 		}
 		up.PasswordHash = &h
 	}
+	details := map[string]any{}
+	markWeak(&up, details, s.weakAtSignIn(ctx, u, password))
 	stage, err := s.loginStage(ctx, u)
 	if err != nil {
 		return nil, err
@@ -144,7 +146,6 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 		// does not clear the count of wrong second factors.
 		return s.pendingLogin(ctx, u, stage, amrPassword, up.PasswordHash)
 	}
-	details := map[string]any{}
 	if rehash {
 		details["rehashed"] = true
 	}

@@ -297,7 +297,7 @@ func New(d Deps, o Options) *Service {
 		o.SuperAdminRole = userdb.RoleSuperAdmin
 	}
 	if o.SessionLifetime <= 0 {
-		o.SessionLifetime = 30 * 24 * time.Hour
+		o.SessionLifetime = 12 * time.Hour // ASVS 3.3.2 (L2)
 	}
 	if o.TouchInterval <= 0 {
 		o.TouchInterval = time.Minute

@@ -288,7 +288,11 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 			if _, err := s.endSessions(ctx, tx, out, "", "password_set"); err != nil {
 				return err
 			}
-			if err := s.record(ctx, tx, "password.set", out, map[string]any{"must_change": false}); err != nil {
+			details := map[string]any{"must_change": false}
+			if err := s.notifyPasswordSet(ctx, tx, out, details); err != nil {
+				return err
+			}
+			if err := s.record(ctx, tx, "password.set", out, details); err != nil {
 				return err
 			}
 		}
@@ -302,6 +306,9 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 			if err := s.killTokens(ctx, tx, out.ID); err != nil {
 				return err
 			}
+			if err := s.notifyEmailChanged(ctx, tx, u, out); err != nil {
+				return err
+			}
 		}
 		return s.record(ctx, tx, event, out, map[string]any{"fields": changedFields(p)})
 	})
@@ -309,6 +316,7 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 		return nil, err
 	}
 	s.sessions.forgetUser(id)
+	s.kick() // the notices
 	return out, nil
 }
 

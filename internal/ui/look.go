@@ -33,6 +33,19 @@ var hexColor = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 //go:embed static/style.css
 var styleCSS []byte
 
+// The password pages' script (show-password and the strength meter) and
+// the strength estimator it uses, zxcvbn-ts (static/zxcvbn/README.md).
+var (
+	//go:embed static/password.js
+	passwordJS []byte
+	//go:embed static/zxcvbn/core.js
+	zxcvbnCore []byte
+	//go:embed static/zxcvbn/common.js
+	zxcvbnCommon []byte
+	//go:embed static/zxcvbn/en.js
+	zxcvbnEn []byte
+)
+
 // Look is a branding settled (defaults filled in, an unusable colour
 // replaced) with the files made from it: style.css, and theme.css and
 // icon.svg in its primary colour. The pages and the console built from one
@@ -51,6 +64,10 @@ type Look struct {
 // changes with the content, so browsers may cache each for long.
 type AssetURLs struct {
 	Style, Theme, Icon string
+	// Password is the script of the password fields; Zxcvbn the strength
+	// estimator's files, in the order they load.
+	Password string
+	Zxcvbn   []string
 }
 
 // NewLook settles b and makes its files.
@@ -69,10 +86,16 @@ func NewLook(b Branding) *Look {
 		{"style.css", "text/css; charset=utf-8", styleCSS},
 		{"theme.css", "text/css; charset=utf-8", themeCSS(b.PrimaryColor)},
 		{"icon.svg", "image/svg+xml", iconSVG(b.PrimaryColor)},
+		{"password.js", "text/javascript; charset=utf-8", passwordJS},
+		{"zxcvbn-core.js", "text/javascript; charset=utf-8", zxcvbnCore},
+		{"zxcvbn-common.js", "text/javascript; charset=utf-8", zxcvbnCommon},
+		{"zxcvbn-en.js", "text/javascript; charset=utf-8", zxcvbnEn},
 	} {
 		l.files[f.name] = NewFile(AssetsPath+f.name, f.contentType, f.body)
 	}
-	l.URLs = AssetURLs{Style: l.files["style.css"].URL, Theme: l.files["theme.css"].URL, Icon: l.files["icon.svg"].URL}
+	l.URLs = AssetURLs{Style: l.files["style.css"].URL, Theme: l.files["theme.css"].URL, Icon: l.files["icon.svg"].URL,
+		Password: l.files["password.js"].URL,
+		Zxcvbn:   []string{l.files["zxcvbn-core.js"].URL, l.files["zxcvbn-common.js"].URL, l.files["zxcvbn-en.js"].URL}}
 	if u, err := url.Parse(b.LogoURL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && httpx.PlainHost(u.Host) {
 		l.LogoOrigin = u.Scheme + "://" + u.Host
 	}

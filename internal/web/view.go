@@ -86,6 +86,10 @@ type view struct {
 	// HasApps shows the connected-applications page in the account's
 	// navigation (the OAuth provider is on).
 	HasApps bool
+	// PasswordRule is the policy in a sentence, shown next to the field of
+	// a new password; Meter loads the strength meter on pages that have one.
+	PasswordRule string
+	Meter        bool
 	// Console links to the admin console: the signed-in user is an
 	// administrator.
 	Console bool
@@ -96,6 +100,9 @@ type view struct {
 	PasskeyScript string
 }
 
+// meterPages are the pages where a new password is chosen.
+var meterPages = map[string]bool{"signup": true, "reset": true, "expired": true, "profile": true, "invitation": true}
+
 // newView starts the view of a page, keeping what the user typed into a
 // posted form (but never a password: see ui.Form.Field).
 func (p *Pages) newView(r *http.Request, page string, titleArgs ...any) *view {
@@ -103,6 +110,7 @@ func (p *Pages) newView(r *http.Request, page string, titleArgs ...any) *view {
 		Form: ui.NewForm(r.PostForm),
 		Page: page, Title: msg("title-"+page, titleArgs...), Brand: p.look.Brand, Asset: p.look.URLs,
 		CanRegister: p.registrationEnabled(), HasApps: p.apps != nil,
+		PasswordRule: p.svc.PasswordRule(), Meter: meterPages[page],
 		Console:       p.isAdmin(callerFrom(r)),
 		MagicLink:     p.svc.Options().MagicLinkEnabled,
 		PasskeyScript: passkeyScriptURL(p),
