@@ -2,12 +2,17 @@ package e2e
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 	"github.com/userdb/userdb/internal/mail/mailtest"
 )
@@ -84,5 +89,68 @@ func waitNewLink(t *testing.T, md *mailtest.MailDev, to, subject, old string) st
 			t.Fatalf("no new email %q to %s", subject, to)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestBrowserPasskey registers a passkey in Chromium with a virtual
+// authenticator (CTAP2, internal transport, resident keys, user
+// verification) over the DevTools protocol, signs out, and signs in with
+// it from the sign-in page's "Sign in with a passkey", no name and no
+// password typed. The relying party is localhost: WebAuthn refuses IP
+// addresses as relying party ids.
+func TestBrowserPasskey(t *testing.T) {
+	chromium(t)
+	md := mailtest.New(t, mailtest.Options{})
+	port := freePort(t)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	dir := t.TempDir()
+	cmd := exec.Command(binary, "serve")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"USERDB_SERVER_ADDR="+addr,
+		"USERDB_SERVER_BASE_URL=http://localhost:"+strconv.Itoa(port),
+		"USERDB_DATABASE_DSN=sqlite:"+filepath.Join(dir, "userdb.db"),
+		"USERDB_SMTP_HOST="+md.SMTPHost(), "USERDB_SMTP_PORT="+strconv.Itoa(md.SMTPPort()), "USERDB_SMTP_TLS=none",
+		"USERDB_LOG_LEVEL=warn", "USERDB_SERVER_MANAGEMENT_ADDR=127.0.0.1:0",
+	)
+	s := launch(t, cmd, addr)
+	s.url = "http://localhost:" + strconv.Itoa(port)
+	const email = "pat@example.com"
+	s.addUser(email, "a long enough secret")
+	b := newTab(t, s, true)
+	b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+			Options: &webauthn.VirtualAuthenticatorOptions{
+				Protocol: webauthn.AuthenticatorProtocolCtap2, Transport: webauthn.AuthenticatorTransportInternal,
+				HasResidentKey: true, HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true,
+			},
+		})
+		return err
+	}))
+
+	b.open("/signin")
+	b.fill(map[string]string{"login": email, "password": "a long enough secret"})
+	b.press("Sign in")
+	b.see("h2", "Passkeys")
+	b.fill(map[string]string{"name": "Test laptop"})
+	b.press("Add a passkey")
+	b.see("div.alert-success", "Your passkey has been added.")
+	b.see("span.passkey-name", "Test laptop")
+
+	b.press("Sign out")
+	b.see("div.alert-info", "You have signed out.")
+	// The page asks for a passkey as soon as it loads (autofill, conditional
+	// mediation), which the virtual authenticator may answer by itself; the
+	// button asks again if it has not.
+	b.open("/signin")
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`(b => { if (b && !b.hidden) { b.click(); } return true; })(document.getElementById("passkey-signin"))`)); err != nil {
+		t.Fatal(err)
+	}
+	b.see("h2", "Passkeys")
+	if loc := b.location(); loc != s.url+"/profile" {
+		t.Fatalf("after the passkey the browser is at %s", loc)
 	}
 }
