@@ -150,7 +150,7 @@ func (s *Service) mfaStage(ctx context.Context, u *userdb.User) (userdb.PendingS
 	if err != nil || policy == userdb.MFAOff {
 		return "", err
 	}
-	factors, err := s.confirmedFactors(ctx, s.store, u.ID)
+	factors, err := s.secondFactors(ctx, u)
 	if err != nil {
 		return "", err
 	}
@@ -205,9 +205,22 @@ func (s *Service) MFAStatusOf(ctx context.Context, u *userdb.User) (*MFAStatus, 
 	return st, nil
 }
 
+// secondFactors are u's confirmed factors that VerifyMFA can check after a
+// password. Passkeys are not among them yet: they sign in on their own
+// (with user verification, two factors in one), and VerifyMFA does not take
+// an assertion, so counting them would stop a passkey holder's password
+// sign-in at a stage it cannot complete.
+func (s *Service) secondFactors(ctx context.Context, u *userdb.User) ([]*userdb.Factor, error) {
+	factors, err := s.confirmedFactors(ctx, s.store, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(factors, func(f *userdb.Factor) bool { return f.Kind == userdb.FactorWebAuthn }), nil
+}
+
 // Methods lists the ways u can complete a second-factor stage.
 func (s *Service) Methods(ctx context.Context, u *userdb.User) ([]string, error) {
-	factors, err := s.confirmedFactors(ctx, s.store, u.ID)
+	factors, err := s.secondFactors(ctx, u)
 	if err != nil {
 		return nil, err
 	}
