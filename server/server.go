@@ -59,6 +59,9 @@ type Server struct {
 	log     *slog.Logger
 	store   userdb.Store
 	owns    bool // the store was opened here and is closed by Close
+	// setupToken opens /setup while no super-admin exists ("" = closed;
+	// see setup.go).
+	setupToken string
 	hasher  *password.Hasher
 	svc     *service.Service
 	edge    *edge.Edge
@@ -239,6 +242,9 @@ func (s *Server) build(ctx context.Context, o options) error {
 		BaseURL: cfg.BaseURL(), UpstreamFlowTTL: cfg.Upstream.FlowTTL,
 	})
 	s.svc = svc
+	if err := s.openSetup(ctx); err != nil {
+		return err
+	}
 
 	transformer := o.transformer
 	if transformer == nil && cfg.Transformer == "stormpath" {
@@ -283,7 +289,8 @@ func (s *Server) buildHandler() error {
 	if s.oauth != nil {
 		apps = s.oauth
 	}
-	pages := web.New(s.svc, s.edge, web.Options{Branding: ui.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs, Apps: apps})
+	pages := web.New(s.svc, s.edge, web.Options{Branding: ui.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs, Apps: apps,
+		SetupToken: s.setupToken})
 	pages.Routes(mux)
 	console.New(s.svc, s.edge, console.Options{Branding: ui.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload, OAuth: s.oauth}).Routes(mux)
 	s.oktaRoutes(mux)

@@ -22,6 +22,7 @@ const (
 	flashEmailChangeSent = "email-change-sent"
 	flashEmailChanged    = "email-changed"
 	flashAppRemoved      = "app-removed"
+	flashSetupDone       = "setup-done"
 )
 
 // flashKinds are the flash messages, by key, with their alert style; the
@@ -31,7 +32,7 @@ var flashKinds = map[string]string{
 	flashPasswordReset: "success", flashPasswordChanged: "success", flashExpiredChanged: "success",
 	flashProfileSaved: "success", flashWelcome: "success", flashSessionEnded: "success",
 	flashSessionsEnded: "success", flashEmailChangeSent: "success", flashEmailChanged: "success",
-	flashAppRemoved: "success",
+	flashAppRemoved: "success", flashSetupDone: "success",
 }
 
 // flashes carry the flash messages across redirects: the cookie holds

@@ -22,9 +22,11 @@ var catalogue = ui.Catalogue{
 	"title-apps":        "Connected applications",
 	"title-invitation":  "Welcome to %s", // the product name
 	"title-emailchange": "Confirm your new email address",
+	"title-setup":       "Create the first administrator",
 
 	// Flash messages, shown once after a form post redirects (see flash.go).
 	flashSignedOut:       "You have signed out.",
+	flashSetupDone:       "You are the first administrator. The admin console is in the menu above.",
 	flashRegistered:      "Almost done! We have sent you an email with a link to verify your address.",
 	flashVerifySent:      "If an account is waiting for verification, we have sent it a new link. Check your email.",
 	flashResetSent:       "Check your email. If an account matches what you entered, we have sent it a link to choose a new password.",
@@ -42,6 +44,7 @@ var catalogue = ui.Catalogue{
 	// Field messages and messages above a form.
 	"enter-login":            "Enter your email address or username.",
 	"enter-password":         "Enter your password.",
+	"enter-email":            "Enter your email address.",
 	"enter-current-password": "Enter your current password.",
 	"choose-password":        "Choose a password.",
 	"passwords-differ":       "The passwords do not match.",

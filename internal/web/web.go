@@ -35,6 +35,9 @@ type Options struct {
 	// Apps lists and withdraws the user's consents to OAuth clients (the
 	// OAuth provider; nil when it is off: no page).
 	Apps Apps
+	// SetupToken, when set, opens /setup?token= to create the first
+	// administrator, while none exists (service.SetupOpen).
+	SetupToken string
 }
 
 // Pages serves the hosted pages.
@@ -44,13 +47,15 @@ type Pages struct {
 	look    *ui.Look
 	returns []*url.URL
 	apps    Apps
+	// setupToken is Options.SetupToken ("" = no set-up page).
+	setupToken string
 }
 
 // New returns the pages; e authenticates their visitors. The templates were
 // parsed when the program started.
 func New(svc *service.Service, e *edge.Edge, o Options) *Pages {
 	return &Pages{svc: svc, edge: e, look: ui.NewLook(o.Branding), returns: parseReturnURLs(o.AllowedReturnURLs),
-		apps: o.Apps}
+		apps: o.Apps, setupToken: o.SetupToken}
 }
 
 // registrationEnabled reports whether strangers may create accounts.
