@@ -41,6 +41,7 @@ type Store interface {
 	UpstreamFlowStore
 	OAuthStore
 	PendingLoginStore
+	MFAStore
 	SetupStore
 }
 
@@ -76,9 +77,13 @@ type AccountStore interface {
 type AccountFilter struct {
 	Query  string // substring of the name, case-insensitive
 	Status Status
-	Desc   bool // by name, descending
+	// Sort is SortName (the default), SortDescription or SortStatus; the
+	// last two tie on the name.
+	Sort string
+	Desc bool // descending
 	// After is the name of the last account of the previous page: the
-	// listing starts after it, in its order (keyset pagination).
+	// listing starts after it, in its order (keyset pagination, by name
+	// only).
 	After string
 	// Offset skips that many accounts (after After): the original
 	// library's paging. After costs less.
@@ -136,6 +141,20 @@ const (
 	SortUsername  = "username"
 	SortSurname   = "surname"
 	SortGivenName = "givenName"
+	// SortAccount sorts by the name of the user's account, SortRole by the
+	// first of the user's role names in alphabetical order (users without a
+	// role first), SortStatus by the status's name: the sorts of the
+	// original library's users table.
+	SortAccount = "account"
+	SortRole    = "role"
+	SortStatus  = "status"
+)
+
+// Sort keys of AccountFilter.Sort and RoleFilter.Sort (and SortStatus).
+// Descriptions sort by their first 255 characters, ignoring case.
+const (
+	SortName        = "name"
+	SortDescription = "description"
 )
 
 // CountLimit is where user listings stop counting: a total of CountLimit
@@ -233,10 +252,13 @@ type RoleStore interface {
 type RoleFilter struct {
 	AccountID string
 	Query     string // substring of the name or the description, case-insensitive
-	Desc      bool   // by name, then id, descending
+	// Sort is SortName (the default), SortDescription or SortStatus; the
+	// last two tie on the name, then the id.
+	Sort string
+	Desc bool // descending
 	// AfterName and AfterID are the name and id of the last role of the
 	// previous page: the listing starts after it, in its order (keyset
-	// pagination; names repeat across accounts).
+	// pagination by name only; names repeat across accounts).
 	AfterName, AfterID string
 	// Offset skips that many roles (after AfterName): the original
 	// library's paging.

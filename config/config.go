@@ -43,6 +43,7 @@ type Config struct {
 	Upstream       Upstream     `yaml:"upstream"`
 	OAuth          OAuth        `yaml:"oauth"`
 	ForwardAuth    ForwardAuth  `yaml:"forward_auth"`
+	MFA            MFA          `yaml:"mfa"`
 }
 
 // Server is the HTTP listener and what it believes about its surroundings.
@@ -362,6 +363,7 @@ func Default() *Config {
 		Upstream:    Upstream{Timeout: 10 * time.Second, FlowTTL: 10 * time.Minute, Connectors: []ConnectorConfig{}},
 		OAuth:       defaultOAuth(),
 		ForwardAuth: ForwardAuth{Default: ForwardAuthSignedIn, Rules: []ForwardAuthRule{}},
+		MFA:         defaultMFA(),
 	}
 }
 

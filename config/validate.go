@@ -63,6 +63,7 @@ func (c *Config) validate(p *Problems) {
 	c.validateUpstream(p)
 	c.validateOAuth(p)
 	c.validateForwardAuth(p)
+	c.validateMFA(p)
 }
 
 func (c *Config) validateServer(p *Problems) {

@@ -88,7 +88,7 @@ func (s *Server) Authenticated(next http.Handler) http.Handler {
 		}
 		st, ok := s.strategies[realm]
 		if !ok {
-			httpx.Error(w, r, userdb.Errorf(userdb.EUNAUTHORIZED, "Unknown authentication realm."))
+			s.edge.Unauthenticated(w, r, userdb.Errorf(userdb.EUNAUTHORIZED, "Unknown authentication realm."))
 			return
 		}
 		u, err := st.Authenticate(r)

@@ -39,6 +39,14 @@ var (
 	passwordExpiringMessage = config.Message{Enabled: true, Subject: "Your {{.ProductName}} password expires soon", Format: mail.FormatBoth}
 )
 
+// The emails of second factors.
+var (
+	factorAddedMessage   = config.Message{Enabled: true, Subject: "A second factor was added to your {{.ProductName}} account", Format: mail.FormatBoth}
+	factorRemovedMessage = config.Message{Enabled: true, Subject: "A second factor was removed from your {{.ProductName}} account", Format: mail.FormatBoth}
+	recoveryUsedMessage  = config.Message{Enabled: true, Subject: "A recovery code of your {{.ProductName}} account was used", Format: mail.FormatBoth}
+	mfaResetMessage      = config.Message{Enabled: true, Subject: "The second factors of your {{.ProductName}} account were reset", Format: mail.FormatBoth}
+)
+
 func (c *composer) message(kind string) config.Message {
 	e := c.cfg.Email
 	switch kind {
@@ -62,6 +70,14 @@ func (c *composer) message(kind string) config.Message {
 		return newDeviceMessage
 	case service.EmailPasswordExpiring:
 		return passwordExpiringMessage
+	case service.EmailFactorAdded:
+		return factorAddedMessage
+	case service.EmailFactorRemoved:
+		return factorRemovedMessage
+	case service.EmailRecoveryUsed:
+		return recoveryUsedMessage
+	case service.EmailMFAReset:
+		return mfaResetMessage
 	}
 	return config.Message{}
 }

@@ -5,10 +5,23 @@ package server_test
 // `npm pack userdb@1.0.13`, by file and line.
 
 import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/inside"
+	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
+	"github.com/userdb/userdb/sqlstore"
 )
 
 // accountsOf returns a user JSON's accounts array.
@@ -98,5 +111,224 @@ func TestNodeUserAccountsThroughTransformer(t *testing.T) {
 	}
 	if accs := accountsOf(t, "Go transformer", acc); len(accs) != 1 || accs[0]["id"] != "acc_default" {
 		t.Fatalf("/login through a Go transformer: %v", acc)
+	}
+}
+
+// onMySQL points a server at a database of its own on the MySQL or
+// MariaDB server of USERDB_TEST_MYSQL_DSN, dropped when the test ends.
+// Without the variable the test is skipped; with it set, a server that
+// does not answer fails the test.
+func onMySQL(t *testing.T) func(*server.Config) {
+	t.Helper()
+	base := os.Getenv("USERDB_TEST_MYSQL_DSN")
+	if base == "" {
+		t.Skip("USERDB_TEST_MYSQL_DSN is not set; set it to run this test on MySQL/MariaDB")
+	}
+	admin, err := sqlstore.Open(context.Background(), base, sqlstore.Options{MaxOpenConns: 1})
+	if err != nil {
+		t.Fatalf("USERDB_TEST_MYSQL_DSN is set but the server does not answer: %v", err)
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	name := "t_" + hex.EncodeToString(b[:]) // [a-z0-9_]: safe in DDL
+	if _, err := admin.DB().ExecContext(context.Background(), "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.DB().ExecContext(context.Background(), "DROP DATABASE "+name); err != nil {
+			t.Errorf("dropping %s: %v", name, err)
+		}
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	rand.Read(b[:])
+	key := base64.StdEncoding.EncodeToString(bytes.Repeat(b[:], 4)) // 32 bytes
+	return func(c *server.Config) {
+		c.Database.DSN = u.String()
+		c.Secrets.CookieKey, c.Secrets.EncryptionKey = key, key
+	}
+}
+
+// TestNodeAdminTableSorts: the requests of the original's React admin
+// tables, answered 200 in the right order on SQLite, PostgreSQL and
+// MySQL/MariaDB. UsersTable (react/admin/UsersTable.js:24-38) sends
+// orderby ["accounts.name"|"roles.name"|"users.status", dir] with
+// withAccounts, withRoles and select; AccountsTable and RolesTable
+// (AccountsTable.js:27, RolesTable.js:28, columns at :205-207 and
+// :161-163) sort by name, description and status. The original ordered
+// the joined rows in SQL (database-drivers/knex.js:180, :302, :413).
+func TestNodeAdminTableSorts(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		on   func(*testing.T) func(*server.Config)
+	}{
+		{"sqlite", func(*testing.T) func(*server.Config) { return func(*server.Config) {} }},
+		{"postgres", onPostgres},
+		{"mysql", onMySQL},
+	} {
+		t.Run(db.name, func(t *testing.T) { nodeAdminTableSorts(t, db.on(t)) })
+	}
+}
+
+func nodeAdminTableSorts(t *testing.T, on func(*server.Config)) {
+	f := newAdminFixture(t, on)
+	svc := inside.Service(f.srv)
+	ctx := ctxCLI()
+	super := f.actors[asSuper]
+	// Accounts: default, alpha, beta (fixture), and two more with
+	// descriptions and statuses.
+	for _, a := range []struct{ name, desc, status string }{
+		{"gamma", "Zoo keepers", "DISABLED"}, {"delta", "aquarium", "ENABLED"},
+	} {
+		st := userdb.Status(a.status)
+		acc, err := svc.AdminCreateAccount(ctx, service.NewAccount{Name: a.name, Description: a.desc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.AdminUpdateAccount(ctx, acc.ID, userdb.AccountUpdate{Status: &st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range []struct{ id, desc string }{{f.accA.ID, "Bakery"}, {f.accB.ID, "mill"}, {"acc_default", "The operators"}} {
+		if _, err := svc.AdminUpdateAccount(ctx, a.id, userdb.AccountUpdate{Description: &a.desc}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func(path, field string, body map[string]any) []string {
+		t.Helper()
+		r := super.do("POST", path, body)
+		if r.status != 200 {
+			t.Fatalf("%s %v: %d %s", path, body, r.status, r.body)
+		}
+		m := r.json(t)
+		var out []string
+		for _, item := range m[strings.TrimPrefix(path[:strings.LastIndexByte(path, '/')], "/")].([]any) {
+			out = append(out, item.(map[string]any)[field].(string))
+		}
+		return out
+	}
+	table := func(field, dir string, offset, limit int) map[string]any {
+		return map[string]any{"offset": offset, "limit": limit, "orderby": []string{field, dir}, "searchString": nil}
+	}
+	// AccountsTable.
+	if got, want := list("/accounts/list", "name", table("description", "asc", 0, 10)),
+		[]string{"delta", "alpha", "beta", "default", "gamma"}; !slices.Equal(got, want) {
+		t.Errorf("accounts by description: %v, want %v", got, want)
+	}
+	if got, want := list("/accounts/list", "name", table("status", "desc", 0, 10)),
+		[]string{"delta", "default", "beta", "alpha", "gamma"}; !slices.Equal(got, want) {
+		t.Errorf("accounts by status, desc: %v, want %v", got, want)
+	}
+	if got, want := list("/accounts/list", "name", table("accounts.status", "asc", 1, 2)),
+		[]string{"alpha", "beta"}; !slices.Equal(got, want) { // after DISABLED gamma
+		t.Errorf("accounts by status, second page of two: %v, want %v", got, want)
+	}
+	// RolesTable, in account alpha: admin, helper, member (fixture).
+	for _, r := range []struct{ name, desc, status string }{{"helper", "Helps", "DISABLED"}, {"member", "belongs", "ENABLED"}} {
+		role, err := svc.Store().FindRoleByName(context.Background(), f.accA.ID, r.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := userdb.Status(r.status)
+		if _, err := svc.AdminUpdateRole(ctx, role.ID, userdb.RoleUpdate{Description: &r.desc, Status: &st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	roles := func(field, dir string) []string {
+		body := table(field, dir, 0, 10)
+		body["where"] = map[string]any{"account_id": f.accA.ID}
+		return list("/roles/list", "name", body)
+	}
+	adminDesc := must1(svc.Store().FindRoleByName(context.Background(), f.accA.ID, "admin")).Description
+	wantByDesc := []string{"member", "helper"}
+	wantByDesc = slices.Insert(wantByDesc, func() int {
+		switch {
+		case strings.ToLower(adminDesc) < "belongs":
+			return 0
+		case strings.ToLower(adminDesc) < "helps":
+			return 1
+		}
+		return 2
+	}(), "admin")
+	if got := roles("description", "asc"); !slices.Equal(got, wantByDesc) {
+		t.Errorf("roles by description: %v, want %v (admin's description %q)", got, wantByDesc, adminDesc)
+	}
+	if got, want := roles("roles.status", "asc"), []string{"helper", "admin", "member"}; !slices.Equal(got, want) {
+		t.Errorf("roles by status: %v, want %v", got, want)
+	}
+	// UsersTable: users of every account, by account name, first role
+	// name and status.
+	locked := f.lockedTarget(f.accB.ID)
+	invited := f.target(f.accA.ID, userdb.StatusPending, "helper")
+	users := func(field, dir string) []string {
+		body := table(field, dir, 0, 100)
+		body["withAccounts"], body["withRoles"] = true, true
+		body["select"] = []string{"users.fullName", "users.email", "users.status", "users.id", "accounts.name", "roles.*"}
+		return list("/users/list", "email", body)
+	}
+	byAccount := users("accounts.name", "asc")
+	accountOf := map[string]string{f.plainA.Email: "alpha", f.adminA.Email: "alpha", invited.Email: "alpha",
+		f.adminB.Email: "beta", locked.Email: "beta", f.root.Email: "default"}
+	for i := 1; i < len(byAccount); i++ {
+		if accountOf[byAccount[i-1]] > accountOf[byAccount[i]] {
+			t.Errorf("users by account name: %v", byAccount)
+		}
+	}
+	byRole := users("roles.name", "desc")
+	admins := []*userdb.User{f.adminA, f.adminB}
+	slices.SortFunc(admins, func(a, b *userdb.User) int { return strings.Compare(b.ID, a.ID) })
+	// super-admin, member, helper, admin (twice, ties by id), no role.
+	if want := []string{f.root.Email, f.plainA.Email, invited.Email, admins[0].Email, admins[1].Email, locked.Email}; !slices.Equal(byRole, want) {
+		t.Errorf("users by role, desc: %v, want %v", byRole, want)
+	}
+	byStatus := users("users.status", "asc")
+	if byStatus[len(byStatus)-1] != invited.Email || byStatus[len(byStatus)-2] != locked.Email {
+		t.Errorf("users by status: %v; want ..., LOCKED %s, PENDING %s", byStatus, locked.Email, invited.Email)
+	}
+	// Anything else is still refused, naming orderby.
+	if r := super.do("POST", "/users/list", table("password", "asc", 0, 10)); r.status != 400 || r.json(t)["field"] != "orderby" {
+		t.Errorf("users by password: %d %s", r.status, r.body)
+	}
+}
+
+func must1[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// TestNodeUnauthenticated: the original's authenticatedErrorResponse
+// (index.js:686-697) sent any request that accepts HTML, whatever its
+// method, to the login page with next=, and gave JSON clients
+// {next: req.originalUrl, status, message}.
+func TestNodeUnauthenticated(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	r := c.do("GET", "/me?x=1", nil)
+	if r.status != 401 {
+		t.Fatalf("JSON GET /me: %d %s", r.status, r.body)
+	}
+	if m := r.json(t); m["next"] != "/me?x=1" || m["status"] != 401.0 || m["message"] == "" {
+		t.Fatalf("JSON 401 body %s, want {next: /me?x=1, status: 401, message}", r.body)
+	}
+	r = c.do("POST", "/users/list", map[string]any{}, "X-Requested-With", "XMLHttpRequest")
+	if r.status != 401 || r.json(t)["next"] != "/users/list" {
+		t.Fatalf("XHR POST /users/list: %d %s", r.status, r.body)
+	}
+	for _, req := range []struct{ method, path, next string }{
+		{"GET", "/me?a=b", "/me?a=b"},
+		{"POST", "/users/list?a=b", "/users/list"}, // a post comes back to its page
+		{"POST", "/logout", "/logout"},
+	} {
+		r = c.do(req.method, req.path, url.Values{"x": {"1"}}, "Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+		loc, _ := url.Parse(r.header.Get("Location"))
+		if r.status/100 != 3 || loc == nil || loc.Query().Get("next") != req.next {
+			t.Errorf("browser %s %s: %d Location %q, want a redirect to sign in with next=%s", req.method, req.path, r.status, r.header.Get("Location"), req.next)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -33,9 +34,10 @@ func (s *Store) CreateAccount(ctx context.Context, a *userdb.Account) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, `INSERT INTO accounts (id, name, name_fold, description, status, custom_data, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.Name, userdb.Fold(a.Name), a.Description, a.Status, custom, s.d.time(a.CreatedAt), s.d.time(a.UpdatedAt))
+	_, err = s.exec(ctx, `INSERT INTO accounts (id, name, name_fold, description, description_key, status, custom_data, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.Name, userdb.Fold(a.Name), a.Description, descriptionKey(a.Description), a.Status, custom,
+		s.d.time(a.CreatedAt), s.d.time(a.UpdatedAt))
 	if err != nil {
 		if s.conflictOn(err, "name_fold") {
 			return refine(err, userdb.ECONFLICT, accountNameTaken(a.Name))
@@ -82,11 +84,24 @@ func (s *Store) FindAccounts(ctx context.Context, f userdb.AccountFilter) ([]*us
 	if f.Limit < 0 || f.Offset < 0 {
 		return nil, userdb.FieldError("limit", "limit and offset must not be negative")
 	}
-	order, after := " ORDER BY name_fold, id", "name_fold > ?"
+	col, ok := listSortColumns[cmp.Or(f.Sort, userdb.SortName)]
+	if !ok {
+		return nil, userdb.FieldError("sort", "accounts sort by name, description or status")
+	}
+	dir, after := "", "name_fold > ?"
 	if f.Desc {
-		order, after = " ORDER BY name_fold DESC, id DESC", "name_fold < ?"
+		dir, after = " DESC", "name_fold < ?"
+	}
+	// Names are unique: the index of each sort ends in the name
+	// (migration 0090), which settles the order.
+	order := " ORDER BY name_fold" + dir
+	if col != "name_fold" {
+		order = " ORDER BY " + col + dir + ", name_fold" + dir
 	}
 	if f.After != "" {
+		if col != "name_fold" {
+			return nil, userdb.FieldError("after", "after pages accounts sorted by name only; use offset")
+		}
 		w.add(after, userdb.Fold(f.After))
 	}
 	q, args := "SELECT "+accountColumns+" FROM accounts"+w.sql()+order, w.args
@@ -134,6 +149,7 @@ func (s *Store) UpdateAccount(ctx context.Context, id string, up userdb.AccountU
 	}
 	if up.Description != nil {
 		set.add("description", *up.Description)
+		set.add("description_key", descriptionKey(*up.Description))
 	}
 	if up.Status != nil {
 		set.add("status", *up.Status)
@@ -157,6 +173,12 @@ func (s *Store) UpdateAccount(ctx context.Context, id string, up userdb.AccountU
 		}
 		if n == 0 {
 			return notFound("account")
+		}
+		if up.Name != nil {
+			// The users' sort key of their account's name (migration 0090).
+			if _, err := tx.exec(ctx, "UPDATE users SET account_key = ? WHERE account_id = ?", userdb.Fold(*up.Name), id); err != nil {
+				return err
+			}
 		}
 		out, err = tx.FindAccountByID(ctx, id)
 		return err
@@ -188,4 +210,26 @@ func (s *Store) DeleteAccount(ctx context.Context, id string) error {
 		}
 		return nil
 	})
+}
+
+// listSortColumns maps the sorts of account and role listings to their
+// columns: only these names ever reach ORDER BY.
+var listSortColumns = map[string]string{
+	userdb.SortName:        "name_fold",
+	userdb.SortDescription: "description_key",
+	userdb.SortStatus:      "status",
+}
+
+// descriptionKey is the sort key of a description: folded, cut to 255
+// characters so that every dialect can index it (migration 0090).
+func descriptionKey(s string) string {
+	s = userdb.Fold(s)
+	n := 0
+	for i := range s {
+		if n == 255 {
+			return s[:i]
+		}
+		n++
+	}
+	return s
 }

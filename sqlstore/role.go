@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -34,9 +35,11 @@ func (s *Store) CreateRole(ctx context.Context, r *userdb.Role) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, `INSERT INTO roles (id, account_id, name, name_fold, description, description_fold, status, custom_data, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.AccountID, r.Name, userdb.Fold(r.Name), r.Description, userdb.Fold(r.Description), string(r.Status), custom,
+	_, err = s.exec(ctx, `INSERT INTO roles (id, account_id, name, name_fold, description, description_fold, description_key,
+		status, custom_data, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.AccountID, r.Name, userdb.Fold(r.Name), r.Description, userdb.Fold(r.Description), descriptionKey(r.Description),
+		string(r.Status), custom,
 		s.d.time(r.CreatedAt), s.d.time(r.UpdatedAt))
 	if err != nil {
 		if s.conflictOn(err, "name_fold") {
@@ -98,9 +101,21 @@ func (s *Store) SearchRoles(ctx context.Context, f userdb.RoleFilter) ([]*userdb
 		return nil, userdb.FieldError("limit", "limit and offset must not be negative")
 	}
 	w := roleWhere(f)
-	order, after := " ORDER BY name_fold, id", "(name_fold > ? OR (name_fold = ? AND id > ?))"
+	col, ok := listSortColumns[cmp.Or(f.Sort, userdb.SortName)]
+	if !ok {
+		return nil, userdb.FieldError("sort", "roles sort by name, description or status")
+	}
+	dir, after := "", "(name_fold > ? OR (name_fold = ? AND id > ?))"
 	if f.Desc {
-		order, after = " ORDER BY name_fold DESC, id DESC", "(name_fold < ? OR (name_fold = ? AND id < ?))"
+		dir, after = " DESC", "(name_fold < ? OR (name_fold = ? AND id < ?))"
+	}
+	// Each sort has an index ending in (name, id) (migration 0090).
+	order := " ORDER BY name_fold" + dir + ", id" + dir
+	if col != "name_fold" {
+		order = " ORDER BY " + col + dir + ", name_fold" + dir + ", id" + dir
+	}
+	if (f.AfterName != "" || f.AfterID != "") && col != "name_fold" {
+		return nil, userdb.FieldError("after", "after pages roles sorted by name only; use offset")
 	}
 	if f.AfterName != "" || f.AfterID != "" {
 		name := userdb.Fold(f.AfterName)
@@ -146,6 +161,7 @@ func (s *Store) UpdateRole(ctx context.Context, id string, up userdb.RoleUpdate,
 	if up.Description != nil {
 		set.add("description", *up.Description)
 		set.add("description_fold", userdb.Fold(*up.Description))
+		set.add("description_key", descriptionKey(*up.Description))
 	}
 	if up.Status != nil {
 		set.add("status", string(*up.Status))
@@ -170,6 +186,11 @@ func (s *Store) UpdateRole(ctx context.Context, id string, up userdb.RoleUpdate,
 		if n == 0 {
 			return notFound("role")
 		}
+		if up.Name != nil {
+			if err := tx.refreshRoleKeys(ctx, "", "id IN (SELECT user_id FROM user_roles WHERE role_id = ?)", id); err != nil {
+				return err
+			}
+		}
 		out, err = tx.FindRoleByID(ctx, id)
 		return err
 	})
@@ -179,32 +200,57 @@ func (s *Store) UpdateRole(ctx context.Context, id string, up userdb.RoleUpdate,
 // DeleteRole deletes the role and, by foreign-key cascade, every
 // assignment of it.
 func (s *Store) DeleteRole(ctx context.Context, id string) error {
-	n, err := s.execCount(ctx, "DELETE FROM roles WHERE id = ?", id)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return notFound("role")
-	}
-	return nil
+	return s.inTx(ctx, func(tx *Store) error {
+		// The holders' role keys, as they will be without the role.
+		if err := tx.refreshRoleKeys(ctx, id, "id IN (SELECT user_id FROM user_roles WHERE role_id = ?)", id); err != nil {
+			return err
+		}
+		n, err := tx.execCount(ctx, "DELETE FROM roles WHERE id = ?", id)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return notFound("role")
+		}
+		return nil
+	})
 }
 
 // AddUserRole gives a user a role; giving it twice is not an error. It
 // fails with ENOTFOUND when the user or the role does not exist.
 func (s *Store) AddUserRole(ctx context.Context, userID, roleID string) error {
-	_, err := s.exec(ctx, "INSERT INTO user_roles (user_id, role_id) VALUES (?, ?)"+s.d.ignoreDuplicate("role_id"), userID, roleID)
-	return refine(err, userdb.ENOTFOUND, notFound("user or role"))
+	return s.inTx(ctx, func(tx *Store) error {
+		_, err := tx.exec(ctx, "INSERT INTO user_roles (user_id, role_id) VALUES (?, ?)"+tx.d.ignoreDuplicate("role_id"), userID, roleID)
+		if err != nil {
+			return refine(err, userdb.ENOTFOUND, notFound("user or role"))
+		}
+		return tx.refreshRoleKeys(ctx, "", "id = ?", userID)
+	})
 }
 
 // RemoveUserRole takes a role away from a user; ENOTFOUND when the user
 // did not have it.
 func (s *Store) RemoveUserRole(ctx context.Context, userID, roleID string) error {
-	n, err := s.execCount(ctx, "DELETE FROM user_roles WHERE user_id = ? AND role_id = ?", userID, roleID)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return userdb.Errorf(userdb.ENOTFOUND, "the user does not have the role")
-	}
-	return nil
+	return s.inTx(ctx, func(tx *Store) error {
+		n, err := tx.execCount(ctx, "DELETE FROM user_roles WHERE user_id = ? AND role_id = ?", userID, roleID)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return userdb.Errorf(userdb.ENOTFOUND, "the user does not have the role")
+		}
+		return tx.refreshRoleKeys(ctx, "", "id = ?", userID)
+	})
+}
+
+// refreshRoleKeys sets the role key (migration 0090: the least folded name
+// of the user's roles, ” for none) of the users matching cond, leaving
+// out the role without (when not ""). It is a sort key, never a rule: two
+// transactions changing one user's roles at once may leave it a step
+// behind until the next change of them.
+func (s *Store) refreshRoleKeys(ctx context.Context, without, cond string, args ...any) error {
+	q := `UPDATE users SET role_key = COALESCE((SELECT MIN(r.name_fold) FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+		WHERE ur.user_id = users.id AND r.id <> ?), '') WHERE ` + cond
+	_, err := s.exec(ctx, q, append([]any{without}, args...)...)
+	return err
 }

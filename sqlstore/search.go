@@ -94,6 +94,12 @@ func (s *Store) sortIndex(col string) string {
 		return "ix_users_given_name"
 	case "surname_fold":
 		return "ix_users_surname"
+	case "account_key":
+		return "ix_users_account_key"
+	case "role_key":
+		return "ix_users_role_key"
+	case "status":
+		return "ix_users_status_id"
 	case "email_fold", "username_fold":
 		if s.d.name == MySQL {
 			return "ux_users_" + col

@@ -75,14 +75,16 @@ func (s *Store) insertUser(ctx context.Context, u *userdb.User, custom any) erro
 	_, err := s.exec(ctx, `INSERT INTO users (id, account_id, username, username_fold, email, email_fold,
 		given_name, given_name_fold, middle_name, surname, surname_fold, full_name, full_name_fold, status,
 		password_hash, password_changed_at, password_must_change, email_verified_at, last_login_at,
-		last_failed_login_at, failed_logins, locked_at, deactivated_at, custom_data, created_at, updated_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		last_failed_login_at, failed_logins, locked_at, deactivated_at, custom_data, created_at, updated_at, version,
+		account_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1,
+		COALESCE((SELECT name_fold FROM accounts WHERE id = ?), ''))`,
 		u.ID, u.AccountID, u.Username, userdb.Fold(u.Username), u.Email, userdb.Fold(u.Email),
 		u.GivenName, userdb.Fold(u.GivenName), u.MiddleName, u.Surname, userdb.Fold(u.Surname),
 		u.FullName, userdb.Fold(u.FullName), string(u.Status),
 		u.PasswordHash, s.d.nullTime(u.PasswordChangedAt), u.PasswordMustChange, s.d.nullTime(u.EmailVerifiedAt),
 		s.d.nullTime(u.LastLoginAt), s.d.nullTime(u.LastFailedLoginAt), u.FailedLogins, s.d.nullTime(u.LockedAt),
-		s.d.nullTime(u.DeactivatedAt), custom, s.d.time(u.CreatedAt), s.d.time(u.UpdatedAt))
+		s.d.nullTime(u.DeactivatedAt), custom, s.d.time(u.CreatedAt), s.d.time(u.UpdatedAt), u.AccountID)
 	if err != nil {
 		return s.userWriteErr(err)
 	}
@@ -176,6 +178,9 @@ var userSortColumns = map[string]string{
 	userdb.SortUsername:  "username_fold",
 	userdb.SortSurname:   "surname_fold",
 	userdb.SortGivenName: "given_name_fold",
+	userdb.SortAccount:   "account_key",
+	userdb.SortRole:      "role_key",
+	userdb.SortStatus:    "status",
 }
 
 // userCursor is the position after the last user of a page: its sort value
@@ -226,7 +231,7 @@ func (s *Store) findUsers(ctx context.Context, f userdb.UserFilter, withRoles bo
 	col, ok := userSortColumns[sortKey]
 	if !ok {
 		// The key is not repeated: it may be anything a caller typed.
-		return nil, "", userdb.FieldError("sort", "users sort by created, email, username, surname or givenName")
+		return nil, "", userdb.FieldError("sort", "users sort by created, email, username, surname, givenName, account, role or status")
 	}
 	limit, err := pageLimit(f.Limit)
 	if err != nil {
@@ -525,6 +530,9 @@ func (s *Store) userSets(u *userdb.User, up *userdb.UserUpdate, now time.Time) (
 	var set sets
 	if up.AccountID != nil {
 		set.add("account_id", u.AccountID)
+		// The sort key of the new account's name (migration 0090).
+		set.addSQL("account_key", "COALESCE((SELECT name_fold FROM accounts WHERE id = ?), '')")
+		set.args = append(set.args, u.AccountID)
 	}
 	if up.Username != nil {
 		set.add("username", u.Username)

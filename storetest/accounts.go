@@ -14,6 +14,7 @@ var accountTests = []test{
 	{"FindAccounts", testFindAccounts},
 	{"Update", testAccountUpdate},
 	{"Delete", testAccountDelete},
+	{"NodeSorts", testAccountNodeSorts},
 }
 
 func testAccountNotFound(t *testing.T, s userdb.Store) {

@@ -20,6 +20,7 @@ var findUserTests = []test{
 	{"InvalidSortAndCursor", testFindUsersInvalid},
 	{"Pagination", testFindUsersPagination},
 	{"PaginationWhileInserting", testFindUsersPagingWhileInserting},
+	{"NodeSorts", testFindUsersNodeSorts},
 }
 
 // wantUsers checks that f finds exactly the users with the usernames, in

@@ -16,6 +16,7 @@ var roleTests = []test{
 	{"Membership", testRoleMembership},
 	{"DeleteRemovesMemberships", testRoleDelete},
 	{"Search", testSearchRoles},
+	{"NodeSorts", testRoleNodeSorts},
 }
 
 func testRoleNotFound(t *testing.T, s userdb.Store) {

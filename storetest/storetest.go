@@ -55,6 +55,7 @@ func Run(t *testing.T, newStore func(t *testing.T) userdb.Store) {
 		{"UpstreamFlows", upstreamFlowTests},
 		{"OAuth", oauthTests},
 		{"PendingLogins", pendingTests},
+		{"MFA", mfaTests},
 		{"Setup", setupTests},
 		{"Tx", txTests},
 	}

@@ -81,17 +81,18 @@ func (l *rpcList) search() string {
 	return strings.TrimSuffix(s, "%")
 }
 
-// order reads orderby [field, "asc"|"desc"] through the allowed field names
-// (a "table." prefix is ignored); def applies when none is given.
+// order reads orderby [field, "asc"|"desc"] through the allowed field names,
+// looked up as sent ("accounts.name") and then without a "table." prefix;
+// def applies when none is given.
 func (l *rpcList) order(allowed map[string]string, def string) (string, bool, error) {
 	if len(l.OrderBy) == 0 {
 		return def, false, nil
 	}
 	field := l.OrderBy[0]
-	if i := strings.LastIndexByte(field, '.'); i >= 0 {
-		field = field[i+1:]
-	}
 	key, ok := allowed[field]
+	if i := strings.LastIndexByte(field, '.'); !ok && i >= 0 {
+		key, ok = allowed[field[i+1:]]
+	}
 	if !ok {
 		return "", false, userdb.FieldError("orderby", "Cannot order by %s.", quoteShort(l.OrderBy[0]))
 	}
@@ -171,10 +172,24 @@ var rpcAccountColumn = map[string]string{"account_id": "account_id", "accountId"
 
 var rpcUserColumns = map[string]string{"account_id": "account_id", "accountId": "account_id", "status": "status"}
 
+// rpcUserSorts are the orders of /users/list. The original's UsersTable
+// (react/admin/UsersTable.js:24-38) sends "accounts.name", "roles.name" and
+// "users.status" for its Account, Roles and Status columns; knex.js:180
+// ordered the joined rows by them. A user with several roles sorts by the
+// first of their names.
 var rpcUserSorts = map[string]string{
 	"fullName": userdb.SortGivenName, "givenName": userdb.SortGivenName, "surname": userdb.SortSurname,
 	"email": userdb.SortEmail, "username": userdb.SortUsername,
 	"created": userdb.SortCreated, "createdAt": userdb.SortCreated, "created_date": userdb.SortCreated,
+	"accounts.name": userdb.SortAccount, "accounts": userdb.SortAccount,
+	"roles.name": userdb.SortRole, "roles": userdb.SortRole,
+	"status": userdb.SortStatus,
+}
+
+// rpcListSorts are the orders of /accounts/list and /roles/list: the
+// columns of the original's AccountsTable and RolesTable.
+var rpcListSorts = map[string]string{
+	"name": userdb.SortName, "description": userdb.SortDescription, "status": userdb.SortStatus,
 }
 
 // rpcListUsers: POST /users/list {accountId, where: {account_id, status},
@@ -525,7 +540,7 @@ func (a *API) rpcListAccounts(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	_, desc, err := req.order(map[string]string{"name": "name"}, "name")
+	sort, desc, err := req.order(rpcListSorts, userdb.SortName)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -534,7 +549,7 @@ func (a *API) rpcListAccounts(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	page, err := a.svc.AdminListAccounts(r.Context(), userdb.AccountFilter{Query: req.search(), Desc: desc, Offset: offset, Limit: limit})
+	page, err := a.svc.AdminListAccounts(r.Context(), userdb.AccountFilter{Query: req.search(), Sort: sort, Desc: desc, Offset: offset, Limit: limit})
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -638,7 +653,7 @@ func (a *API) rpcListRoles(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	_, desc, err := req.order(map[string]string{"name": "name"}, "name")
+	sort, desc, err := req.order(rpcListSorts, userdb.SortName)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -654,7 +669,7 @@ func (a *API) rpcListRoles(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, err := a.svc.AdminListRoles(r.Context(), userdb.RoleFilter{
-		AccountID: account, Query: req.search(), Desc: desc, Offset: offset, Limit: limit,
+		AccountID: account, Query: req.search(), Sort: sort, Desc: desc, Offset: offset, Limit: limit,
 	})
 	if err != nil {
 		httpx.Error(w, r, err)

@@ -85,7 +85,7 @@ func (a *API) AdminRoutes(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("GET "+V1Prefix+"/openapi.json", serveOpenAPI)
 	for _, rt := range a.rpcRoutes() {
-		mux.HandleFunc("POST "+rt.Path, a.admin(rt.h))
+		mux.HandleFunc("POST "+rt.Path, a.adminAs(rt.h, true))
 	}
 }
 
@@ -108,11 +108,20 @@ func AdminPatterns() []string {
 // `Authorization: Bearer`, or else the session cookie — and puts it in the
 // context as the service's Actor; the service decides what it may do.
 // Requests without valid credentials get 401.
-func (a *API) admin(h http.HandlerFunc) http.HandlerFunc {
+func (a *API) admin(h http.HandlerFunc) http.HandlerFunc { return a.adminAs(h, false) }
+
+// adminAs is admin; for the original's RPC routes (rpc), a caller without
+// credentials is answered as the original's authenticated middleware did
+// (edge.Unauthenticated: a browser to the sign-in page, JSON with next).
+func (a *API) adminAs(h http.HandlerFunc, rpc bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		actor, err := a.edge.AuthenticateActor(r)
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="userdb"`)
+			if rpc && r.Header.Get("Authorization") == "" {
+				a.edge.Unauthenticated(w, r, err)
+				return
+			}
 			httpx.Error(w, r, err)
 			return
 		}

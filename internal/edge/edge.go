@@ -102,15 +102,29 @@ func (e *Edge) AuthenticateActor(r *http.Request) (service.Actor, error) {
 	return service.UserActor(p.User), nil
 }
 
-// Unauthenticated answers a request that needs a signed-in caller: a
-// browser asking for a page is sent to the sign-in page (302, coming back
-// afterwards); anyone else gets the error as JSON (401).
+// Unauthenticated answers a request that needs a signed-in caller, as the
+// original library's authenticatedErrorResponse did (index.js:686-697): a
+// request that accepts HTML, whatever its method, is sent to the sign-in
+// page with next= (302 for GET and HEAD, 303 for the rest, so the browser
+// follows with a GET; a post comes back to its page, SignInURL); anyone
+// else gets 401 JSON {next, status, message}, next being where the request
+// was going, for the client to come back to after signing in.
 func (e *Edge) Unauthenticated(w http.ResponseWriter, r *http.Request, err error) {
-	if userdb.IsCode(err, userdb.EUNAUTHORIZED) && httpx.WantsHTML(r) && r.Method == http.MethodGet {
-		httpx.RedirectToLogin(w, r, e.opts.SignInPage)
+	if !userdb.IsCode(err, userdb.EUNAUTHORIZED) {
+		httpx.Error(w, r, err)
 		return
 	}
-	httpx.Error(w, r, err)
+	if httpx.WantsHTML(r) {
+		status := http.StatusSeeOther
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			status = http.StatusFound
+		}
+		http.Redirect(w, r, e.SignInURL(r), status)
+		return
+	}
+	httpx.JSON(w, http.StatusUnauthorized, httpx.ErrorBody{
+		Next: r.URL.RequestURI(), Status: http.StatusUnauthorized, Message: userdb.ErrorMessage(err),
+	})
 }
 
 // SignInURL is the sign-in page, coming back to r afterwards: to the page

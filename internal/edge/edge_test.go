@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -35,7 +36,10 @@ func TestUnauthenticated(t *testing.T) {
 	}{
 		{"browser page", "GET", "text/html", notSignedIn, http.StatusFound, "/signin?next=%2Fme%3Fa%3D1"},
 		{"JSON client", "GET", "application/json", notSignedIn, http.StatusUnauthorized, ""},
-		{"browser post", "POST", "text/html", notSignedIn, http.StatusUnauthorized, ""},
+		// index.js:687: any request accepting HTML; a post comes back to its page.
+		{"browser post", "POST", "text/html", notSignedIn, http.StatusSeeOther, "/signin?next=%2Fme"},
+		{"browser delete", "DELETE", "text/html,*/*", notSignedIn, http.StatusSeeOther, "/signin?next=%2Fme"},
+		{"XHR", "POST", "*/*", notSignedIn, http.StatusUnauthorized, ""},
 		{"another error", "GET", "text/html", userdb.Errorf(userdb.EFORBIDDEN, "No."), http.StatusForbidden, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -45,6 +49,18 @@ func TestUnauthenticated(t *testing.T) {
 			e.Unauthenticated(w, r, tc.err)
 			if w.Code != tc.status || w.Header().Get("Location") != tc.location {
 				t.Fatalf("%d Location=%q, want %d %q", w.Code, w.Header().Get("Location"), tc.status, tc.location)
+			}
+			// index.js:692: JSON clients get {next, status, message}.
+			if tc.status == http.StatusUnauthorized {
+				var body struct {
+					Next    *string `json:"next"`
+					Status  int     `json:"status"`
+					Message string  `json:"message"`
+				}
+				if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Next == nil || *body.Next != "/me?a=1" ||
+					body.Status != 401 || body.Message != "Not signed in." {
+					t.Fatalf("401 body %s, want {next: /me?a=1, status: 401, message}", w.Body)
+				}
 			}
 		})
 	}

@@ -25,7 +25,7 @@ const (
 // Identity is the caller of the original request, as the application is
 // told in Remote-* headers.
 type Identity struct {
-	User    string   // Remote-User: the username (the email when there is none; the key's id for an API key)
+	User    string   // Remote-User: the username (the email when there is none; the key's id for an API key; the user's id, or the client's for its own token, for an OAuth access token)
 	Email   string   // Remote-Email
 	Name    string   // Remote-Name: the full name
 	Groups  []string // Remote-Groups: role names, comma-separated

@@ -37,6 +37,9 @@ func StatusOf(err error) int {
 // ErrorBody is the error JSON of the original library: {"status": N, "message": "..."},
 // with the field at fault when there is one.
 type ErrorBody struct {
+	// Next is where a request refused for want of a session was going
+	// (edge.Unauthenticated), as the original library said.
+	Next    string `json:"next,omitempty"`
 	Status  int    `json:"status"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`

@@ -36,12 +36,19 @@ const (
 	// expires.
 	KindNewDevice        = "new-device"
 	KindPasswordExpiring = "password-expiring"
+	// Second factors: one added or removed, a recovery code used, every
+	// factor reset by an administrator.
+	KindFactorAdded   = "mfa-factor-added"
+	KindFactorRemoved = "mfa-factor-removed"
+	KindRecoveryUsed  = "mfa-recovery-code-used"
+	KindMFAReset      = "mfa-reset"
 )
 
 var kinds = []string{
 	KindVerification, KindVerificationSucceeded, KindWelcome, KindForgotPassword,
 	KindPasswordResetDone, KindInvitation, KindMagicLink, KindEmailChange, KindEmailChangeNotice,
 	KindNewDevice, KindPasswordExpiring,
+	KindFactorAdded, KindFactorRemoved, KindRecoveryUsed, KindMFAReset,
 }
 
 // Kinds returns every email kind that has templates.

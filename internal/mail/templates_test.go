@@ -51,6 +51,10 @@ func TestRenderGolden(t *testing.T) {
 		{mail.KindEmailChangeNotice, "A change of your email address was requested", ""},
 		{mail.KindNewDevice, "New sign-in to your {{.ProductName}} account", "https://app.example.com/not-me?sptoken=TOKEN"},
 		{mail.KindPasswordExpiring, "Your {{.ProductName}} password expires soon", "https://app.example.com/profile"},
+		{mail.KindFactorAdded, "A second factor was added to your {{.ProductName}} account", "https://app.example.com/profile/mfa"},
+		{mail.KindFactorRemoved, "A second factor was removed from your {{.ProductName}} account", "https://app.example.com/profile/mfa"},
+		{mail.KindRecoveryUsed, "A recovery code of your {{.ProductName}} account was used", "https://app.example.com/profile/mfa"},
+		{mail.KindMFAReset, "The second factors of your {{.ProductName}} account were reset", "https://app.example.com/profile/mfa"},
 	}
 	if len(tests) != len(mail.Kinds()) {
 		t.Fatalf("%d golden cases for %d kinds", len(tests), len(mail.Kinds()))

@@ -10,6 +10,7 @@ import (
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/mail"
 	"github.com/userdb/userdb/internal/password"
+	"github.com/userdb/userdb/internal/seal"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/testclock"
 	"github.com/userdb/userdb/sqlstore"
@@ -62,6 +63,7 @@ func newEnv(t *testing.T, change ...func(*service.Options)) *env {
 		Store:  st,
 		Hasher: password.NewHasher(password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 2, 100),
 		Policy: password.DefaultPolicy(), Emails: templateComposer{tpl}, Clock: clk,
+		Sealer: testSealer(t),
 	}, opts)
 	t.Cleanup(func() { svc.Close(context.Background()) })
 	return &env{t: t, svc: svc, store: st, clock: clk}
@@ -206,4 +208,13 @@ func wantErr(t *testing.T, what string, err error, code, field string) {
 	if field != "" && (!errors.As(err, &ue) || ue.Field != field) {
 		t.Fatalf("%s: %v, want an error about %s", what, err, field)
 	}
+}
+
+// testSealer seals with a fixed key.
+func testSealer(t *testing.T) *seal.Box {
+	b, err := seal.New([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -33,6 +33,9 @@ type Login struct {
 	// Pending, when not nil, is a sign-in that is not complete: Session is
 	// nil, and the client must complete Pending.Stage (pending.go).
 	Pending *Pending
+	// RememberSecret, when set, goes into the remembered-device cookie
+	// (the user asked to skip the second factor on this browser).
+	RememberSecret string
 
 	// ended is the user whose session the request carried and the
 	// sign-in ended ("" for none): its cached sessions are forgotten once

@@ -48,7 +48,7 @@ func (s *Service) loginStage(ctx context.Context, u *userdb.User) (userdb.Pendin
 	if s.stageForTest != nil {
 		return s.stageForTest(u), nil
 	}
-	return "", nil
+	return s.mfaStage(ctx, u)
 }
 
 // pendingLogin ends a Login at stage: in one transaction it stores the

@@ -115,6 +115,8 @@ type Options struct {
 	// PendingTTL is how long a pending sign-in (pending.go) waits for its
 	// stage to be completed; 5 minutes when 0.
 	PendingTTL time.Duration
+	// MFA is the policy of second factors (mfa.go).
+	MFA MFAOptions
 }
 
 // Deps are the pieces the service talks to.
@@ -277,6 +279,12 @@ func New(d Deps, o Options) *Service {
 	if o.TouchInterval <= 0 {
 		o.TouchInterval = time.Minute
 	}
+	if !o.MFA.Default.Valid() {
+		o.MFA.Default = userdb.MFAOptional
+	}
+	if o.MFA.Issuer == "" {
+		o.MFA.Issuer = "userdb"
+	}
 	if o.PendingTTL <= 0 {
 		o.PendingTTL = 5 * time.Minute
 	}
@@ -385,6 +393,8 @@ type Meta struct {
 	// Pending is the secret of the pending sign-in cookie the request
 	// carried, if any (pending.go); never recorded either.
 	Pending string
+	// MFADevice is the secret of the remembered-device cookie (mfa.go).
+	MFADevice string
 }
 
 type metaKey struct{}

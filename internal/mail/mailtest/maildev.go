@@ -181,7 +181,11 @@ func (md *MailDev) Start() error {
 		close(done)
 	}(md.done)
 
-	deadline := time.Now().Add(20 * time.Second)
+	// Node starts MailDev in about a second on an idle machine; on a loaded
+	// 2-core one (a full test run beside other builds) it took over 20 s.
+	// The bound only stops a MailDev that never comes up.
+	const startTimeout = 90 * time.Second
+	deadline := time.Now().Add(startTimeout)
 	for {
 		select {
 		case <-md.done:
@@ -193,7 +197,7 @@ func (md *MailDev) Start() error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			err := fmt.Errorf("mailtest: maildev did not answer within 20s: %s", md.log())
+			err := fmt.Errorf("mailtest: maildev did not answer within %v: %s", startTimeout, md.log())
 			md.Stop()
 			return err
 		}
