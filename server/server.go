@@ -55,26 +55,26 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 
 // Server is a running userdb: its store, workflows and HTTP surfaces.
 type Server struct {
-	cfg     *Config
-	log     *slog.Logger
-	store   userdb.Store
-	owns    bool // the store was opened here and is closed by Close
+	cfg   *Config
+	log   *slog.Logger
+	store userdb.Store
+	owns  bool // the store was opened here and is closed by Close
 	// setupToken opens /setup while no super-admin exists ("" = closed;
 	// see setup.go).
 	setupToken string
-	hasher  *password.Hasher
-	svc     *service.Service
-	edge    *edge.Edge
-	api     *api.API
-	oauth   *oauth.Provider
-	sender  *mail.Sender
-	metrics *metrics
-	handler http.Handler
-	keys    config.Keys
-	geo     *geo.DB       // nil without protection.geoip_file
-	limits  *limit.Rules  // nil: rate limits off
-	redis   *redis.Client // nil without redis.addr
-	bus     *cluster.Bus  // nil without redis.addr
+	hasher     *password.Hasher
+	svc        *service.Service
+	edge       *edge.Edge
+	api        *api.API
+	oauth      *oauth.Provider
+	sender     *mail.Sender
+	metrics    *metrics
+	handler    http.Handler
+	keys       config.Keys
+	geo        *geo.DB       // nil without protection.geoip_file
+	limits     *limit.Rules  // nil: rate limits off
+	redis      *redis.Client // nil without redis.addr
+	bus        *cluster.Bus  // nil without redis.addr
 
 	draining atomic.Bool // SIGTERM: /readyz fails while requests finish
 
@@ -240,7 +240,8 @@ func (s *Server) build(ctx context.Context, o options) error {
 		ExpiryWarnings: cfg.Password.ExpiryWarning, ChangePasswordURL: cfg.BaseURL() + web.ProfilePath,
 		BreachMode: cfg.Password.BreachCheck, BreachMinCount: cfg.Password.Breach.MinCount, BreachFailOpen: cfg.Password.Breach.FailOpen,
 		BaseURL: cfg.BaseURL(), UpstreamFlowTTL: cfg.Upstream.FlowTTL,
-		MFA: mfaOptions(cfg),
+		EmailsLogged: o.mailDriver == nil && cfg.SMTP.Host == "",
+		MFA:          mfaOptions(cfg),
 	})
 	s.svc = svc
 	if err := s.openSetup(ctx); err != nil {
