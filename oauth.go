@@ -231,6 +231,9 @@ type OAuthAuthRequest struct {
 	Prompt              []string
 	MaxAge              *int64 // seconds; nil when not asked
 	LoginHint           string
+	// Connection is the upstream connector the user signs in through
+	// (Auth0's connection=, Okta's idp=); "" for the sign-in page.
+	Connection string
 	// Set when a user has signed in and consented.
 	UserID   string
 	AuthTime time.Time

@@ -41,10 +41,16 @@ type OneTimeToken struct {
 	UserID    string
 	// Email is the new address a TokenEmailChange confirms ("" for the
 	// other kinds). At most MaxEmailLen bytes.
-	Email      string
-	CreatedAt  time.Time
-	ExpiresAt  time.Time
-	ConsumedAt *time.Time
+	Email string
+	// Browser is the SHA-256 of the nonce that the browser which asked for
+	// a magic link keeps in a cookie; Code the SHA-256 of that nonce and the
+	// link's six-digit code (nil for the other kinds). Attempts counts the
+	// codes tried against the token.
+	Browser, Code []byte
+	Attempts      int
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	ConsumedAt    *time.Time
 }
 
 // APIKey authenticates a program against the admin API. The secret is shown

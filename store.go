@@ -298,6 +298,16 @@ type TokenStore interface {
 	ConsumeToken(ctx context.Context, kind TokenKind, hash []byte, now time.Time) (*OneTimeToken, error)
 	// DeleteUserTokens deletes the user's unused tokens of a kind.
 	DeleteUserTokens(ctx context.Context, userID string, kind TokenKind) error
+	// TakeTokenAttempts charges one attempt to every unused, unexpired
+	// token of a kind bound to a browser (OneTimeToken.Browser) that has
+	// been tried fewer than max times, and returns how many it charged. A
+	// token is charged before its code is compared, so of any number of
+	// concurrent guesses at most max are ever compared.
+	TakeTokenAttempts(ctx context.Context, kind TokenKind, browser []byte, max int, now time.Time) (int, error)
+	// FindTokenByCode returns the unused, unexpired token of a kind bound
+	// to browser whose code hash is code and which has been tried at most
+	// max times, without using it up (ConsumeToken does), or ENOTFOUND.
+	FindTokenByCode(ctx context.Context, kind TokenKind, browser, code []byte, max int, now time.Time) (*OneTimeToken, error)
 	// DeleteExpiredTokens deletes the tokens expired at now, used or not,
 	// and returns how many it deleted; concurrent calls delete each token
 	// once.

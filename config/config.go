@@ -44,6 +44,8 @@ type Config struct {
 	OAuth          OAuth        `yaml:"oauth"`
 	ForwardAuth    ForwardAuth  `yaml:"forward_auth"`
 	MFA            MFA          `yaml:"mfa"`
+	MagicLink      MagicLink    `yaml:"magic_link"`
+	Passkeys       Passkeys     `yaml:"passkeys"`
 }
 
 // Server is the HTTP listener and what it believes about its surroundings.
@@ -364,6 +366,8 @@ func Default() *Config {
 		OAuth:       defaultOAuth(),
 		ForwardAuth: ForwardAuth{Default: ForwardAuthSignedIn, Rules: []ForwardAuthRule{}},
 		MFA:         defaultMFA(),
+		MagicLink:   defaultMagicLink(),
+		Passkeys:    defaultPasskeys(),
 	}
 }
 

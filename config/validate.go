@@ -64,6 +64,7 @@ func (c *Config) validate(p *Problems) {
 	c.validateOAuth(p)
 	c.validateForwardAuth(p)
 	c.validateMFA(p)
+	c.validatePasswordless(p)
 }
 
 func (c *Config) validateServer(p *Problems) {

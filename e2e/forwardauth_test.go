@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -141,7 +143,7 @@ forward_auth:
     - hosts: ["127.0.0.1:%d"]
       paths: ["/admin", "/admin/*"]
       roles: [admin]
-`, front, port), "USERDB_PROTECTION_DEVICES_NOTIFY=false")
+`, front, port), "USERDB_PROTECTION_DEVICES_NOTIFY=false", "USERDB_OAUTH_SCOPES=customScope")
 	nginx(t, port, s.url, app.URL)
 
 	s.addUser("ada@example.com", "correct horse battery", "--role", "admin", "--given-name", "Ada", "--surname", "Lovelace")
@@ -214,6 +216,47 @@ forward_auth:
 		res.Body.Close()
 		if res.StatusCode != c.want {
 			t.Errorf("API client with %.16q: %d, want %d", c.auth, res.StatusCode, c.want)
+		}
+	}
+
+	// An OAuth access token of userdb (client credentials, as a service
+	// gets one) works the same: through to the app as the client, which
+	// has no roles, so not to /admin.
+	var cc struct{ ID, Secret string }
+	if err := json.Unmarshal([]byte(s.cli("", "client", "add", "--json", "--name", "nginx service", "--grant", "client_credentials",
+		"--scope", "customScope")), &cc); err != nil || cc.ID == "" {
+		t.Fatalf("client add: %v", err)
+	}
+	req, _ := http.NewRequest("POST", s.url+"/oauth2/default/v1/token", strings.NewReader("grant_type=client_credentials&scope=customScope"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(cc.ID, cc.Secret)
+	res, err := sam.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.NewDecoder(res.Body).Decode(&tok)
+	res.Body.Close()
+	if tok.AccessToken == "" {
+		t.Fatalf("client credentials: %d", res.StatusCode)
+	}
+	for path, want := range map[string]int{"/reports/api": 200, "/admin/api": 403} {
+		req, _ := http.NewRequest("GET", front+path, nil)
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		res, err := sam.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("OAuth access token, %s: %d, want %d", path, res.StatusCode, want)
+		}
+		if want == 200 && !strings.Contains(string(body), cc.ID) {
+			t.Errorf("OAuth access token, %s: the app did not see the client %s as Remote-User:\n%.400s", path, cc.ID, body)
 		}
 	}
 }

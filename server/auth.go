@@ -54,7 +54,14 @@ func (c *Caller) Has(role string) bool { return c.HasRole(role) }
 // Can reports whether the caller has one of roles (all of them when all is
 // set). A super-admin can do everything; no roles asked for is always true.
 func (c *Caller) Can(roles []string, all bool) bool {
-	if len(roles) == 0 || c.HasRole(c.superAdmin) {
+	return len(roles) == 0 || c.HasRole(c.superAdmin) || c.CanOnly(roles, all)
+}
+
+// CanOnly is Can without the super-admin's pass: whether the caller itself
+// holds one of roles (all of them when all is set), as the original's
+// user.canOnly (index.js:383-393). No roles asked for is always true.
+func (c *Caller) CanOnly(roles []string, all bool) bool {
+	if len(roles) == 0 {
 		return true
 	}
 	n := 0

@@ -3,12 +3,14 @@ package server
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/userdb/userdb/internal/cluster"
+	"github.com/userdb/userdb/internal/oauth"
 	"github.com/userdb/userdb/internal/service"
 )
 
@@ -60,11 +62,24 @@ func (s *Server) peers() service.Peers {
 	return s.bus
 }
 
-// runBus keeps the bus subscribed until ctx ends.
+// runBus keeps the bus subscribed until ctx ends. Besides the service's
+// caches, another node's change makes the OAuth provider read the
+// revocations at once: ending a user's sessions (a "user:" key) revokes
+// the user's tokens in the same transaction, and the provider announces
+// its own (oauth.RevocationsChanged); "*" follows a resubscription, when
+// messages may have been missed.
 func (s *Server) runBus(ctx context.Context) {
-	if s.bus != nil {
-		s.bus.Run(ctx, s.svc.Forget)
+	if s.bus == nil {
+		return
 	}
+	s.bus.Run(ctx, func(key string) {
+		if s.oauth != nil && (key == oauth.RevocationsChanged || key == "*" || strings.HasPrefix(key, "user:")) {
+			s.oauth.PollRevocations()
+		}
+		if key != oauth.RevocationsChanged {
+			s.svc.Forget(key)
+		}
+	})
 }
 
 // redisHealthy says whether the shared rate-limit counters are worth

@@ -4,12 +4,14 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/userdb/userdb/internal/inside"
+	"github.com/userdb/userdb/internal/oauth"
 	"github.com/userdb/userdb/internal/redistest"
 	"github.com/userdb/userdb/server"
 )
@@ -198,4 +200,75 @@ func metricOf(t *testing.T, n node, name string) string {
 	}
 	t.Fatalf("no metric %s", name)
 	return ""
+}
+
+// TestOAuthRevocationAcrossNodes: two nodes of one issuer on one database
+// and one Redis, their revocation poll set to an hour so that only the bus
+// can tell node B. A user's sign-out everywhere on node A, and a client's
+// revocation of a refresh token on A (RFC 7009, which revokes the access
+// tokens issued with it), make B's introspection report the access token
+// inactive at once.
+func TestOAuthRevocationAcrossNodes(t *testing.T) {
+	rs := redistest.Start(t)
+	noPoll := func(c *server.Config) {
+		c.Redis.Addr = rs.Addr()
+		c.OAuth.RevocationPoll = time.Hour
+	}
+	a := oauthEnv(t, noPoll)
+	b := oauthEnv(t, noPoll, func(c *server.Config) {
+		c.Database.DSN = a.cfg.Database.DSN
+		c.Server.BaseURL = a.cfg.Server.BaseURL // one issuer, as behind a load balancer
+	})
+	for _, e := range []*env{a, b} {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { e.srv.Run(ctx); close(done) }()
+		t.Cleanup(func() { cancel(); <-done })
+	}
+	node{env: a, name: "A"}.waitRedis(t, true)
+	node{env: b, name: "B"}.waitRedis(t, true)
+
+	u := a.addUser("ada@example.com", "correct horse battery")
+	c, cfg, _ := codeClient(t, a, oauth.ClientInput{FirstParty: ptr(true)})
+	activeAtB := func(tok string) bool {
+		_, in := b.tokenPost(oauth.IntrospectPath, c.ID, cfg.ClientSecret, url.Values{"token": {tok}})
+		return in["active"] == true
+	}
+	// waitInactive waits until B reports the token inactive, and says how
+	// long that took after the revocation on A returned.
+	waitInactive := func(what, tok string) time.Duration {
+		t.Helper()
+		start := time.Now()
+		for activeAtB(tok) {
+			if time.Since(start) > 10*time.Second {
+				t.Fatalf("%s on A: node B still reports the access token active (oauth.revocation_poll is an hour)", what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		return time.Since(start)
+	}
+
+	a.clock.Add(2 * time.Second)
+	tok := signIn(t, a, a.browser(t), cfg, "ada@example.com", "correct horse battery", "")
+	if !activeAtB(tok.AccessToken) {
+		t.Fatal("node B does not take node A's token")
+	}
+	a.clock.Add(2 * time.Second)
+	if _, err := inside.Service(a.srv).EndOtherSessions(ctxCLI(), u, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("sign-out everywhere on A: node B reported the token inactive %v later", waitInactive("sign-out everywhere", tok.AccessToken))
+	if status, body := refresh(b, c, cfg.ClientSecret, tok.RefreshToken); status != 400 {
+		t.Errorf("refresh at B after the sign-out on A: %d %v", status, body)
+	}
+
+	a.clock.Add(2 * time.Second)
+	tok = signIn(t, a, a.browser(t), cfg, "ada@example.com", "correct horse battery", "")
+	if !activeAtB(tok.AccessToken) {
+		t.Fatal("node B does not take node A's second token")
+	}
+	if status, body := a.tokenPost(oauth.RevokePath, c.ID, cfg.ClientSecret, url.Values{"token": {tok.RefreshToken}}); status != 200 {
+		t.Fatalf("revoke at A: %d %v", status, body)
+	}
+	t.Logf("refresh token revoked on A: node B reported its access token inactive %v later", waitInactive("revoking the refresh token", tok.AccessToken))
 }

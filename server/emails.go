@@ -61,6 +61,10 @@ func (c *composer) message(kind string) config.Message {
 	case service.EmailPasswordResetDone:
 		return e.PasswordResetSuccessful
 	case service.EmailInvitation:
+		if e.AccountVerification.Endpoint != "" {
+			// Invitations are the original's verification email (inviteURL).
+			return e.AccountVerification.Message
+		}
 		return invitationMessage
 	case service.EmailChangeConfirm:
 		return emailChangeMessage
@@ -78,6 +82,8 @@ func (c *composer) message(kind string) config.Message {
 		return recoveryUsedMessage
 	case service.EmailMFAReset:
 		return mfaResetMessage
+	case service.EmailMagicLink:
+		return magicLinkMessage
 	}
 	return config.Message{}
 }
@@ -115,6 +121,9 @@ func (c *composer) compose(kind string, u *userdb.User, d mail.Data) (*userdb.Ou
 	tmpl := m.Template
 	if tmpl == "" {
 		tmpl = kind
+		if kind == service.EmailInvitation && c.cfg.Email.AccountVerification.Endpoint != "" {
+			tmpl = service.EmailVerification
+		}
 	}
 	d.ProductName, d.BaseURL, d.User = c.productName, c.cfg.BaseURL(), mail.NewUserData(u)
 	r, err := c.t.Render(tmpl, m.Format, m.Subject, d)

@@ -332,3 +332,162 @@ func TestNodeUnauthenticated(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeWelcomeFlow: the original's newUserWorkflow (index.js:612-626)
+// sent a new PENDING user (controllers/users.js:116-163) the
+// accountVerification email with its configured endpoint, subject and
+// template (email.js:134-171), which is how the README's "Account
+// Verification Flow in a SPA" took users to the application's /welcome;
+// that page checked the token (verifyAccount, through /verify's token) and
+// set the profile and password. userdb sends invitations with that
+// email's settings when its endpoint is set, takes the invitation token
+// at /verify and /change, and gives /invitation a JSON API.
+func TestNodeWelcomeFlow(t *testing.T) {
+	f := newAdminFixture(t, func(c *server.Config) {
+		c.Email.AccountVerification.Endpoint = "https://app.example/welcome"
+		c.Email.AccountVerification.Subject = "Verify your Clinic account"
+	})
+	admin := f.actors[asAdminA]
+	invite := func(email string) string {
+		t.Helper()
+		r := admin.do("POST", "/users/update", map[string]any{"email": email, "givenName": "New", "surname": "Person"})
+		if r.status != 200 || r.json(t)["status"] != "PENDING" {
+			t.Fatalf("/users/update: %d %s", r.status, r.body)
+		}
+		m := f.lastEmail(email, "invitation")
+		if m.Subject != "Verify your Clinic account" || !strings.Contains(m.Text+m.HTML, "https://app.example/welcome?sptoken=") {
+			t.Fatalf("invitation %q, want the account_verification subject and endpoint:\n%s", m.Subject, m.Text)
+		}
+		return tokenOf(t, m)
+	}
+	tok := invite("welcome@alpha.example")
+
+	app := f.client()
+	// The welcome page checks the token: /invitation in JSON, or /verify
+	// and /change as the original's page did; none uses it up.
+	if r := app.do("GET", "/invitation?sptoken="+tok, nil); r.status != 200 || r.json(t)["account"].(map[string]any)["email"] != "welcome@alpha.example" {
+		t.Fatalf("GET /invitation as JSON: %d %s", r.status, r.body)
+	}
+	if r := app.do("GET", "/verify?sptoken="+tok, nil); r.status != 200 || r.json(t)["account"].(map[string]any)["status"] != "PENDING" {
+		t.Fatalf("GET /verify with the invitation token: %d %s", r.status, r.body)
+	}
+	if r := app.do("GET", "/change?sptoken="+tok, nil); r.status != 200 {
+		t.Fatalf("GET /change with the invitation token: %d %s", r.status, r.body)
+	}
+	// A mistake leaves the link working.
+	if r := app.do("POST", "/invitation", map[string]any{"sptoken": tok, "password": "short"}); r.status != 400 {
+		t.Fatalf("POST /invitation with a short password: %d %s", r.status, r.body)
+	}
+	r := app.do("POST", "/invitation", map[string]any{"sptoken": tok, "password": "a long welcome secret", "givenName": "Wendy", "surname": "Lee"})
+	if r.status != 200 {
+		t.Fatalf("POST /invitation: %d %s", r.status, r.body)
+	}
+	me := app.do("GET", "/me", nil)
+	if acc, _ := me.json(t)["account"].(map[string]any); me.status != 200 || acc["givenName"] != "Wendy" || acc["status"] != "ENABLED" || acc["emailVerified"] != true {
+		t.Fatalf("/me after the welcome: %d %s", me.status, me.body)
+	}
+	if r := f.client().do("POST", "/invitation", map[string]any{"sptoken": tok, "password": "another long secret"}); r.status != 400 {
+		t.Fatalf("the invitation used twice: %d %s", r.status, r.body)
+	}
+
+	// POST /change with an invitation token sets the password and signs in.
+	tok = invite("change@alpha.example")
+	c := f.client()
+	if r := c.do("POST", "/change", map[string]any{"sptoken": tok, "password": "a long change secret"}); r.status != 200 {
+		t.Fatalf("POST /change with the invitation token: %d %s", r.status, r.body)
+	}
+	if r := c.do("GET", "/me", nil); r.status != 200 {
+		t.Fatalf("/me after /change with the invitation: %d %s", r.status, r.body)
+	}
+	f.client().mustLogin("change@alpha.example", "a long change secret")
+}
+
+// TestNodeResendInvite: the original's /users/resend_invite ran
+// newUserWorkflow on any user (controllers/users.js:230-246): PENDING
+// again, a verification email. userdb re-invites PENDING users, sends an
+// ENABLED user whose email is not verified the verification email (its
+// status and password stay: PENDING would lock it out), and refuses the
+// rest with a message saying why.
+func TestNodeResendInvite(t *testing.T) {
+	f := newAdminFixture(t)
+	admin := f.actors[asAdminA]
+	pending := f.target(f.accA.ID, userdb.StatusPending)
+	unverified := f.target(f.accA.ID, userdb.StatusEnabled) // targets are created unverified
+	for _, c := range []struct {
+		u      *userdb.User
+		status int
+		kind   string
+	}{
+		{pending, 200, "invitation"},
+		{unverified, 200, "account-verification"},
+		{f.plainA, 400, ""}, // enabled and verified
+		{f.lockedTarget(f.accA.ID), 400, ""},
+	} {
+		r := admin.do("POST", "/users/resend_invite", map[string]any{"userId": c.u.ID})
+		if r.status != c.status {
+			t.Errorf("resend_invite to %s (%s): %d %s, want %d", c.u.Email, c.u.Status, r.status, r.body, c.status)
+		}
+		if c.kind != "" && f.countEmails(c.u.Email, c.kind) == 0 {
+			t.Errorf("resend_invite to %s: no %s email", c.u.Email, c.kind)
+		}
+	}
+	if u := must1(inside.Service(f.srv).Store().FindUserByID(context.Background(), unverified.ID)); u.Status != userdb.StatusEnabled {
+		t.Errorf("the unverified user is %s after resend_invite, want ENABLED", u.Status)
+	}
+}
+
+// TestNodeCallerCanOnly: the original's user.canOnly (index.js:383-393) is
+// user.can without the super-admin's pass.
+func TestNodeCallerCanOnly(t *testing.T) {
+	super := &server.Caller{User: &userdb.User{Roles: []string{userdb.RoleSuperAdmin}}}
+	ops := &server.Caller{User: &userdb.User{Roles: []string{"ops", "dev"}}}
+	for _, c := range []struct {
+		name          string
+		caller        *server.Caller
+		roles         []string
+		all           bool
+		can, wantOnly bool
+	}{
+		{"super-admin, a role it lacks", super, []string{"ops"}, false, true, false},
+		{"one of", ops, []string{"ops", "admin"}, false, true, true},
+		{"all of, one missing", ops, []string{"ops", "admin"}, true, false, false},
+		{"all of", ops, []string{"ops", "dev"}, true, true, true},
+		{"none asked", ops, nil, false, true, true},
+	} {
+		if got := c.caller.CanOnly(c.roles, c.all); got != c.wantOnly {
+			t.Errorf("%s: CanOnly = %v, want %v", c.name, got, c.wantOnly)
+		}
+	}
+}
+
+// TestNodeSmallerDifferences: /users/check_password answers "error": null
+// for a good password (controllers/users.js:174-180); POST /forgot reads
+// the query too (index.js:250-253); /users/change_account_status
+// (controllers/users.js:182-210) takes ENABLED for a LOCKED user, which it
+// unlocks, and refuses LOCKED and PENDING, saying what to do instead.
+func TestNodeSmallerDifferences(t *testing.T) {
+	f := newAdminFixture(t)
+	c := f.client()
+	r := c.do("POST", "/users/check_password", map[string]any{"password": "a good long password 42"})
+	if m := r.json(t); r.status != 200 || m["good"] != true {
+		t.Fatalf("check_password: %d %s", r.status, r.body)
+	} else if v, ok := m["error"]; !ok || v != nil {
+		t.Fatalf("check_password of a good password: %s, want \"error\": null", r.body)
+	}
+
+	if r := c.do("POST", "/forgot?email="+url.QueryEscape(f.plainA.Email), nil); r.status != 200 {
+		t.Fatalf("POST /forgot?email=: %d %s", r.status, r.body)
+	}
+	f.lastEmail(f.plainA.Email, "forgot-password")
+
+	admin := f.actors[asAdminA]
+	locked := f.lockedTarget(f.accA.ID)
+	if r := admin.do("POST", "/users/change_account_status", map[string]any{"userId": locked.ID, "newStatus": "ENABLED"}); r.status != 200 || r.json(t)["status"] != "ENABLED" {
+		t.Fatalf("ENABLED for a LOCKED user: %d %s", r.status, r.body)
+	}
+	for _, st := range []string{"LOCKED", "PENDING"} {
+		if r := admin.do("POST", "/users/change_account_status", map[string]any{"userId": f.plainA.ID, "newStatus": st}); r.status != 400 || r.json(t)["field"] != "newStatus" {
+			t.Errorf("newStatus %s: %d %s, want 400 naming newStatus", st, r.status, r.body)
+		}
+	}
+}

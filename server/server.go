@@ -209,6 +209,10 @@ func (s *Server) build(ctx context.Context, o options) error {
 	}
 	s.upstreams = newUpstreams(cfg.Upstream.Timeout, nil)
 
+	webAuthn, err := newWebAuthn(cfg)
+	if err != nil {
+		return err
+	}
 	var svc *service.Service
 	s.sender = mail.NewSender(s.store, driver, mail.SenderOptions{
 		From: cfg.SMTP.From, PollInterval: cfg.Outbox.PollInterval, Batch: cfg.Outbox.Batch,
@@ -225,6 +229,7 @@ func (s *Server) build(ctx context.Context, o options) error {
 		Upstream: s.upstreams, Sealer: s.box, Connectors: configured,
 		RevokeGrants: s.revokeGrants,
 		Peers:        s.peers(),
+		WebAuthn:     webAuthn,
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: cfg.Lockout.UnlockAfter,
 		PasswordMaxAge: cfg.Password.MaxAge, History: cfg.Password.History,
@@ -234,16 +239,19 @@ func (s *Server) build(ctx context.Context, o options) error {
 		SessionCacheTTL: cfg.Sessions.CacheTTL, TouchInterval: cfg.Sessions.TouchInterval,
 		RegistrationEnabled: cfg.Registration.Enabled, RequireVerification: cfg.Registration.RequireVerification,
 		RegistrationAccount: cfg.Registration.Account, SuperAdminRole: cfg.SuperAdminRole,
-		VerifyURL: cfg.VerifyURL(), ResetURL: cfg.ResetURL(), InviteURL: cfg.BaseURL() + web.InvitationPath,
+		VerifyURL: cfg.VerifyURL(), ResetURL: cfg.ResetURL(), InviteURL: inviteURL(cfg),
 		EmailChangeURL: cfg.BaseURL() + web.EmailChangePath,
 		NotMeURL:       cfg.BaseURL() + web.NotMePath, NotifyNewDevice: cfg.Protection.Devices.Notify,
 		ExpiryWarnings: cfg.Password.ExpiryWarning, ChangePasswordURL: cfg.BaseURL() + web.ProfilePath,
 		BreachMode: cfg.Password.BreachCheck, BreachMinCount: cfg.Password.Breach.MinCount, BreachFailOpen: cfg.Password.Breach.FailOpen,
 		BaseURL: cfg.BaseURL(), UpstreamFlowTTL: cfg.Upstream.FlowTTL,
-		EmailsLogged: o.mailDriver == nil && cfg.SMTP.Host == "",
-		MFA:          mfaOptions(cfg),
+		EmailsLogged:     o.mailDriver == nil && cfg.SMTP.Host == "",
+		MFA:              mfaOptions(cfg),
+		MagicLinkEnabled: cfg.MagicLink.Enabled, MagicLinkURL: cfg.BaseURL() + web.MagicLinkPath,
+		MagicLinkTTL: cfg.MagicLink.TTL, MagicCodeAttempts: cfg.MagicLink.CodeAttempts,
 	})
 	s.svc = svc
+	s.passwordlessMetrics()
 	if err := s.openSetup(ctx); err != nil {
 		return err
 	}
@@ -292,7 +300,7 @@ func (s *Server) buildHandler() error {
 		apps = s.oauth
 	}
 	pages := web.New(s.svc, s.edge, web.Options{Branding: ui.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs, Apps: apps,
-		SetupToken: s.setupToken})
+		SetupToken: s.setupToken, InvitationJSON: s.api.Invitation})
 	pages.Routes(mux)
 	console.New(s.svc, s.edge, console.Options{Branding: ui.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload, OAuth: s.oauth}).Routes(mux)
 	s.oktaRoutes(mux)
@@ -572,4 +580,16 @@ func sameSite(s string) http.SameSite {
 		return http.SameSiteStrictMode
 	}
 	return http.SameSiteLaxMode
+}
+
+// inviteURL is the link of invitations: the hosted welcome page, or, when
+// email.account_verification.endpoint is set, that endpoint, as the
+// original's newUserWorkflow sent new users its verification email with
+// its endpoint (index.js:612-626, email.js:145-154): how an application
+// takes invited users to its own welcome page.
+func inviteURL(cfg *config.Config) string {
+	if ep := cfg.Email.AccountVerification.Endpoint; ep != "" {
+		return ep
+	}
+	return cfg.BaseURL() + web.InvitationPath
 }

@@ -24,7 +24,7 @@ import (
 // known users before /forgot or POST /verify answers, 10-20% slower) shows
 // in most pairs. Sign-in runs at the default argon2id parameters, since the
 // hash is what dominates its time. There is no absolute slack for the fast
-// answers of /forgot and POST /verify (about 150µs).
+// answers of /forgot, POST /verify and POST /login/email (about 150µs).
 func TestTimingDoesNotRevealUsers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("timing test: not in -short mode")
@@ -56,6 +56,7 @@ func TestTimingDoesNotRevealUsers(t *testing.T) {
 		{"login", "POST", "/login", 31, func(l string) any { return map[string]string{"login": l, "password": "wrong password"} }},
 		{"forgot", "POST", "/forgot", 301, func(l string) any { return map[string]string{"email": l} }},
 		{"resend", "POST", "/verify", 301, func(l string) any { return map[string]string{"login": l} }},
+		{"magic", "POST", "/login/email", 301, func(l string) any { return map[string]string{"email": l} }},
 	}
 	const ratio, alpha = 1.10, 0.001
 	for _, tc := range cases {

@@ -146,6 +146,7 @@ type authParams struct {
 	Prompt              []string `json:"prompt,omitempty"`
 	MaxAge              *int64   `json:"max_age,omitempty"`
 	LoginHint           string   `json:"login_hint,omitempty"`
+	Connection          string   `json:"connection,omitempty"`
 }
 
 const authRequestColumns = `id, client_id, params, user_id, auth_time, amr, code_hash, code_expires_at, code_used_at,
@@ -166,6 +167,7 @@ func scanAuthRequest(sc scanner) (*userdb.OAuthAuthRequest, error) {
 	}
 	r.RedirectURI, r.Scopes, r.State, r.Nonce, r.ResponseMode = p.RedirectURI, p.Scopes, p.State, p.Nonce, p.ResponseMode
 	r.CodeChallenge, r.CodeChallengeMethod, r.Prompt, r.MaxAge, r.LoginHint = p.CodeChallenge, p.CodeChallengeMethod, p.Prompt, p.MaxAge, p.LoginHint
+	r.Connection = p.Connection
 	return &r, nil
 }
 
@@ -176,7 +178,7 @@ func (s *Store) CreateOAuthAuthRequest(ctx context.Context, r *userdb.OAuthAuthR
 	}
 	p, err := json.Marshal(authParams{RedirectURI: r.RedirectURI, Scopes: r.Scopes, State: r.State, Nonce: r.Nonce,
 		ResponseMode: r.ResponseMode, CodeChallenge: r.CodeChallenge, CodeChallengeMethod: r.CodeChallengeMethod,
-		Prompt: r.Prompt, MaxAge: r.MaxAge, LoginHint: r.LoginHint})
+		Prompt: r.Prompt, MaxAge: r.MaxAge, LoginHint: r.LoginHint, Connection: r.Connection})
 	if err != nil {
 		return userdb.Internal(err)
 	}

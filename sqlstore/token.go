@@ -7,11 +7,11 @@ import (
 	"github.com/userdb/userdb"
 )
 
-const tokenColumns = `token_hash, kind, user_id, email, created_at, expires_at, consumed_at`
+const tokenColumns = `token_hash, kind, user_id, email, browser_hash, code_hash, attempts, created_at, expires_at, consumed_at`
 
 func scanToken(sc scanner) (*userdb.OneTimeToken, error) {
 	var t userdb.OneTimeToken
-	err := sc.Scan(&t.TokenHash, &t.Kind, &t.UserID, &t.Email, timeDest{&t.CreatedAt}, timeDest{&t.ExpiresAt}, nullTimeDest{&t.ConsumedAt})
+	err := sc.Scan(&t.TokenHash, &t.Kind, &t.UserID, &t.Email, &t.Browser, &t.Code, &t.Attempts, timeDest{&t.CreatedAt}, timeDest{&t.ExpiresAt}, nullTimeDest{&t.ConsumedAt})
 	if err != nil {
 		return nil, err
 	}
@@ -30,8 +30,8 @@ func (s *Store) CreateToken(ctx context.Context, t *userdb.OneTimeToken) error {
 	if len(t.Email) > userdb.MaxEmailLen {
 		return userdb.FieldError("email", "email must be at most %d characters", userdb.MaxEmailLen)
 	}
-	_, err := s.exec(ctx, "INSERT INTO tokens ("+tokenColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)",
-		t.TokenHash, string(t.Kind), t.UserID, t.Email, s.d.time(t.CreatedAt), s.d.time(t.ExpiresAt), s.d.nullTime(t.ConsumedAt))
+	_, err := s.exec(ctx, "INSERT INTO tokens ("+tokenColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		t.TokenHash, string(t.Kind), t.UserID, t.Email, nullBytes(t.Browser), nullBytes(t.Code), t.Attempts, s.d.time(t.CreatedAt), s.d.time(t.ExpiresAt), s.d.nullTime(t.ConsumedAt))
 	if err != nil {
 		err = refine(err, userdb.ECONFLICT, userdb.Errorf(userdb.ECONFLICT, "the token exists already"))
 		return refine(err, userdb.ENOTFOUND, notFound("user"))
@@ -88,4 +88,30 @@ func (s *Store) ConsumeToken(ctx context.Context, kind userdb.TokenKind, hash []
 func (s *Store) DeleteUserTokens(ctx context.Context, userID string, kind userdb.TokenKind) error {
 	_, err := s.exec(ctx, "DELETE FROM tokens WHERE user_id = ? AND kind = ? AND consumed_at IS NULL", userID, string(kind))
 	return err
+}
+
+// TakeTokenAttempts charges one attempt to every live token of the kind
+// bound to browser with fewer than max attempts, in one UPDATE, and returns
+// how many it charged.
+func (s *Store) TakeTokenAttempts(ctx context.Context, kind userdb.TokenKind, browser []byte, max int, now time.Time) (int, error) {
+	if len(browser) == 0 {
+		return 0, nil
+	}
+	n, err := s.execCount(ctx, `UPDATE tokens SET attempts = attempts + 1
+		WHERE browser_hash = ? AND kind = ? AND consumed_at IS NULL AND expires_at > ? AND attempts < ?`,
+		browser, string(kind), s.d.time(now), max)
+	return int(n), err
+}
+
+// FindTokenByCode returns the live token of the kind bound to browser
+// whose code hash is code, tried at most max times, or ENOTFOUND.
+func (s *Store) FindTokenByCode(ctx context.Context, kind userdb.TokenKind, browser, code []byte, max int, now time.Time) (*userdb.OneTimeToken, error) {
+	if len(browser) == 0 || len(code) == 0 {
+		return nil, notFound("token")
+	}
+	// The code hash is unique among a browser's tokens in practice
+	// (SHA-256 of a 256-bit nonce and the code).
+	return s.findToken(ctx, `browser_hash = ? AND code_hash = ? AND kind = ?
+		AND consumed_at IS NULL AND expires_at > ? AND attempts <= ?`,
+		browser, code, string(kind), s.d.time(now), max)
 }

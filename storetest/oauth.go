@@ -111,7 +111,7 @@ func newAuthRequest(t *testing.T, s userdb.Store, clientID string) *userdb.OAuth
 	r := &userdb.OAuthAuthRequest{
 		ID: userdb.NewID("are"), ClientID: clientID, RedirectURI: "https://app.example.com/callback",
 		Scopes: []string{"openid"}, State: "st", Nonce: "n", CodeChallenge: "abc", CodeChallengeMethod: "S256",
-		Prompt: []string{"login"}, MaxAge: &max, LoginHint: "ada", CreatedAt: base, ExpiresAt: at(10 * time.Minute),
+		Prompt: []string{"login"}, MaxAge: &max, LoginHint: "ada", Connection: "corp", CreatedAt: base, ExpiresAt: at(10 * time.Minute),
 	}
 	if err := s.CreateOAuthAuthRequest(t.Context(), r); err != nil {
 		t.Fatal(err)
@@ -132,6 +132,7 @@ func testOAuthCodeSingleUse(t *testing.T, s userdb.Store) {
 	}
 	wantEqual(t, "CodeChallenge", got.CodeChallenge, "abc")
 	wantEqual(t, "LoginHint", got.LoginHint, "ada")
+	wantEqual(t, "Connection", got.Connection, "corp")
 	if got.MaxAge == nil || *got.MaxAge != 300 {
 		t.Errorf("MaxAge = %v, want 300", got.MaxAge)
 	}

@@ -19,6 +19,8 @@ var tokenTests = []test{
 	{"DeleteUserTokens", testDeleteUserTokens},
 	{"EmailChange", testTokenEmail},
 	{"DeleteExpired", testDeleteExpiredTokens},
+	{"BrowserAndCode", testTokenBrowserCode},
+	{"CodeAttemptsConcurrent", testTokenAttemptsConcurrent},
 }
 
 // testTokenEmail stores the new address an email-change token confirms and

@@ -17,7 +17,7 @@ Usage:
   userdb user update USER [--email E] [--username U] [--given-name G] [--middle-name M]
                      [--surname S] [--custom-data JSON]
   userdb user disable|enable|unlock|delete USER
-  userdb user unlock-all                       unlock every locked user
+  userdb user unlock-all [--all]               unlock users locked longer than lockout.unlock_after (--all: every locked user)
   userdb user reset-password USER (--send-email | --password-stdin [--must-change])
   userdb user add-role USER ROLE
   userdb user remove-role USER ROLE

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -286,6 +287,13 @@ func userLifecycle(e *env, action string, args []string) error {
 		case "enable":
 			_, err = svc.AdminSetUserStatus(ctx, u.ID, userdb.StatusEnabled)
 		case "unlock":
+			if u.Status != userdb.StatusLocked {
+				// The original's unlockUser returned without error for a
+				// user who was not locked (index.js:854-860), so its
+				// manage-user.js --operation=unlock exited 0.
+				fmt.Fprintf(e.stdout, "%s: not locked\n", u.Username)
+				return nil
+			}
 			_, err = svc.AdminUnlockUser(ctx, u.ID)
 		case "delete":
 			err = svc.AdminDeleteUser(ctx, u.ID)
@@ -301,15 +309,20 @@ func userLifecycle(e *env, action string, args []string) error {
 // pastTense reports what userLifecycle did.
 var pastTense = map[string]string{"disable": "disabled", "enable": "enabled", "unlock": "unlocked", "delete": "deleted"}
 
-// userUnlockAll unlocks every locked user, however recently locked.
+// userUnlockAll unlocks the users locked longer than lockout.unlock_after,
+// as the original's unlockUsers did (index.js:862-882: users whose last
+// failed sign-in is older than reenableLockedAccountsAfterSeconds), so a
+// cron job running it does not defeat the lockout; --all unlocks every
+// locked user, however recently locked.
 func userUnlockAll(e *env, args []string) error {
 	var c common
 	fs := c.flags("user unlock-all", false)
-	if _, err := parse(e, fs, args, 0, 0, ""); err != nil {
+	all := fs.Bool("all", false, "also unlock users locked less than lockout.unlock_after ago")
+	if _, err := parse(e, fs, args, 0, 0, "[--all]"); err != nil {
 		return err
 	}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
-		n, err := svc.AdminUnlockUsers(ctx, true)
+		n, err := svc.AdminUnlockUsers(ctx, *all)
 		if err != nil {
 			return err
 		}
@@ -376,7 +389,7 @@ func userRole(e *env, action string, args []string) error {
 			return err
 		}
 		if action == "add-role" {
-			u, err = svc.AdminAddRole(ctx, u.ID, pos[1])
+			u, err = addRole(ctx, e, svc, u, pos[1], c.json)
 		} else {
 			u, err = svc.AdminRemoveRole(ctx, u.ID, pos[1])
 		}
@@ -385,4 +398,24 @@ func userRole(e *env, action string, args []string) error {
 		}
 		return printUser(e.stdout, u, c.json)
 	})
+}
+
+// addRole gives u the role of its account named name, creating the role
+// first when the account has none of that name, as the original's
+// manage-user.js --operation=add-role did with findOrCreateRole
+// (bin/manage-user.js:198-216).
+func addRole(ctx context.Context, e *env, svc *service.Service, u *userdb.User, name string, quiet bool) (*userdb.User, error) {
+	page, err := svc.AdminListRoles(ctx, userdb.RoleFilter{AccountID: u.AccountID})
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(page.Roles, func(r *userdb.Role) bool { return userdb.Fold(r.Name) == userdb.Fold(name) }) {
+		if _, err := svc.AdminCreateRole(ctx, u.AccountID, name, ""); err != nil && !userdb.IsCode(err, userdb.ECONFLICT) {
+			return nil, err
+		}
+		if !quiet {
+			fmt.Fprintf(e.stdout, "created role %q\n", strings.TrimSpace(name))
+		}
+	}
+	return svc.AdminAddRole(ctx, u.ID, name)
 }

@@ -97,6 +97,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	ep(EpChange, []string{"POST"}, a.change)
 	ep(EpExpired, []string{"POST"}, a.authed(a.expired))
 	ep(EpCheckPassword, []string{"POST"}, a.checkPassword)
+	a.passwordlessRoutes(mux)
 	if login := a.opts.Endpoints[EpLogin]; login.Enabled && login.URI != "" && a.opts.LoginPage != login.URI {
 		mux.HandleFunc("GET "+login.URI, a.loginView)
 	}
@@ -110,6 +111,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 		mux.HandleFunc("DELETE "+me.URI+"/sessions", a.authed(a.endOtherSessions))
 		mux.HandleFunc("POST "+me.URI+"/compromised", a.authed(a.reportCompromised))
 	}
+	a.mfaRoutes(mux)
 }
 
 // authedHandler receives the caller.

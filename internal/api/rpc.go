@@ -432,12 +432,34 @@ func (a *API) rpcUserStatus(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
+	// The original saved any newStatus, resetting the failed sign-ins when
+	// ENABLED (controllers/users.js:182-210). ENABLED unlocks a LOCKED user
+	// the same way; LOCKED and PENDING are refused: a lock comes from failed
+	// sign-ins (DISABLED is the administrator's lock), and PENDING would
+	// leave the user without a way in (/users/resend_invite invites again).
 	st, err := userdb.ParseStatus(req.NewStatus)
-	if err != nil || (st != userdb.StatusEnabled && st != userdb.StatusDisabled) {
+	switch {
+	case err != nil:
 		httpx.Error(w, r, userdb.FieldError("newStatus", "newStatus must be ENABLED or DISABLED."))
 		return
+	case st == userdb.StatusLocked:
+		httpx.Error(w, r, userdb.FieldError("newStatus", "newStatus LOCKED is not set by hand: users are locked by failed sign-ins; use DISABLED."))
+		return
+	case st == userdb.StatusPending:
+		httpx.Error(w, r, userdb.FieldError("newStatus", "newStatus PENDING is not set by hand: use /users/resend_invite to invite the user again."))
+		return
 	}
-	u, err := a.svc.AdminSetUserStatus(r.Context(), req.UserID, st)
+	var u *userdb.User
+	if st == userdb.StatusEnabled {
+		u, err = a.svc.AdminGetUser(r.Context(), req.UserID)
+		if err == nil && u.Status == userdb.StatusLocked {
+			u, err = a.svc.AdminUnlockUser(r.Context(), req.UserID)
+		} else if err == nil {
+			u, err = a.svc.AdminSetUserStatus(r.Context(), req.UserID, st)
+		}
+	} else {
+		u, err = a.svc.AdminSetUserStatus(r.Context(), req.UserID, st)
+	}
 	if err != nil {
 		httpx.Error(w, r, err)
 		return

@@ -47,6 +47,10 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
+	if l.Pending != nil {
+		a.pendingAnswer(w, r, l) // mfa.go
+		return
+	}
 	a.edge.SetSession(w, r, l)
 	acc, err := a.svc.Account(r.Context(), l.User.AccountID)
 	if err != nil {
@@ -155,7 +159,7 @@ func (a *API) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = a.edge.WithMeta(r, "")
-	u, err := a.svc.Verify(r.Context(), r.URL.Query().Get("sptoken"))
+	u, err := a.svc.VerifyOrCheckInvitation(r.Context(), r.URL.Query().Get("sptoken"))
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -179,15 +183,22 @@ func (a *API) resendVerification(w http.ResponseWriter, r *http.Request) {
 }
 
 // forgot: POST /forgot {email|username|login} (or GET with the same in the
-// query) -> always 200 when well-formed.
+// query) -> always 200 when well-formed. A POST whose body names no one is
+// read from its query, as the original read both (index.js:250-253).
 func (a *API) forgot(w http.ResponseWriter, r *http.Request) {
-	var req loginRequest
-	if r.Method == http.MethodGet {
-		q := r.URL.Query()
-		req = loginRequest{Login: q.Get("login"), Username: q.Get("username"), Email: q.Get("email")}
-	} else if err := decode(r, &req); err != nil {
-		httpx.Error(w, r, err)
-		return
+	q := r.URL.Query()
+	req := loginRequest{Login: q.Get("login"), Username: q.Get("username"), Email: q.Get("email")}
+	if r.Method != http.MethodGet {
+		var body loginRequest
+		if r.ContentLength != 0 {
+			if err := decode(r, &body); err != nil {
+				httpx.Error(w, r, err)
+				return
+			}
+		}
+		if body.name() != "" {
+			req = body
+		}
 	}
 	r = a.edge.WithMeta(r, "")
 	if err := a.svc.Forgot(r.Context(), req.name()); err != nil {
@@ -204,7 +215,7 @@ func (a *API) checkResetToken(w http.ResponseWriter, r *http.Request) {
 		toPage(w, r, a.opts.ResetPage, "sptoken")
 		return
 	}
-	if err := a.svc.CheckResetToken(r.Context(), r.URL.Query().Get("sptoken")); err != nil {
+	if err := a.svc.CheckResetOrInvitation(r.Context(), r.URL.Query().Get("sptoken")); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -227,11 +238,62 @@ func (a *API) change(w http.ResponseWriter, r *http.Request) {
 		req.SPToken = r.URL.Query().Get("sptoken")
 	}
 	r = a.edge.WithMeta(r, "")
-	if _, err := a.svc.ResetPassword(r.Context(), req.SPToken, req.Password); err != nil {
+	_, l, err := a.svc.ResetOrAcceptInvitation(r.Context(), req.SPToken, req.Password)
+	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
+	if l != nil { // an accepted invitation signs the user in
+		a.edge.SetSession(w, r, l)
+	}
 	httpx.JSON(w, http.StatusOK, struct{}{})
+}
+
+// welcomeRequest is what an application's own welcome page posts to
+// /invitation: the token of the invitation's link, the password, and the
+// profile the user filled in (names, custom data the user may edit).
+type welcomeRequest struct {
+	SPToken    string         `json:"sptoken"`
+	Password   string         `json:"password"`
+	GivenName  *string        `json:"givenName"`
+	MiddleName *string        `json:"middleName"`
+	Surname    *string        `json:"surname"`
+	CustomData map[string]any `json:"customData"`
+}
+
+// Invitation answers /invitation to JSON clients, the welcome flow of a
+// single-page application (the original README's "Account Verification
+// Flow in a SPA", whose /welcome and /welcomed an application had to write
+// itself): GET ?sptoken= checks the invitation without using it and
+// answers {"account": user} to fill in the form; POST {sptoken, password,
+// givenName, middleName, surname, customData} sets them, verifies the
+// email, enables the user and signs it in: {"account": user} and the
+// session cookie. The hosted page hands JSON clients here.
+func (a *API) Invitation(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		u, err := a.svc.CheckInvitation(r.Context(), r.URL.Query().Get("sptoken"))
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		a.account(w, r, http.StatusOK, u)
+		return
+	}
+	var req welcomeRequest
+	if err := decode(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	r = a.edge.WithMeta(r, "")
+	l, err := a.svc.AcceptInvitation(r.Context(), req.SPToken, req.Password, service.ProfileUpdate{
+		GivenName: req.GivenName, MiddleName: req.MiddleName, Surname: req.Surname, CustomData: req.CustomData,
+	})
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	a.edge.SetSession(w, r, l)
+	a.account(w, r, http.StatusOK, l.User)
 }
 
 type passwordRequest struct {
@@ -270,9 +332,11 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request, p *edge.Pri
 	httpx.JSON(w, http.StatusOK, struct{}{})
 }
 
+// checkPasswordResponse is {good, error}, error null when the password
+// is good, as the original answered (controllers/users.js:174-180).
 type checkPasswordResponse struct {
-	Good  bool   `json:"good"`
-	Error string `json:"error,omitempty"`
+	Good  bool    `json:"good"`
+	Error *string `json:"error"`
 }
 
 // checkPassword: POST /users/check_password {password} -> {"good": bool, "error": "..."}.
@@ -300,7 +364,8 @@ func (a *API) checkPassword(w http.ResponseWriter, r *http.Request) {
 			httpx.Error(w, r, err)
 			return
 		}
-		httpx.JSON(w, http.StatusOK, checkPasswordResponse{Error: userdb.ErrorMessage(err)})
+		msg := userdb.ErrorMessage(err)
+		httpx.JSON(w, http.StatusOK, checkPasswordResponse{Error: &msg})
 		return
 	}
 	httpx.JSON(w, http.StatusOK, checkPasswordResponse{Good: true})

@@ -155,6 +155,9 @@ func (e *Edge) Meta(r *http.Request, actor string) service.Meta {
 	if c, err := r.Cookie(e.PendingCookie()); err == nil {
 		m.Pending = c.Value
 	}
+	if c, err := r.Cookie(e.RememberCookie()); err == nil {
+		m.MFADevice = c.Value
+	}
 	return m
 }
 

@@ -31,3 +31,20 @@ func (e *Edge) ClearPending(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, Secure: e.secure(r), SameSite: e.opts.SameSite,
 	})
 }
+
+// RememberCookie is the name of the remembered-device cookie: a browser
+// that carries it skips the second factor of its user (service.MFAOptions
+// RememberDevice).
+func (e *Edge) RememberCookie() string { return e.opts.CookieName + "_mfa" }
+
+// SetRemembered sets the remembered-device cookie of a sign-in that asked
+// for it (service.Login.RememberSecret), for maxAge.
+func (e *Edge) SetRemembered(w http.ResponseWriter, r *http.Request, secret string, maxAge time.Duration) {
+	if secret == "" {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: e.RememberCookie(), Value: secret, Path: "/", MaxAge: int(maxAge.Seconds()),
+		HttpOnly: true, Secure: e.secure(r), SameSite: e.opts.SameSite,
+	})
+}

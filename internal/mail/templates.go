@@ -76,8 +76,11 @@ type Data struct {
 	User        UserData
 	// SignIn describes the sign-in of a new-device notice.
 	SignIn SignInData
-	// Expires is when the password runs out (password-expiring), in words.
+	// Expires is when the password runs out (password-expiring), or how
+	// long a sign-in link works (magic-link), in words.
 	Expires string
+	// Code is the six-digit code of a sign-in email (magic-link).
+	Code string
 }
 
 // SignInData is what a new-device notice says of the sign-in, in words.

@@ -32,6 +32,7 @@ func sampleData(link string) mail.Data {
 		},
 		SignIn:  mail.SignInData{Time: "1 March 2026, 12:00 UTC", Place: "Stockholm, Sweden", Browser: "Firefox on Linux", IP: "192.0.2.1"},
 		Expires: "in 3 days, on 4 March 2026",
+		Code:    "042917",
 	}
 }
 
@@ -46,7 +47,7 @@ func TestRenderGolden(t *testing.T) {
 		{mail.KindForgotPassword, "Reset your {{.ProductName}} password", "https://app.example.com/change?sptoken=TOKEN"},
 		{mail.KindPasswordResetDone, "Your password was changed", ""},
 		{mail.KindInvitation, "You are invited to {{.ProductName}}", "https://app.example.com/invite?sptoken=TOKEN"},
-		{mail.KindMagicLink, "Sign in to {{.ProductName}}", "https://app.example.com/magic?sptoken=TOKEN"},
+		{mail.KindMagicLink, "Sign in to {{.ProductName}}", "https://app.example.com/signin/email/link?sptoken=TOKEN"},
 		{mail.KindEmailChange, "Confirm your new email address", "https://app.example.com/email-change?sptoken=TOKEN"},
 		{mail.KindEmailChangeNotice, "A change of your email address was requested", ""},
 		{mail.KindNewDevice, "New sign-in to your {{.ProductName}} account", "https://app.example.com/not-me?sptoken=TOKEN"},

@@ -380,6 +380,11 @@ func (t *translator) endpoints() {
 			t.adjust(key+".uri", defaults[name].URI, opt+".uri", fmt.Sprintf("%q is not a path starting with /", uri))
 		}
 	}
+	if t.boolean("endpoints.expired.enabled", true) {
+		// Issue 22: a difference on purpose, which a front end may trip on.
+		t.note("endpoints.expired: POST /expired changes only a password that has expired (403 otherwise); " +
+			"the original changed any signed-in user's password there: use POST /me/password {currentPassword, password}")
+	}
 }
 
 func (t *translator) password() {
@@ -665,6 +670,10 @@ func (t *translator) email() {
 			t.drop(opt+".endpoint", "this email carries no link")
 		case endpoint == "" || isAbsoluteURL(endpoint):
 			t.set(key+".endpoint", endpoint, opt+".endpoint")
+			if endpoint != "" && kind.opt == "accountVerification" {
+				t.note("email.accountVerification.endpoint: new users are invited with this email and link, as the original's newUserWorkflow did; " +
+					"the page there completes the invitation through /invitation (JSON: GET ?sptoken=, then POST {sptoken, password, givenName, surname}), or /verify and /change")
+			}
 		default:
 			t.adjust(key+".endpoint", "", opt+".endpoint", fmt.Sprintf("%q is not an absolute URL; links point to the server's own endpoint", endpoint))
 		}

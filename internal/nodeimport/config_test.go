@@ -395,3 +395,25 @@ func containsPrefix(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestTranslateWarnsOfNodeDifferences: the differences an application
+// moving from userdb@1.0.13 may trip on (issue 22) are said when its
+// configuration depends on them: /expired (index.js:324-352 changed any
+// signed-in user's password) and the verification endpoint that invitations
+// now follow (index.js:612-626).
+func TestTranslateWarnsOfNodeDifferences(t *testing.T) {
+	c, _, notes := translate(t, []byte(`{"endpoints": {"expired": {"enabled": true}}, "email": {"accountVerification": {"enabled": true, "endpoint": "https://app.example/welcome"}}}`))
+	if c.Email.AccountVerification.Endpoint != "https://app.example/welcome" {
+		t.Fatalf("endpoint %q", c.Email.AccountVerification.Endpoint)
+	}
+	for _, want := range []string{"endpoints.expired: POST /expired changes only a password that has expired",
+		"email.accountVerification.endpoint: new users are invited with this email"} {
+		if !containsPrefix(notes, want) {
+			t.Errorf("no note starts %q; notes:\n%s", want, strings.Join(notes, "\n"))
+		}
+	}
+	_, _, notes = translate(t, []byte(`{"endpoints": {"expired": {"enabled": false}}}`))
+	if containsSubstring(notes, "POST /expired") {
+		t.Errorf("a note on /expired with the endpoint off")
+	}
+}

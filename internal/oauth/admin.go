@@ -370,7 +370,7 @@ func (p *Provider) AuthenticateBearer(ctx context.Context, token string) (servic
 // Caller is whom an access token speaks for, as forward authentication
 // reports it.
 type Caller struct {
-	UserID    string   // empty for a client's own token
+	UserID    string // empty for a client's own token
 	ClientID  string
 	Roles     []string // the user's roles when the token was issued
 	AccountID string   // the user's account, or the client's for its own token

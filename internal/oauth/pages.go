@@ -121,6 +121,10 @@ func redirectOrigins(c *userdb.OAuthClient) []string {
 	return out
 }
 
+// upstreamStartPath is where internal/web starts a sign-in through a
+// connector: {upstreamStartPath}{id}/start (web.UpstreamPath).
+const upstreamStartPath = "/upstream/"
+
 // continueAuth is where an authorization request goes after the op package
 // has checked it, and where the sign-in page sends the browser back: it
 // signs the user in (or asks to), honours prompt and max_age, asks for
@@ -166,6 +170,15 @@ func (p *Provider) continueAuth(w http.ResponseWriter, r *http.Request) {
 		to := page + "?next=" + url.QueryEscape(next)
 		if req.LoginHint != "" && page == "/signin" {
 			to += "&login=" + url.QueryEscape(req.LoginHint)
+		}
+		if req.Connection != "" && page == "/signin" {
+			// Straight to the upstream provider, as Auth0's connection=
+			// does: internal/web's start of a connector sign-in, which
+			// answers a clear page for a connector that does not exist.
+			to = upstreamStartPath + url.PathEscape(req.Connection) + "/start?next=" + url.QueryEscape(next)
+			if req.LoginHint != "" {
+				to += "&login_hint=" + url.QueryEscape(req.LoginHint)
+			}
 		}
 		http.Redirect(w, r, to, http.StatusFound)
 		return

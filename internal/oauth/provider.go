@@ -76,7 +76,16 @@ type Options struct {
 	Sessions      Sessions
 	// EndSession ends a user's userdb session (RP-initiated logout).
 	EndSession func(ctx context.Context, u *userdb.User, s *userdb.Session) error
+	// Publish tells the other nodes (the Redis bus) that revocations were
+	// committed, with the key RevocationsChanged; nil on a node alone.
+	Publish func(key string)
 }
+
+// RevocationsChanged is the bus key of revocations made outside a user's
+// change (a client revoking a token, a reused refresh token): a node that
+// receives it, or any user change (ending a user's sessions revokes the
+// user's tokens), calls PollRevocations.
+const RevocationsChanged = "oauth:revocations"
 
 // Provider is the OAuth 2.0 authorization server and OpenID provider.
 type Provider struct {
@@ -92,6 +101,8 @@ type Provider struct {
 	polls   devicePolls
 	sess    Sessions
 	endSess func(ctx context.Context, u *userdb.User, s *userdb.Session) error
+	publish func(key string)
+	pollNow chan struct{} // PollRevocations asks Run to read them now
 
 	issuer string
 	op     *op.Provider
@@ -124,6 +135,7 @@ func New(ctx context.Context, set Settings, o Options) (*Provider, error) {
 	}
 	p := &Provider{
 		set: set, store: o.Store, clock: o.Clock, log: o.Logger, sess: o.Sessions, endSess: o.EndSession,
+		publish: o.Publish, pollNow: make(chan struct{}, 1),
 		issuer: strings.TrimSuffix(set.BaseURL, "/") + IssuerPath,
 	}
 	p.keys = &keyRing{store: o.Store, sealKey: o.EncryptionKey, alg: set.SigningAlg, clock: o.Clock, keep: p.longestToken()}
@@ -209,6 +221,11 @@ func (p *Provider) Routes(mux *http.ServeMux) {
 			if hint := r.URL.Query().Get("screen_hint"); hint != "" {
 				ctx = context.WithValue(ctx, screenHintKey{}, hint)
 			}
+			// Auth0's connection= and Okta's idp=: sign in through that
+			// upstream connector instead of the sign-in page.
+			if conn := connectionParam(r.URL.Query()); conn != "" {
+				ctx = context.WithValue(ctx, connectionKey{}, conn)
+			}
 		case strings.TrimPrefix(LogoutPath, IssuerPath):
 			ctx = context.WithValue(ctx, logoutKey{}, &logoutCall{sessions: p.sess, w: w, r: r})
 		}
@@ -258,6 +275,10 @@ func (p *Provider) Run(ctx context.Context) {
 				if err != nil {
 					p.log.Warn("oauth: loading or rotating signing keys", "err", err)
 				}
+			case <-p.pollNow:
+				if err := p.revoked.poll(ctx); err != nil {
+					p.log.Warn("oauth: reading revocations", "err", err)
+				}
 			case <-revs.C:
 				if err := p.revoked.poll(ctx); err != nil {
 					p.log.Warn("oauth: reading revocations", "err", err)
@@ -273,6 +294,17 @@ func (p *Provider) Run(ctx context.Context) {
 		}
 	}()
 	wg.Wait()
+}
+
+// PollRevocations has Run read the revocations made on other nodes now
+// rather than at the next oauth.revocation_poll: the Redis bus calls it
+// when another node announces a change. It does not wait; calls while a
+// read is pending make one read.
+func (p *Provider) PollRevocations() {
+	select {
+	case p.pollNow <- struct{}{}:
+	default:
+	}
 }
 
 // Flush writes the events still waiting (the server calls it on close).

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -61,6 +63,23 @@ func (a authRequest) GetCodeChallenge() *oidc.CodeChallenge {
 // which the op package does not decode.
 type screenHintKey struct{}
 
+// connectionKey carries the connector an authorize request names.
+type connectionKey struct{}
+
+// connectionParam is the connector an authorize request names with
+// connection= (Auth0) or idp= (Okta); "local" and Auth0's name of its
+// password database mean the sign-in page, as no parameter does.
+func connectionParam(q url.Values) string {
+	conn := strings.TrimSpace(q.Get("connection"))
+	if conn == "" {
+		conn = strings.TrimSpace(q.Get("idp"))
+	}
+	if conn == "local" || conn == "Username-Password-Authentication" || len(conn) > 100 {
+		return ""
+	}
+	return conn
+}
+
 // authRequestTTL is how long a person has to sign in and consent.
 const authRequestTTL = 30 * time.Minute
 
@@ -71,12 +90,14 @@ func (s *storage) CreateAuthRequest(ctx context.Context, ar *oidc.AuthRequest, u
 	if hint, _ := ctx.Value(screenHintKey{}).(string); hint == "signup" {
 		prompt = append(prompt, "create")
 	}
+	connection, _ := ctx.Value(connectionKey{}).(string)
 	r := &userdb.OAuthAuthRequest{
 		ID: userdb.NewID("are"), ClientID: ar.ClientID, RedirectURI: ar.RedirectURI, Scopes: ar.Scopes,
 		State: truncate(ar.State, 2000), Nonce: truncate(ar.Nonce, 500), ResponseMode: string(ar.ResponseMode),
 		CodeChallenge: ar.CodeChallenge, CodeChallengeMethod: string(ar.CodeChallengeMethod),
 		Prompt: prompt, LoginHint: truncate(ar.LoginHint, userdb.MaxEmailLen),
-		CreatedAt: now, ExpiresAt: now.Add(authRequestTTL),
+		Connection: connection,
+		CreatedAt:  now, ExpiresAt: now.Add(authRequestTTL),
 	}
 	if ar.MaxAge != nil {
 		m := int64(*ar.MaxAge)

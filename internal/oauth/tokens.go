@@ -197,6 +197,7 @@ func (p *Provider) revokeIssued(ctx context.Context, familyID, jti string) {
 	if jti != "" && !slices.Contains(jtis, jti) {
 		jtis = append(jtis, jti)
 	}
+	added := false
 	for _, j := range jtis {
 		r := &userdb.OAuthRevocation{Kind: userdb.RevokeTokenID, Key: j, RevokedAt: now, ExpiresAt: now.Add(p.longestToken())}
 		if err := p.store.AddOAuthRevocation(ctx, r); err != nil {
@@ -204,6 +205,11 @@ func (p *Provider) revokeIssued(ctx context.Context, familyID, jti string) {
 			continue
 		}
 		p.revoked.add(r)
+		added = true
+	}
+	// Committed (each on its own): the other nodes may read them now.
+	if added && p.publish != nil {
+		p.publish(RevocationsChanged)
 	}
 }
 

@@ -182,8 +182,26 @@ func (s *Service) resendInvitation(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if u.Status != userdb.StatusPending {
-		return userdb.Errorf(userdb.EINVALID, "Only a PENDING user can be invited again.")
+	switch {
+	case u.Status == userdb.StatusEnabled && u.EmailVerifiedAt == nil:
+		// The original's resend_invite ran newUserWorkflow on any user
+		// (controllers/users.js:230-246, index.js:612-626): PENDING again and
+		// a verification email. An enabled user keeps its status and
+		// password here (making it PENDING would lock it out) and gets the
+		// verification email.
+		err = s.store.Tx(ctx, func(tx userdb.Store) error {
+			if err := s.record(ctx, tx, "user.verification_resent", u, nil); err != nil {
+				return err
+			}
+			return s.sendVerification(ctx, tx, u)
+		})
+		if err == nil {
+			s.kick()
+		}
+		return err
+	case u.Status != userdb.StatusPending:
+		return userdb.Errorf(userdb.EINVALID, "Only a PENDING user, or an ENABLED one whose email is not verified, can be invited again; this user is %s%s.",
+			u.Status, map[bool]string{true: " and verified", false: ""}[u.Status == userdb.StatusEnabled])
 	}
 	err = s.store.Tx(ctx, func(tx userdb.Store) error {
 		if err := tx.DeleteUserTokens(ctx, u.ID, userdb.TokenInvite); err != nil {

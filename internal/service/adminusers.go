@@ -274,6 +274,9 @@ func (s *Service) AdminEndSessions(ctx context.Context, id string) (int, error) 
 		// An administrator's action is recorded even when it found nothing to end.
 		return s.record(ctx, tx, "session.ended", u, map[string]any{"sessions": []string{}, "reason": "admin"})
 	})
+	if err == nil {
+		s.sessions.forgetUser(u.ID) // after the commit too, for the other nodes
+	}
 	return n, err
 }
 

@@ -88,3 +88,51 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string, 
 	s.kick()
 	return l, nil
 }
+
+// VerifyOrCheckInvitation is GET /verify: it uses up a verification token
+// (Verify) or, given an invitation token, checks it without using it up and
+// returns its user. The original sent new users its verification email
+// (index.js:612-626), whose token its /verify and /change both took
+// (index.js:237-246, 289-294: one emailVerificationToken column); userdb
+// invites them instead, and an invitation is completed by setting a
+// password (ResetOrAcceptInvitation, AcceptInvitation), so verifying alone
+// does not use it up.
+func (s *Service) VerifyOrCheckInvitation(ctx context.Context, token string) (*userdb.User, error) {
+	u, err := s.Verify(ctx, token)
+	if err == errBadToken {
+		if iu, ierr := s.CheckInvitation(ctx, token); ierr == nil {
+			return iu, nil
+		}
+	}
+	return u, err
+}
+
+// CheckResetOrInvitation is GET /change: nil while a reset or an
+// invitation token is good.
+func (s *Service) CheckResetOrInvitation(ctx context.Context, token string) error {
+	err := s.CheckResetToken(ctx, token)
+	if userdb.IsCode(err, userdb.EINVALID) {
+		if _, ierr := s.CheckInvitation(ctx, token); ierr == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// ResetOrAcceptInvitation is POST /change: it sets the password of a reset
+// token's user (ResetPassword, l nil) or accepts an invitation with the
+// password (AcceptInvitation: verified, ENABLED and signed in, l set).
+func (s *Service) ResetOrAcceptInvitation(ctx context.Context, token, password string) (*userdb.User, *Login, error) {
+	if _, err := s.findToken(ctx, userdb.TokenReset, token); err == nil || !userdb.IsCode(err, userdb.EINVALID) {
+		u, err := s.ResetPassword(ctx, token, password)
+		return u, nil, err
+	}
+	if _, _, err := s.findInvitation(ctx, token); err != nil {
+		return nil, nil, err
+	}
+	l, err := s.AcceptInvitation(ctx, token, password, ProfileUpdate{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return l.User, l, nil
+}

@@ -366,6 +366,7 @@ func (s *Service) started(l *Login) {
 var (
 	amrPassword  = []string{"pwd"}
 	amrFederated = []string{"fed"}
+	amrEmail     = []string{"email"}
 )
 
 // PasswordExpired reports whether u must change its password before going on.
@@ -444,6 +445,12 @@ func (s *Service) EndOtherSessions(ctx context.Context, u *userdb.User, exceptID
 		n = ended
 		return err
 	})
+	if err == nil {
+		// Again after the commit: the other nodes, told inside the
+		// transaction, could have read the sessions and the revocations
+		// before it committed.
+		s.sessions.forgetUser(u.ID)
+	}
 	return n, err
 }
 

@@ -876,3 +876,6 @@ func loginName(u *userdb.User) string {
 
 func pathEscape(s string) string  { return url.PathEscape(s) }
 func queryEscape(s string) string { return url.QueryEscape(s) }
+
+// RememberDeviceFor is how long "remember this device" lasts (0: off).
+func (s *Service) RememberDeviceFor() time.Duration { return s.opts.MFA.RememberDevice }

@@ -120,6 +120,14 @@ type Options struct {
 	PendingTTL time.Duration
 	// MFA is the policy of second factors (mfa.go).
 	MFA MFAOptions
+
+	// Passwordless sign-in by email (magiclink.go): the page a link opens
+	// (the token appended as ?sptoken=), how long links and codes work,
+	// how many codes may be tried against one.
+	MagicLinkEnabled  bool
+	MagicLinkURL      string
+	MagicLinkTTL      time.Duration
+	MagicCodeAttempts int
 }
 
 // Deps are the pieces the service talks to.
@@ -154,6 +162,8 @@ type Deps struct {
 	RevokeGrants func(ctx context.Context, st userdb.Store, userID string) error
 	// Peers are the other nodes of a cluster (peers.go); nil for none.
 	Peers Peers
+	// WebAuthn runs passkey ceremonies (passkeys.go); nil: no passkeys.
+	WebAuthn WebAuthn
 }
 
 // Limits throttles requests: internal/limit.Rules. Each method names a rule
@@ -207,6 +217,10 @@ type Service struct {
 	bg        tasks
 	bgSlot    chan struct{}
 	bgWaiting atomic.Int64
+
+	magicStats   MagicLinkStats
+	webauthn     WebAuthn
+	passkeyStats PasskeyStats
 
 	// loops are the goroutines Start began.
 	loops sync.WaitGroup
@@ -294,6 +308,12 @@ func New(d Deps, o Options) *Service {
 	if o.UpstreamFlowTTL <= 0 {
 		o.UpstreamFlowTTL = 10 * time.Minute
 	}
+	if o.MagicLinkTTL <= 0 {
+		o.MagicLinkTTL = 15 * time.Minute
+	}
+	if o.MagicCodeAttempts <= 0 {
+		o.MagicCodeAttempts = 5
+	}
 	if o.RegistrationAccount == "" {
 		o.RegistrationAccount = userdb.DefaultAccountName
 	}
@@ -302,7 +322,7 @@ func New(d Deps, o Options) *Service {
 		clock: d.Clock, log: d.Logger, kick: d.Kick, limits: d.Limits, breaches: d.Breaches, opts: o,
 		upstream: d.Upstream, sealer: d.Sealer, configured: d.Connectors,
 		revoke: d.RevokeGrants,
-		peers:  d.Peers,
+		peers:  d.Peers, webauthn: d.WebAuthn,
 		bgSlot: make(chan struct{}, 64),
 	}
 	s.sessions = newSessionCache(s)

@@ -23,6 +23,8 @@ var catalogue = ui.Catalogue{
 	"title-invitation":  "Welcome to %s", // the product name
 	"title-emailchange": "Confirm your new email address",
 	"title-setup":       "Create the first administrator",
+	"title-signinemail": "Sign in by email",
+	"title-signinlink":  "Sign in on this browser?",
 
 	// Flash messages, shown once after a form post redirects (see flash.go).
 	flashSignedOut:       "You have signed out.",
@@ -44,13 +46,14 @@ var catalogue = ui.Catalogue{
 	// Field messages and messages above a form.
 	"enter-login":            "Enter your email address or username.",
 	"enter-password":         "Enter your password.",
-	"enter-email":            "Enter your email address.",
 	"enter-current-password": "Enter your current password.",
 	"choose-password":        "Choose a password.",
 	"passwords-differ":       "The passwords do not match.",
 	"correct-fields":         "Please correct the fields marked below.",
 	"internal-form":          "Something went wrong on our side. Please try again.",
 	"verify-failed":          "%s Ask for a new one below.", // the service's message first
+	"enter-email":            "Enter your email address.",
+	"enter-code":             "Enter the code from the email.",
 
 	// The message pages and their links.
 	"error-title":                "Something went wrong",
@@ -81,6 +84,8 @@ var catalogue = ui.Catalogue{
 	"link-back-signin":           "Back to sign in",
 	"link-new-link":              "Ask for a new link",
 	"link-profile":               "Go to your profile",
+	"magic-link-bad-title":       "This sign-in link no longer works",
+	"link-new-magic":             "Email me a new link",
 
 	// Values shown in the profile's attributes, and the sessions list's
 	// devices (ui.AgentKeys).

@@ -1,7 +1,10 @@
 package web
 
 import (
+	"mime"
 	"net/http"
+
+	"github.com/userdb/userdb/internal/httpx"
 
 	"github.com/userdb/userdb/internal/ui"
 )
@@ -27,8 +30,8 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+ForgotPath, p.forgotPost)
 	mux.HandleFunc("GET "+ResetPath, p.reset)
 	mux.HandleFunc("POST "+ResetPath, p.resetPost)
-	mux.HandleFunc("GET "+InvitationPath, p.invitation)
-	mux.HandleFunc("POST "+InvitationPath, p.invitationPost)
+	mux.HandleFunc("GET "+InvitationPath, p.jsonOr(p.invitation))
+	mux.HandleFunc("POST "+InvitationPath, p.jsonOr(p.invitationPost))
 	mux.HandleFunc("GET "+EmailChangePath, p.emailChange)
 	mux.HandleFunc("POST "+EmailChangePath, p.emailChangePost)
 	mux.HandleFunc("GET "+NotMePath, p.notMe)
@@ -46,6 +49,23 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	}
 
 	p.upstreamRoutes(mux)
+	p.magicRoutes(mux)
 
 	mux.HandleFunc("GET "+ui.AssetsPath+"{name}", p.look.ServeAsset)
+}
+
+// jsonOr hands the requests of JSON clients — a GET that does not want
+// HTML, a post of JSON — to Options.InvitationJSON, and the rest to page.
+func (p *Pages) jsonOr(page http.HandlerFunc) http.HandlerFunc {
+	if p.json == nil {
+		return page
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if (r.Method == http.MethodGet && !httpx.WantsHTML(r)) || (r.Method == http.MethodPost && ct == "application/json") {
+			p.json(w, r)
+			return
+		}
+		page(w, r)
+	}
 }

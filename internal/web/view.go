@@ -21,7 +21,7 @@ var templateFS embed.FS
 var pageNames = []string{
 	"signin", "signup", "verify", "forgot", "reset", "expired",
 	"profile", "sessions", "invitation", "message", "emailchange", "notme",
-	"identities", "upstreamlink", "apps", "setup",
+	"identities", "upstreamlink", "apps", "signinemail", "signinlink", "setup",
 }
 
 // templates holds every page, parsed once when the program starts: a
@@ -89,6 +89,8 @@ type view struct {
 	// Console links to the admin console: the signed-in user is an
 	// administrator.
 	Console bool
+	// MagicLink offers sign-in by email on the sign-in page.
+	MagicLink bool
 }
 
 // newView starts the view of a page, keeping what the user typed into a
@@ -98,7 +100,8 @@ func (p *Pages) newView(r *http.Request, page string, titleArgs ...any) *view {
 		Form: ui.NewForm(r.PostForm),
 		Page: page, Title: msg("title-"+page, titleArgs...), Brand: p.look.Brand, Asset: p.look.URLs,
 		CanRegister: p.registrationEnabled(), HasApps: p.apps != nil,
-		Console: p.isAdmin(callerFrom(r)),
+		Console:   p.isAdmin(callerFrom(r)),
+		MagicLink: p.svc.Options().MagicLinkEnabled,
 	}
 }
 

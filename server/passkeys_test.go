@@ -1,0 +1,172 @@
+package server_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/inside"
+	"github.com/userdb/userdb/internal/passkey/passkeytest"
+	"github.com/userdb/userdb/internal/service"
+)
+
+// The relying party of the test servers: server.base_url defaults from
+// server.addr (localhost:8080).
+const (
+	testRPID   = "localhost"
+	testOrigin = "http://localhost:8080"
+)
+
+// userCtx is a request of the signed-in u from an address.
+func userCtx(u *userdb.User) context.Context {
+	ctx := service.WithMeta(context.Background(), service.Meta{ActorID: u.ID, IP: "192.0.2.9"})
+	return service.WithActor(ctx, service.UserActor(u))
+}
+
+// registerPasskey registers a for u through the service.
+func registerPasskey(t *testing.T, e *env, u *userdb.User, a *passkeytest.Authenticator, name string) *service.FactorInfo {
+	t.Helper()
+	svc := inside.Service(e.srv)
+	c, err := svc.BeginPasskeyRegistration(userCtx(u), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, err := a.Register(c.Options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := svc.FinishPasskeyRegistration(userCtx(u), u, name, c.State, answer)
+	if err != nil {
+		t.Fatalf("registering %s: %v", name, err)
+	}
+	return f
+}
+
+// passkeyLogin signs in with a's assertion through the service.
+func passkeyLogin(t *testing.T, e *env, a *passkeytest.Authenticator) (*service.Login, error) {
+	t.Helper()
+	svc := inside.Service(e.srv)
+	ctx := service.WithMeta(context.Background(), service.Meta{IP: "192.0.2.10"})
+	c, err := svc.BeginPasskeyLogin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, err := a.Assert(c.Options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc.PasskeyLogin(ctx, c.State, answer)
+}
+
+// TestPasskeys: several named passkeys per user; a sign-in without a name
+// with each, amr hwk or swk with mfa; an answer replayed, a passkey of
+// another user claiming this one's handle, a wrong origin and a wrong
+// relying party id are all refused the same way, and change nothing.
+func TestPasskeys(t *testing.T) {
+	e := newEnv(t)
+	svc := inside.Service(e.srv)
+	ann := e.addUser("ann@example.com", "a long enough secret")
+	bob := e.addUser("bob@example.com", "a long enough secret")
+
+	laptop := passkeytest.New(testOrigin, testRPID)
+	phone := passkeytest.New(testOrigin, testRPID)
+	phone.Synced = true
+	registerPasskey(t, e, ann, laptop, "Laptop")
+	registerPasskey(t, e, ann, phone, "Phone")
+	bobs := passkeytest.New(testOrigin, testRPID)
+	registerPasskey(t, e, bob, bobs, "Bob's key")
+	list, err := svc.Passkeys(t.Context(), ann)
+	if err != nil || len(list) != 2 || list[0].Name != "Laptop" || list[1].Name != "Phone" {
+		t.Fatalf("ann's passkeys: %+v %v", list, err)
+	}
+	// The same authenticator cannot be registered twice.
+	c, _ := svc.BeginPasskeyRegistration(userCtx(ann), ann)
+	answer, _ := laptop.Register(c.Options)
+	if _, err := svc.FinishPasskeyRegistration(userCtx(ann), ann, "Again", c.State, answer); err == nil {
+		t.Error("a registered credential was registered again")
+	}
+
+	for _, tc := range []struct {
+		a   *passkeytest.Authenticator
+		amr []string
+	}{{laptop, []string{"hwk", "mfa"}}, {phone, []string{"swk", "mfa"}}} {
+		l, err := passkeyLogin(t, e, tc.a)
+		if err != nil {
+			t.Fatalf("sign-in: %v", err)
+		}
+		if l.User.ID != ann.ID || l.Session == nil || !slices.Equal(l.Session.AMR, tc.amr) {
+			t.Errorf("signed in as %s, session %+v; want ann with amr %v", l.User.Email, l.Session, tc.amr)
+		}
+	}
+
+	before := len(e.events("login.succeeded"))
+	factorsBefore, _ := svc.Store().FindUserFactors(t.Context(), ann.ID)
+	refused := func(what string, a *passkeytest.Authenticator, state, answer []byte) {
+		t.Helper()
+		ctx := service.WithMeta(context.Background(), service.Meta{IP: "192.0.2.11"})
+		if answer == nil {
+			c, err := svc.BeginPasskeyLogin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			state = []byte(c.State)
+			if answer, err = a.Assert(c.Options); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l, err := svc.PasskeyLogin(ctx, string(state), answer)
+		if userdb.ErrorCode(err) != userdb.EUNAUTHORIZED && userdb.ErrorCode(err) != userdb.EINVALID {
+			t.Errorf("%s: %+v %v, want it refused", what, l, err)
+		}
+	}
+
+	// A replay of a good answer.
+	ctx := service.WithMeta(context.Background(), service.Meta{IP: "192.0.2.12"})
+	c, _ = svc.BeginPasskeyLogin(ctx)
+	answer, _ = laptop.Assert(c.Options)
+	if _, err := svc.PasskeyLogin(ctx, c.State, answer); err != nil {
+		t.Fatal(err)
+	}
+	before++
+	refused("the same answer again", laptop, []byte(c.State), answer)
+
+	// Bob's key claiming to be Ann's (her handle).
+	bobs.Handle = []byte(ann.ID)
+	refused("another user's credential with ann's handle", bobs, nil, nil)
+	bobs.Handle = []byte(bob.ID)
+
+	wrongOrigin := *laptop
+	wrongOrigin.Origin = "http://evil.example:8080"
+	refused("a wrong origin", &wrongOrigin, nil, nil)
+	wrongRP := *laptop
+	wrongRP.RPID = "evil.example"
+	refused("a wrong relying party id", &wrongRP, nil, nil)
+	unknown := passkeytest.New(testOrigin, testRPID)
+	unknown.Handle = []byte(ann.ID)
+	refused("an unknown credential", unknown, nil, nil)
+	// A state sealed for a registration does not open for a sign-in.
+	reg, _ := svc.BeginPasskeyRegistration(userCtx(ann), ann)
+	c, _ = svc.BeginPasskeyLogin(ctx)
+	answer, _ = laptop.Assert(c.Options)
+	refused("a registration's state", laptop, []byte(reg.State), answer)
+
+	if n := len(e.events("login.succeeded")); n != before {
+		t.Errorf("%d sign-ins recorded, want %d", n, before)
+	}
+	factorsAfter, _ := svc.Store().FindUserFactors(t.Context(), ann.ID)
+	for i := range factorsAfter {
+		if factorsAfter[i].Counter != factorsBefore[i].Counter && factorsAfter[i].Name != "Laptop" {
+			t.Errorf("factor %s changed by refused assertions", factorsAfter[i].Name)
+		}
+	}
+	// Every refused assertion is an event; a state that does not open is
+	// refused before any assertion is looked at.
+	if n := len(e.events("login.failed")); n != 5 {
+		t.Errorf("%d login.failed events for 5 refused assertions", n)
+	}
+	// And the user's own key still works.
+	if _, err := passkeyLogin(t, e, laptop); err != nil {
+		t.Errorf("ann's key after the refusals: %v", err)
+	}
+}
