@@ -56,12 +56,19 @@ type OneTimeToken struct {
 // APIKey authenticates a program against the admin API. The secret is shown
 // once at creation; the store keeps only its SHA-256.
 type APIKey struct {
-	ID         string
-	Name       string
-	KeyHash    []byte
-	AccountID  string // "" for a global key
-	Roles      []string
-	CreatedBy  string // user id of the creator, "" when made by the CLI
+	ID        string
+	Name      string
+	KeyHash   []byte
+	AccountID string // "" for a global key
+	Roles     []string
+	// CreatedBy is the actor that created the key: a user id, an API key
+	// id, or "" (or "cli", "app") for the command line and the library. A
+	// key made by a user or a key acts with at most its creator's current
+	// rights, and not at all once the creator is gone or disabled.
+	CreatedBy string
+	// ManageKeys lets the key create and revoke API keys; without it only
+	// a signed-in administrator or the command line does.
+	ManageKeys bool
 	CreatedAt  time.Time
 	ExpiresAt  *time.Time
 	LastUsedAt *time.Time

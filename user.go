@@ -1,7 +1,6 @@
 package userdb
 
 import (
-	"encoding/json"
 	"net/mail"
 	"strings"
 	"time"
@@ -67,8 +66,8 @@ func (u *User) HasRole(name string) bool {
 // derives the full name from its parts (or the parts from the full name), as
 // the original library did.
 func (u *User) Normalize() {
-	u.Email = strings.TrimSpace(u.Email)
-	u.Username = strings.TrimSpace(u.Username)
+	u.Email = NormalizeIdentifier(u.Email)
+	u.Username = NormalizeIdentifier(u.Username)
 	if u.Username == "" {
 		u.Username = u.Email
 	}
@@ -110,6 +109,9 @@ func (u *User) Validate() error {
 	}
 	if err := checkName("username", u.Username, MaxUsernameLen); err != nil {
 		return err
+	}
+	if !validIdentifier(u.Username) {
+		return FieldError("username", "username must not contain invisible or control characters")
 	}
 	for _, f := range []struct{ name, v string }{
 		{"givenName", u.GivenName}, {"middleName", u.MiddleName}, {"surname", u.Surname},
@@ -206,6 +208,9 @@ func ValidateEmail(s string) error {
 	if len(s) > MaxEmailLen {
 		return FieldError("email", "email must be at most %d characters", MaxEmailLen)
 	}
+	if !validIdentifier(s) {
+		return FieldError("email", "email must not contain invisible or control characters")
+	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
 		return FieldError("email", "email %q is not a valid address", s)
@@ -213,9 +218,6 @@ func ValidateEmail(s string) error {
 	return nil
 }
 
-// Fold returns the form of an email or username used for case-insensitive
-// comparison and uniqueness.
-func Fold(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 func checkName(field, v string, max int) error {
 	if v == "" {
@@ -244,15 +246,5 @@ func validText(s string) bool {
 }
 
 func checkCustomData(m map[string]any) error {
-	if m == nil {
-		return nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return FieldError("customData", "customData must be a JSON object")
-	}
-	if len(b) > MaxCustomDataLen {
-		return FieldError("customData", "customData must be at most %d bytes", MaxCustomDataLen)
-	}
-	return nil
+	return StoredCustomDataLimits.Check(m)
 }

@@ -248,6 +248,9 @@ type CustomData struct {
 	MaxDepth int         `yaml:"max_depth"`
 	MaxKeys  int         `yaml:"max_keys"`
 	MaxSize  int64       `yaml:"max_size" config:"size"`
+	// UserWritable lets users write custom data no attribute declares
+	// (POST /me, registration, invitations); off, only administrators do.
+	UserWritable bool `yaml:"user_writable"`
 }
 
 // Attribute declares one custom-data attribute.

@@ -141,4 +141,7 @@ func (c *Config) validateProtection(p *Problems) {
 	atLeast(p, "custom_data.max_depth", cd.MaxDepth, 1)
 	atLeast(p, "custom_data.max_keys", cd.MaxKeys, 1)
 	positive(p, "custom_data.max_size", int64(cd.MaxSize))
+	if cd.MaxSize > 64*KiB { // userdb.MaxCustomDataLen, the ceiling of every stored custom data
+		p.add("custom_data.max_size", "must be at most 64KiB")
+	}
 }

@@ -220,6 +220,18 @@ func (c *Config) validateEmail(p *Problems) {
 		oneOf(p, key+".format", m.m.Format, "text", "html", "both")
 		if !templateName.MatchString(m.m.Template) {
 			p.add(key+".template", "must be a template name such as %s", strings.ReplaceAll(m.key, "_", "-"))
+		} else if !slices.Contains(smtpmail.Kinds(), m.m.Template) {
+			// Start-up and sending know only these (issue 22: `config check`
+			// said ok to what `serve` then refused or failed to send).
+			p.add(key+".template", "%q is not a template name: use %s and put %s.txt and %s.html in email.templates_dir",
+				m.m.Template, strings.ReplaceAll(m.key, "_", "-"), strings.ReplaceAll(m.key, "_", "-"), strings.ReplaceAll(m.key, "_", "-"))
+		}
+	}
+	if e.TemplatesDir != "" {
+		// What start-up loads, checked the same way: a file of no template
+		// is named.
+		if _, err := smtpmail.LoadTemplates(e.TemplatesDir); err != nil {
+			p.add("email.templates_dir", "%v", err)
 		}
 	}
 	absoluteURL(p, "email.account_verification.endpoint", e.AccountVerification.Endpoint)

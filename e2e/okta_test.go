@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,8 +13,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/userdb/userdb/internal/mail/mailtest"
 )
@@ -221,4 +227,83 @@ func call(t *testing.T, target, method, auth string, body any) (int, map[string]
 	raw, _ := io.ReadAll(res.Body)
 	json.Unmarshal(raw, &m)
 	return res.StatusCode, m
+}
+
+// TestOktaSignInApp is the sign-in half with the management half, as in
+// Okta's "manage users in a Node app" tutorial: an Express app on
+// @okta/oidc-middleware, pointed at userdb's issuer, signs a user in in
+// Chromium on userdb's hosted page, and its route reads that user with
+// @okta/okta-sdk-nodejs by the userinfo sub (req.userContext.userinfo.sub
+// in oidc-middleware 5) through userdb's Okta API.
+func TestOktaSignInApp(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(oktaAppDir, "node_modules", "@okta", "oidc-middleware")); err != nil {
+		msg := "the Okta sign-in app is not installed; run (cd e2e/" + oktaAppDir + " && npm ci)"
+		if os.Getenv("USERDB_TEST_E2E") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	chromium(t)
+	md := mailtest.New(t, mailtest.Options{})
+	s := startServer(t, md, "USERDB_PROTECTION_DEVICES_NOTIFY=false")
+	id := s.addUser("ada@example.com", "correct horse battery", "--given-name", "Ada", "--surname", "Lovelace")
+	key := apiKey(t, s, "okta-signin-app", "--role", "admin", "--account", "default")
+
+	port := freePort(t)
+	app := "http://127.0.0.1:" + strconv.Itoa(port)
+	var c struct{ ID, Secret string }
+	if err := json.Unmarshal([]byte(s.cli("", "client", "add", "--json", "--name", "Okta tutorial app",
+		"--redirect-uri", app+"/authorization-code/callback", "--first-party", "true")), &c); err != nil || c.ID == "" {
+		t.Fatalf("client add: %v", err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, "node", "signin.js")
+	cmd.Dir = oktaAppDir
+	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "ISSUER="+s.url+"/oauth2/default",
+		"CLIENT_ID="+c.ID, "CLIENT_SECRET="+c.Secret, "ORG_URL="+s.url+"/okta", "TOKEN="+key)
+	stdout, _ := cmd.StdoutPipe()
+	var logs strings.Builder
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if sc.Text() == "ready" {
+				ready <- true
+				io.Copy(io.Discard, stdout)
+				return
+			}
+		}
+		ready <- false
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatalf("the sign-in app did not start:\n%s", logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the sign-in app did not start within 30s:\n%s", logs.String())
+	}
+
+	b := newTab(t, s, false)
+	b.open(app + "/profile")
+	if loc := b.location(); !strings.HasPrefix(loc, s.url+"/signin") {
+		t.Fatalf("an anonymous browser is at %s, not userdb's sign-in page\n%s", loc, logs.String())
+	}
+	b.fill(map[string]string{"login": "ada@example.com", "password": "correct horse battery"})
+	b.press("Sign in")
+	b.see("h1", "Hello Ada")
+	for sel, want := range map[string]string{"#login": "ada@example.com", "#sub": id, "#id": id, "#status": "ACTIVE"} {
+		got, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil || got != want {
+			t.Errorf("the app shows %s = %q (%v), want %q\n%s", sel, got, err, want, logs.String())
+		}
+	}
+	b.screenshot("okta-signin-app", 1280)
 }

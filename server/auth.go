@@ -133,3 +133,23 @@ func (s *Server) Authorized(roles []string, all bool) func(http.Handler) http.Ha
 		})
 	}
 }
+
+// realmStrategy authenticates r through the program's strategy its realm
+// header names, for the original's own routes (api.Options.Strategy): the
+// user and the realm, or a nil user for no realm or "local" (the session
+// cookie, which those routes read themselves).
+func (s *Server) realmStrategy(r *http.Request) (*userdb.User, string, error) {
+	realm := r.Header.Get("realm")
+	if realm == "" || realm == "local" {
+		return nil, "", nil
+	}
+	st, ok := s.strategies[realm]
+	if !ok {
+		return nil, "", userdb.Errorf(userdb.EUNAUTHORIZED, "Unknown authentication realm.")
+	}
+	u, err := st.Authenticate(r)
+	if err != nil {
+		return nil, "", err
+	}
+	return u, realm, nil
+}

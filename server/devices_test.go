@@ -184,3 +184,30 @@ func TestChangePasswordGuessing(t *testing.T) {
 		t.Errorf("%d change_failed events, want 5", n)
 	}
 }
+
+// TestDeviceCookieSetOnce: the device cookie is sent to a browser that has
+// none, and not again on every answer once it has one.
+func TestDeviceCookieSetOnce(t *testing.T) {
+	e := newEnv(t)
+	name := server.DefaultConfig().Protection.Devices.CookieName
+	sets := func(r response) bool {
+		for _, v := range r.header.Values("Set-Cookie") {
+			if strings.HasPrefix(v, name+"=") {
+				return true
+			}
+		}
+		return false
+	}
+	c := e.client()
+	if r := c.do("GET", "/healthz", nil); !sets(r) {
+		t.Fatalf("no device cookie for a new browser: %v", r.header.Values("Set-Cookie"))
+	}
+	if c.cookie(name) == "" {
+		t.Fatal("the client kept no device cookie")
+	}
+	for _, path := range []string{"/healthz", "/me", "/login"} {
+		if r := c.do("GET", path, nil); sets(r) {
+			t.Errorf("GET %s sets the device cookie again", path)
+		}
+	}
+}

@@ -81,7 +81,7 @@ func Example() {
 	res.Body.Close()
 	get()
 	// Output:
-	// 401 {"status":401,"message":"Not signed in."}
+	// 401 {"next":"/reports","status":401,"message":"Not signed in."}
 	// 200 reports for ann@example.com
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/inside"
+	"github.com/userdb/userdb/internal/mail/mailtest"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
@@ -277,4 +278,45 @@ func (c *client) cookie(name string) string {
 		}
 	}
 	return ""
+}
+
+// TestForgotLoopBoundedInMailDev: /forgot called 200 times in a loop for one
+// address sends at most the configured number of emails (counted in a real
+// SMTP server, MailDev), and every answer is byte for byte the answer for
+// an address nobody has.
+func TestForgotLoopBoundedInMailDev(t *testing.T) {
+	md := mailtest.New(t, mailtest.Options{})
+	e := newEnv(t, withMailDev(md), limitsOnly(map[string]string{"emails_per_address": "3/1h"}))
+	e.addUser("known@example.com", "a long enough secret")
+	loop := func(email string) (answers []string) {
+		c := e.client()
+		for range 200 {
+			r := c.do("POST", "/forgot", map[string]string{"email": email})
+			answers = append(answers, fmt.Sprintf("%d %q %s", r.status, r.header.Get("Retry-After"), r.body))
+		}
+		return answers
+	}
+	known, unknown := loop("known@example.com"), loop("unknown@example.com")
+	for i := range known {
+		if known[i] != unknown[i] {
+			t.Fatalf("answer %d: known %s, unknown %s", i+1, known[i], unknown[i])
+		}
+	}
+	if !strings.HasPrefix(known[199], "200 ") {
+		t.Errorf("the 200th answer: %s", known[199])
+	}
+	e.flush()
+	msgs, err := md.Messages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := map[string]int{}
+	for _, m := range msgs {
+		for _, to := range m.To {
+			sent[to]++
+		}
+	}
+	if sent["known@example.com"] != 3 || len(sent) != 1 {
+		t.Errorf("emails in MailDev: %v, want 3 to known@example.com", sent)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -489,5 +490,78 @@ func TestNodeSmallerDifferences(t *testing.T) {
 		if r := admin.do("POST", "/users/change_account_status", map[string]any{"userId": f.plainA.ID, "newStatus": st}); r.status != 400 || r.json(t)["field"] != "newStatus" {
 			t.Errorf("newStatus %s: %d %s, want 400 naming newStatus", st, r.status, r.body)
 		}
+	}
+}
+
+// TestNodeExpiredRefusesUnexpired: the original's POST /expired changed the
+// password of any signed-in user (index.js:324-352, behind only
+// self.authenticated); userdb changes only an expired one, on purpose
+// (README "What still differs from the Node library"), and answers 403.
+func TestNodeExpiredRefusesUnexpired(t *testing.T) {
+	e := newEnv(t)
+	e.addUser("exp@example.com", libPassword)
+	c := e.client()
+	c.mustLogin("exp@example.com", libPassword)
+	if r := c.do("POST", "/expired", map[string]any{"password": "a brand new secret 42"}); r.status != 403 {
+		t.Fatalf("POST /expired with a password that has not expired: %d %s, want 403", r.status, r.body)
+	}
+	c.mustLogin("exp@example.com", libPassword) // unchanged
+}
+
+// TestNodeStrategyOnOwnRoutes: the original's /login, /me, /logout and
+// /expired ran self.authenticated (index.js:177-203, 324-325), which,
+// without a session, authenticated through the strategy named by the
+// realm header and made a session of it (index.js:699-718). With
+// server.WithStrategy, userdb's do the same.
+func TestNodeStrategyOnOwnRoutes(t *testing.T) {
+	e := newEnv(t)
+	bob := e.addUser("bob@example.com", libPassword)
+	srv := openWith(t, e, server.WithStrategy("facebook", server.StrategyFunc(func(r *http.Request) (*userdb.User, error) {
+		if r.Header.Get("X-Facebook-Token") != "fb-token" {
+			return nil, userdb.Errorf(userdb.EUNAUTHORIZED, "bad token")
+		}
+		return bob, nil
+	})))
+	withStrategy := *e
+	withStrategy.http = httptest.NewServer(srv)
+	defer withStrategy.http.Close()
+	realm := []string{"realm", "facebook", "X-Facebook-Token", "fb-token"}
+
+	c := withStrategy.client()
+	r := c.do("POST", "/login", map[string]any{}, realm...)
+	if r.status != 200 || r.json(t)["account"].(map[string]any)["id"] != bob.ID {
+		t.Fatalf("POST /login through the strategy: %d %s", r.status, r.body)
+	}
+	if r := c.do("GET", "/me", nil); r.status != 200 { // the session it made, no realm
+		t.Fatalf("/me with the session the strategy made: %d %s", r.status, r.body)
+	}
+	if n := len(e.events("login.succeeded")); n != 1 {
+		t.Fatalf("login.succeeded events: %d, want 1", n)
+	}
+
+	fresh := withStrategy.client()
+	if r := fresh.do("GET", "/me", nil, realm...); r.status != 200 || r.json(t)["account"].(map[string]any)["email"] != bob.Email {
+		t.Fatalf("GET /me through the strategy: %d %s", r.status, r.body)
+	}
+	if r := fresh.do("GET", "/me", nil); r.status != 200 {
+		t.Fatalf("/me afterwards, by the session cookie: %d %s", r.status, r.body)
+	}
+	if r := withStrategy.client().do("POST", "/logout", nil, realm...); r.status != 200 {
+		t.Fatalf("POST /logout through the strategy: %d %s", r.status, r.body)
+	}
+	if r := withStrategy.client().do("POST", "/expired", map[string]any{"password": "a brand new secret 42"}, realm...); r.status != 403 {
+		t.Fatalf("POST /expired through the strategy: %d %s, want 403 (the password has not expired)", r.status, r.body)
+	}
+	for _, h := range [][]string{{"realm", "facebook", "X-Facebook-Token", "wrong"}, {"realm", "nonsense"}} {
+		if r := withStrategy.client().do("GET", "/me", nil, h...); r.status != 401 {
+			t.Errorf("GET /me with %v: %d %s, want 401", h, r.status, r.body)
+		}
+	}
+	// A disabled user's strategy sign-in is refused.
+	if _, err := inside.Service(srv).AdminSetUserStatus(ctxCLI(), bob.ID, userdb.StatusDisabled); err != nil {
+		t.Fatal(err)
+	}
+	if r := withStrategy.client().do("POST", "/login", map[string]any{}, realm...); r.status != 401 {
+		t.Fatalf("POST /login through the strategy for a disabled user: %d %s", r.status, r.body)
 	}
 }

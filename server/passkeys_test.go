@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/inside"
@@ -73,6 +74,7 @@ func TestPasskeys(t *testing.T) {
 	phone := passkeytest.New(testOrigin, testRPID)
 	phone.Synced = true
 	registerPasskey(t, e, ann, laptop, "Laptop")
+	e.clock.Add(time.Second) // listed oldest first
 	registerPasskey(t, e, ann, phone, "Phone")
 	bobs := passkeytest.New(testOrigin, testRPID)
 	registerPasskey(t, e, bob, bobs, "Bob's key")

@@ -3,6 +3,8 @@ package server
 import (
 	"cmp"
 	"fmt"
+	"log/slog"
+	"net"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -63,9 +65,18 @@ func (s *Server) passwordlessMetrics() {
 // newWebAuthn is the relying party of passkeys (nil when they are off):
 // its id and origins default from server.base_url, its name from the
 // branding.
-func newWebAuthn(cfg *config.Config) (service.WebAuthn, error) {
+//
+// Browsers refuse WebAuthn on an IP address, so a base URL on one (as in
+// tests and quick starts on 127.0.0.1) leaves passkeys off, with a warning,
+// rather than failing start-up; an explicit passkeys.rp_id is checked.
+func newWebAuthn(cfg *config.Config, log *slog.Logger) (service.WebAuthn, error) {
 	k := cfg.Passkeys
 	if !k.Enabled {
+		return nil, nil
+	}
+	if k.RPID == "" && net.ParseIP(cfg.PasskeyRPID()) != nil {
+		log.Warn("passkeys are off: server.base_url is on an IP address, where browsers refuse WebAuthn; use a host name (localhost works) or set passkeys.rp_id",
+			"base_url", cfg.BaseURL())
 		return nil, nil
 	}
 	name := k.RPName

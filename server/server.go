@@ -209,7 +209,7 @@ func (s *Server) build(ctx context.Context, o options) error {
 	}
 	s.upstreams = newUpstreams(cfg.Upstream.Timeout, nil)
 
-	webAuthn, err := newWebAuthn(cfg)
+	webAuthn, err := newWebAuthn(cfg, s.log)
 	if err != nil {
 		return err
 	}
@@ -245,9 +245,12 @@ func (s *Server) build(ctx context.Context, o options) error {
 		ExpiryWarnings: cfg.Password.ExpiryWarning, ChangePasswordURL: cfg.BaseURL() + web.ProfilePath,
 		BreachMode: cfg.Password.BreachCheck, BreachMinCount: cfg.Password.Breach.MinCount, BreachFailOpen: cfg.Password.Breach.FailOpen,
 		BaseURL: cfg.BaseURL(), UpstreamFlowTTL: cfg.Upstream.FlowTTL,
-		EmailsLogged:     o.mailDriver == nil && cfg.SMTP.Host == "",
-		MFA:              mfaOptions(cfg),
-		MagicLinkEnabled: cfg.MagicLink.Enabled, MagicLinkURL: cfg.BaseURL() + web.MagicLinkPath,
+		EmailsLogged: o.mailDriver == nil && cfg.SMTP.Host == "",
+		CustomData: userdb.CustomDataLimits{MaxDepth: cfg.CustomData.MaxDepth, MaxKeys: cfg.CustomData.MaxKeys,
+			MaxSize: int(cfg.CustomData.MaxSize)},
+		CustomDataUserWritable: cfg.CustomData.UserWritable,
+		MFA:                    mfaOptions(cfg),
+		MagicLinkEnabled:       cfg.MagicLink.Enabled, MagicLinkURL: cfg.BaseURL() + web.MagicLinkPath,
 		MagicLinkTTL: cfg.MagicLink.TTL, MagicCodeAttempts: cfg.MagicLink.CodeAttempts,
 	})
 	s.svc = svc
@@ -279,6 +282,7 @@ func (s *Server) build(ctx context.Context, o options) error {
 		Transformer: transformer,
 		LoginPage:   web.SignInPath, VerifyPage: web.VerifyPath, ResetPage: web.ResetPath,
 		RegisterPage: web.SignUpPath, ProfilePage: web.ProfilePath, MaxUpload: cfg.Server.MaxUpload, OAuth: s.oauth,
+		Strategy: s.realmStrategy,
 	})
 	s.strategies = map[string]Strategy{"local": StrategyFunc(s.localStrategy)}
 	for name, st := range o.strategies {

@@ -152,7 +152,7 @@ func TestSignInEndsPlantedSession(t *testing.T) {
 }
 
 func TestRegisterVerifyFlow(t *testing.T) {
-	e := newEnv(t, func(c *server.Config) { c.Registration.Enabled = true })
+	e := newEnv(t, userWritable, func(c *server.Config) { c.Registration.Enabled = true })
 	c := e.client()
 	r := c.do("POST", "/register", map[string]any{
 		"email": "bob@example.com", "password": "a long enough secret", "givenName": "Bob", "surname": "Stone",
@@ -486,7 +486,7 @@ func TestCheckPassword(t *testing.T) {
 }
 
 func TestUpdateMe(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, userWritable)
 	e.addUser("ann@example.com", "correct horse battery")
 	c := e.client()
 	c.mustLogin("ann@example.com", "correct horse battery")

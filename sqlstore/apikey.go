@@ -9,13 +9,13 @@ import (
 	"github.com/userdb/userdb"
 )
 
-const apiKeyColumns = `id, name, key_hash, account_id, roles, created_by, created_at, expires_at, last_used_at, revoked_at`
+const apiKeyColumns = `id, name, key_hash, account_id, roles, created_by, created_at, expires_at, last_used_at, revoked_at, manage_keys`
 
 func scanAPIKey(sc scanner) (*userdb.APIKey, error) {
 	var k userdb.APIKey
 	var account sql.NullString
 	err := sc.Scan(&k.ID, &k.Name, &k.KeyHash, &account, jsonDest{&k.Roles}, &k.CreatedBy, timeDest{&k.CreatedAt},
-		nullTimeDest{&k.ExpiresAt}, nullTimeDest{&k.LastUsedAt}, nullTimeDest{&k.RevokedAt})
+		nullTimeDest{&k.ExpiresAt}, nullTimeDest{&k.LastUsedAt}, nullTimeDest{&k.RevokedAt}, &k.ManageKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -41,9 +41,9 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *userdb.APIKey) error {
 	if k.AccountID != "" {
 		account = k.AccountID
 	}
-	_, err = s.exec(ctx, "INSERT INTO api_keys ("+apiKeyColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err = s.exec(ctx, "INSERT INTO api_keys ("+apiKeyColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		k.ID, k.Name, k.KeyHash, account, string(roles), k.CreatedBy, s.d.time(k.CreatedAt),
-		s.d.nullTime(k.ExpiresAt), s.d.nullTime(k.LastUsedAt), s.d.nullTime(k.RevokedAt))
+		s.d.nullTime(k.ExpiresAt), s.d.nullTime(k.LastUsedAt), s.d.nullTime(k.RevokedAt), k.ManageKeys)
 	if err != nil {
 		err = refine(err, userdb.ECONFLICT, userdb.Errorf(userdb.ECONFLICT, "the API key exists already"))
 		return refine(err, userdb.ENOTFOUND, &userdb.Error{Code: userdb.ENOTFOUND, Field: "account", Message: "account not found"})

@@ -49,6 +49,7 @@ func wantAPIKey(t *testing.T, got, want *userdb.APIKey) {
 	wantEqual(t, p+"AccountID", got.AccountID, want.AccountID)
 	wantSet(t, p+"Roles", got.Roles, want.Roles)
 	wantEqual(t, p+"CreatedBy", got.CreatedBy, want.CreatedBy)
+	wantEqual(t, p+"ManageKeys", got.ManageKeys, want.ManageKeys)
 	wantTime(t, p+"CreatedAt", got.CreatedAt, want.CreatedAt)
 	wantTimePtr(t, p+"ExpiresAt", got.ExpiresAt, want.ExpiresAt)
 	wantTimePtr(t, p+"LastUsedAt", got.LastUsedAt, want.LastUsedAt)
@@ -61,14 +62,15 @@ func testAPIKeyCreateAndFind(t *testing.T, s userdb.Store) {
 	a := MustCreateAccount(t, s, "tenant")
 	_, hash := userdb.NewSecret()
 	k := &userdb.APIKey{
-		ID:        userdb.NewID("key"),
-		Name:      "deploy bot",
-		KeyHash:   hash,
-		AccountID: a.ID,
-		Roles:     []string{"admin", "viewer"},
-		CreatedBy: creator.ID,
-		CreatedAt: at(time.Hour),
-		ExpiresAt: ptr(at(48 * time.Hour)),
+		ID:         userdb.NewID("key"),
+		Name:       "deploy bot",
+		KeyHash:    hash,
+		AccountID:  a.ID,
+		Roles:      []string{"admin", "viewer"},
+		CreatedBy:  creator.ID,
+		ManageKeys: true,
+		CreatedAt:  at(time.Hour),
+		ExpiresAt:  ptr(at(48 * time.Hour)),
 	}
 	must(t, s.CreateAPIKey(ctx, k))
 	got, err := s.FindAPIKeyByID(ctx, k.ID)

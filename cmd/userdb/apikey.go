@@ -49,6 +49,7 @@ func apiKeyCmd(e *env, args []string) error {
 		fs.StringVar(&n.Account, "account", "", "account the key acts in (id or name); none for a global super-admin key")
 		fs.Var(&roles, "role", "role the key carries (repeatable)")
 		ttl := fs.Duration("expires-in", 0, "lifetime of the key, e.g. 720h; 0 = never expires")
+		fs.BoolVar(&n.ManageKeys, "manage-keys", false, "the key may create and revoke API keys")
 		pos, err := parse(e, fs, rest, 1, 1, "NAME [--account A] [--role R]... [--expires-in D]")
 		if err != nil {
 			return err

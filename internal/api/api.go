@@ -52,6 +52,12 @@ type Options struct {
 	// OAuth is the OAuth provider (nil when it is off): the clients routes,
 	// and access tokens with the admin scope as admin credentials.
 	OAuth *oauth.Provider
+	// Strategy, when set, authenticates a request through a program's own
+	// strategy named by its realm header (server.WithStrategy): the user
+	// and the realm, or a nil user when the request names no such realm.
+	// /login, /me, /logout and /expired then start a session for that user,
+	// as the original's routes did.
+	Strategy func(r *http.Request) (*userdb.User, string, error)
 }
 
 // API serves the JSON routes.
@@ -130,13 +136,39 @@ func (a *API) authed(h authedHandler) http.HandlerFunc {
 // no event: GET /me, the hottest route, skips the copy of the request.
 func (a *API) authedRead(h authedHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// The session first, as the original's req.isAuthenticated()
+		// (index.js:699); a strategy only for a caller without one, so a
+		// realm header on every request does not start a session each time.
 		p, err := a.edge.Authenticate(r)
+		if err != nil {
+			if sp, serr := a.strategy(w, r); serr != nil || sp != nil {
+				p, err = sp, serr
+			}
+		}
 		if err != nil {
 			a.edge.Unauthenticated(w, r, err)
 			return
 		}
 		h(w, r, p)
 	}
+}
+
+// strategy signs in the user a program's strategy authenticates r as
+// (Options.Strategy), setting the session cookie; nil without a realm.
+func (a *API) strategy(w http.ResponseWriter, r *http.Request) (*edge.Principal, error) {
+	if a.opts.Strategy == nil {
+		return nil, nil
+	}
+	u, realm, err := a.opts.Strategy(r)
+	if err != nil || u == nil {
+		return nil, err
+	}
+	l, err := a.svc.StrategySession(a.edge.WithMeta(r, "").Context(), u.ID, realm)
+	if err != nil {
+		return nil, err
+	}
+	a.edge.SetSession(w, r, l)
+	return a.edge.SignedIn(l), nil
 }
 
 // toPage sends a browser to one of the hosted pages, carrying over the

@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 
-	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/service"
 )
@@ -98,14 +97,7 @@ func (a *API) magicLink(w http.ResponseWriter, r *http.Request) {
 // {"mfa_required": true, "methods": [...]}.
 func (a *API) passwordlessSignedIn(w http.ResponseWriter, r *http.Request, l *service.Login) {
 	if l.Pending != nil {
-		a.edge.SetPending(w, r, l.Pending)
-		methods, err := a.svc.Methods(r.Context(), l.User)
-		if err != nil {
-			httpx.Error(w, r, err)
-			return
-		}
-		httpx.JSON(w, http.StatusOK, map[string]any{"mfa_required": l.Pending.Stage == userdb.PendingMFA,
-			"stage": l.Pending.Stage, "methods": methods})
+		a.pendingAnswer(w, r, l) // a second factor is still due
 		return
 	}
 	a.edge.SetSession(w, r, l)

@@ -41,6 +41,13 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusOK, map[string]string{"redirect": connectionURL(req.Connection, req.Next)})
 		return
 	}
+	if p, err := a.strategy(w, r); err != nil {
+		httpx.Error(w, r, err)
+		return
+	} else if p != nil {
+		a.account(w, r, http.StatusOK, p.User)
+		return
+	}
 	r = a.edge.WithMeta(r, "")
 	l, err := a.svc.Login(r.Context(), req.name(), req.Password)
 	if err != nil {

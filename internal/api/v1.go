@@ -314,6 +314,7 @@ type APIKeyView struct {
 	AccountID  string     `json:"account_id"`
 	Roles      []string   `json:"roles"`
 	CreatedBy  string     `json:"createdBy"`
+	ManageKeys bool       `json:"manageKeys"`
 	CreatedAt  time.Time  `json:"createdAt"`
 	ExpiresAt  *time.Time `json:"expiresAt,omitempty"`
 	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
@@ -327,7 +328,7 @@ func NewAPIKeyView(k *userdb.APIKey) APIKeyView {
 	if roles == nil {
 		roles = []string{}
 	}
-	return APIKeyView{ID: k.ID, Name: k.Name, AccountID: k.AccountID, Roles: roles, CreatedBy: k.CreatedBy,
+	return APIKeyView{ID: k.ID, Name: k.Name, AccountID: k.AccountID, Roles: roles, CreatedBy: k.CreatedBy, ManageKeys: k.ManageKeys,
 		CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt}
 }
 

@@ -245,6 +245,8 @@ type v1APIKeyRequest struct {
 	Account   string   `json:"account"`
 	Roles     []string `json:"roles"`
 	ExpiresAt string   `json:"expiresAt"` // RFC 3339; "" never expires
+	// ManageKeys lets the key create and revoke keys itself.
+	ManageKeys bool `json:"manageKeys"`
 }
 
 // v1CreateAPIKey: POST /api/v1/api-keys -> 201 with the secret, shown only here.
@@ -254,7 +256,7 @@ func (a *API) v1CreateAPIKey(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	n := service.NewAPIKey{Name: req.Name, Account: req.Account, Roles: req.Roles}
+	n := service.NewAPIKey{Name: req.Name, Account: req.Account, Roles: req.Roles, ManageKeys: req.ManageKeys}
 	if req.ExpiresAt != "" {
 		t, err := time.Parse(time.RFC3339Nano, req.ExpiresAt)
 		if err != nil {

@@ -94,16 +94,81 @@ func (c *Console) showUser(w http.ResponseWriter, r *http.Request, me *admin, st
 	c.render(w, r, status, v)
 }
 
-// customDataText is custom data as the form shows it: indented JSON.
+// customDataText is custom data as the form shows it: indented JSON, its
+// size linear in the data's. Indentation grows with depth, so a deeply
+// nested object indented in full is quadratic (a 54 KB object 9,000 levels
+// deep became 162 MB of page); past maxIndent levels the lines stop moving
+// right, which keeps every line's indentation under 2*maxIndent bytes.
+// Custom data written today is bounded (custom_data.max_depth), but rows
+// stored before the bounds may not be.
 func customDataText(m map[string]any) string {
 	if len(m) == 0 {
 		return "{}"
 	}
-	b, err := json.MarshalIndent(m, "", "  ")
+	b, err := json.Marshal(m)
 	if err != nil {
 		return "{}"
 	}
-	return string(b)
+	return string(indentCapped(b, maxIndent))
+}
+
+const maxIndent = 16
+
+// indentCapped indents compact JSON by two spaces a level, as
+// json.MarshalIndent does, up to max levels.
+func indentCapped(src []byte, max int) []byte {
+	var out bytes.Buffer
+	out.Grow(len(src) * 2)
+	depth := 0
+	newline := func() {
+		out.WriteByte('\n')
+		for range min(depth, max) {
+			out.WriteString("  ")
+		}
+	}
+	inString, escaped := false, false
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if inString {
+			out.WriteByte(c)
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+			out.WriteByte(c)
+		case '{', '[':
+			out.WriteByte(c)
+			// An empty object or list stays on its line.
+			if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
+				out.WriteByte(src[i+1])
+				i++
+				continue
+			}
+			depth++
+			newline()
+		case '}', ']':
+			depth--
+			newline()
+			out.WriteByte(c)
+		case ',':
+			out.WriteByte(c)
+			newline()
+		case ':':
+			out.WriteString(": ")
+		default:
+			out.WriteByte(c)
+		}
+	}
+	return out.Bytes()
 }
 
 // userActions are the buttons of a user's page: each posts its intent.

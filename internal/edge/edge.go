@@ -177,6 +177,11 @@ func (e *Edge) WithCaller(r *http.Request, p *Principal) *http.Request {
 	return r.WithContext(service.WithMeta(r.Context(), e.CallerMeta(r, p)))
 }
 
+// SignedIn is the caller of a request that has just signed in through l.
+func (e *Edge) SignedIn(l *service.Login) *Principal {
+	return &Principal{User: l.User, Session: l.Session, secret: l.Secret}
+}
+
 // SetSession sets the session cookie of a sign-in.
 func (e *Edge) SetSession(w http.ResponseWriter, r *http.Request, l *service.Login) {
 	http.SetCookie(w, &http.Cookie{

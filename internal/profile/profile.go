@@ -165,3 +165,15 @@ func (a *Attribute) check(v any) *userdb.Error {
 func fieldErr(name, format string, args ...any) *userdb.Error {
 	return &userdb.Error{Code: userdb.EINVALID, Field: "customData." + name, Message: fmt.Sprintf(format, args...) + "."}
 }
+
+// Declared lists the names of the declared attributes.
+func (s *Schema) Declared() []string {
+	if s == nil {
+		return nil
+	}
+	names := make([]string, len(s.Attributes))
+	for i, a := range s.Attributes {
+		names[i] = a.Name
+	}
+	return names
+}

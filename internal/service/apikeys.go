@@ -22,6 +22,9 @@ type NewAPIKey struct {
 	// carries the admin role; a global key acts as super-admin.
 	Roles     []string
 	ExpiresAt *time.Time // nil: never
+	// ManageKeys lets the key create and revoke keys. Only a signed-in
+	// administrator or the command line gives it; a key never does.
+	ManageKeys bool
 }
 
 // apiKeyTouchEvery is the least time between two writes of a key's
@@ -75,13 +78,13 @@ func (s *Service) createAPIKey(ctx context.Context, n NewAPIKey) (*userdb.APIKey
 	secret, hash := userdb.NewSecret()
 	k := &userdb.APIKey{
 		ID: userdb.NewID("key"), Name: n.Name, KeyHash: hash, AccountID: accountID, Roles: names,
-		CreatedBy: MetaFrom(ctx).ActorID, CreatedAt: now, ExpiresAt: n.ExpiresAt,
+		CreatedBy: MetaFrom(ctx).ActorID, CreatedAt: now, ExpiresAt: n.ExpiresAt, ManageKeys: n.ManageKeys,
 	}
 	err = s.store.Tx(ctx, func(tx userdb.Store) error {
 		if err := tx.CreateAPIKey(ctx, k); err != nil {
 			return err
 		}
-		return s.recordKey(ctx, tx, "apikey.created", k, map[string]any{"name": k.Name, "roles": k.Roles})
+		return s.recordKey(ctx, tx, "apikey.created", k, map[string]any{"name": k.Name, "roles": k.Roles, "manage_keys": k.ManageKeys})
 	})
 	if err != nil {
 		return nil, "", err
@@ -117,6 +120,12 @@ func (s *Service) AdminCreateAPIKey(ctx context.Context, n NewAPIKey) (*userdb.A
 	if err != nil {
 		return nil, "", err
 	}
+	if err := s.keyMayManageKeys(ctx, sc, action); err != nil {
+		return nil, "", err
+	}
+	if sc.actor.KeyID != "" && n.ManageKeys {
+		return nil, "", s.deny(ctx, errKeyManagesKeys, action, target{accountID: sc.actor.AccountID})
+	}
 	if !sc.super {
 		a, err := s.adminAccount(ctx, sc, action, n.Account)
 		if err != nil {
@@ -128,6 +137,19 @@ func (s *Service) AdminCreateAPIKey(ctx context.Context, n NewAPIKey) (*userdb.A
 		n.Account = a.ID
 	}
 	return s.createAPIKey(ctx, n)
+}
+
+// errKeyManagesKeys refuses a key what only a session (or the command line)
+// does with keys: a stolen key must not mint others.
+var errKeyManagesKeys = userdb.Errorf(userdb.EFORBIDDEN, "An API key cannot create or revoke API keys unless it was given the right to (manageKeys); sign in to manage keys.")
+
+// keyMayManageKeys refuses key actors without ManageKeys; a key with it
+// makes keys that lack it.
+func (s *Service) keyMayManageKeys(ctx context.Context, sc scope, action string) error {
+	if sc.actor.KeyID == "" || sc.actor.ManageKeys {
+		return nil
+	}
+	return s.deny(ctx, errKeyManagesKeys, action, target{accountID: sc.actor.AccountID})
 }
 
 // AdminListAPIKeys lists API keys, newest first: an admin sees its own
@@ -154,6 +176,9 @@ func (s *Service) AdminRevokeAPIKey(ctx context.Context, id string) error {
 	const action = "apikeys.revoke"
 	sc, err := s.adminScope(ctx, action)
 	if err != nil {
+		return err
+	}
+	if err := s.keyMayManageKeys(ctx, sc, action); err != nil {
 		return err
 	}
 	k, err := s.store.FindAPIKeyByID(ctx, strings.TrimSpace(id))
@@ -184,19 +209,17 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (Actor,
 		return Actor{}, err
 	}
 	k, now := e.key, s.clock.Now()
-	if k.RevokedAt != nil || (k.ExpiresAt != nil && !now.Before(*k.ExpiresAt)) {
+	if !keyLive(k, now) {
 		return Actor{}, errBadAPIKey
 	}
 	if k.AccountID != "" {
-		a, err := s.Account(ctx, k.AccountID)
-		if userdb.IsCode(err, userdb.ENOTFOUND) {
-			return Actor{}, errBadAPIKey
-		} else if err != nil {
+		if err := s.enabledAccount(ctx, k.AccountID); err != nil {
 			return Actor{}, err
 		}
-		if a.Status != userdb.StatusEnabled {
-			return Actor{}, errBadAPIKey
-		}
+	}
+	roles, err := s.keyRoles(ctx, k, 0)
+	if err != nil {
+		return Actor{}, err
 	}
 	if err := s.limits.Take(ctx, limit.AdminKey, k.ID); err != nil {
 		return Actor{}, err
@@ -207,7 +230,9 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (Actor,
 			s.log.Warn("recording API key use", "err", err, "key", k.ID)
 		}
 	}
-	return KeyActor(k), nil
+	a := KeyActor(k)
+	a.Roles = roles
+	return a, nil
 }
 
 // recordKey writes an event about an API key through st.

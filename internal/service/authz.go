@@ -34,8 +34,10 @@ type Actor struct {
 	// Roles are the actor's role names.
 	Roles []string
 	// KeyID is set when the actor is an API key.
-	KeyID  string
-	system bool
+	KeyID string
+	// ManageKeys is set for an API key that may create and revoke keys.
+	ManageKeys bool
+	system     bool
 }
 
 // SystemActor returns the actor that may do everything: the command line and
@@ -49,7 +51,7 @@ func UserActor(u *userdb.User) Actor {
 
 // KeyActor returns the actor for an API key.
 func KeyActor(k *userdb.APIKey) Actor {
-	return Actor{ID: k.ID, AccountID: k.AccountID, Roles: slices.Clone(k.Roles), KeyID: k.ID}
+	return Actor{ID: k.ID, AccountID: k.AccountID, Roles: slices.Clone(k.Roles), KeyID: k.ID, ManageKeys: k.ManageKeys}
 }
 
 // IsSystem reports whether a is the system actor.

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"strings"
 
 	"github.com/userdb/userdb"
 )
@@ -28,7 +27,7 @@ const (
 // enumeration), and the other account's owner is not bothered. Errors are
 // EINVALID naming the field: newEmail or currentPassword.
 func (s *Service) RequestEmailChange(ctx context.Context, u *userdb.User, newEmail, password string) error {
-	newEmail = strings.TrimSpace(newEmail)
+	newEmail = userdb.NormalizeIdentifier(newEmail)
 	if newEmail == "" {
 		return userdb.FieldError("newEmail", "Enter the new email address.")
 	}

@@ -284,6 +284,9 @@ func (im *importer) prepare(row *ImportRow) (*pendingUser, *userdb.User, error) 
 		}
 	}
 	u.Normalize()
+	if err := s.opts.CustomData.Check(u.CustomData); err != nil {
+		return nil, nil, err
+	}
 	if err := u.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -544,12 +547,8 @@ func (im *importer) write(tx userdb.Store, p *pendingUser) error {
 
 // checkProfile validates custom data with the schema read for the file.
 func (im *importer) checkProfile(data, changes map[string]any, byUser bool) error {
-	if im.schema == nil {
-		return nil
+	if err := im.s.opts.CustomData.Check(data); err != nil {
+		return err
 	}
-	keys := make([]string, 0, len(changes))
-	for k := range changes {
-		keys = append(keys, k)
-	}
-	return im.schema.Check(data, keys, byUser)
+	return im.s.checkSchema(im.schema, data, changes, byUser)
 }

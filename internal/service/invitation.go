@@ -46,6 +46,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string, 
 	}
 	check := *u
 	up.Apply(&check)
+	if err := s.opts.CustomData.Check(check.CustomData); err != nil {
+		return nil, err
+	}
 	if err := check.Validate(); err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ type keyCache struct {
 	mu       sync.RWMutex
 	keys     map[string]*cachedKey     // by string(key hash)
 	accounts map[string]*cachedAccount // by account id
+	creators map[string]*cachedCreator // the users who made keys, by user id
 	// gen counts forgets: a load that began before one is not cached (see
 	// sessionCache.gen).
 	gen atomic.Uint64
@@ -105,6 +106,6 @@ func (e *cachedKey) used(now time.Time) bool {
 func (c *keyCache) forget() {
 	c.mu.Lock()
 	c.gen.Add(1)
-	c.keys, c.accounts = nil, nil
+	c.keys, c.accounts, c.creators = nil, nil, nil
 	c.mu.Unlock()
 }

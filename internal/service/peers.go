@@ -49,8 +49,10 @@ func (s *Service) drop(key string) {
 	switch {
 	case strings.HasPrefix(key, changedUser):
 		s.sessions.dropUser(strings.TrimPrefix(key, changedUser))
+		s.keys.dropCreator(strings.TrimPrefix(key, changedUser))
 	case key == changedRoles:
 		s.roles.forget()
+		s.keys.forget() // the creators of keys hold roles too
 	case key == changedSchema:
 		s.schema.forget()
 	case key == changedAPIKeys:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,6 +42,8 @@ const (
 // their own profile.
 type ProfileSchema interface {
 	Check(data map[string]any, changed []string, byUser bool) error
+	// Declared lists the names of the declared attributes.
+	Declared() []string
 	// FromText converts a cell or form field to the attribute's type.
 	FromText(name, text string) any
 }
@@ -98,6 +101,12 @@ type Options struct {
 	BreachFailOpen bool
 	// NotMeURL is the "This wasn't me" page of new-device notices.
 	NotMeURL string
+	// CustomData bounds users' custom data wherever it enters.
+	CustomData userdb.CustomDataLimits
+	// CustomDataUserWritable lets users write custom data that no
+	// attribute declares (ASVS 4.1.2: off, so that without a schema a user
+	// cannot give themselves {"isAdmin": true}).
+	CustomDataUserWritable bool
 	// ExpiryWarnings are how long before PasswordMaxAge runs out a user is
 	// warned, each once; ChangePasswordURL is the warning's link.
 	ExpiryWarnings    []time.Duration
@@ -499,15 +508,47 @@ func link(base, token string) string {
 
 func ptr[T any](v T) *T { return &v }
 
-// checkProfile validates custom data about to be stored.
+// checkProfile validates custom data about to be stored: its bounds,
+// then the schema.
 func (s *Service) checkProfile(ctx context.Context, data, changes map[string]any, byUser bool) error {
-	schema, err := s.profileSchema(ctx)
-	if err != nil || schema == nil {
+	if err := s.opts.CustomData.Check(data); err != nil {
 		return err
 	}
+	schema, err := s.profileSchema(ctx)
+	if err != nil {
+		return err
+	}
+	return s.checkSchema(schema, data, changes, byUser)
+}
+
+// checkSchema checks custom data against schema (nil: no attributes).
+func (s *Service) checkSchema(schema ProfileSchema, data, changes map[string]any, byUser bool) error {
 	keys := make([]string, 0, len(changes))
 	for k := range changes {
 		keys = append(keys, k)
 	}
-	return schema.Check(data, keys, byUser)
+	if schema != nil {
+		if err := schema.Check(data, keys, byUser); err != nil {
+			return err
+		}
+	}
+	// What the schema lets through undeclared (it has no attributes, or is
+	// free-form) only administrators write, unless the configuration says
+	// users may.
+	if byUser && !s.opts.CustomDataUserWritable {
+		declared := map[string]bool{}
+		if schema != nil {
+			for _, k := range schema.Declared() {
+				declared[k] = true
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if !declared[k] {
+				return &userdb.Error{Code: userdb.EFORBIDDEN, Field: "customData." + k,
+					Message: k + " can only be changed by an administrator."}
+			}
+		}
+	}
+	return nil
 }

@@ -59,6 +59,10 @@ func (s *Service) createUser(ctx context.Context, n NewUser, event string) (*use
 		u.EmailVerifiedAt = &now
 	}
 	u.Normalize()
+	// The configured bounds first: they are tighter than Validate's.
+	if err := s.opts.CustomData.Check(u.CustomData); err != nil {
+		return nil, err
+	}
 	if err := u.Validate(); err != nil {
 		return nil, err
 	}
@@ -235,7 +239,7 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 		return nil, err
 	}
 	up := userdb.UserUpdate{
-		Username: trimmed(p.Username), Email: trimmed(p.Email),
+		Username: identifier(p.Username), Email: identifier(p.Email),
 		GivenName: trimmed(p.GivenName), MiddleName: trimmed(p.MiddleName), Surname: trimmed(p.Surname),
 		Status: p.Status, Version: p.Version,
 	}
@@ -262,6 +266,11 @@ func (s *Service) updateUser(ctx context.Context, id string, p ProfileUpdate, ev
 	up.ClearDeactivated = up.ResetFailedLogins
 	check := *u
 	up.Apply(&check)
+	if p.CustomData != nil {
+		if err := s.opts.CustomData.Check(check.CustomData); err != nil {
+			return nil, err
+		}
+	}
 	if err := check.Validate(); err != nil {
 		return nil, err
 	}
@@ -327,6 +336,14 @@ func changedFields(p ProfileUpdate) []string {
 	add("status", p.Status != nil)
 	add("customData", p.CustomData != nil)
 	return f
+}
+
+// identifier is an email or username as stored (userdb.NormalizeIdentifier).
+func identifier(p *string) *string {
+	if p == nil {
+		return nil
+	}
+	return ptr(userdb.NormalizeIdentifier(*p))
 }
 
 func trimmed(p *string) *string {

@@ -23,6 +23,8 @@ const (
 	flashEmailChanged    = "email-changed"
 	flashAppRemoved      = "app-removed"
 	flashSetupDone       = "setup-done"
+	flashPasskeyAdded    = "passkey-added"
+	flashPasskeyRemoved  = "passkey-removed"
 )
 
 // flashKinds are the flash messages, by key, with their alert style; the
@@ -32,7 +34,8 @@ var flashKinds = map[string]string{
 	flashPasswordReset: "success", flashPasswordChanged: "success", flashExpiredChanged: "success",
 	flashProfileSaved: "success", flashWelcome: "success", flashSessionEnded: "success",
 	flashSessionsEnded: "success", flashEmailChangeSent: "success", flashEmailChanged: "success",
-	flashAppRemoved: "success", flashSetupDone: "success",
+	flashAppRemoved: "success", flashPasskeyAdded: "success", flashPasskeyRemoved: "success",
+	flashSetupDone: "success",
 }
 
 // flashes carry the flash messages across redirects: the cookie holds

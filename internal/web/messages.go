@@ -42,6 +42,8 @@ var catalogue = ui.Catalogue{
 	flashAppRemoved:      "The application has been removed; it must ask again to use your account.",
 	flashEmailChangeSent: "Almost done: open the link we have sent to the new address to confirm it. Your email address stays the same until then.",
 	flashEmailChanged:    "Your email address has been changed and verified.",
+	flashPasskeyAdded:    "Your passkey has been added. You can sign in with it, no password needed.",
+	flashPasskeyRemoved:  "The passkey has been removed.",
 
 	// Field messages and messages above a form.
 	"enter-login":            "Enter your email address or username.",

@@ -16,6 +16,8 @@ type profileData struct {
 	Attributes []attrField
 	// Editable says at least one attribute can be changed by the user.
 	Editable bool
+	// Passkeys are the user's passkeys (passkeys.go).
+	Passkeys []service.FactorInfo
 }
 
 // profile shows the signed-in user's account: names and custom attributes
@@ -39,6 +41,11 @@ func (p *Pages) renderProfile(w http.ResponseWriter, r *http.Request, status int
 		for _, a := range d.Attributes {
 			d.Editable = d.Editable || !a.ReadOnly
 		}
+	}
+	var err error
+	if d.Passkeys, err = p.passkeysOf(r, u); err != nil {
+		p.fail(w, r, err)
+		return
 	}
 	v.Data = d
 	p.render(w, r, status, v)

@@ -50,6 +50,7 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 
 	p.upstreamRoutes(mux)
 	p.magicRoutes(mux)
+	p.passkeyRoutes(mux)
 
 	mux.HandleFunc("GET "+ui.AssetsPath+"{name}", p.look.ServeAsset)
 }

@@ -91,6 +91,9 @@ type view struct {
 	Console bool
 	// MagicLink offers sign-in by email on the sign-in page.
 	MagicLink bool
+	// PasskeyScript is the URL of the passkeys' script when passkeys are
+	// on ("" when off).
+	PasskeyScript string
 }
 
 // newView starts the view of a page, keeping what the user typed into a
@@ -100,8 +103,9 @@ func (p *Pages) newView(r *http.Request, page string, titleArgs ...any) *view {
 		Form: ui.NewForm(r.PostForm),
 		Page: page, Title: msg("title-"+page, titleArgs...), Brand: p.look.Brand, Asset: p.look.URLs,
 		CanRegister: p.registrationEnabled(), HasApps: p.apps != nil,
-		Console:   p.isAdmin(callerFrom(r)),
-		MagicLink: p.svc.Options().MagicLinkEnabled,
+		Console:       p.isAdmin(callerFrom(r)),
+		MagicLink:     p.svc.Options().MagicLinkEnabled,
+		PasskeyScript: passkeyScriptURL(p),
 	}
 }
 

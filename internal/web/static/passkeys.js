@@ -1,0 +1,81 @@
+// Passkeys on the hosted pages: sign in with one (a button, and autofill
+// in the name field where the browser offers it), and add one on the
+// profile page. Served from the binary, so the pages' Content-Security-Policy
+// (script-src 'self') allows it; nothing inline.
+"use strict";
+(function () {
+  if (!window.PublicKeyCredential || !PublicKeyCredential.parseRequestOptionsFromJSON) {
+    return; // no WebAuthn here: the pages work as they are
+  }
+  async function post(url, body) {
+    const r = await fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "Accept": "application/json"},
+      body: JSON.stringify(body || {}),
+    });
+    const answer = await r.json().catch(() => ({}));
+    if (!r.ok) {
+      throw new Error(answer.message || "Something went wrong. Please try again.");
+    }
+    return answer;
+  }
+  function show(error) {
+    const el = document.getElementById("passkey-error");
+    if (el) {
+      el.textContent = error.message;
+      el.hidden = false;
+    }
+  }
+
+  // Sign-in page.
+  const signIn = document.getElementById("passkey-signin");
+  if (signIn) {
+    signIn.hidden = false;
+    const next = signIn.dataset.next || "";
+    let pending = null; // the autofill request, aborted by the button
+    const run = async (mediation) => {
+      const ceremony = await post("/signin/passkey/options");
+      const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(ceremony.publicKey);
+      const request = {publicKey};
+      if (mediation) {
+        pending = new AbortController();
+        request.mediation = mediation;
+        request.signal = pending.signal;
+      }
+      const credential = await navigator.credentials.get(request);
+      const done = await post("/signin/passkey", {state: ceremony.state, credential: credential.toJSON(), next});
+      window.location.assign(done.redirect);
+    };
+    signIn.addEventListener("click", () => {
+      if (pending) {
+        pending.abort();
+        pending = null;
+      }
+      run("").catch(show);
+    });
+    if (PublicKeyCredential.isConditionalMediationAvailable) {
+      PublicKeyCredential.isConditionalMediationAvailable().then((ok) => {
+        if (ok) {
+          run("conditional").catch((e) => { if (e.name !== "AbortError") show(e); });
+        }
+      });
+    }
+  }
+
+  // Profile page.
+  const add = document.getElementById("passkey-add");
+  if (add) {
+    add.hidden = false;
+    add.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      (async () => {
+        const ceremony = await post("/profile/passkeys/options");
+        const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(ceremony.publicKey);
+        const credential = await navigator.credentials.create({publicKey});
+        const name = add.querySelector("input[name=name]").value;
+        await post("/profile/passkeys", {name, state: ceremony.state, credential: credential.toJSON()});
+        window.location.assign("/profile");
+      })().catch(show);
+    });
+  }
+})();
