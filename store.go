@@ -42,6 +42,17 @@ type Store interface {
 	OAuthStore
 	PendingLoginStore
 	MFAStore
+	SetupStore
+}
+
+// SetupStore remembers the one-time set-up steps that have been taken.
+type SetupStore interface {
+	// ClaimSetup takes the step for good; ECONFLICT when it was taken
+	// before. Of concurrent claims exactly one succeeds; a claim made in a
+	// transaction that rolls back was never made.
+	ClaimSetup(ctx context.Context, step string, now time.Time) error
+	// SetupClaimed reports whether the step has been taken.
+	SetupClaimed(ctx context.Context, step string) (bool, error)
 }
 
 // AccountStore keeps accounts (tenants).

@@ -28,6 +28,7 @@ type Config struct {
 	GroupsHref     string       `yaml:"groups_href"`
 	Sessions       Sessions     `yaml:"sessions"`
 	Registration   Registration `yaml:"registration"`
+	Setup          Setup        `yaml:"setup"`
 	Endpoints      Endpoints    `yaml:"endpoints"`
 	Password       Password     `yaml:"password"`
 	Lockout        Lockout      `yaml:"lockout"`
@@ -119,6 +120,13 @@ type Registration struct {
 	Enabled             bool   `yaml:"enabled"`
 	RequireVerification bool   `yaml:"require_verification"`
 	Account             string `yaml:"account"`
+}
+
+// Setup is the first administrator's creation in the browser.
+type Setup struct {
+	// Enabled: while no super-admin exists, serve logs a one-time URL of
+	// /setup that creates the first one. The command line works either way.
+	Enabled bool `yaml:"enabled"`
 }
 
 // Endpoints are the seed-compatible JSON endpoints, each movable and
@@ -306,6 +314,7 @@ func Default() *Config {
 			TouchInterval: time.Minute,
 		},
 		Registration: Registration{RequireVerification: true, Account: "default"},
+		Setup:        Setup{Enabled: true},
 		Endpoints: Endpoints{
 			Login:         ep("/login"),
 			Logout:        ep("/logout"),

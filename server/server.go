@@ -55,23 +55,26 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 
 // Server is a running userdb: its store, workflows and HTTP surfaces.
 type Server struct {
-	cfg     *Config
-	log     *slog.Logger
-	store   userdb.Store
-	owns    bool // the store was opened here and is closed by Close
-	hasher  *password.Hasher
-	svc     *service.Service
-	edge    *edge.Edge
-	api     *api.API
-	oauth   *oauth.Provider
-	sender  *mail.Sender
-	metrics *metrics
-	handler http.Handler
-	keys    config.Keys
-	geo     *geo.DB       // nil without protection.geoip_file
-	limits  *limit.Rules  // nil: rate limits off
-	redis   *redis.Client // nil without redis.addr
-	bus     *cluster.Bus  // nil without redis.addr
+	cfg   *Config
+	log   *slog.Logger
+	store userdb.Store
+	owns  bool // the store was opened here and is closed by Close
+	// setupToken opens /setup while no super-admin exists ("" = closed;
+	// see setup.go).
+	setupToken string
+	hasher     *password.Hasher
+	svc        *service.Service
+	edge       *edge.Edge
+	api        *api.API
+	oauth      *oauth.Provider
+	sender     *mail.Sender
+	metrics    *metrics
+	handler    http.Handler
+	keys       config.Keys
+	geo        *geo.DB       // nil without protection.geoip_file
+	limits     *limit.Rules  // nil: rate limits off
+	redis      *redis.Client // nil without redis.addr
+	bus        *cluster.Bus  // nil without redis.addr
 
 	draining atomic.Bool // SIGTERM: /readyz fails while requests finish
 
@@ -242,6 +245,7 @@ func (s *Server) build(ctx context.Context, o options) error {
 		ExpiryWarnings: cfg.Password.ExpiryWarning, ChangePasswordURL: cfg.BaseURL() + web.ProfilePath,
 		BreachMode: cfg.Password.BreachCheck, BreachMinCount: cfg.Password.Breach.MinCount, BreachFailOpen: cfg.Password.Breach.FailOpen,
 		BaseURL: cfg.BaseURL(), UpstreamFlowTTL: cfg.Upstream.FlowTTL,
+		EmailsLogged: o.mailDriver == nil && cfg.SMTP.Host == "",
 		CustomData: userdb.CustomDataLimits{MaxDepth: cfg.CustomData.MaxDepth, MaxKeys: cfg.CustomData.MaxKeys,
 			MaxSize: int(cfg.CustomData.MaxSize)},
 		CustomDataUserWritable: cfg.CustomData.UserWritable,
@@ -251,6 +255,9 @@ func (s *Server) build(ctx context.Context, o options) error {
 	})
 	s.svc = svc
 	s.passwordlessMetrics()
+	if err := s.openSetup(ctx); err != nil {
+		return err
+	}
 
 	transformer := o.transformer
 	if transformer == nil && cfg.Transformer == "stormpath" {
@@ -297,7 +304,7 @@ func (s *Server) buildHandler() error {
 		apps = s.oauth
 	}
 	pages := web.New(s.svc, s.edge, web.Options{Branding: ui.Branding(s.cfg.Branding), AllowedReturnURLs: s.cfg.Server.AllowedReturnURLs, Apps: apps,
-		InvitationJSON: s.api.Invitation})
+		SetupToken: s.setupToken, InvitationJSON: s.api.Invitation})
 	pages.Routes(mux)
 	console.New(s.svc, s.edge, console.Options{Branding: ui.Branding(s.cfg.Branding), MaxUpload: s.cfg.Server.MaxUpload, OAuth: s.oauth}).Routes(mux)
 	s.oktaRoutes(mux)

@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore func(t *testing.T) userdb.Store) {
 		{"OAuth", oauthTests},
 		{"PendingLogins", pendingTests},
 		{"MFA", mfaTests},
+		{"Setup", setupTests},
 		{"Tx", txTests},
 	}
 	for _, g := range groups {

@@ -123,6 +123,8 @@ func dispatch(e *env, args []string) error {
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(e.stdout, usage)
 		return nil
+	case "version", "--version":
+		return versionCmd(e, rest)
 	case "serve":
 		return serve(e, rest)
 	case "migrate":

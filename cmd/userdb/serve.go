@@ -54,6 +54,10 @@ func serve(e *env, args []string) error {
 	}
 	log.Info("userdb listening", "addr", ln.Addr().String(), "url", cfg.BaseURL(),
 		"database", cfg.DatabaseKind(), "startup", time.Since(start).Round(time.Millisecond).String())
+	if u := srv.SetupURL(); u != "" {
+		// Only here, in the log: whoever reads it runs the server.
+		log.Warn("no administrator yet: open setup_url in a browser to create the first one (it works once)", "setup_url", u)
+	}
 	if err := srv.ListenAndServe(e.ctx, ln); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ const usage = `userdb: user management and authentication server
 
 Usage:
   userdb serve [--addr HOST:PORT]              run the server until SIGINT or SIGTERM
+  userdb version                               print the version and the commit it was built from
   userdb migrate [up|status]                   apply the pending database migrations, or list them
   userdb config defaults                       print the default configuration file
   userdb config check                          check the configuration, listing every problem

@@ -18,7 +18,7 @@ const eventsPerPage = 50
 
 // eventsData is the events page.
 type eventsData struct {
-	Events   []*userdb.Event
+	Events   []eventRow
 	Accounts []ui.Option
 	OlderURL string
 	NewerURL string // back to the newest, when showing older ones
@@ -77,6 +77,9 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request, me *admin) {
 	if f.BeforeID != 0 {
 		d.NewerURL = withParams(eventsPath, v.Input)
 	}
-	d.Events = list
+	if d.Events, err = c.eventRows(r, me, list); err != nil {
+		c.fail(w, r, me, err)
+		return
+	}
 	c.render(w, r, http.StatusOK, v)
 }

@@ -20,7 +20,7 @@ type userData struct {
 	AccountName string
 	Roles       []ui.Option
 	Sessions    []sessionRow
-	Events      []*userdb.Event
+	Events      []eventRow
 	HasPassword bool
 	Self        bool
 	EventsURL   string
@@ -67,7 +67,11 @@ func (c *Console) showUser(w http.ResponseWriter, r *http.Request, me *admin, st
 		d.Sessions = append(d.Sessions, sessionRow{Device: catalogue.DescribeAgent(s.UserAgent), IP: s.IP,
 			Started: s.CreatedAt, LastSeen: s.LastSeenAt})
 	}
-	if d.Events, err = c.svc.AdminUserEvents(ctx, u.ID, userdb.EventFilter{Limit: 15}); err != nil {
+	events, err := c.svc.AdminUserEvents(ctx, u.ID, userdb.EventFilter{Limit: 15})
+	if err == nil {
+		d.Events, err = c.eventRows(r, me, events)
+	}
+	if err != nil {
 		c.fail(w, r, me, err)
 		return
 	}

@@ -44,6 +44,7 @@ var funcs = template.FuncMap{
 		return []ui.Option{{Value: "jwt", Label: "JWT, verified by APIs offline"}, {Value: "opaque", Label: "Opaque, checked by introspection"}}
 	},
 	"date":      fmtTime,
+	"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"day":       func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 	"ago":       ago,
 	"status":    func(s userdb.Status) string { return strings.ToLower(string(s)) },
@@ -60,6 +61,9 @@ var funcs = template.FuncMap{
 	},
 }
 
+// timeLayout shows times in UTC and says so.
+const timeLayout = "2 Jan 2006, 15:04 MST"
+
 // fmtTime shows a time, or a dash for none (a nil *time.Time).
 func fmtTime(t any) string {
 	switch v := t.(type) {
@@ -67,12 +71,12 @@ func fmtTime(t any) string {
 		if v.IsZero() {
 			return "—"
 		}
-		return v.UTC().Format("2 Jan 2006, 15:04")
+		return v.UTC().Format(timeLayout)
 	case *time.Time:
 		if v == nil {
 			return "—"
 		}
-		return v.UTC().Format("2 Jan 2006, 15:04")
+		return v.UTC().Format(timeLayout)
 	}
 	return ""
 }
@@ -95,6 +99,9 @@ func details(d map[string]any) []string {
 	out := make([]string, 0, len(keys))
 	for _, k := range keys {
 		v := d[k]
+		if empty(v) {
+			continue // nothing to read: no "null", no ""
+		}
 		var s string
 		switch x := v.(type) {
 		case string:
@@ -109,6 +116,23 @@ func details(d map[string]any) []string {
 		out = append(out, k+": "+s)
 	}
 	return out
+}
+
+// empty reports whether an event detail's value says nothing.
+func empty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case []any:
+		return len(x) == 0
+	case []string:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
 }
 
 // view is what every page template receives.

@@ -2,7 +2,9 @@ package mail
 
 import (
 	"context"
+	"html"
 	"log/slog"
+	"regexp"
 
 	"github.com/userdb/userdb"
 )
@@ -24,9 +26,10 @@ func Permanent(err error) error { return userdb.PermanentMailError(err) }
 func IsPermanent(err error) bool { return userdb.IsPermanentMailError(err) }
 
 // Log is the development Driver used when no SMTP server is configured: it
-// writes every email, bodies included, to a logger at INFO. The bodies carry
-// one-time links, which is how a developer signs up without a mail server,
-// and why Log must not be used in production.
+// writes one short line per email to a logger at INFO — who, the subject
+// and the email's first link, not its bodies. The link is one-time, which
+// is how a developer signs up without a mail server, and why Log must not
+// be used in production.
 type Log struct {
 	logger *slog.Logger
 }
@@ -41,7 +44,15 @@ func NewLog(logger *slog.Logger) *Log {
 
 // Send logs m and reports success.
 func (l *Log) Send(ctx context.Context, m Message) error {
-	l.logger.InfoContext(ctx, "email not sent: no SMTP server configured, here it is",
-		"from", m.From, "to", m.To, "subject", m.Subject, "text", m.Text, "html", m.HTML)
+	link := firstLink.FindString(m.Text)
+	if link == "" {
+		link = html.UnescapeString(firstLink.FindString(m.HTML))
+	}
+	l.logger.InfoContext(ctx, "email written to the log (no SMTP server configured)",
+		"to", m.To, "subject", m.Subject, "link", link)
 	return nil
 }
+
+// firstLink finds a link in an email's body: up to a space, quote or angle
+// bracket.
+var firstLink = regexp.MustCompile(`https?://[^\s"'<>]+`)

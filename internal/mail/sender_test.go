@@ -422,9 +422,19 @@ func TestLogDriver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"level=INFO", "to=ada@example.com", "subject=Verify", "sptoken=SECRET"} {
+	for _, want := range []string{"level=INFO", "to=ada@example.com", "subject=Verify", `link="https://app.example.com/verify?sptoken=SECRET"`} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("log %q lacks %q", b.String(), want)
 		}
+	}
+	// An HTML-only email: its link, unescaped; never the body itself.
+	b.Reset()
+	if err := d.Send(context.Background(), mail.Message{To: "ada@example.com", Subject: "Reset",
+		HTML: `<p>Hello</p><a href="https://app.example.com/change?sptoken=S2&amp;x=1">Reset</a>`}); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.String(); !strings.Contains(got, "link=\"https://app.example.com/change?sptoken=S2&x=1\"") ||
+		strings.Contains(got, "<p>") || strings.Count(got, "\n") != 1 {
+		t.Errorf("HTML email logged as %q", got)
 	}
 }

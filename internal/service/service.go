@@ -121,6 +121,9 @@ type Options struct {
 	// UpstreamFlowTTL is how long an upstream sign-in may take, and how
 	// long an identity waits for its user's proof.
 	UpstreamFlowTTL time.Duration
+	// EmailsLogged says the mail driver writes emails to the log (no SMTP
+	// server): a delivered email is recorded as email.logged, not email.sent.
+	EmailsLogged bool
 	// PendingTTL is how long a pending sign-in (pending.go) waits for its
 	// stage to be completed; 5 minutes when 0.
 	PendingTTL time.Duration

@@ -37,7 +37,11 @@ func (s *Service) SweepTokens(ctx context.Context) (int, error) {
 // that its administrators see the email among the account's events.
 func (s *Service) RecordEmail(ctx context.Context, m *userdb.OutboxEmail, sendErr error) error {
 	m2 := MetaFrom(ctx)
-	e := &userdb.Event{Type: "email.sent", Time: s.clock.Now(), ActorID: m2.ActorID, UserID: m.UserID,
+	typ := "email.sent"
+	if s.opts.EmailsLogged {
+		typ = "email.logged" // no SMTP server: written to the log, delivered to nobody
+	}
+	e := &userdb.Event{Type: typ, Time: s.clock.Now(), ActorID: m2.ActorID, UserID: m.UserID,
 		Details: map[string]any{"kind": m.Kind, "email_id": m.ID, "attempt": m.Attempts}}
 	if sendErr != nil {
 		e.Type = "email.failed"

@@ -28,6 +28,10 @@ type NewUser struct {
 	Invite bool
 	// Verified marks the email as verified.
 	Verified bool
+
+	// claim, when set, runs first in the transaction that creates the user:
+	// its error rolls the creation back (the first administrator's set-up).
+	claim func(ctx context.Context, tx userdb.Store) error
 }
 
 // createUser creates a user with its roles, and with Invite set also the
@@ -86,6 +90,11 @@ func (s *Service) createUser(ctx context.Context, n NewUser, event string) (*use
 	}
 
 	err = s.store.Tx(ctx, func(tx userdb.Store) error {
+		if n.claim != nil {
+			if err := n.claim(ctx, tx); err != nil {
+				return err
+			}
+		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}

@@ -22,6 +22,7 @@ const (
 	flashEmailChangeSent = "email-change-sent"
 	flashEmailChanged    = "email-changed"
 	flashAppRemoved      = "app-removed"
+	flashSetupDone       = "setup-done"
 	flashPasskeyAdded    = "passkey-added"
 	flashPasskeyRemoved  = "passkey-removed"
 )
@@ -34,6 +35,7 @@ var flashKinds = map[string]string{
 	flashProfileSaved: "success", flashWelcome: "success", flashSessionEnded: "success",
 	flashSessionsEnded: "success", flashEmailChangeSent: "success", flashEmailChanged: "success",
 	flashAppRemoved: "success", flashPasskeyAdded: "success", flashPasskeyRemoved: "success",
+	flashSetupDone: "success",
 }
 
 // flashes carry the flash messages across redirects: the cookie holds

@@ -22,11 +22,13 @@ var catalogue = ui.Catalogue{
 	"title-apps":        "Connected applications",
 	"title-invitation":  "Welcome to %s", // the product name
 	"title-emailchange": "Confirm your new email address",
+	"title-setup":       "Create the first administrator",
 	"title-signinemail": "Sign in by email",
 	"title-signinlink":  "Sign in on this browser?",
 
 	// Flash messages, shown once after a form post redirects (see flash.go).
 	flashSignedOut:       "You have signed out.",
+	flashSetupDone:       "You are the first administrator. The admin console is in the menu above.",
 	flashRegistered:      "Almost done! We have sent you an email with a link to verify your address.",
 	flashVerifySent:      "If an account is waiting for verification, we have sent it a new link. Check your email.",
 	flashResetSent:       "Check your email. If an account matches what you entered, we have sent it a link to choose a new password.",

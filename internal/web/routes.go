@@ -14,6 +14,10 @@ import (
 // other sites.
 func (p *Pages) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+HomePath+"{$}", p.home)
+	if p.setupToken != "" {
+		mux.HandleFunc("GET "+SetupPath, p.setup)
+		mux.HandleFunc("POST "+SetupPath, p.setupPost)
+	}
 	mux.HandleFunc("GET "+SignInPath, p.signIn)
 	mux.HandleFunc("POST "+SignInPath, p.signInPost)
 	mux.HandleFunc("GET "+SignUpPath, p.signUp)

@@ -21,7 +21,7 @@ var templateFS embed.FS
 var pageNames = []string{
 	"signin", "signup", "verify", "forgot", "reset", "expired",
 	"profile", "sessions", "invitation", "message", "emailchange", "notme",
-	"identities", "upstreamlink", "apps", "signinemail", "signinlink",
+	"identities", "upstreamlink", "apps", "signinemail", "signinlink", "setup",
 }
 
 // templates holds every page, parsed once when the program starts: a

@@ -35,6 +35,9 @@ type Options struct {
 	// Apps lists and withdraws the user's consents to OAuth clients (the
 	// OAuth provider; nil when it is off: no page).
 	Apps Apps
+	// SetupToken, when set, opens /setup?token= to create the first
+	// administrator, while none exists (service.SetupOpen).
+	SetupToken string
 	// InvitationJSON, when set, answers the requests to the welcome page
 	// that do not want HTML (the JSON API's welcome flow), so that an
 	// application's own page can complete an invitation.
@@ -48,14 +51,16 @@ type Pages struct {
 	look    *ui.Look
 	returns []*url.URL
 	apps    Apps
-	json    http.HandlerFunc // Options.InvitationJSON
+	// setupToken is Options.SetupToken ("" = no set-up page).
+	setupToken string
+	json       http.HandlerFunc // Options.InvitationJSON
 }
 
 // New returns the pages; e authenticates their visitors. The templates were
 // parsed when the program started.
 func New(svc *service.Service, e *edge.Edge, o Options) *Pages {
 	return &Pages{svc: svc, edge: e, look: ui.NewLook(o.Branding), returns: parseReturnURLs(o.AllowedReturnURLs),
-		apps: o.Apps, json: o.InvitationJSON}
+		apps: o.Apps, setupToken: o.SetupToken, json: o.InvitationJSON}
 }
 
 // registrationEnabled reports whether strangers may create accounts.
