@@ -218,7 +218,6 @@ func ValidateEmail(s string) error {
 	return nil
 }
 
-
 func checkName(field, v string, max int) error {
 	if v == "" {
 		return FieldError(field, "%s is required", field)
