@@ -112,6 +112,11 @@ func (c *common) load(e *env) (*config.Config, error) {
 		}
 		return e.getenv(name)
 	}
+	if e.environ != nil {
+		for _, w := range config.UnknownEnv(e.environ()) {
+			fmt.Fprintln(e.stderr, "userdb: warning: "+w)
+		}
+	}
 	cfg, err := config.Load(c.config, getenv)
 	var p *config.Problems
 	if errors.As(err, &p) {

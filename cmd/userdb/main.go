@@ -19,7 +19,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	code := runEnv(&env{ctx: ctx, getenv: os.Getenv, environ: os.Environ, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
@@ -36,9 +36,12 @@ const (
 type env struct {
 	ctx    context.Context
 	getenv func(string) string
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	// environ lists the process's variables, to warn of mistyped USERDB_*
+	// names (nil in tests that give getenv a map).
+	environ func() []string
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
 
 	// secrets are passwords the command has seen (in a DSN, say); they are
 	// masked wherever they would appear in an error.
@@ -58,7 +61,12 @@ func usagef(format string, args ...any) error {
 // run runs one command line and returns its exit code. An error is reported
 // as one line on stderr.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	return runEnv(&env{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}, args)
+}
+
+// runEnv is run in the environment e.
+func runEnv(e *env, args []string) int {
+	stderr := e.stderr
 	err := dispatch(e, args)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):

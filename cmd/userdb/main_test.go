@@ -60,7 +60,15 @@ func (c *cli) run(stdin string, args ...string) result {
 
 func (c *cli) runCtx(ctx context.Context, stdin string, args ...string) result {
 	var out, errb bytes.Buffer
-	code := run(ctx, args, func(k string) string { return c.env[k] }, strings.NewReader(stdin), &out, &errb)
+	environ := func() []string {
+		var list []string
+		for k, v := range c.env {
+			list = append(list, k+"="+v)
+		}
+		return list
+	}
+	code := runEnv(&env{ctx: ctx, getenv: func(k string) string { return c.env[k] }, environ: environ,
+		stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb}, args)
 	return result{code, out.String(), errb.String()}
 }
 
@@ -538,6 +546,14 @@ func TestConfigCommands(t *testing.T) {
 	if out := c.ok("", "config", "check"); out != "config ok\n" {
 		t.Fatalf("config check of the defaults: %q", out)
 	}
+
+	// A mistyped variable is ignored, and said so with the closest name.
+	c.env["USERDB_SESION_IDLE_TIMEOUT"] = "5m"
+	r = c.run("", "config", "check")
+	if r.code != 0 || r.stdout != "config ok\n" {
+		t.Fatalf("config check with a mistyped variable: exit %d, %q", r.code, r.stdout)
+	}
+	mustOneLine(t, r.stderr, "USERDB_SESION_IDLE_TIMEOUT is not a setting and is ignored; did you mean USERDB_SESSIONS_IDLE_TIMEOUT?")
 }
 
 func TestMigrate(t *testing.T) {
