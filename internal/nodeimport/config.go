@@ -657,8 +657,10 @@ func (t *translator) email() {
 		case name == defName:
 			t.set(key+".template", name, opt+".template")
 		case templateName.MatchString(name):
-			t.adjust(key+".template", name, opt+".template",
-				fmt.Sprintf("an EJS template of your own: rewrite it as Go templates %s.txt and %s.html in email.templates_dir", name, name))
+			// userdb names each email's template after the email, so the
+			// original's own file becomes the default name's override.
+			t.adjust(key+".template", defName, opt+".template",
+				fmt.Sprintf("an EJS template of your own (%s): rewrite it as Go templates %s.txt and %s.html in email.templates_dir", tmpl, defName, defName))
 		default:
 			t.adjust(key+".template", defName, opt+".template", fmt.Sprintf("%q is not a template name", tmpl))
 		}

@@ -218,7 +218,7 @@ func TestTranslateCustom(t *testing.T) {
 		"smtp": config.SMTP{Host: "smtp.example.com", Port: 2525, Username: "mailer", Password: "mail-pass",
 			From: "Example <no-reply@example.com>", TLS: "starttls", Timeout: d("20s")},
 		"email.verification": config.LinkMessage{
-			Message:  config.Message{Enabled: true, Subject: "Verify!", Format: "html", Template: "my-verify"},
+			Message:  config.Message{Enabled: true, Subject: "Verify!", Format: "html", Template: "account-verification"},
 			Endpoint: "https://app.example.com/verify",
 		},
 		"email.verified": config.Message{Enabled: true, Subject: "Verified", Format: "text", Template: "account-verification-successful"},
