@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -282,4 +283,45 @@ func withTimeout(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// startNodeApp runs `node script` in dir with env added to this process's,
+// and waits until it prints the line "ready" (30 s at most); the app stops
+// when the test ends. what names it in failures; the app's standard error
+// is returned for later ones.
+func startNodeApp(t *testing.T, what, node, dir, script string, env ...string) *strings.Builder {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, node, script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	stdout, _ := cmd.StdoutPipe()
+	logs := new(strings.Builder)
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if sc.Text() == "ready" {
+				ready <- true
+				io.Copy(io.Discard, stdout)
+				return
+			}
+		}
+		ready <- false
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatalf("%s did not start:\n%s", what, logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s did not start within 30s:\n%s", what, logs.String())
+	}
+	return logs
 }

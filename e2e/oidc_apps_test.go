@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -141,41 +137,10 @@ func TestOIDCApps(t *testing.T) {
 	}
 
 	// The Node apps.
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	apps := exec.CommandContext(ctx, node, "apps.js")
-	apps.Dir = oidcAppsDir
-	apps.Env = append(os.Environ(), "ISSUER="+issuer,
+	appLogs := startNodeApp(t, "the Node apps", node, oidcAppsDir, "apps.js", "ISSUER="+issuer,
 		"API_PORT="+strconv.Itoa(ports[0]),
 		"RP1_PORT="+strconv.Itoa(ports[1]), "RP1_BASE="+rp1, "RP1_ID="+rp1ID, "RP1_SECRET="+rp1Secret,
 		"RP2_PORT="+strconv.Itoa(ports[2]), "RP2_BASE="+rp2, "RP2_ID="+rp2ID, "RP2_SECRET="+rp2Secret)
-	stdout, _ := apps.StdoutPipe()
-	var appLogs strings.Builder
-	apps.Stderr = &appLogs
-	if err := apps.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); apps.Wait() })
-	ready := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if sc.Text() == "ready" {
-				ready <- true
-				io.Copy(io.Discard, stdout)
-				return
-			}
-		}
-		ready <- false
-	}()
-	select {
-	case ok := <-ready:
-		if !ok {
-			t.Fatalf("the Node apps did not start:\n%s", appLogs.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the Node apps did not start within 30s:\n%s", appLogs.String())
-	}
 
 	// The Express API protected by @okta/jwt-verifier.
 	callAPI := func(bearer string) int {

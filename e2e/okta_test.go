@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -257,39 +254,9 @@ func TestOktaSignInApp(t *testing.T) {
 		t.Fatalf("client add: %v", err)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	cmd := exec.CommandContext(ctx, "node", "signin.js")
-	cmd.Dir = oktaAppDir
-	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "ISSUER="+s.url+"/oauth2/default",
-		"CLIENT_ID="+c.ID, "CLIENT_SECRET="+c.Secret, "ORG_URL="+s.url+"/okta", "TOKEN="+key)
-	stdout, _ := cmd.StdoutPipe()
-	var logs strings.Builder
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); cmd.Wait() })
-	ready := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if sc.Text() == "ready" {
-				ready <- true
-				io.Copy(io.Discard, stdout)
-				return
-			}
-		}
-		ready <- false
-	}()
-	select {
-	case ok := <-ready:
-		if !ok {
-			t.Fatalf("the sign-in app did not start:\n%s", logs.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the sign-in app did not start within 30s:\n%s", logs.String())
-	}
+	logs := startNodeApp(t, "the sign-in app", "node", oktaAppDir, "signin.js", "PORT="+strconv.Itoa(port),
+		"ISSUER="+s.url+"/oauth2/default", "CLIENT_ID="+c.ID, "CLIENT_SECRET="+c.Secret,
+		"ORG_URL="+s.url+"/okta", "TOKEN="+key)
 
 	b := newTab(t, s, false)
 	b.open(app + "/profile")
