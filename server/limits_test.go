@@ -3,7 +3,9 @@ package server_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/mail/mailtest"
+	"github.com/userdb/userdb/internal/oauth"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/server"
 )
@@ -322,5 +325,53 @@ func TestForgotLoopBoundedInMailDev(t *testing.T) {
 	}
 	if sent["known@example.com"] != 3 || len(sent) != 1 {
 		t.Errorf("emails in MailDev: %v, want 3 to known@example.com", sent)
+	}
+}
+
+// TestRateLimitTokenEndpoint: rate_limits.token_per_client limits each
+// client's requests to the OAuth token endpoint, authenticated or not, with
+// an RFC 6749 error answer and Retry-After; another client is not touched.
+func TestRateLimitTokenEndpoint(t *testing.T) {
+	e := oauthEnv(t, limitsOnly(map[string]string{"token_per_client": "3/1m"}))
+	a, secretA := e.addClient(oauth.ClientInput{Name: ptr("A"), GrantTypes: strs(userdb.GrantClientCredentials), Scopes: strs("customScope")})
+	b, secretB := e.addClient(oauth.ClientInput{Name: ptr("B"), GrantTypes: strs(userdb.GrantClientCredentials), Scopes: strs("customScope")})
+	post := func(id, secret string) (int, http.Header, map[string]any) {
+		t.Helper()
+		form := url.Values{"grant_type": {"client_credentials"}, "scope": {"customScope"}}
+		req, _ := http.NewRequest("POST", e.http.URL+oauth.TokenPath, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var body map[string]any
+		json.NewDecoder(res.Body).Decode(&body)
+		return res.StatusCode, res.Header, body
+	}
+	if status, _, body := post(a.ID, "a wrong secret"); status != 401 {
+		t.Fatalf("wrong secret: %d %v", status, body)
+	}
+	for i := range 2 {
+		if status, _, body := post(a.ID, secretA); status != 200 {
+			t.Fatalf("request %d: %d %v", i+2, status, body)
+		}
+	}
+	status, h, body := post(a.ID, secretA)
+	ra, _ := strconv.Atoi(h.Get("Retry-After"))
+	msg, _ := body["error_description"].(string)
+	if status != 429 || body["error"] != "rate_limited" || ra < 1 || !strings.HasPrefix(msg, "Too many ") {
+		t.Fatalf("request 4: %d, Retry-After %q, %v", status, h.Get("Retry-After"), body)
+	}
+	if got := e.metric(t, `userdb_rate_limited_total{rule="token_client"}`); got != 1 {
+		t.Errorf("metric = %v, want 1", got)
+	}
+	if status, _, body := post(b.ID, secretB); status != 200 {
+		t.Errorf("another client: %d %v", status, body)
+	}
+	e.clock.Add(time.Minute)
+	if status, _, body := post(a.ID, secretA); status != 200 {
+		t.Errorf("after the period: %d %v", status, body)
 	}
 }

@@ -48,6 +48,9 @@ func (s *Server) openOAuth(ctx context.Context, o options) error {
 		EndSession: func(ctx context.Context, u *userdb.User, sess *userdb.Session) error {
 			return s.svc.Logout(ctx, u, sess)
 		},
+		LimitToken: func(ctx context.Context, clientID string) error {
+			return s.svc.TokenRequestAllowed(ctx, clientID)
+		},
 		// The bus is opened after the provider; it is read when used.
 		Publish: func(key string) {
 			if s.bus != nil {

@@ -79,6 +79,9 @@ type Options struct {
 	// Publish tells the other nodes (the Redis bus) that revocations were
 	// committed, with the key RevocationsChanged; nil on a node alone.
 	Publish func(key string)
+	// LimitToken counts a token request of a client against its rate limit
+	// (an error with a Retry-After past it); nil limits nothing.
+	LimitToken func(ctx context.Context, clientID string) error
 }
 
 // RevocationsChanged is the bus key of revocations made outside a user's
@@ -102,6 +105,7 @@ type Provider struct {
 	sess    Sessions
 	endSess func(ctx context.Context, u *userdb.User, s *userdb.Session) error
 	publish func(key string)
+	limit   func(ctx context.Context, clientID string) error
 	pollNow chan struct{} // PollRevocations asks Run to read them now
 
 	issuer string
@@ -135,7 +139,7 @@ func New(ctx context.Context, set Settings, o Options) (*Provider, error) {
 	}
 	p := &Provider{
 		set: set, store: o.Store, clock: o.Clock, log: o.Logger, sess: o.Sessions, endSess: o.EndSession,
-		publish: o.Publish, pollNow: make(chan struct{}, 1),
+		publish: o.Publish, limit: o.LimitToken, pollNow: make(chan struct{}, 1),
 		issuer: strings.TrimSuffix(set.BaseURL, "/") + IssuerPath,
 	}
 	p.keys = &keyRing{store: o.Store, sealKey: o.EncryptionKey, alg: set.SigningAlg, clock: o.Clock, keep: p.longestToken()}
@@ -228,6 +232,10 @@ func (p *Provider) Routes(mux *http.ServeMux) {
 			}
 		case strings.TrimPrefix(LogoutPath, IssuerPath):
 			ctx = context.WithValue(ctx, logoutKey{}, &logoutCall{sessions: p.sess, w: w, r: r})
+		case strings.TrimPrefix(TokenPath, IssuerPath):
+			if !p.tokenAllowed(ctx, w, r) {
+				return
+			}
 		}
 		p.opHandler().ServeHTTP(w, r.WithContext(ctx))
 	}))

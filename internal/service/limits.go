@@ -32,3 +32,10 @@ func (s *Service) loginFailed(ctx context.Context) {
 func (s *Service) emailAllowed(ctx context.Context, address string) bool {
 	return s.limits.Take(ctx, limit.EmailAddress, address) == nil
 }
+
+// TokenRequestAllowed counts a request to the OAuth token endpoint against
+// its client (the id it names, authenticated or not: a flood of requests
+// with a wrong secret is limited like any other).
+func (s *Service) TokenRequestAllowed(ctx context.Context, clientID string) error {
+	return s.limits.Take(ctx, limit.TokenClient, clientID)
+}
