@@ -56,6 +56,9 @@ func startCluster(t *testing.T) *cluster {
 		"USERDB_SECRETS_ENCRYPTION_KEY=" + instanceKey(),
 		fmt.Sprintf("USERDB_SERVER_BASE_URL=http://127.0.0.1:%d", lbPort),
 		"USERDB_SERVER_TRUSTED_PROXIES=127.0.0.1/32",
+		// Plain HTTP through HAProxy and straight to the nodes: one cookie
+		// name for both (behind HTTPS it is __Host-userdb everywhere).
+		"USERDB_SESSIONS_SECURE=never",
 		"USERDB_SERVER_SHUTDOWN_GRACE=1s",
 		"USERDB_SERVER_MANAGEMENT_ADDR=127.0.0.1:0",
 		"USERDB_SMTP_HOST=" + c.md.SMTPHost(),

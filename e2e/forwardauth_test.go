@@ -143,7 +143,10 @@ forward_auth:
     - hosts: ["127.0.0.1:%d"]
       paths: ["/admin", "/admin/*"]
       roles: [admin]
-`, front, port), "USERDB_PROTECTION_DEVICES_NOTIFY=false", "USERDB_OAUTH_SCOPES=customScope")
+`, front, port), "USERDB_PROTECTION_DEVICES_NOTIFY=false", "USERDB_OAUTH_SCOPES=customScope",
+		// Plain HTTP, pages reached directly and the app through nginx: one
+		// cookie name for both (behind HTTPS it is __Host-userdb everywhere).
+		"USERDB_SESSIONS_SECURE=never")
 	nginx(t, port, s.url, app.URL)
 
 	s.addUser("ada@example.com", "correct horse battery", "--role", "admin", "--given-name", "Ada", "--surname", "Lovelace")

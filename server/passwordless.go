@@ -67,7 +67,7 @@ func (s *Server) passwordlessMetrics() {
 // branding.
 //
 // Browsers refuse WebAuthn on an IP address, so a base URL on one (as in
-// tests and quick starts on 127.0.0.1) leaves passkeys off, with a warning,
+// tests and quick starts on 127.0.0.1) leaves passkeys off (said in the log),
 // rather than failing start-up; an explicit passkeys.rp_id is checked.
 func newWebAuthn(cfg *config.Config, log *slog.Logger) (service.WebAuthn, error) {
 	k := cfg.Passkeys
@@ -75,7 +75,7 @@ func newWebAuthn(cfg *config.Config, log *slog.Logger) (service.WebAuthn, error)
 		return nil, nil
 	}
 	if k.RPID == "" && net.ParseIP(cfg.PasskeyRPID()) != nil {
-		log.Warn("passkeys are off: server.base_url is on an IP address, where browsers refuse WebAuthn; use a host name (localhost works) or set passkeys.rp_id",
+		log.Info("passkeys are off: server.base_url is on an IP address, where browsers refuse WebAuthn; use a host name (localhost works) or set passkeys.rp_id",
 			"base_url", cfg.BaseURL())
 		return nil, nil
 	}
