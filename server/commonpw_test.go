@@ -9,9 +9,11 @@ import (
 	"github.com/userdb/userdb/server"
 )
 
-// TestCommonPasswordRefusedEverywhere reproduces the review's finding that
-// "aaaaaaaa" passed the nist policy (the default), and checks the embedded
-// list of common passwords at every place a password is set: registration,
+// TestCommonPasswordRefusedEverywhere: the review found that "aaaaaaaa"
+// passed the nist policy (the default; now too short as well, at 12
+// characters: TestNISTRefusesRepetitive holds the repetition rule), and this
+// checks the embedded list of common passwords, with passwords long enough
+// for the length rule, at every place a password is set: registration,
 // the user's change, a reset, an expired password, an invitation, an
 // administrator's create and set, and an import.
 func TestCommonPasswordRefusedEverywhere(t *testing.T) {
@@ -19,7 +21,7 @@ func TestCommonPasswordRefusedEverywhere(t *testing.T) {
 	e := newEnv(t, func(c *server.Config) { c.Registration.Enabled = true })
 	svc := inside.Service(e.srv)
 	super := superClient(e)
-	for _, weak := range []string{"aaaaaaaa", "password1", "Passw0rd"} {
+	for _, weak := range []string{"123456789012", "password1234", "1q2w3e4r5t6y"} {
 		t.Run(weak, func(t *testing.T) {
 			refused := func(what string, err error) {
 				t.Helper()

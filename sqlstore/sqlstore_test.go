@@ -376,10 +376,11 @@ func TestMigrateUpgradeKeepsData(t *testing.T) {
 		wantStatus(1)
 		wantPending()
 
-		// Data written at version 1: users directly, since the code
-		// writes the columns version 2 adds.
+		// Data written at version 1, directly: the code writes columns
+		// later versions add (users' name keys, the sort keys of 0090).
 		acc := &userdb.Account{ID: "acc_v1", Name: "Old Co", Status: userdb.StatusEnabled, CreatedAt: t0, UpdatedAt: t0}
-		must(t, s.CreateAccount(ctx, acc))
+		mustExec(t, s, rebind(dialect, `INSERT INTO accounts (id, name, name_fold, description, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			acc.ID, acc.Name, userdb.Fold(acc.Name), "", "ENABLED", dbTime(dialect, t0), dbTime(dialect, t0))
 		insert := rebind(dialect, `INSERT INTO users (id, account_id, username, username_fold, email, email_fold,
 			given_name, surname, full_name, status, password_hash, custom_data, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -391,7 +392,7 @@ func TestMigrateUpgradeKeepsData(t *testing.T) {
 				u.given, u.surname, u.given+" "+u.surname, "ENABLED", "$argon2id$stub", `{"plan":"gold"}`,
 				dbTime(dialect, t0), dbTime(dialect, t0))
 		}
-		must(t, s.AddUserRole(ctx, "usr_v1alice", "rol_admin_default"))
+		mustExec(t, s, rebind(dialect, `INSERT INTO user_roles (user_id, role_id) VALUES (?, ?)`), "usr_v1alice", "rol_admin_default")
 
 		must(t, s.Migrate(ctx))
 		wantStatus(-1)
