@@ -113,6 +113,10 @@ func TestRateLimitsOverHTTP(t *testing.T) {
 		{"verify per IP", "verify_per_ip", "verify_ip", func(e *env, c *client, i int) response {
 			return c.do("POST", "/verify", map[string]string{"login": fmt.Sprintf("who%d@example.com", i)}, from("192.0.2.4")...)
 		}, 200},
+		{"sign-in link per IP", "login_per_ip", "login_ip", func(e *env, c *client, i int) response {
+			// a sign-in by email counts as a sign-in attempt of its address
+			return c.do("POST", "/login/email", map[string]string{"email": fmt.Sprintf("link%d@example.com", i)}, from("192.0.2.5")...)
+		}, 200},
 		{"wrong current password per user", "password_per_user", "password_user", func(e *env, c *client, i int) response {
 			return c.do("POST", "/me/password", map[string]string{"currentPassword": "wrong guess", "password": "another long secret"}, from(fmt.Sprintf("192.0.2.%d", i+1))...)
 		}, 400},
