@@ -53,7 +53,9 @@ func BenchmarkRateLimiterCost(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			s.cookies = append(s.cookies, "userdb="+l.Secret)
+			// httptest's requests are for example.com, not loopback: the
+			// cookie is Secure there, so its name has the __Host- prefix.
+			s.cookies = append(s.cookies, "__Host-userdb="+l.Secret)
 		}
 		return s
 	}
