@@ -15,17 +15,16 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/userdb/userdb/bearer"
+	"github.com/userdb/userdb/internal/benchtest"
 )
 
 // issuer serves a key set that a test can change, and counts its fetches.
@@ -215,85 +214,19 @@ func BenchmarkVerify(b *testing.B) {
 	}
 	// The bare signature runs twice: the ratio of the two (control) shows
 	// how far the machine's noise alone moves cpu-ratio in this run.
-	m := alternate(b, func() {
+	m := benchtest.Alternate(b, func() {
 		t := &toks[next.Add(1)%uint64(len(toks))]
-		var w statusWriter
+		var w benchtest.StatusWriter
 		h.ServeHTTP(&w, t.req)
-		if w.code != 0 {
-			b.Errorf("middleware: %d", w.code)
+		if w.Code != 0 {
+			b.Errorf("middleware: %d", w.Code)
 		}
 	}, raw, raw)
 	b.StopTimer()
-	b.ReportMetric(m[0].rate, "verified/s")
-	b.ReportMetric(m[1].rate, "rs256-verifies/s")
-	b.ReportMetric(float64(m[1].cpu)/float64(m[0].cpu), "cpu-ratio")
-	b.ReportMetric(float64(m[0].cpu.Nanoseconds()), "middleware-cpu-ns/op")
-	b.ReportMetric(float64(m[1].cpu.Nanoseconds()), "rs256-cpu-ns/op")
-	b.ReportMetric(float64(m[2].cpu)/float64(m[1].cpu), "control")
-}
-
-// statusWriter is a ResponseWriter that keeps the status only.
-type statusWriter struct {
-	code int
-	h    http.Header
-}
-
-func (w *statusWriter) Header() http.Header {
-	if w.h == nil {
-		w.h = http.Header{}
-	}
-	return w.h
-}
-func (w *statusWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (w *statusWriter) WriteHeader(code int)        { w.code = code }
-
-// measured is one function's share of alternate.
-type measured struct {
-	rate float64       // operations per second of wall-clock time
-	cpu  time.Duration // the process's CPU time per operation
-}
-
-// alternate runs each function b.N times on GOMAXPROCS goroutines, in ten
-// rounds that take the functions in turn, and measures each. On a machine
-// shared with other work, CPU time per operation is steadier than
-// wall-clock throughput, and alternating spreads the disturbance over all
-// the functions instead of loading whichever ran while it was worst.
-func alternate(b *testing.B, fs ...func()) []measured {
-	wall := make([]time.Duration, len(fs))
-	cpu := make([]time.Duration, len(fs))
-	rounds := min(10, b.N)
-	for r := range rounds {
-		n := b.N / rounds
-		if r < b.N%rounds {
-			n++
-		}
-		for i, f := range fs {
-			c0, t0 := cpuTime(), time.Now()
-			var left atomic.Int64
-			left.Store(int64(n))
-			var wg sync.WaitGroup
-			for range runtime.GOMAXPROCS(0) {
-				wg.Go(func() {
-					for left.Add(-1) >= 0 {
-						f()
-					}
-				})
-			}
-			wg.Wait()
-			wall[i] += time.Since(t0)
-			cpu[i] += cpuTime() - c0
-		}
-	}
-	out := make([]measured, len(fs))
-	for i := range fs {
-		out[i] = measured{rate: float64(b.N) / wall[i].Seconds(), cpu: cpu[i] / time.Duration(b.N)}
-	}
-	return out
-}
-
-// cpuTime is the CPU time the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(m[0].Rate, "verified/s")
+	b.ReportMetric(m[1].Rate, "rs256-verifies/s")
+	b.ReportMetric(float64(m[1].CPU)/float64(m[0].CPU), "cpu-ratio")
+	b.ReportMetric(float64(m[0].CPU.Nanoseconds()), "middleware-cpu-ns/op")
+	b.ReportMetric(float64(m[1].CPU.Nanoseconds()), "rs256-cpu-ns/op")
+	b.ReportMetric(float64(m[2].CPU)/float64(m[1].CPU), "control")
 }

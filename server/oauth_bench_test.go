@@ -7,22 +7,20 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"github.com/userdb/userdb/internal/inside"
 	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/bearer"
+	"github.com/userdb/userdb/internal/benchtest"
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/oauth"
 )
 
@@ -48,25 +46,16 @@ func ccToken(b *testing.B, e *env, id, secret string) string {
 	return m["access_token"].(string)
 }
 
-// cpuTime is the CPU time the process has used. On a machine shared with
-// other work, a ratio of CPU time per operation is steadier than one of
-// wall-clock throughput, which the other work disturbs.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // measure runs f b.N times on the benchmark's goroutines and returns
 // operations per second of wall-clock time and CPU time per operation.
 func measure(b *testing.B, f func()) (perSec float64, cpuPerOp time.Duration) {
-	c0, start := cpuTime(), time.Now()
+	c0, start := benchtest.CPUTime(), time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			f()
 		}
 	})
-	wall, cpu := time.Since(start), cpuTime()-c0
+	wall, cpu := time.Since(start), benchtest.CPUTime()-c0
 	return float64(b.N) / wall.Seconds(), cpu / time.Duration(b.N)
 }
 
@@ -172,76 +161,18 @@ func BenchmarkBearerVerify(b *testing.B) {
 	}
 	// The bare signature runs twice: the ratio of the two (control) shows
 	// how far the machine's noise alone moves cpu-ratio in this run.
-	m := alternate(b, func() {
+	m := benchtest.Alternate(b, func() {
 		t := &toks[next.Add(1)%uint64(len(toks))]
-		var w statusWriter
+		var w benchtest.StatusWriter
 		h.ServeHTTP(&w, t.req)
-		if w.code != 0 && w.code != 200 {
-			b.Errorf("middleware: %d", w.code)
+		if w.Code != 0 && w.Code != 200 {
+			b.Errorf("middleware: %d", w.Code)
 		}
 	}, raw, raw)
 	b.StopTimer()
-	report(b, "verified/s", m[0].rate, m[0].cpu, "rs256-verifies/s", m[1].rate, m[1].cpu)
-	b.ReportMetric(float64(m[2].cpu)/float64(m[1].cpu), "control")
+	report(b, "verified/s", m[0].Rate, m[0].CPU, "rs256-verifies/s", m[1].Rate, m[1].CPU)
+	b.ReportMetric(float64(m[2].CPU)/float64(m[1].CPU), "control")
 }
-
-// measured is one function's share of alternate.
-type measured struct {
-	rate float64       // operations per second of wall-clock time
-	cpu  time.Duration // the process's CPU time per operation
-}
-
-// alternate runs each function b.N times on GOMAXPROCS goroutines, in ten
-// rounds that take the functions in turn, and measures each: alternating
-// spreads the disturbance of other work on the machine over all the
-// functions instead of loading whichever ran while it was worst.
-func alternate(b *testing.B, fs ...func()) []measured {
-	wall := make([]time.Duration, len(fs))
-	cpu := make([]time.Duration, len(fs))
-	rounds := min(10, b.N)
-	for r := range rounds {
-		n := b.N / rounds
-		if r < b.N%rounds {
-			n++
-		}
-		for i, f := range fs {
-			c0, t0 := cpuTime(), time.Now()
-			var left atomic.Int64
-			left.Store(int64(n))
-			var wg sync.WaitGroup
-			for range runtime.GOMAXPROCS(0) {
-				wg.Go(func() {
-					for left.Add(-1) >= 0 {
-						f()
-					}
-				})
-			}
-			wg.Wait()
-			wall[i] += time.Since(t0)
-			cpu[i] += cpuTime() - c0
-		}
-	}
-	out := make([]measured, len(fs))
-	for i := range fs {
-		out[i] = measured{rate: float64(b.N) / wall[i].Seconds(), cpu: cpu[i] / time.Duration(b.N)}
-	}
-	return out
-}
-
-// statusWriter is a ResponseWriter that keeps the status only.
-type statusWriter struct {
-	code int
-	h    http.Header
-}
-
-func (w *statusWriter) Header() http.Header {
-	if w.h == nil {
-		w.h = http.Header{}
-	}
-	return w.h
-}
-func (w *statusWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (w *statusWriter) WriteHeader(code int)        { w.code = code }
 
 // BenchmarkOAuthIntrospect introspects a JWT access token over loopback
 // HTTP at concurrency 16 (TestIntrospectionNeedsNoDatabase shows it reads
