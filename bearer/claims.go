@@ -68,6 +68,13 @@ func decodeClaims(payload []byte, c *Claims) bool {
 	for i := range lists {
 		lists[i].at = -1
 	}
+	// readList reads a list of strings into list as lists[k].
+	readList := func(k int) (ok bool) {
+		lists[k].at = len(list)
+		list, ok = d.strList(list)
+		lists[k].n = len(list) - lists[k].at
+		return ok
+	}
 	d.ws()
 	if !d.eat('{') {
 		return false
@@ -123,20 +130,14 @@ func decodeClaims(payload []byte, c *Claims) bool {
 				audOne = len(list)
 				list = append(list, one)
 			} else {
-				lists[0].at = len(list)
-				list, ok = d.strList(list)
-				lists[0].n = len(list) - lists[0].at
+				ok = readList(0)
 			}
 		case "scp":
 			bit = claimScp
-			lists[1].at = len(list)
-			list, ok = d.strList(list)
-			lists[1].n = len(list) - lists[1].at
+			ok = readList(1)
 		case "roles":
 			bit = claimRoles
-			lists[2].at = len(list)
-			list, ok = d.strList(list)
-			lists[2].n = len(list) - lists[2].at
+			ok = readList(2)
 		}
 		if !ok || bit == 0 || seen&bit != 0 {
 			return false // a bad value, an unknown claim, or a duplicate
@@ -163,15 +164,19 @@ func decodeClaims(payload []byte, c *Claims) bool {
 		if audOne >= 0 {
 			c.Audience = audience(all[audOne : audOne+1 : audOne+1])
 		}
-		if l := lists[0]; l.at >= 0 {
-			c.Audience = audience(all[l.at : l.at+l.n : l.at+l.n])
+		// of returns lists[k] (nil when absent), with no room to grow into
+		// the next list.
+		of := func(k int) []string {
+			l := lists[k]
+			if l.at < 0 {
+				return nil
+			}
+			return all[l.at : l.at+l.n : l.at+l.n]
 		}
-		if l := lists[1]; l.at >= 0 {
-			c.Scopes = all[l.at : l.at+l.n : l.at+l.n]
+		if lists[0].at >= 0 {
+			c.Audience = audience(of(0))
 		}
-		if l := lists[2]; l.at >= 0 {
-			c.Roles = all[l.at : l.at+l.n : l.at+l.n]
-		}
+		c.Scopes, c.Roles = of(1), of(2)
 	}
 	return true
 }
