@@ -101,7 +101,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	ep(EpForgot, []string{"GET"}, httpx.SameOriginGET(a.forgot))
 	ep(EpChange, []string{"GET"}, a.checkResetToken)
 	ep(EpChange, []string{"POST"}, a.change)
-	ep(EpExpired, []string{"POST"}, a.authed(a.expired))
+	ep(EpExpired, []string{"POST"}, a.expired)
 	ep(EpCheckPassword, []string{"POST"}, a.checkPassword)
 	a.passwordlessRoutes(mux)
 	if login := a.opts.Endpoints[EpLogin]; login.Enabled && login.URI != "" && a.opts.LoginPage != login.URI {

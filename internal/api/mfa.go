@@ -69,13 +69,13 @@ func (a *API) pendingAnswer(w http.ResponseWriter, r *http.Request, l *service.L
 
 // signedIn answers a completed sign-in: the cookies and {"account": ...}.
 func (a *API) signedIn(w http.ResponseWriter, r *http.Request, l *service.Login, extra map[string]any) {
+	a.edge.SetRemembered(w, r, l.RememberSecret, a.svc.RememberDeviceFor())
 	if l.Pending != nil {
 		a.pendingAnswer(w, r, l) // another stage follows
 		return
 	}
 	a.edge.ClearPending(w, r)
 	a.edge.SetSession(w, r, l)
-	a.edge.SetRemembered(w, r, l.RememberSecret, a.svc.RememberDeviceFor())
 	v, err := a.userView(r, l.User)
 	if err != nil {
 		httpx.Error(w, r, err)

@@ -308,20 +308,40 @@ type passwordRequest struct {
 	Password        string `json:"password"`
 }
 
-// expired: POST /expired {password} for a signed-in user whose password
-// expired: sets it and signs the user out, as the original did.
-func (a *API) expired(w http.ResponseWriter, r *http.Request, p *edge.Principal) {
+// expired: POST /expired {password} sets a new password in place of an
+// expired (or temporary) one, for one of two callers (ASVS 2.1.6):
+//   - a sign-in with that password, which answered
+//     {"password_change_required": true} and the pending cookie: the
+//     answer is {"account": ...} and a session, as POST /login's;
+//   - a signed-in user who also gives {currentPassword}: every session
+//     ends, as the original's /expired signed the user out.
+func (a *API) expired(w http.ResponseWriter, r *http.Request) {
 	var req passwordRequest
 	if err := decode(r, &req); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	if err := a.svc.ChangeExpiredPassword(r.Context(), p.User, req.Password); err != nil {
-		httpx.Error(w, r, err)
+	if a.edge.HasPending(r) {
+		r, p, ok := a.pending(w, r, userdb.PendingPasswordChange) // mfa.go
+		if !ok {
+			return
+		}
+		l, err := a.svc.ChangePendingPassword(r.Context(), p, req.Password)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		a.signedIn(w, r, l, nil)
 		return
 	}
-	a.edge.ClearSession(w, r)
-	httpx.JSON(w, http.StatusOK, struct{}{})
+	a.authed(func(w http.ResponseWriter, r *http.Request, p *edge.Principal) {
+		if err := a.svc.ChangeExpiredPassword(r.Context(), p.User, req.CurrentPassword, req.Password); err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		a.edge.ClearSession(w, r)
+		httpx.JSON(w, http.StatusOK, struct{}{})
+	})(w, r)
 }
 
 // changePassword: POST /me/password {currentPassword, password}; the

@@ -12,6 +12,13 @@ import (
 // so a "__Host-" prefix carries over.
 func (e *Edge) PendingCookie() string { return e.opts.CookieName + "_pending" }
 
+// HasPending reports whether r carries a pending sign-in's cookie: such a
+// request is answered as that sign-in's next step, not as a session's.
+func (e *Edge) HasPending(r *http.Request) bool {
+	c, err := r.Cookie(e.PendingCookie())
+	return err == nil && c.Value != ""
+}
+
 // SetPending sets the cookie of a pending sign-in. It is HttpOnly like the
 // session's, so the page's scripts never see the secret, and lives as long
 // as the state on the server.

@@ -134,6 +134,26 @@ func (e *env) mustLogin(login, pw string) *service.Login {
 	return l
 }
 
+// mustChangeAtSignIn signs in with a password that must change and checks
+// that the sign-in stopped at the password-change stage, with no session.
+// It returns that pending sign-in and the context of its browser.
+func (e *env) mustChangeAtSignIn(login, pw string) (*service.Pending, context.Context) {
+	e.t.Helper()
+	l, err := e.svc.Login(browser("dev-A", ""), login, pw)
+	if err != nil {
+		e.t.Fatalf("sign-in of %s: %v", login, err)
+	}
+	if l.Session != nil || l.Secret != "" || l.Pending == nil || l.Pending.Stage != userdb.PendingPasswordChange {
+		e.t.Fatalf("sign-in of %s with a password to change: session %v, pending %+v", login, l.Session, l.Pending)
+	}
+	ctx := browser("dev-A", l.Pending.Secret)
+	p, err := e.svc.FindPending(ctx, userdb.PendingPasswordChange)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p, ctx
+}
+
 // refusedFor checks that a sign-in with the right password is refused with
 // the reason, and a message that is not the generic one.
 func (e *env) refusedFor(what, login, pw, reason string) {

@@ -140,11 +140,19 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 	if err != nil {
 		return nil, err
 	}
+	if stage == "" && (s.PasswordExpired(u) || up.PasswordMustChange != nil) {
+		// An expired, temporary or common password proves who the user is
+		// but opens nothing except its own change (ASVS 2.1.6, 2.3.1): no
+		// session until a new one is set. After a second factor, the same
+		// stage follows (CompletePending).
+		stage = userdb.PendingPasswordChange
+	}
 	if stage != "" {
 		// Not signed in yet: the failure count and the last sign-in stay
 		// as they are until the stage is complete, so a right password
 		// does not clear the count of wrong second factors.
-		return s.pendingLogin(ctx, u, stage, amrPassword, up.PasswordHash)
+		return s.pendingLogin(ctx, u, stage, amrPassword, userdb.UserUpdate{
+			PasswordHash: up.PasswordHash, PasswordMustChange: up.PasswordMustChange, KeepVersion: true}, details)
 	}
 	if rehash {
 		details["rehashed"] = true

@@ -133,34 +133,36 @@ func TestLockoutRules(t *testing.T) {
 }
 
 // TestPasswordExpiry: with a maximum age, a password older than it still
-// signs in but says it expired; ChangeExpiredPassword renews it without the
-// current one, only while it has expired, and never to the same one. An
-// administrator's AdminExpirePassword does the same for one user.
+// proves the user but ends in the password-change stage, not a session;
+// ChangePendingPassword renews it there, never to the same one. A
+// signed-in user renews it with ChangeExpiredPassword, which needs the
+// current one, only while it has expired. An administrator's
+// AdminExpirePassword does the same for one user.
 func TestPasswordExpiry(t *testing.T) {
 	e := newEnv(t, func(o *service.Options) { o.PasswordMaxAge = 90 * 24 * time.Hour })
 	ann := e.user("", "ann@example.com", "secret pass 1")
 	ctx := context.Background()
 
-	if l := e.mustLogin("ann@example.com", "secret pass 1"); l.PasswordExpired {
+	if l := e.mustLogin("ann@example.com", "secret pass 1"); l.PasswordExpired || l.Session == nil {
 		t.Fatal("a new password expired")
 	}
-	err := e.svc.ChangeExpiredPassword(ctx, ann, "secret pass 2")
+	err := e.svc.ChangeExpiredPassword(ctx, ann, "secret pass 1", "secret pass 2")
 	wantErr(t, "renewing a password that has not expired", err, userdb.EFORBIDDEN, "")
 
 	e.clock.Add(90 * 24 * time.Hour)
-	l := e.mustLogin("ann@example.com", "secret pass 1")
-	if !l.PasswordExpired {
-		t.Fatal("a password 90 days old did not expire")
-	}
-	err = e.svc.ChangeExpiredPassword(ctx, l.User, "secret pass 1")
+	p, pctx := e.mustChangeAtSignIn("ann@example.com", "secret pass 1")
+	_, err = e.svc.ChangePendingPassword(pctx, p, "secret pass 1")
 	wantErr(t, "renewing with the same password", err, userdb.EINVALID, "password")
-	if err := e.svc.ChangeExpiredPassword(ctx, l.User, "secret pass 2"); err != nil {
+	l, err := e.svc.ChangePendingPassword(pctx, p, "secret pass 2")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if e.signedIn(l) {
-		t.Error("the session survived the renewal of an expired password")
+	if !e.signedIn(l) || l.PasswordExpired {
+		t.Fatal("the renewal of an expired password did not sign in")
 	}
-	if l := e.mustLogin("ann@example.com", "secret pass 2"); l.PasswordExpired {
+	_, err = e.svc.ChangePendingPassword(pctx, p, "secret pass 3")
+	wantGone(t, "the pending sign-in used twice", err)
+	if l := e.mustLogin("ann@example.com", "secret pass 2"); l.PasswordExpired || l.Session == nil {
 		t.Fatal("the renewed password is expired")
 	}
 	e.refused("the old password", "ann@example.com", "secret pass 1")
@@ -169,11 +171,20 @@ func TestPasswordExpiry(t *testing.T) {
 	if _, err := e.svc.AdminExpirePassword(sys(), ann.ID); err != nil {
 		t.Fatal(err)
 	}
-	if l := e.mustLogin("ann@example.com", "secret pass 2"); !l.PasswordExpired {
-		t.Fatal("AdminExpirePassword did not expire the password")
-	}
+	e.mustChangeAtSignIn("ann@example.com", "secret pass 2")
 	if ev := e.events("password.expired", ann); len(ev) != 1 {
 		t.Fatalf("%d password.expired events", len(ev))
+	}
+	// A signed-in user gives the current password as well.
+	err = e.svc.ChangeExpiredPassword(ctx, ann, "", "secret pass 3")
+	wantErr(t, "no current password", err, userdb.EINVALID, "currentPassword")
+	err = e.svc.ChangeExpiredPassword(ctx, ann, "not the password", "secret pass 3")
+	wantErr(t, "a wrong current password", err, userdb.EINVALID, "currentPassword")
+	if err := e.svc.ChangeExpiredPassword(ctx, ann, "secret pass 2", "secret pass 3"); err != nil {
+		t.Fatal(err)
+	}
+	if l := e.mustLogin("ann@example.com", "secret pass 3"); l.Session == nil {
+		t.Fatal("the renewed password does not sign in")
 	}
 }
 

@@ -316,7 +316,7 @@ func (s *Service) passwordlessSignIn(ctx context.Context, u *userdb.User, amr []
 				return err
 			}
 			var err error
-			p, err = s.beginPending(ctx, tx, u, stage, amr)
+			p, err = s.beginPending(ctx, tx, u, stage, amr, nil)
 			return err
 		})
 		if err != nil {

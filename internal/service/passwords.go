@@ -103,65 +103,130 @@ func (s *Service) ChangePassword(ctx context.Context, u *userdb.User, sess *user
 	if err := s.stepUp(ctx, u); err != nil { // mfa.go
 		return err
 	}
+	fresh, err := s.checkCurrentPassword(ctx, u, current)
+	if err != nil {
+		return err
+	}
+	return s.replacePassword(ctx, fresh, password, sess.ID, "password.changed")
+}
+
+// checkCurrentPassword returns u as stored if current is its password, and
+// a field error on currentPassword otherwise.
+func (s *Service) checkCurrentPassword(ctx context.Context, u *userdb.User, current string) (*userdb.User, error) {
 	if current == "" {
-		return userdb.FieldError("currentPassword", "Current password is required.")
+		return nil, userdb.FieldError("currentPassword", "Current password is required.")
 	}
 	if len(current) > MaxPasswordBytes {
-		return userdb.FieldError("currentPassword", "Current password is incorrect.")
+		return nil, userdb.FieldError("currentPassword", "Current password is incorrect.")
 	}
 	// A stolen session must not become a way to guess the password: wrong
 	// current passwords are limited per user and count toward the lockout,
 	// and a locked user's current password is not checked at all.
 	if err := s.limits.Check(ctx, limit.PasswordUser, u.ID); err != nil {
-		return err
+		return nil, err
 	}
 	fresh, err := s.store.FindUserByID(ctx, u.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ok := false
 	if fresh.PasswordHash == "" || fresh.Status == userdb.StatusLocked {
 		s.hasher.DummyVerify(ctx, current)
 	} else if ok, _, err = s.hasher.Verify(ctx, current, fresh.PasswordHash); err != nil && !userdb.IsCode(err, userdb.EINTERNAL) {
-		return err
+		return nil, err
 	}
 	if !ok {
 		s.limits.Charge(ctx, limit.PasswordUser, u.ID)
 		if err := s.countFailure(ctx, fresh, "password.change_failed", "bad_current_password"); err != nil {
-			return err
+			return nil, err
 		}
-		return userdb.FieldError("currentPassword", "Current password is incorrect.")
+		return nil, userdb.FieldError("currentPassword", "Current password is incorrect.")
 	}
-	return s.replacePassword(ctx, fresh, password, sess.ID, "password.changed")
+	return fresh, nil
 }
 
 // ChangeExpiredPassword sets a new password for a signed-in user whose
-// password expired, and signs the user out everywhere, as the original did.
-func (s *Service) ChangeExpiredPassword(ctx context.Context, u *userdb.User, password string) error {
+// password expired, given the current one, and signs the user out
+// everywhere, as the original did. A session alone is not enough (ASVS
+// 2.1.6): one that outlived the expiry, or was taken, would otherwise set
+// the password without knowing it. A sign-in with the expired password
+// has no session but a pending one: ChangePendingPassword.
+func (s *Service) ChangeExpiredPassword(ctx context.Context, u *userdb.User, current, password string) error {
 	fresh, err := s.store.FindUserByID(ctx, u.ID)
 	if err != nil {
 		return err
 	}
-	if password == "" {
-		return userdb.FieldError("password", "Password is required.")
-	}
-	// Without the current password, this is only for a password that has
-	// really expired; anyone else uses ChangePassword.
+	// Only for a password that has really expired; anyone else uses
+	// ChangePassword, which keeps this session.
 	if !s.PasswordExpired(fresh) {
 		return userdb.Errorf(userdb.EFORBIDDEN, "Your password has not expired; change it with your current password.")
 	}
-	// An expired password is renewed by another one. With a history, that
-	// check is part of it; without, it is made here.
-	if s.opts.History <= 0 && fresh.PasswordHash != "" && len(password) <= MaxPasswordBytes {
-		same, _, err := s.hasher.Verify(ctx, password, fresh.PasswordHash)
-		if err != nil && !userdb.IsCode(err, userdb.EINTERNAL) {
-			return err
-		}
-		if same {
-			return userdb.FieldError("password", "New password must not be the same as your existing password.")
-		}
+	if password == "" {
+		return userdb.FieldError("password", "Password is required.")
+	}
+	if fresh, err = s.checkCurrentPassword(ctx, fresh, current); err != nil {
+		return err
+	}
+	if err := s.refuseSamePassword(ctx, fresh, password); err != nil {
+		return err
 	}
 	return s.replacePassword(ctx, fresh, password, "", "password.changed")
+}
+
+// ChangePendingPassword completes a pending sign-in at the password-change
+// stage (a sign-in with an expired, temporary or common password): in one
+// transaction the pending sign-in is used up, the new password set (the
+// policy and the history apply), every other session of the user ended,
+// the "password reset successful" email queued and a session started.
+func (s *Service) ChangePendingPassword(ctx context.Context, p *Pending, password string) (*Login, error) {
+	if p.Stage != userdb.PendingPasswordChange {
+		return nil, errPendingGone
+	}
+	if password == "" {
+		return nil, userdb.FieldError("password", "Password is required.")
+	}
+	u := p.User
+	if err := s.refuseSamePassword(ctx, u, password); err != nil {
+		return nil, err
+	}
+	hash, err := s.hashNewPassword(ctx, u, password)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.completePending(ctx, p, nil, func(tx userdb.Store) error {
+		u2, err := s.writePassword(ctx, tx, u, hash, userdb.UserUpdate{})
+		if err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, "password.changed", u2, map[string]any{"pending": p.ID}); err != nil {
+			return err
+		}
+		if _, err := s.endSessions(ctx, tx, u2, "", "password_changed"); err != nil {
+			return err
+		}
+		return s.queueEmail(ctx, tx, EmailPasswordResetDone, u2, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.kick()
+	return l, nil
+}
+
+// refuseSamePassword refuses to renew u's expired password with itself.
+// With a history, that check is part of it; without, it is made here.
+func (s *Service) refuseSamePassword(ctx context.Context, u *userdb.User, password string) error {
+	if s.opts.History > 0 || u.PasswordHash == "" || len(password) > MaxPasswordBytes {
+		return nil
+	}
+	same, _, err := s.hasher.Verify(ctx, password, u.PasswordHash)
+	if err != nil && !userdb.IsCode(err, userdb.EINTERNAL) {
+		return err
+	}
+	if same {
+		return userdb.FieldError("password", "New password must not be the same as your existing password.")
+	}
+	return nil
 }
 
 // replacePassword sets u's password, ends its sessions but keepSession and

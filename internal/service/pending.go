@@ -51,20 +51,21 @@ func (s *Service) loginStage(ctx context.Context, u *userdb.User) (userdb.Pendin
 	return s.mfaStage(ctx, u)
 }
 
-// pendingLogin ends a Login at stage: in one transaction it stores the
-// rehashed password (hash, when not nil) and begins the pending sign-in.
-func (s *Service) pendingLogin(ctx context.Context, u *userdb.User, stage userdb.PendingStage, amr []string, hash *string) (*Login, error) {
+// pendingLogin ends a Login at stage: in one transaction it stores what
+// the password's check found (up: a rehashed password, a common password
+// to be changed), when anything, and begins the pending sign-in.
+func (s *Service) pendingLogin(ctx context.Context, u *userdb.User, stage userdb.PendingStage, amr []string, up userdb.UserUpdate, details map[string]any) (*Login, error) {
 	var p *Pending
 	err := s.store.Tx(ctx, func(tx userdb.Store) error {
 		u2 := u
-		if hash != nil {
+		if up.PasswordHash != nil || up.PasswordMustChange != nil {
 			var err error
-			if u2, err = tx.UpdateUser(ctx, u.ID, userdb.UserUpdate{PasswordHash: hash, KeepVersion: true}, s.clock.Now()); err != nil {
+			if u2, err = tx.UpdateUser(ctx, u.ID, up, s.clock.Now()); err != nil {
 				return err
 			}
 		}
 		var err error
-		p, err = s.beginPending(ctx, tx, u2, stage, amr)
+		p, err = s.beginPending(ctx, tx, u2, stage, amr, details)
 		return err
 	})
 	if err != nil {
@@ -75,8 +76,8 @@ func (s *Service) pendingLogin(ctx context.Context, u *userdb.User, stage userdb
 
 // beginPending creates, through st, a pending sign-in of u at stage, which
 // has authenticated by amr so far, bound to the request's device, and
-// records login.pending.
-func (s *Service) beginPending(ctx context.Context, st userdb.Store, u *userdb.User, stage userdb.PendingStage, amr []string) (*Pending, error) {
+// records login.pending with details (nil for none) added.
+func (s *Service) beginPending(ctx context.Context, st userdb.Store, u *userdb.User, stage userdb.PendingStage, amr []string, details map[string]any) (*Pending, error) {
 	secret, hash := userdb.NewSecret()
 	now := s.clock.Now()
 	pl := &userdb.PendingLogin{
@@ -87,7 +88,11 @@ func (s *Service) beginPending(ctx context.Context, st userdb.Store, u *userdb.U
 	if err := st.CreatePendingLogin(ctx, pl); err != nil {
 		return nil, err
 	}
-	if err := s.record(ctx, st, "login.pending", u, map[string]any{"pending": pl.ID, "stage": string(stage), "amr": pl.AMR}); err != nil {
+	ev := map[string]any{"pending": pl.ID, "stage": string(stage), "amr": pl.AMR}
+	for k, v := range details {
+		ev[k] = v
+	}
+	if err := s.record(ctx, st, "login.pending", u, ev); err != nil {
 		return nil, err
 	}
 	return &Pending{PendingLogin: pl, User: u, Secret: secret}, nil
@@ -151,13 +156,33 @@ func (s *Service) mayStillSignIn(ctx context.Context, u *userdb.User) error {
 // session's amr is p's and then amr (what the stage added), with "mfa" when
 // the two together name more than one factor. A pending sign-in used
 // meanwhile (a second tab, a replay) is errPendingGone.
+//
+// A password sign-in whose password must change goes on to that stage
+// instead (Login with Pending set): a second factor does not make an
+// expired password good.
 func (s *Service) CompletePending(ctx context.Context, p *Pending, amr ...string) (*Login, error) {
+	if p.Stage != userdb.PendingPasswordChange && slices.Contains(p.AMR, "pwd") && s.PasswordExpired(p.User) {
+		np, err := s.AdvancePending(ctx, p, userdb.PendingPasswordChange, amr...)
+		if err != nil {
+			return nil, err
+		}
+		return &Login{User: np.User, AMR: np.AMR, Pending: np}, nil
+	}
+	return s.completePending(ctx, p, amr, nil)
+}
+
+// completePending is CompletePending with first (when not nil) run in the
+// transaction that uses p up, after it: what the stage itself writes.
+func (s *Service) completePending(ctx context.Context, p *Pending, amr []string, first func(tx userdb.Store) error) (*Login, error) {
 	all := mergeAMR(p.AMR, amr)
 	u := p.User
 	up := userdb.UserUpdate{LastLoginAt: ptr(s.clock.Now()), ResetFailedLogins: u.Status == userdb.StatusEnabled, KeepVersion: true}
 	details := map[string]any{"pending": p.ID, "stage": string(p.Stage)}
 	return s.finishLogin(ctx, u, up, all, details, func(tx userdb.Store) error {
-		return s.usePending(ctx, tx, p)
+		if err := s.usePending(ctx, tx, p); err != nil || first == nil {
+			return err
+		}
+		return first(tx)
 	})
 }
 
@@ -171,7 +196,7 @@ func (s *Service) AdvancePending(ctx context.Context, p *Pending, next userdb.Pe
 			return err
 		}
 		var err error
-		np, err = s.beginPending(ctx, tx, p.User, next, mergeAMR(p.AMR, amr))
+		np, err = s.beginPending(ctx, tx, p.User, next, mergeAMR(p.AMR, amr), nil)
 		return err
 	})
 	return np, err

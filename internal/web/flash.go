@@ -25,6 +25,8 @@ const (
 	flashSetupDone       = "setup-done"
 	flashPasskeyAdded    = "passkey-added"
 	flashPasskeyRemoved  = "passkey-removed"
+	// flashSignInAgain: a pending sign-in (a password to change) is gone.
+	flashSignInAgain = "sign-in-again"
 )
 
 // flashKinds are the flash messages, by key, with their alert style; the
@@ -35,7 +37,7 @@ var flashKinds = map[string]string{
 	flashProfileSaved: "success", flashWelcome: "success", flashSessionEnded: "success",
 	flashSessionsEnded: "success", flashEmailChangeSent: "success", flashEmailChanged: "success",
 	flashAppRemoved: "success", flashPasskeyAdded: "success", flashPasskeyRemoved: "success",
-	flashSetupDone: "success",
+	flashSetupDone: "success", flashSignInAgain: "info",
 }
 
 // flashes carry the flash messages across redirects: the cookie holds

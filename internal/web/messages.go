@@ -44,6 +44,7 @@ var catalogue = ui.Catalogue{
 	flashEmailChanged:    "Your email address has been changed and verified.",
 	flashPasskeyAdded:    "Your passkey has been added. You can sign in with it, no password needed.",
 	flashPasskeyRemoved:  "The passkey has been removed.",
+	flashSignInAgain:     "Your sign-in has expired. Please sign in again.",
 
 	// Field messages and messages above a form.
 	"enter-login":            "Enter your email address or username.",

@@ -37,8 +37,8 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+NotMePath, p.notMe)
 	mux.HandleFunc("POST "+NotMePath, p.notMePost)
 
-	mux.HandleFunc("GET "+ExpiredPath, p.signedIn(p.expired, true))
-	mux.HandleFunc("POST "+ExpiredPath, p.signedIn(p.expiredPost, true))
+	mux.HandleFunc("GET "+ExpiredPath, p.expiredPage)
+	mux.HandleFunc("POST "+ExpiredPath, p.expiredPagePost)
 	mux.HandleFunc("GET "+ProfilePath, p.signedIn(p.profile, false))
 	mux.HandleFunc("POST "+ProfilePath, p.signedIn(p.profilePost, false))
 	mux.HandleFunc("GET "+SessionsPath, p.signedIn(p.sessionList, false))

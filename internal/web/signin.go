@@ -71,6 +71,12 @@ func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, ui.FormStatus(err), v)
 		return
 	}
+	if l.Pending != nil && l.Pending.Stage == userdb.PendingPasswordChange {
+		// An expired or temporary password: no session, only its change.
+		p.edge.SetPending(w, r, l.Pending)
+		ui.Redirect(w, r, ExpiredPath+p.nextQuery(next))
+		return
+	}
 	if l.Pending != nil {
 		// A second factor or another stage is due; the hosted challenge
 		// page is not built yet, so say so rather than fail (README:

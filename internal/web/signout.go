@@ -15,6 +15,14 @@ func (p *Pages) signOut(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if p.edge.HasPending(r) {
+		// "Sign out instead" of a password change: the pending sign-in ends too.
+		if err := p.svc.CancelPending(p.edge.WithMeta(r, "").Context()); err != nil {
+			p.fail(w, r, err)
+			return
+		}
+		p.edge.ClearPending(w, r)
+	}
 	p.edge.ClearSession(w, r)
 	setFlash(w, r, flashSignedOut)
 	ui.Redirect(w, r, SignInPath)
