@@ -49,8 +49,9 @@ func TestCommonPasswordRefusedEverywhere(t *testing.T) {
 				t.Fatal(err)
 			}
 			x := e.client()
-			x.mustLogin(u.Email, pw)
+			x.mustChangeAtLogin(u.Email, pw)
 			http("expired", x.do("POST", "/expired", map[string]string{"password": weak}))
+			http("expired, signed in", c.do("POST", "/expired", map[string]string{"currentPassword": pw, "password": weak}))
 
 			var err error
 			_, err = svc.AdminSetPassword(ctxCLI(), u.ID, weak, false)

@@ -178,6 +178,24 @@ func (c *client) mustLogin(login, password string) map[string]any {
 	return r.json(c.e.t)["account"].(map[string]any)
 }
 
+// mustChangeAtLogin signs in with a password that must change and checks
+// the answer: the password-change stage and its pending cookie, no
+// session. It returns the answer.
+func (c *client) mustChangeAtLogin(login, password string) map[string]any {
+	c.e.t.Helper()
+	r := c.login(login, password)
+	m := r.json(c.e.t)
+	if r.status != 200 || m["password_change_required"] != true || m["stage"] != "password_change" || m["account"] != nil {
+		c.e.t.Fatalf("login %s with a password to change: %d %s", login, r.status, r.body)
+	}
+	for _, ck := range r.header.Values("Set-Cookie") {
+		if strings.HasPrefix(ck, "userdb=") && !strings.HasPrefix(ck, "userdb=;") {
+			c.e.t.Fatalf("login %s with a password to change set a session: %s", login, ck)
+		}
+	}
+	return m
+}
+
 var tokenInLink = regexp.MustCompile(`sptoken=([A-Za-z0-9_-]+)`)
 
 // flush finishes the server's background work due now (Server.Flush): the

@@ -156,13 +156,13 @@ func (s *Service) ChangeExpiredPassword(ctx context.Context, u *userdb.User, cur
 	if err != nil {
 		return err
 	}
+	if password == "" {
+		return userdb.FieldError("password", "Password is required.")
+	}
 	// Only for a password that has really expired; anyone else uses
 	// ChangePassword, which keeps this session.
 	if !s.PasswordExpired(fresh) {
 		return userdb.Errorf(userdb.EFORBIDDEN, "Your password has not expired; change it with your current password.")
-	}
-	if password == "" {
-		return userdb.FieldError("password", "Password is required.")
 	}
 	if fresh, err = s.checkCurrentPassword(ctx, fresh, current); err != nil {
 		return err

@@ -421,38 +421,64 @@ func sessionOf(t *testing.T, b *browser) string {
 	return m[1]
 }
 
-// TestExpiredPassword: after sign-in, a user whose password expired must
-// choose a new one before reaching any page, then signs in again.
+// TestExpiredPassword: a sign-in with an expired password gets no session,
+// only the change (ASVS 2.1.6): the new password signs the user in and goes
+// on. A session older than the expiry changes it only with the current
+// password, and then signs in again.
 func TestExpiredPassword(t *testing.T) {
 	s := newSite(t, func(c *server.Config) {
 		c.Password.MaxAge = 30 * 24 * time.Hour
 		c.Password.History = 3
+		c.Sessions.Lifetime, c.Sessions.IdleTimeout = 60*24*time.Hour, 0 // an old session still alive
 	})
 	s.AddUser("ann@example.com", "correct horse battery", "")
+	old := s.Browser()
+	wantRedirect(t, old.SignIn("ann@example.com", "correct horse battery"), "/profile")
 	s.Clock.Add(31 * 24 * time.Hour)
 	b := s.Browser()
 	p := b.Post("/signin", url.Values{"login": {"ann@example.com"}, "password": {"correct horse battery"}, "next": {"/profile/sessions"}})
 	wantRedirect(t, p, "/password-expired?next=%2Fprofile%2Fsessions")
-	wantRedirect(t, b.Get("/profile"), "/password-expired?next=%2Fprofile")
+	if b.Cookie("userdb") != "" {
+		t.Fatal("a sign-in with an expired password set a session cookie")
+	}
+	wantRedirect(t, b.Get("/profile"), "/signin?next=%2Fprofile")
 	p = b.Follow(p)
 	wantStatus(t, p, http.StatusOK)
 	wantText(t, p, "Your password has expired", `name="next" value="/profile/sessions"`)
+	if strings.Contains(p.Body, `name="currentPassword"`) {
+		t.Fatal("the pending sign-in's form asks for the current password")
+	}
 
 	p = b.Post("/password-expired", url.Values{"next": {"/profile/sessions"}, "password": {"correct horse battery"}, "confirmPassword": {"correct horse battery"}})
 	wantStatus(t, p, http.StatusBadRequest) // the history forbids the same password
 	wantText(t, p, `id="f-password-error"`)
 	p = b.Post("/password-expired", url.Values{"next": {"/profile/sessions"}, "password": {"fresh pass phrase"}, "confirmPassword": {"fresh pass phrase"}})
-	wantRedirect(t, p, "/signin?next=%2Fprofile%2Fsessions")
-	wantText(t, b.Follow(p), "Sign in with your new password.")
-	p = b.Post("/signin", url.Values{"login": {"ann@example.com"}, "password": {"fresh pass phrase"}, "next": {"/profile/sessions"}})
 	wantRedirect(t, p, "/profile/sessions")
+	wantText(t, b.Follow(p), "Your password has been changed.")
 
-	// The form asks for no current password, so it does nothing for a
-	// password that has not expired.
-	p = b.Post("/password-expired", url.Values{"password": {"taken over phrase"}, "confirmPassword": {"taken over phrase"}})
+	// The old session was ended by the change; it signs in again.
+	wantRedirect(t, old.Get("/profile"), "/signin?next=%2Fprofile")
+	// The form does nothing for a password that has not expired.
+	p = b.Post("/password-expired", url.Values{"currentPassword": {"fresh pass phrase"}, "password": {"taken over phrase"}, "confirmPassword": {"taken over phrase"}})
 	wantRedirect(t, p, "/profile")
 	b.Post("/signout", nil)
 	wantRedirect(t, b.SignIn("ann@example.com", "fresh pass phrase"), "/profile")
+
+	// A session older than the expiry needs the current password.
+	s.Clock.Add(31 * 24 * time.Hour)
+	wantRedirect(t, b.Get("/profile"), "/password-expired?next=%2Fprofile")
+	p = b.Get("/password-expired")
+	wantText(t, p, `name="currentPassword"`)
+	p = b.Post("/password-expired", url.Values{"password": {"taken over phrase"}, "confirmPassword": {"taken over phrase"}})
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, `id="f-currentPassword-error"`)
+	p = b.Post("/password-expired", url.Values{"currentPassword": {"not my password"}, "password": {"taken over phrase"}, "confirmPassword": {"taken over phrase"}})
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, `id="f-currentPassword-error"`)
+	p = b.Post("/password-expired", url.Values{"currentPassword": {"fresh pass phrase"}, "password": {"taken over phrase"}, "confirmPassword": {"taken over phrase"}})
+	wantRedirect(t, p, "/signin")
+	wantText(t, b.Follow(p), "Sign in with your new password.")
+	wantRedirect(t, b.SignIn("ann@example.com", "taken over phrase"), "/profile")
 }
 
 // TestPasswordPagesNameTheAccount: the pages that set a new password carry
@@ -504,9 +530,6 @@ func TestReturnURLThroughExpiredPassword(t *testing.T) {
 	wantRedirect(t, p, "/password-expired?next="+url.QueryEscape(next))
 	wantAction(b.Follow(p))
 	p = b.Post("/password-expired", url.Values{"next": {next}, "password": {"fresh pass phrase"}, "confirmPassword": {"fresh pass phrase"}})
-	wantRedirect(t, p, "/signin?next="+url.QueryEscape(next))
-	wantAction(b.Follow(p))
-	p = b.Post("/signin", url.Values{"login": {"ann@example.com"}, "password": {"fresh pass phrase"}, "next": {next}})
 	wantRedirect(t, p, next)
 }
 
