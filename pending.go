@@ -31,6 +31,9 @@ type PendingLogin struct {
 	DeviceHash []byte
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
+	// Remember: the sign-in asked to keep the session it becomes
+	// (Session.Remembered).
+	Remember bool
 }
 
 // PendingLoginStore keeps pending sign-ins.

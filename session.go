@@ -18,6 +18,10 @@ type Session struct {
 	// password); the OIDC provider copies it into ID tokens. CreatedAt is
 	// the authentication time, since every sign-in makes a new session.
 	AMR []string
+	// Remembered: the user asked to be kept signed in ("Keep me signed
+	// in"); ExpiresAt is then sessions.remember_lifetime after CreatedAt,
+	// and the session does not end when idle.
+	Remembered bool
 }
 
 // TokenKind says what a one-time token is for.

@@ -281,7 +281,8 @@ type SessionStore interface {
 	// returns the sessions it ended.
 	DeleteUserSessions(ctx context.Context, userID, exceptID string) ([]*Session, error)
 	// DeleteExpiredSessions removes sessions past their absolute expiry, or
-	// (idleBefore non-zero) last seen before idleBefore, and returns how
+	// (idleBefore non-zero) not Remembered and last seen before
+	// idleBefore, and returns how
 	// many it removed. Every node of a cluster sweeps: concurrent calls
 	// remove each session once, without waiting long for one another.
 	DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Time) (int, error)

@@ -111,6 +111,9 @@ type Sessions struct {
 	Secure        string        `yaml:"secure"`
 	IdleTimeout   time.Duration `yaml:"idle_timeout"`
 	Lifetime      time.Duration `yaml:"lifetime"`
+	// RememberLifetime is how long a session lives, idle or not, when the
+	// user chose "Keep me signed in"; 0 does not offer the choice.
+	RememberLifetime time.Duration `yaml:"remember_lifetime"`
 	CacheTTL      time.Duration `yaml:"cache_ttl"`
 	TouchInterval time.Duration `yaml:"touch_interval"`
 }
@@ -310,6 +313,7 @@ func Default() *Config {
 			Secure:        "auto",
 			IdleTimeout:   30 * time.Minute,
 			Lifetime:      12 * time.Hour,
+			RememberLifetime: 30 * 24 * time.Hour,
 			CacheTTL:      time.Minute,
 			TouchInterval: time.Minute,
 		},

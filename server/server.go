@@ -236,6 +236,7 @@ func (s *Server) build(ctx context.Context, o options) error {
 		VerifyTTL: cfg.Tokens.VerificationTTL, ResetTTL: cfg.Tokens.ResetTTL,
 		InviteTTL:   cfg.Tokens.InviteTTL,
 		SessionIdle: cfg.Sessions.IdleTimeout, SessionLifetime: cfg.Sessions.Lifetime,
+		RememberLifetime: cfg.Sessions.RememberLifetime,
 		SessionCacheTTL: cfg.Sessions.CacheTTL, TouchInterval: cfg.Sessions.TouchInterval,
 		RegistrationEnabled: cfg.Registration.Enabled, RequireVerification: cfg.Registration.RequireVerification,
 		RegistrationAccount: cfg.Registration.Account, SuperAdminRole: cfg.SuperAdminRole,

@@ -7,13 +7,13 @@ import (
 	"github.com/userdb/userdb"
 )
 
-const pendingColumns = `id, token_hash, user_id, stage, amr, device_hash, created_at, expires_at`
+const pendingColumns = `id, token_hash, user_id, stage, amr, device_hash, created_at, expires_at, remember`
 
 func scanPending(sc scanner) (*userdb.PendingLogin, error) {
 	var p userdb.PendingLogin
 	var stage string
 	if err := sc.Scan(&p.ID, &p.TokenHash, &p.UserID, &stage, jsonDest{&p.AMR}, &p.DeviceHash,
-		timeDest{&p.CreatedAt}, timeDest{&p.ExpiresAt}); err != nil {
+		timeDest{&p.CreatedAt}, timeDest{&p.ExpiresAt}, &p.Remember); err != nil {
 		return nil, err
 	}
 	p.Stage = userdb.PendingStage(stage)
@@ -35,8 +35,8 @@ func (s *Store) CreatePendingLogin(ctx context.Context, p *userdb.PendingLogin) 
 	if len(p.DeviceHash) > 0 {
 		device = p.DeviceHash
 	}
-	_, err := s.exec(ctx, "INSERT INTO pending_logins ("+pendingColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		p.ID, p.TokenHash, p.UserID, string(p.Stage), jsonList(p.AMR), device, s.d.time(p.CreatedAt), s.d.time(p.ExpiresAt))
+	_, err := s.exec(ctx, "INSERT INTO pending_logins ("+pendingColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		p.ID, p.TokenHash, p.UserID, string(p.Stage), jsonList(p.AMR), device, s.d.time(p.CreatedAt), s.d.time(p.ExpiresAt), p.Remember)
 	if err != nil {
 		err = refine(err, userdb.ECONFLICT, userdb.Errorf(userdb.ECONFLICT, "the pending sign-in exists already"))
 		return refine(err, userdb.ENOTFOUND, notFound("user"))

@@ -8,12 +8,12 @@ import (
 	"github.com/userdb/userdb"
 )
 
-const sessionColumns = `id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, amr`
+const sessionColumns = `id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, amr, remembered`
 
 func scanSession(sc scanner) (*userdb.Session, error) {
 	var ss userdb.Session
 	err := sc.Scan(&ss.ID, &ss.TokenHash, &ss.UserID, timeDest{&ss.CreatedAt}, timeDest{&ss.LastSeenAt},
-		timeDest{&ss.ExpiresAt}, &ss.IP, &ss.UserAgent, jsonDest{&ss.AMR})
+		timeDest{&ss.ExpiresAt}, &ss.IP, &ss.UserAgent, jsonDest{&ss.AMR}, &ss.Remembered)
 	if err != nil {
 		return nil, err
 	}
@@ -33,9 +33,9 @@ func (s *Store) CreateSession(ctx context.Context, ss *userdb.Session) error {
 	if len(ss.TokenHash) == 0 {
 		return userdb.FieldError("tokenHash", "a session needs a token hash")
 	}
-	_, err := s.exec(ctx, "INSERT INTO sessions ("+sessionColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := s.exec(ctx, "INSERT INTO sessions ("+sessionColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		ss.ID, ss.TokenHash, ss.UserID, s.d.time(ss.CreatedAt), s.d.time(ss.LastSeenAt), s.d.time(ss.ExpiresAt),
-		ss.IP, ss.UserAgent, jsonList(ss.AMR))
+		ss.IP, ss.UserAgent, jsonList(ss.AMR), ss.Remembered)
 	if err != nil {
 		err = refine(err, userdb.ECONFLICT, userdb.Errorf(userdb.ECONFLICT, "the session exists already"))
 		return refine(err, userdb.ENOTFOUND, notFound("user"))
@@ -145,13 +145,13 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, exceptID string)
 }
 
 // DeleteExpiredSessions removes sessions whose absolute expiry is at or
-// before now and, when idleBefore is not zero, those last seen before it.
-// It returns how many it removed.
+// before now and, when idleBefore is not zero, those not remembered and
+// last seen before it. It returns how many it removed.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Time) (int, error) {
 	where, args := "expires_at <= ?", []any{s.d.time(now)}
 	if !idleBefore.IsZero() {
-		where += " OR last_seen_at < ?"
-		args = append(args, s.d.time(idleBefore))
+		where += " OR (last_seen_at < ? AND remembered = ?)"
+		args = append(args, s.d.time(idleBefore), false)
 	}
 	return s.sweep(ctx, "sessions", "id", where, args...)
 }

@@ -50,6 +50,15 @@ func testPendingRoundTrip(t *testing.T, s userdb.Store) {
 	must(t, err)
 	wantEqual(t, "stage", got.Stage, userdb.PendingPasswordChange)
 	wantEqual(t, "no device hash", len(got.DeviceHash), 0)
+	wantEqual(t, "remember, not asked", got.Remember, false)
+
+	// "Keep me signed in" is carried to the session.
+	r := newPending(u.ID, userdb.PendingMFA, at(time.Minute))
+	r.Remember = true
+	must(t, s.CreatePendingLogin(ctx, r))
+	got, err = s.FindPendingLogin(ctx, r.TokenHash, at(2*time.Minute))
+	must(t, err)
+	wantEqual(t, "remember", got.Remember, true)
 
 	_, err = s.FindPendingLogin(ctx, userdb.HashSecret("unknown"), at(2*time.Minute))
 	wantCode(t, "unknown hash", err, userdb.ENOTFOUND)

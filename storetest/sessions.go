@@ -15,6 +15,7 @@ var sessionTests = []test{
 	{"Touch", testTouchSessions},
 	{"DeleteUserSessions", testDeleteUserSessions},
 	{"DeleteExpired", testDeleteExpiredSessions},
+	{"Remembered", testRememberedSessions},
 }
 
 func sessionIDs(sessions []*userdb.Session) []string {
@@ -197,4 +198,40 @@ func testDeleteExpiredSessions(t *testing.T, s userdb.Store) {
 	left, err = s.FindSessionsByUser(ctx, u.ID)
 	must(t, err)
 	wantSeq(t, "sessions left", sessionIDs(left), []string{active.ID})
+}
+
+// testRememberedSessions: a remembered session ("Keep me signed in") says
+// so when read back, and the idle sweep leaves it alone; its absolute
+// expiry still ends it.
+func testRememberedSessions(t *testing.T, s userdb.Store) {
+	ctx := t.Context()
+	u := MustCreateUser(t, s, userdb.User{Username: "someone"})
+	create := func(remembered bool, expires time.Duration) *userdb.Session {
+		_, hash := userdb.NewSecret()
+		ses := &userdb.Session{ID: userdb.NewID("ses"), TokenHash: hash, UserID: u.ID,
+			CreatedAt: base, LastSeenAt: base, ExpiresAt: at(expires), Remembered: remembered}
+		must(t, s.CreateSession(ctx, ses))
+		return ses
+	}
+	kept := create(true, 30*24*time.Hour)
+	plain := create(false, 12*time.Hour)
+	got, err := s.FindSessionByTokenHash(ctx, kept.TokenHash)
+	must(t, err)
+	wantEqual(t, "remembered", got.Remembered, true)
+	got, err = s.FindSessionByID(ctx, plain.ID)
+	must(t, err)
+	wantEqual(t, "not remembered", got.Remembered, false)
+
+	// Idle for two hours, with a 30-minute idle timeout: only the plain one goes.
+	n, err := s.DeleteExpiredSessions(ctx, at(2*time.Hour), at(90*time.Minute))
+	must(t, err)
+	wantEqual(t, "idle sessions", n, 1)
+	left, err := s.FindSessionsByUser(ctx, u.ID)
+	must(t, err)
+	wantSeq(t, "sessions left", sessionIDs(left), []string{kept.ID})
+	wantEqual(t, "listed as remembered", left[0].Remembered, true)
+
+	n, err = s.DeleteExpiredSessions(ctx, at(30*24*time.Hour), at(30*24*time.Hour-30*time.Minute))
+	must(t, err)
+	wantEqual(t, "remembered session past its expiry", n, 1)
 }

@@ -19,6 +19,9 @@ type loginRequest struct {
 	// is {"redirect": URL} for the browser to follow (see connection.go).
 	Connection string `json:"connection"`
 	Next       string `json:"next"`
+	// Remember keeps the session for sessions.remember_lifetime ("Keep me
+	// signed in"); ignored when that is 0.
+	Remember bool `json:"remember"`
 }
 
 func (req loginRequest) name() string {
@@ -49,6 +52,9 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = a.edge.WithMeta(r, "")
+	if req.Remember {
+		r = r.WithContext(service.KeepSignedIn(r.Context()))
+	}
 	l, err := a.svc.Login(r.Context(), req.name(), req.Password)
 	if err != nil {
 		httpx.Error(w, r, err)
@@ -408,7 +414,7 @@ func (a *API) listSessions(w http.ResponseWriter, r *http.Request, p *edge.Princ
 	out := make([]SessionView, len(list))
 	for i, s := range list {
 		out[i] = SessionView{ID: s.ID, CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt, ExpiresAt: s.ExpiresAt,
-			IP: s.IP, UserAgent: s.UserAgent, Current: s.ID == p.Session.ID}
+			IP: s.IP, UserAgent: s.UserAgent, Current: s.ID == p.Session.ID, Remembered: s.Remembered}
 	}
 	httpx.JSON(w, http.StatusOK, map[string]any{"sessions": out})
 }

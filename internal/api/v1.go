@@ -345,4 +345,5 @@ type AdminSessionView struct {
 	ExpiresAt  time.Time `json:"expiresAt"`
 	IP         string    `json:"ip"`
 	UserAgent  string    `json:"userAgent"`
+	Remembered bool      `json:"remembered"`
 }

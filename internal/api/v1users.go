@@ -202,7 +202,7 @@ func (a *API) v1UserSessions(w http.ResponseWriter, r *http.Request) {
 	items := make([]AdminSessionView, len(list))
 	for i, s := range list {
 		items[i] = AdminSessionView{ID: s.ID, UserID: s.UserID, CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt,
-			ExpiresAt: s.ExpiresAt, IP: s.IP, UserAgent: s.UserAgent}
+			ExpiresAt: s.ExpiresAt, IP: s.IP, UserAgent: s.UserAgent, Remembered: s.Remembered}
 	}
 	n := len(items)
 	httpx.JSON(w, http.StatusOK, Page{Items: items, Total: &n})

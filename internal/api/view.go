@@ -157,4 +157,6 @@ type SessionView struct {
 	IP         string    `json:"ip"`
 	UserAgent  string    `json:"userAgent"`
 	Current    bool      `json:"current"`
+	// Remembered: "Keep me signed in" (sessions.remember_lifetime).
+	Remembered bool `json:"remembered"`
 }

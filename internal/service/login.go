@@ -330,6 +330,11 @@ func (s *Service) startSession(ctx context.Context, st userdb.Store, u *userdb.U
 		IP: m.IP, UserAgent: truncate(m.UserAgent, 512),
 		AMR: amr,
 	}
+	if m.Remember && s.opts.RememberLifetime > 0 {
+		// "Keep me signed in", as Keycloak's remember-me: a lifetime of its
+		// own, and no idle timeout shorter than it.
+		sess.ExpiresAt, sess.Remembered = now.Add(s.opts.RememberLifetime), true
+	}
 	if err := st.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}

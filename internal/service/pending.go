@@ -84,6 +84,7 @@ func (s *Service) beginPending(ctx context.Context, st userdb.Store, u *userdb.U
 		ID: userdb.NewID("pnd"), TokenHash: hash, UserID: u.ID, Stage: stage,
 		AMR: slices.Clone(amr), DeviceHash: deviceHash(ctx),
 		CreatedAt: now, ExpiresAt: now.Add(s.opts.PendingTTL),
+		Remember: MetaFrom(ctx).Remember,
 	}
 	if err := st.CreatePendingLogin(ctx, pl); err != nil {
 		return nil, err
@@ -174,6 +175,7 @@ func (s *Service) CompletePending(ctx context.Context, p *Pending, amr ...string
 // completePending is CompletePending with first (when not nil) run in the
 // transaction that uses p up, after it: what the stage itself writes.
 func (s *Service) completePending(ctx context.Context, p *Pending, amr []string, first func(tx userdb.Store) error) (*Login, error) {
+	ctx = keepChoice(ctx, p)
 	all := mergeAMR(p.AMR, amr)
 	u := p.User
 	up := userdb.UserUpdate{LastLoginAt: ptr(s.clock.Now()), ResetFailedLogins: u.Status == userdb.StatusEnabled, KeepVersion: true}
@@ -190,6 +192,7 @@ func (s *Service) completePending(ctx context.Context, p *Pending, amr []string,
 // sign-in of its user at the next stage, with amr added: a sign-in that
 // needs a second factor and a new password goes through both.
 func (s *Service) AdvancePending(ctx context.Context, p *Pending, next userdb.PendingStage, amr ...string) (*Pending, error) {
+	ctx = keepChoice(ctx, p)
 	var np *Pending
 	err := s.store.Tx(ctx, func(tx userdb.Store) error {
 		if err := s.usePending(ctx, tx, p); err != nil {
@@ -200,6 +203,15 @@ func (s *Service) AdvancePending(ctx context.Context, p *Pending, next userdb.Pe
 		return err
 	})
 	return np, err
+}
+
+// keepChoice returns ctx asking to keep the user signed in when the
+// request that began p asked for it (Meta.Remember).
+func keepChoice(ctx context.Context, p *Pending) context.Context {
+	if !p.Remember {
+		return ctx
+	}
+	return KeepSignedIn(ctx)
 }
 
 // usePending removes p through st: errPendingGone when it was used or

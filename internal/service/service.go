@@ -79,8 +79,12 @@ type Options struct {
 
 	SessionIdle     time.Duration // 0 = no idle timeout
 	SessionLifetime time.Duration // absolute
-	SessionCacheTTL time.Duration // how long a session may be served from memory
-	TouchInterval   time.Duration // how often last-seen times are written
+	// RememberLifetime is the absolute lifetime, and the idle timeout, of
+	// a session whose user asked to be kept signed in (Meta.Remember); 0
+	// does not offer the choice.
+	RememberLifetime time.Duration
+	SessionCacheTTL  time.Duration // how long a session may be served from memory
+	TouchInterval    time.Duration // how often last-seen times are written
 
 	RegistrationEnabled bool
 	RequireVerification bool
@@ -427,6 +431,10 @@ type Meta struct {
 	Pending string
 	// MFADevice is the secret of the remembered-device cookie (mfa.go).
 	MFADevice string
+	// Remember: the sign-in asks to keep the user signed in ("Keep me
+	// signed in"), for Options.RememberLifetime. A pending sign-in keeps
+	// the choice for the session it becomes.
+	Remember bool
 }
 
 type metaKey struct{}
@@ -434,6 +442,14 @@ type metaKey struct{}
 // WithMeta returns ctx carrying the request's metadata.
 func WithMeta(ctx context.Context, m Meta) context.Context {
 	return context.WithValue(ctx, metaKey{}, m)
+}
+
+// KeepSignedIn returns ctx with Meta.Remember set: a session started in it
+// is kept for Options.RememberLifetime ("Keep me signed in").
+func KeepSignedIn(ctx context.Context) context.Context {
+	m := MetaFrom(ctx)
+	m.Remember = true
+	return WithMeta(ctx, m)
 }
 
 // MetaFrom returns the metadata carried by ctx.

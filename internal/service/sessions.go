@@ -147,7 +147,7 @@ func (c *sessionCache) alive(e *cachedSession, now time.Time) bool {
 	if !now.Before(e.sess.ExpiresAt) {
 		return false
 	}
-	if idle := c.s.opts.SessionIdle; idle > 0 {
+	if idle := c.s.opts.SessionIdle; idle > 0 && !e.sess.Remembered {
 		if now.Sub(time.Unix(0, e.lastSeen.Load())) > idle {
 			return false
 		}

@@ -14,6 +14,9 @@ type sessionRow struct {
 	ID, Device, IP    string
 	Started, LastSeen time.Time
 	Current           bool
+	// Kept: signed in with "Keep me signed in", until Until.
+	Kept  bool
+	Until time.Time
 }
 
 // sessionList shows where the user is signed in.
@@ -30,7 +33,7 @@ func (p *Pages) showSessions(w http.ResponseWriter, r *http.Request, me *edge.Pr
 	rows := make([]sessionRow, len(list))
 	for i, s := range list {
 		rows[i] = sessionRow{ID: s.ID, Device: catalogue.DescribeAgent(s.UserAgent), IP: s.IP,
-			Started: s.CreatedAt, LastSeen: s.LastSeenAt, Current: s.ID == me.Session.ID}
+			Started: s.CreatedAt, LastSeen: s.LastSeenAt, Current: s.ID == me.Session.ID, Kept: s.Remembered, Until: s.ExpiresAt}
 	}
 	v.User, v.Data = me.User, rows
 	p.render(w, r, status, v)

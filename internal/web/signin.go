@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/userdb/userdb"
 
+	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/ui"
 	"net/http"
 	"net/url"
@@ -60,6 +61,9 @@ func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
 	if len(v.Errors) > 0 {
 		p.render(w, r, http.StatusBadRequest, v)
 		return
+	}
+	if r.PostFormValue("remember") != "" {
+		r = r.WithContext(service.KeepSignedIn(r.Context()))
 	}
 	l, err := p.svc.Login(r.Context(), login, password)
 	if err != nil {

@@ -95,6 +95,9 @@ type view struct {
 	Console bool
 	// MagicLink offers sign-in by email on the sign-in page.
 	MagicLink bool
+	// KeepSignedIn offers "Keep me signed in" on the sign-in page
+	// (sessions.remember_lifetime is not 0).
+	KeepSignedIn bool
 	// PasskeyScript is the URL of the passkeys' script when passkeys are
 	// on ("" when off).
 	PasskeyScript string
@@ -113,6 +116,7 @@ func (p *Pages) newView(r *http.Request, page string, titleArgs ...any) *view {
 		PasswordRule: p.svc.PasswordRule(), Meter: meterPages[page],
 		Console:       p.isAdmin(callerFrom(r)),
 		MagicLink:     p.svc.Options().MagicLinkEnabled,
+		KeepSignedIn:  p.svc.Options().RememberLifetime > 0,
 		PasskeyScript: passkeyScriptURL(p),
 	}
 }
