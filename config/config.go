@@ -106,16 +106,17 @@ type Hashing struct {
 
 // Sessions configures the session cookie and session expiry.
 type Sessions struct {
-	CookieName    string        `yaml:"cookie_name"`
-	SameSite      string        `yaml:"same_site"`
-	Secure        string        `yaml:"secure"`
-	IdleTimeout   time.Duration `yaml:"idle_timeout"`
-	Lifetime      time.Duration `yaml:"lifetime"`
+	CookieName  string        `yaml:"cookie_name"`
+	SameSite    string        `yaml:"same_site"`
+	Secure      string        `yaml:"secure"`
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	Lifetime    time.Duration `yaml:"lifetime"`
 	// RememberLifetime is how long a session lives, idle or not, when the
-	// user chose "Keep me signed in"; 0 does not offer the choice.
+	// user chose "Keep me signed in" (at least Lifetime); 0 does not offer
+	// the choice.
 	RememberLifetime time.Duration `yaml:"remember_lifetime"`
-	CacheTTL      time.Duration `yaml:"cache_ttl"`
-	TouchInterval time.Duration `yaml:"touch_interval"`
+	CacheTTL         time.Duration `yaml:"cache_ttl"`
+	TouchInterval    time.Duration `yaml:"touch_interval"`
 }
 
 // Registration configures self-registration.
@@ -308,14 +309,14 @@ func Default() *Config {
 		AccountsHref:   "http://localhost/accounts",
 		GroupsHref:     "http://localhost/groups",
 		Sessions: Sessions{
-			CookieName:    "userdb",
-			SameSite:      "lax",
-			Secure:        "auto",
-			IdleTimeout:   30 * time.Minute,
-			Lifetime:      12 * time.Hour,
+			CookieName:       "userdb",
+			SameSite:         "lax",
+			Secure:           "auto",
+			IdleTimeout:      30 * time.Minute,
+			Lifetime:         12 * time.Hour,
 			RememberLifetime: 30 * 24 * time.Hour,
-			CacheTTL:      time.Minute,
-			TouchInterval: time.Minute,
+			CacheTTL:         time.Minute,
+			TouchInterval:    time.Minute,
 		},
 		Registration: Registration{RequireVerification: true, Account: "default"},
 		Setup:        Setup{Enabled: true},

@@ -130,9 +130,6 @@ func (c *Config) validateSessions(p *Problems) {
 	oneOf(p, "sessions.same_site", s.SameSite, "lax", "strict")
 	oneOf(p, "sessions.secure", s.Secure, "auto", "always", "never")
 	positive(p, "sessions.lifetime", int64(s.Lifetime))
-	if s.RememberLifetime != 0 && s.RememberLifetime < s.Lifetime {
-		p.add("sessions.remember_lifetime", "must be 0 (not offered) or at least sessions.lifetime")
-	}
 }
 
 // validCookieName reports whether name is a token (RFC 6265, section 4.1.1;

@@ -101,8 +101,6 @@ func TestValidate(t *testing.T) {
 			[]config.Problem{{"sessions.lifetime", "must be more than zero"}}},
 		{"negative idle timeout", func(c *config.Config) { c.Sessions.IdleTimeout = -time.Second },
 			[]config.Problem{{"sessions.idle_timeout", "must not be negative"}}},
-		{"remember lifetime shorter than the lifetime", func(c *config.Config) { c.Sessions.RememberLifetime = time.Hour },
-			[]config.Problem{{"sessions.remember_lifetime", "must be 0 (not offered) or at least sessions.lifetime"}}},
 		{"negative remember lifetime", func(c *config.Config) { c.Sessions.RememberLifetime = -time.Hour },
 			[]config.Problem{{"sessions.remember_lifetime", "must not be negative"}}},
 		{"remember not offered", func(c *config.Config) { c.Sessions.RememberLifetime = 0 }, nil},

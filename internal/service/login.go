@@ -333,7 +333,8 @@ func (s *Service) startSession(ctx context.Context, st userdb.Store, u *userdb.U
 	if m.Remember && s.opts.RememberLifetime > 0 {
 		// "Keep me signed in", as Keycloak's remember-me: a lifetime of its
 		// own, and no idle timeout shorter than it.
-		sess.ExpiresAt, sess.Remembered = now.Add(s.opts.RememberLifetime), true
+		// (Never shorter than a plain session's.)
+		sess.ExpiresAt, sess.Remembered = now.Add(max(s.opts.RememberLifetime, s.opts.SessionLifetime)), true
 	}
 	if err := st.CreateSession(ctx, sess); err != nil {
 		return nil, err
