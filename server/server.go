@@ -237,7 +237,7 @@ func (s *Server) build(ctx context.Context, o options) error {
 		InviteTTL:   cfg.Tokens.InviteTTL,
 		SessionIdle: cfg.Sessions.IdleTimeout, SessionLifetime: cfg.Sessions.Lifetime,
 		RememberLifetime: cfg.Sessions.RememberLifetime,
-		SessionCacheTTL: cfg.Sessions.CacheTTL, TouchInterval: cfg.Sessions.TouchInterval,
+		SessionCacheTTL:  cfg.Sessions.CacheTTL, TouchInterval: cfg.Sessions.TouchInterval,
 		RegistrationEnabled: cfg.Registration.Enabled, RequireVerification: cfg.Registration.RequireVerification,
 		RegistrationAccount: cfg.Registration.Account, SuperAdminRole: cfg.SuperAdminRole,
 		VerifyURL: cfg.VerifyURL(), ResetURL: cfg.ResetURL(), InviteURL: inviteURL(cfg),
