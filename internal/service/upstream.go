@@ -734,9 +734,13 @@ func (s *Service) CompleteLink(ctx context.Context, secret, password string) (*L
 		return nil, p, err
 	}
 	if l.Pending != nil {
-		// The password alone is not this user's whole proof: link from the
-		// profile once signed in with the second factor (mfa.go).
+		// The password alone is not this user's whole proof (a second
+		// factor, mfa.go), or must be changed before it opens anything:
+		// link from the profile once signed in.
 		_ = s.usePending(ctx, s.store, l.Pending)
+		if l.Pending.Stage == userdb.PendingPasswordChange {
+			return nil, p, userdb.Errorf(userdb.EFORBIDDEN, "Your password must be changed first: sign in, choose a new one, then link this account from your profile.")
+		}
 		return nil, p, userdb.Errorf(userdb.EFORBIDDEN, "Your account signs in with a second factor: sign in first, then link this account from your profile.")
 	}
 	c := p.Connector
