@@ -206,14 +206,12 @@ func (s *Service) MFAStatusOf(ctx context.Context, u *userdb.User) (*MFAStatus, 
 }
 
 // secondFactors are u's confirmed factors that VerifyMFA can check after a
-// password. Passkeys are not among them yet: they sign in on their own
-// (with user verification, two factors in one), and VerifyMFA does not take
-// an assertion, so counting them would stop a passkey holder's password
-// sign-in at a stage it cannot complete.
+// password: authenticator apps, and passkeys while passkeys are on (with
+// them off, a passkey could not answer the stage it would start).
 func (s *Service) secondFactors(ctx context.Context, u *userdb.User) ([]*userdb.Factor, error) {
 	factors, err := s.confirmedFactors(ctx, s.store, u.ID)
-	if err != nil {
-		return nil, err
+	if err != nil || s.webauthn != nil {
+		return factors, err
 	}
 	return slices.DeleteFunc(factors, func(f *userdb.Factor) bool { return f.Kind == userdb.FactorWebAuthn }), nil
 }
@@ -426,8 +424,12 @@ func (s *Service) checkTOTP(f *userdb.Factor, code string) (int64, bool, error) 
 
 // MFAProof is what a user sends to complete a second-factor stage.
 type MFAProof struct {
-	Method string // MethodTOTP or MethodRecovery; "" guesses from the code
+	Method string // MethodTOTP, MethodRecovery or MethodWebAuthn; "" guesses from the code
 	Code   string
+	// State and Answer are a passkey's: the ceremony of BeginPasskeyMFA
+	// and the browser's assertion (MethodWebAuthn).
+	State  string
+	Answer []byte
 	// Remember asks to skip the second factor on this browser for
 	// MFAOptions.RememberDevice.
 	Remember bool
@@ -445,14 +447,16 @@ func (s *Service) VerifyMFA(ctx context.Context, p *Pending, proof MFAProof) (*L
 	if p.User.Status != userdb.StatusEnabled {
 		return nil, errPendingGone
 	}
-	code := strings.TrimSpace(proof.Code)
-	if code == "" {
-		return nil, userdb.FieldError("code", "Enter the code.")
-	}
-	if len(code) > 64 {
-		return nil, userdb.FieldError("code", "That is not a code.")
-	}
 	method := proof.Method
+	code := strings.TrimSpace(proof.Code)
+	if method != MethodWebAuthn {
+		if code == "" {
+			return nil, userdb.FieldError("code", "Enter the code.")
+		}
+		if len(code) > 64 {
+			return nil, userdb.FieldError("code", "That is not a code.")
+		}
+	}
 	if method == "" {
 		method = MethodTOTP
 		if len(strings.ReplaceAll(code, " ", "")) > 8 {
@@ -466,8 +470,16 @@ func (s *Service) VerifyMFA(ctx context.Context, p *Pending, proof MFAProof) (*L
 		amr, err = s.useTOTP(ctx, p.User, code)
 	case MethodRecovery:
 		amr, err = s.useRecoveryCode(ctx, p.User, code)
+	case MethodWebAuthn:
+		amr, err = s.usePasskeyFactor(ctx, p, proof.State, proof.Answer)
 	default:
 		return nil, userdb.FieldError("method", "Unknown method %q.", method)
+	}
+	if err == errBadPasskey {
+		if err := s.countFailure(ctx, p.User, "mfa.failed", method); err != nil {
+			return nil, err
+		}
+		return nil, errBadPasskey
 	}
 	if err == errBadCode {
 		if err := s.countFailure(ctx, p.User, "mfa.failed", method); err != nil {
