@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -262,5 +264,52 @@ func TestPasskeyAsSecondFactor(t *testing.T) {
 	l, err = passkeyLogin(t, e, laptop)
 	if err != nil || l.Session == nil || !slices.Equal(l.Session.AMR, []string{"hwk"}) {
 		t.Fatalf("an unverified passkey of a passkey-only user: %+v %v, want a session with amr hwk", l, err)
+	}
+}
+
+// TestPasskeyMFAOverJSON: an SPA's sign-in of a passkey holder through
+// the JSON API: /login names webauthn among the methods, POST
+// /login/mfa/passkey gives the ceremony, and POST /login/mfa with the
+// assertion signs in; another user's key is the one 401.
+func TestPasskeyMFAOverJSON(t *testing.T) {
+	e := newEnv(t)
+	ann := e.addUser("ann@example.com", "correct horse battery")
+	bob := e.addUser("bob@example.com", "correct horse battery")
+	laptop := passkeytest.New(testOrigin, testRPID)
+	registerPasskey(t, e, ann, laptop, "Laptop")
+	bobs := passkeytest.New(testOrigin, testRPID)
+	registerPasskey(t, e, bob, bobs, "Bob's key")
+
+	spa := e.client()
+	r := spa.login("ann@example.com", "correct horse battery")
+	body := r.json(t)
+	if r.status != 200 || body["stage"] != "mfa" || !slices.Contains(body["methods"].([]any), any("webauthn")) {
+		t.Fatalf("login of a passkey holder: %d %s", r.status, r.body)
+	}
+	assert := func(a *passkeytest.Authenticator) map[string]any {
+		t.Helper()
+		r := spa.do("POST", "/login/mfa/passkey", nil)
+		if r.status != 200 {
+			t.Fatalf("passkey ceremony: %d %s", r.status, r.body)
+		}
+		c := r.json(t)
+		options, _ := json.Marshal(c["publicKey"])
+		answer, err := a.Assert(options)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[string]any{"method": "webauthn", "state": c["state"], "answer": json.RawMessage(answer)}
+	}
+	if r := spa.do("POST", "/login/mfa", assert(bobs)); r.status != 401 || !strings.Contains(string(r.body), "This passkey could not be verified.") {
+		t.Fatalf("bob's key for ann: %d %s", r.status, r.body)
+	}
+	if r := spa.do("GET", "/me", nil); r.status != 401 {
+		t.Fatalf("GET /me before the second factor: %d", r.status)
+	}
+	if r := spa.do("POST", "/login/mfa", assert(laptop)); r.status != 200 {
+		t.Fatalf("ann's passkey: %d %s", r.status, r.body)
+	}
+	if r := spa.do("GET", "/me", nil); r.status != 200 || !strings.Contains(string(r.body), "ann@example.com") {
+		t.Fatalf("GET /me after the passkey: %d %s", r.status, r.body)
 	}
 }
