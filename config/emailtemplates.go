@@ -20,22 +20,23 @@ var emailKeys = []string{
 func (e *Email) TemplateUses() []TemplateUse {
 	out := make([]TemplateUse, 0, len(emailKeys))
 	for _, k := range emailKeys {
-		m := e.message("email." + k)
+		m := e.Message(k)
 		out = append(out, TemplateUse{Option: "email." + k + ".template", Name: m.Template, Format: m.Format})
 	}
 	return out
 }
 
-// message returns the settings of the email at key (email.<key>).
-func (e *Email) message(key string) Message {
+// Message returns the settings of the email under email.<key>
+// (account_verification ... password_reset_successful).
+func (e *Email) Message(key string) Message {
 	switch key {
-	case "email.account_verification":
+	case "account_verification":
 		return e.AccountVerification.Message
-	case "email.account_verification_successful":
+	case "account_verification_successful":
 		return e.AccountVerificationSuccessful
-	case "email.account_welcome":
+	case "account_welcome":
 		return e.AccountWelcome
-	case "email.forgot_password":
+	case "forgot_password":
 		return e.ForgotPassword.Message
 	}
 	return e.PasswordResetSuccessful

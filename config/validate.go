@@ -206,7 +206,7 @@ func (c *Config) validateEmail(p *Problems) {
 	var uses []smtpmail.Use
 	for _, u := range e.TemplateUses() {
 		key := strings.TrimSuffix(u.Option, ".template")
-		m := e.message(key)
+		m := e.Message(strings.TrimPrefix(key, "email."))
 		if m.Enabled {
 			required(p, key+".subject", m.Subject)
 		}

@@ -688,17 +688,7 @@ func (t *translator) email() {
 
 func defaultMessage(key string) config.Message {
 	e := config.Default().Email
-	switch key {
-	case "account_verification":
-		return e.AccountVerification.Message
-	case "account_verification_successful":
-		return e.AccountVerificationSuccessful
-	case "account_welcome":
-		return e.AccountWelcome
-	case "forgot_password":
-		return e.ForgotPassword.Message
-	}
-	return e.PasswordResetSuccessful
+	return e.Message(key)
 }
 
 func (t *translator) database() {
