@@ -543,7 +543,7 @@ func (im *importer) write(tx userdb.Store, p *pendingUser) error {
 		}
 		u.Roles = append(u.Roles, r.Name)
 	}
-	if err := s.record(ctx, tx, "user.created", u, map[string]any{"roles": u.Roles, "invited": p.invite, "imported": true}); err != nil {
+	if err := s.record(ctx, tx, "user.created", u, map[string]any{"roles": u.Roles, "invited": p.invite, "verification_sent": p.verify, "imported": true}); err != nil {
 		return err
 	}
 	if p.verify {
