@@ -36,8 +36,8 @@ const (
 // (wrap.go), so the database never holds a hash that is cheap to crack.
 const (
 	minBcryptCost       = 10
-	minPBKDF2Iterations = 600000  // of HMAC-SHA256
-	minScryptWork       = 1 << 20 // N × r × p: N=2^17, r=8, p=1
+	minPBKDF2Iterations = 600000   // of HMAC-SHA256
+	minScryptWork       = 1 << 20  // N × r × p: N=2^17, r=8, p=1
 	minArgon2Work       = 7168 * 5 // memory × passes in KiB: 7 MiB × 5, the cheapest OWASP setting
 )
 
