@@ -169,6 +169,9 @@ func (s *Server) build(ctx context.Context, o options) error {
 		Memory: uint32(h.Memory / 1024), Iterations: uint32(h.Iterations), Parallelism: uint8(h.Parallelism),
 		SaltLen: 16, KeyLen: 32,
 	}, h.Workers, h.Queue)
+	if err := s.setPeppers(); err != nil {
+		return err
+	}
 	p := cfg.Password.Policy
 	policy := password.Policy{Mode: p.Mode, MinLength: p.MinLength, MaxLength: p.MaxLength,
 		Uppers: p.Uppers, Lowers: p.Lowers, Numbers: p.Numbers, Specials: p.Specials}
@@ -596,4 +599,23 @@ func inviteURL(cfg *config.Config) string {
 		return ep
 	}
 	return cfg.BaseURL() + web.InvitationPath
+}
+
+// setPeppers gives the hasher the peppers of password.pepper (ASVS 2.4.5).
+// The configuration was validated, so an error here is a Config built in
+// code with a bad pepper: start-up fails with it.
+func (s *Server) setPeppers() error {
+	cur, prev, err := s.cfg.Peppers()
+	if err != nil {
+		return err
+	}
+	var current *password.Pepper
+	if cur != nil {
+		current = &password.Pepper{ID: cur.ID, Key: cur.Key}
+	}
+	previous := make([]password.Pepper, len(prev))
+	for i, k := range prev {
+		previous[i] = password.Pepper{ID: k.ID, Key: k.Key}
+	}
+	return s.hasher.SetPeppers(current, previous)
 }

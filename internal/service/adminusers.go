@@ -136,7 +136,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, n NewUser) (*userdb.User,
 			return nil, userdb.FieldError("passwordHash", "Password hashes can only be imported from the command line.")
 		}
 		if err := s.hasher.Check(n.PasswordHash); err != nil {
-			return nil, userdb.FieldError("passwordHash", "The password hash is not in a format userdb can verify (argon2id, bcrypt, scrypt or PBKDF2-SHA256).")
+			return nil, unusableHash(err)
 		}
 	}
 	if n.Status == userdb.StatusLocked {
