@@ -40,11 +40,15 @@ func (im *importer) importUsers(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		wraps, err := im.wrapHashes(ctx, rows)
+		if err != nil {
+			return err
+		}
 		memsOf := groupBy(mems, func(m membershipRow) string { return m.UserID })
 		oldsOf := groupBy(olds, func(o oldPasswordRow) string { return o.UserID })
 		err = im.write(ctx, func(st userdb.Store, rep *Report) error {
 			for _, r := range rows {
-				if err := im.importUser(ctx, st, rep, r, memsOf[r.ID], oldsOf[r.ID]); err != nil {
+				if err := im.importUser(ctx, st, rep, r, memsOf[r.ID], oldsOf[r.ID], wraps); err != nil {
 					return fmt.Errorf("user %s: %w", r.ID, err)
 				}
 			}
@@ -135,7 +139,7 @@ func active(k userKey) bool {
 }
 
 // importUser writes one user, with its roles and old passwords, through st.
-func (im *importer) importUser(ctx context.Context, st userdb.Store, rep *Report, r userRow, mems []membershipRow, olds []oldPasswordRow) error {
+func (im *importer) importUser(ctx context.Context, st userdb.Store, rep *Report, r userRow, mems []membershipRow, olds []oldPasswordRow, wraps map[string]string) error {
 	if reason, ok := im.rejected[r.ID]; ok {
 		rep.skip(TableUsers, r.ID, "%s", reason)
 		skipDependents(rep, r.ID, mems, olds)
@@ -162,6 +166,7 @@ func (im *importer) importUser(ctx context.Context, st userdb.Store, rep *Report
 		skipDependents(rep, r.ID, mems, olds)
 		return nil
 	}
+	im.storedHash(rep, want, have, wraps)
 
 	if have == nil {
 		rep.Users.Created++
