@@ -40,7 +40,7 @@ func TestASVS_2_4_5_MissingPepperLoggedNotShown(t *testing.T) {
 	e := newEnvDeps(t, func(d *service.Deps) {
 		d.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})
-	const pw = "a long enough passphrase"
+	const pw = "a long enough passphrase 1"
 	u := e.user("", "ann@example.com", pw)
 	gone := password.NewHasher(password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 1, 0)
 	if err := gone.SetPeppers(&password.Pepper{ID: "lost", Key: bytes.Repeat([]byte{7}, 32)}, nil); err != nil {
