@@ -20,9 +20,9 @@ type Report struct {
 	DryRun bool
 	// One count per original table. Every row of the table is counted once.
 	Accounts, Users, Roles, Memberships, OldPasswords Counts
-	// Wrapped counts the users written with a bcrypt hash below cost 10,
-	// stored wrapped in argon2id (Options.Wrapper; ASVS 2.4.4). Their
-	// passwords are unchanged.
+	// Wrapped counts the bcrypt hashes below cost 10 written (users' and
+	// old passwords'), stored wrapped in argon2id (Options.Wrapper; ASVS
+	// 2.4.4). The passwords are unchanged.
 	Wrapped int
 	// Issues lists every row not imported and every row imported with a
 	// change or a caveat, in the order they were met.

@@ -40,7 +40,7 @@ func (im *importer) importUsers(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		wraps, err := im.wrapHashes(ctx, rows)
+		wraps, err := im.wrapHashes(ctx, rows, olds)
 		if err != nil {
 			return err
 		}
@@ -199,7 +199,7 @@ func (im *importer) importUser(ctx context.Context, st userdb.Store, rep *Report
 	if err := im.importMemberships(ctx, st, rep, want.ID, roles, mems); err != nil {
 		return err
 	}
-	return im.importHistory(ctx, st, rep, want, have != nil, olds)
+	return im.importHistory(ctx, st, rep, want, have != nil, olds, wraps)
 }
 
 // mapUser returns the userdb user of a source row, or nil (and an issue)
@@ -393,7 +393,7 @@ func (im *importer) importMemberships(ctx context.Context, st userdb.Store, rep 
 // importHistory adds the user's old passwords to its password history: the
 // newest Options.HistoryKeep distinct bcrypt hashes. Like the original's
 // old_passwords, userdb's history holds the current hash too.
-func (im *importer) importHistory(ctx context.Context, st userdb.Store, rep *Report, u *userdb.User, exists bool, olds []oldPasswordRow) error {
+func (im *importer) importHistory(ctx context.Context, st userdb.Store, rep *Report, u *userdb.User, exists bool, olds []oldPasswordRow, wraps map[string]string) error {
 	keep := im.opts.HistoryKeep
 	has := make(map[string]bool)
 	if exists {
@@ -417,12 +417,16 @@ func (im *importer) importHistory(ctx context.Context, st userdb.Store, rep *Rep
 			rep.OldPasswords.Unchanged++ // the same hash twice: one history entry
 		case len(seen) == keep:
 			rep.skip(TableOldPasswords, u.ID, "entry of %s is older than the newest %d, which are kept", describeTime(o.Created), keep)
-		case has[o.Hash]:
+		case im.inHistory(has, o.Hash, wraps):
 			seen[o.Hash] = true
 			rep.OldPasswords.Unchanged++
 		default:
 			seen[o.Hash] = true
 			rep.OldPasswords.Created++
+			if w, weak := wraps[o.Hash]; weak {
+				o.Hash = w // as weak as a current hash: the same wrapping
+				rep.Wrapped++
+			}
 			add = append(add, o)
 		}
 	}

@@ -18,12 +18,12 @@ type Wrapper interface {
 	Wraps(stored, legacy string) bool
 }
 
-// wrapHashes wraps the weak bcrypt hashes of rows, before the transaction
-// that writes them so that it does not stay open through the hashing. The
-// hashes are computed on as many goroutines as there are CPUs, each waiting
-// for the wrapper's bounded pool like any sign-in. It returns the wrapping
-// of each weak source hash.
-func (im *importer) wrapHashes(ctx context.Context, rows []userRow) (map[string]string, error) {
+// wrapHashes wraps the weak bcrypt hashes of rows and of their old
+// passwords, before the transaction that writes them so that it does not
+// stay open through the hashing. The hashes are computed on as many
+// goroutines as there are CPUs, each waiting for the wrapper's bounded pool
+// like any sign-in. It returns the wrapping of each weak source hash.
+func (im *importer) wrapHashes(ctx context.Context, rows []userRow, olds []oldPasswordRow) (map[string]string, error) {
 	if im.opts.Wrapper == nil {
 		return nil, nil
 	}
@@ -34,21 +34,28 @@ func (im *importer) wrapHashes(ctx context.Context, rows []userRow) (map[string]
 		wg      sync.WaitGroup
 		slots   = make(chan struct{}, runtime.GOMAXPROCS(0))
 	)
+	hashes := make(map[string]bool)
 	for _, r := range rows {
-		if !validBcrypt(r.Password) {
+		hashes[r.Password] = true
+	}
+	for _, o := range olds {
+		hashes[o.Hash] = true
+	}
+	for h := range hashes {
+		if !validBcrypt(h) {
 			continue
 		}
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			stored, wrapped, err := im.opts.Wrapper.WrapWeak(ctx, r.Password)
+			stored, wrapped, err := im.opts.Wrapper.WrapWeak(ctx, h)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
 			case err != nil && firstEr == nil:
 				firstEr = err
 			case wrapped:
-				out[r.Password] = stored
+				out[h] = stored
 			}
 		})
 	}
@@ -70,4 +77,20 @@ func (im *importer) storedHash(rep *Report, want, have *userdb.User, wraps map[s
 		want.PasswordHash = wrapped
 		rep.Wrapped++
 	}
+}
+
+// inHistory reports whether userdb's history (has) holds the source's old
+// hash, as it is or wrapped.
+func (im *importer) inHistory(has map[string]bool, old string, wraps map[string]string) bool {
+	if has[old] {
+		return true
+	}
+	if _, weak := wraps[old]; weak {
+		for h := range has {
+			if im.opts.Wrapper.Wraps(h, old) {
+				return true
+			}
+		}
+	}
+	return false
 }
