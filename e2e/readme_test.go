@@ -20,8 +20,8 @@ import (
 // cannot run here must be added to this list, so the README stays honest.
 var readmeNotRun = map[string]string{
 	"go test ./...": "the test suite this test belongs to: CI runs it (.ci/run)",
-	"go run ./cmd/userdb migrate-from userdb-node --from 'mysql://app@db.internal:3306/app' --dry-run": "needs the Node library's database on another host; cmd/userdb's TestMigrateFromNodeDatabase runs the command on a copy of its schema",
-	"go run ./cmd/userdb migrate-from userdb-node --from 'mysql://app@db.internal:3306/app'":           "as the --dry-run above",
+	"go run ./cmd/userdb migrate-from userdb-node --from 'mysql://app@db.internal:3306/app' --dry-run":                "needs the Node library's database on another host; cmd/userdb's TestMigrateFromNodeDatabase runs the command on a copy of its schema",
+	"go run ./cmd/userdb migrate-from userdb-node --from 'mysql://app@db.internal:3306/app'":                          "as the --dry-run above",
 	`curl -X PUT -H "Authorization: Bearer $KEY" -d '{"policy":"required"}' $BASE/api/v1/roles/rol_.../mfa-policy`:    "rol_... stands for a role's id; the MFA policy routes have their own API tests (internal/api)",
 	`curl -X PUT -H "Authorization: Bearer $KEY" -d '{"policy":"required"}' $BASE/api/v1/accounts/acc_.../mfa-policy`: "acc_... stands for an account's id, as above",
 }
@@ -286,8 +286,8 @@ func (r *readmeReader) checks(untagged []string) map[string]func(out string) {
 		`curl -b jar -c jar -H 'Content-Type: application/json' -d '{"code":"123456"}' http://localhost:8080/login/email/code`: func(out string) {
 			wantJSON("POST /login/email/code", out, map[string]any{"status": 400.0, "message": "This code is wrong or has expired."})
 		},
-		`echo "$GOOGLE_CLIENT_SECRET" | userdb connector add google --type google --name Google --client-id 1234-abc.apps.googleusercontent.com --client-secret-stdin --create-users true`: connector("google"),
-		`echo "$GITHUB_CLIENT_SECRET" | userdb connector add github --type github --name GitHub --client-id Iv1.0123456789abcdef --client-secret-stdin --create-users true`:         connector("github"),
+		`echo "$GOOGLE_CLIENT_SECRET" | userdb connector add google --type google --name Google --client-id 1234-abc.apps.googleusercontent.com --client-secret-stdin --create-users true`:                                                                                                          connector("google"),
+		`echo "$GITHUB_CLIENT_SECRET" | userdb connector add github --type github --name GitHub --client-id Iv1.0123456789abcdef --client-secret-stdin --create-users true`:                                                                                                                         connector("github"),
 		`echo "$ACME_CLIENT_SECRET" | userdb connector add acme --type oidc --name "Acme SSO" --issuer https://sso.acme.com --client-id userdb --client-secret-stdin --account acme --create-users true --default-role member --claim groups=groups --claim attr.department=dept --domain acme.com`: connector("acme"),
 		"go run ./cmd/userdb import users.csv --dry-run": func(out string) {
 			wantLine("import --dry-run", out, `1 rows checked \(dry run, nothing written\): 1 would be created.*`)
