@@ -33,7 +33,7 @@ func TestRun(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	err := run(context.Background(), []string{
 		"--users", "300", "--sessions", "40", "--duration", "300ms", "--warmup", "100ms",
-		"--storm", "12", "--scenarios", strings.Join(allScenarios, ","), "--out", out,
+		"--storm", "12", "--totp-users", "30", "--scenarios", strings.Join(allScenarios, ","), "--out", out,
 	}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
@@ -53,7 +53,7 @@ func TestRun(t *testing.T) {
 			t.Errorf("%s failed: %s", r.Scenario, r.Error)
 		}
 	}
-	for _, name := range []string{scTrivial, scMe, scHash, scLogin, scLoginStorm, scRegister, scForgot, scSign, scOAuthToken, scOAuthIntrospect} {
+	for _, name := range []string{scTrivial, scMe, scHash, scLogin, scLoginStorm, scLoginTOTP, scRegister, scForgot, scSign, scOAuthToken, scOAuthIntrospect} {
 		r := ran[name]
 		switch {
 		case r == nil:
@@ -69,6 +69,9 @@ func TestRun(t *testing.T) {
 	}
 	if r := ran[scLogin]; r != nil && (r.Ceiling != scHash || r.Ratio <= 0) {
 		t.Errorf("login has no ratio to hash: %+v", r)
+	}
+	if r := ran[scLoginTOTP]; r != nil && (r.Ceiling != scHash || r.Ratio <= 0) {
+		t.Errorf("login-totp has no ratio to hash: %+v", r)
 	}
 	if r := ran[scOAuthToken]; r != nil && (r.Ceiling != scSign || r.Ratio <= 0) {
 		t.Errorf("oauth-token has no ratio to rs256: %+v", r)
