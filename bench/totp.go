@@ -48,7 +48,7 @@ func (h *harness) loginTOTP(ctx context.Context, r *Result) error {
 		if u == nil {
 			return 0, fmt.Errorf("every one of the %d TOTP users has used its codes of this step: raise --totp-users", len(users))
 		}
-		return h.signInTOTP(ctx, c, u, step)
+		return signInTOTP(ctx, c.do, h.tgt.base, u, step)
 	})
 	r.fill(s, conc)
 	h.ratio(r, scHash)
@@ -76,14 +76,14 @@ func claimTOTPStep(users []*totpUser, next *atomic.Int64, now time.Time) (*totpU
 	return nil, 0
 }
 
-// signInTOTP signs u in with its password and the code of step, and
-// returns the status of the last answer.
-func (h *harness) signInTOTP(ctx context.Context, c *client, u *totpUser, step int64) (int, error) {
-	req, err := loginRequest(ctx, h.tgt.base, u.login, benchPassword)
+// signInTOTP signs u in at base with its password and the code of step,
+// each request made by do, and returns the status of the last answer.
+func signInTOTP(ctx context.Context, do func(*http.Request) (*http.Response, error), base string, u *totpUser, step int64) (int, error) {
+	req, err := loginRequest(ctx, base, u.login, benchPassword)
 	if err != nil {
 		return 0, err
 	}
-	res, err := c.do(req)
+	res, err := do(req)
 	if err != nil {
 		return 0, err
 	}
@@ -103,12 +103,17 @@ func (h *harness) signInTOTP(ctx context.Context, c *client, u *totpUser, step i
 	if err != nil {
 		return 0, err
 	}
-	req, err = jsonRequest(ctx, h.tgt.base+"/login/mfa", `{"code":`+quote(code)+`}`)
+	req, err = jsonRequest(ctx, base+"/login/mfa", `{"code":`+quote(code)+`}`)
 	if err != nil {
 		return 0, err
 	}
 	setCookies(req, res.Cookies()) // the pending sign-in
-	return c.send(req)
+	if res, err = do(req); err != nil {
+		return 0, err
+	}
+	_, err = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode, err
 }
 
 // enrolTOTP gives n seeded users a confirmed TOTP factor as a user would
