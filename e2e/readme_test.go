@@ -22,7 +22,7 @@ var readmeNotRun = map[string]string{
 	"go test ./...": "the test suite this test belongs to: CI runs it (.ci/run)",
 	"go run ./cmd/userdb migrate-from userdb-node --from 'mysql://app@db.internal:3306/app' --dry-run":                "needs the Node library's database on another host; cmd/userdb's TestMigrateFromNodeDatabase runs the command on a copy of its schema",
 	"go run ./cmd/userdb migrate-from userdb-node --from 'mysql://app@db.internal:3306/app'":                          "as the --dry-run above",
-	`curl -X PUT -H "Authorization: Bearer $KEY" -d '{"policy":"required"}' $BASE/api/v1/roles/rol_.../mfa-policy`:    "rol_... stands for a role's id; the MFA policy routes have their own API tests (internal/api)",
+	`curl -X PUT -H "Authorization: Bearer $KEY" -d '{"policy":"required"}' $BASE/api/v1/roles/rol_.../mfa-policy`:    "rol_... stands for a role's id; server/authz_test.go calls the MFA policy routes",
 	`curl -X PUT -H "Authorization: Bearer $KEY" -d '{"policy":"required"}' $BASE/api/v1/accounts/acc_.../mfa-policy`: "acc_... stands for an account's id, as above",
 }
 
