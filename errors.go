@@ -24,6 +24,9 @@ const (
 	ReasonUserDisabled     = "user_disabled"
 	ReasonUserLocked       = "user_locked"
 	ReasonAccountDisabled  = "account_disabled"
+	// ReasonTemporaryPasswordExpired: an administrator's temporary
+	// password was not changed in time (password.temporary_ttl).
+	ReasonTemporaryPasswordExpired = "temporary_password_expired"
 )
 
 // ErrorReason returns the Reason of the first *Error in err's chain, or "".

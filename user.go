@@ -33,11 +33,14 @@ type User struct {
 	PasswordHash       string
 	PasswordChangedAt  *time.Time
 	PasswordMustChange bool // set by an administrator: the next sign-in must change it
-	EmailVerifiedAt    *time.Time
-	LastLoginAt        *time.Time
-	LastFailedLoginAt  *time.Time
-	FailedLogins       int
-	LockedAt           *time.Time
+	// PasswordTemporary: an administrator set the password to be changed;
+	// it stops working a while after PasswordChangedAt (ASVS 2.3.1).
+	PasswordTemporary bool
+	EmailVerifiedAt   *time.Time
+	LastLoginAt       *time.Time
+	LastFailedLoginAt *time.Time
+	FailedLogins      int
+	LockedAt          *time.Time
 	// DeactivatedAt is when an administrator deactivated the user (Okta's
 	// DEPROVISIONED): a DISABLED user with it set was switched off for good
 	// and may be deleted; without it, only suspended. Enabling clears it.
@@ -143,6 +146,7 @@ type UserUpdate struct {
 	PasswordHash       *string
 	PasswordChangedAt  *time.Time
 	PasswordMustChange *bool
+	PasswordTemporary  *bool
 	EmailVerifiedAt    *time.Time
 	ClearEmailVerified bool
 	LastLoginAt        *time.Time
@@ -175,6 +179,7 @@ func (up *UserUpdate) Apply(u *User) {
 	if up.PasswordMustChange != nil {
 		u.PasswordMustChange = *up.PasswordMustChange
 	}
+	setIf(&u.PasswordTemporary, up.PasswordTemporary)
 	if up.EmailVerifiedAt != nil {
 		u.EmailVerifiedAt = up.EmailVerifiedAt
 	}

@@ -155,9 +155,12 @@ type Endpoint struct {
 
 // Password holds the password rules.
 type Password struct {
-	Policy        Policy          `yaml:"policy"`
-	History       int             `yaml:"history"`
-	MaxAge        time.Duration   `yaml:"max_age"`
+	Policy  Policy        `yaml:"policy"`
+	History int           `yaml:"history"`
+	MaxAge  time.Duration `yaml:"max_age"`
+	// TemporaryTTL is how long a password an administrator set to be
+	// changed (--must-change) works; 0 = until it is changed.
+	TemporaryTTL  time.Duration   `yaml:"temporary_ttl"`
 	ExpiryWarning []time.Duration `yaml:"expiry_warning"`
 	BreachCheck   string          `yaml:"breach_check"`
 	Breach        Breach          `yaml:"breach"`
@@ -335,6 +338,7 @@ func Default() *Config {
 		Password: Password{
 			Policy:        Policy{Mode: "nist", MinLength: 12, MaxLength: 128, Lowers: 1, Numbers: 1},
 			ExpiryWarning: []time.Duration{14 * day, 3 * day},
+			TemporaryTTL:  3 * day,
 			BreachCheck:   "off",
 			Breach:        defaultBreach(),
 		},

@@ -103,6 +103,18 @@ func TestASVS_2_3_1_TemporaryPasswordGrantsOnlyTheChange(t *testing.T) {
 	w := e.client()
 	w.mustChangeAtLogin(weak.Email, "password1234")
 	wantNoAccess(t, w, "the common password's sign-in")
+
+	// A temporary password not changed within password.temporary_ttl (3
+	// days) stops working, and the answer says what to do.
+	late2 := e.addUser("late@example.com", "correct horse battery")
+	if _, err := inside.Service(e.srv).AdminSetPassword(ctxCLI(), late2.ID, "temporary pass 32", true); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(72 * time.Hour)
+	r := e.client().login(late2.Email, "temporary pass 32")
+	if m := r.json(t); r.status != 401 || m["code"] != userdb.ReasonTemporaryPasswordExpired {
+		t.Fatalf("an expired temporary password: %d %s", r.status, r.body)
+	}
 }
 
 // wantNoAccess checks that c can reach neither the admin API nor /me.

@@ -236,7 +236,8 @@ func (s *Server) build(ctx context.Context, o options) error {
 	}, service.Options{
 		LockAfter: cfg.Lockout.AfterFailures, UnlockAfter: cfg.Lockout.UnlockAfter,
 		PasswordMaxAge: cfg.Password.MaxAge, History: cfg.Password.History,
-		VerifyTTL: cfg.Tokens.VerificationTTL, ResetTTL: cfg.Tokens.ResetTTL,
+		TemporaryPasswordTTL: cfg.Password.TemporaryTTL,
+		VerifyTTL:            cfg.Tokens.VerificationTTL, ResetTTL: cfg.Tokens.ResetTTL,
 		InviteTTL:   cfg.Tokens.InviteTTL,
 		SessionIdle: cfg.Sessions.IdleTimeout, SessionLifetime: cfg.Sessions.Lifetime,
 		RememberLifetime: cfg.Sessions.RememberLifetime,

@@ -11,14 +11,16 @@ import (
 
 const userColumns = `id, account_id, username, email, given_name, middle_name, surname, full_name, status,
 	password_hash, password_changed_at, password_must_change, email_verified_at, last_login_at,
-	last_failed_login_at, failed_logins, locked_at, deactivated_at, custom_data, created_at, updated_at, version`
+	last_failed_login_at, failed_logins, locked_at, deactivated_at, custom_data, created_at, updated_at, version,
+	password_temporary`
 
 // userDest returns the scan destinations of userColumns.
 func userDest(u *userdb.User) []any {
 	return []any{&u.ID, &u.AccountID, &u.Username, &u.Email, &u.GivenName, &u.MiddleName, &u.Surname, &u.FullName, &u.Status,
 		&u.PasswordHash, nullTimeDest{&u.PasswordChangedAt}, &u.PasswordMustChange, nullTimeDest{&u.EmailVerifiedAt},
 		nullTimeDest{&u.LastLoginAt}, nullTimeDest{&u.LastFailedLoginAt}, &u.FailedLogins, nullTimeDest{&u.LockedAt},
-		nullTimeDest{&u.DeactivatedAt}, jsonDest{&u.CustomData}, timeDest{&u.CreatedAt}, timeDest{&u.UpdatedAt}, &u.Version}
+		nullTimeDest{&u.DeactivatedAt}, jsonDest{&u.CustomData}, timeDest{&u.CreatedAt}, timeDest{&u.UpdatedAt}, &u.Version,
+		&u.PasswordTemporary}
 }
 
 func scanUser(sc scanner) (*userdb.User, error) {
@@ -76,15 +78,16 @@ func (s *Store) insertUser(ctx context.Context, u *userdb.User, custom any) erro
 		given_name, given_name_fold, middle_name, surname, surname_fold, full_name, full_name_fold, status,
 		password_hash, password_changed_at, password_must_change, email_verified_at, last_login_at,
 		last_failed_login_at, failed_logins, locked_at, deactivated_at, custom_data, created_at, updated_at, version,
-		account_key)
+		account_key, password_temporary)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1,
-		COALESCE((SELECT name_fold FROM accounts WHERE id = ?), ''))`,
+		COALESCE((SELECT name_fold FROM accounts WHERE id = ?), ''), ?)`,
 		u.ID, u.AccountID, u.Username, userdb.Fold(u.Username), u.Email, userdb.Fold(u.Email),
 		u.GivenName, userdb.Fold(u.GivenName), u.MiddleName, u.Surname, userdb.Fold(u.Surname),
 		u.FullName, userdb.Fold(u.FullName), string(u.Status),
 		u.PasswordHash, s.d.nullTime(u.PasswordChangedAt), u.PasswordMustChange, s.d.nullTime(u.EmailVerifiedAt),
 		s.d.nullTime(u.LastLoginAt), s.d.nullTime(u.LastFailedLoginAt), u.FailedLogins, s.d.nullTime(u.LockedAt),
-		s.d.nullTime(u.DeactivatedAt), custom, s.d.time(u.CreatedAt), s.d.time(u.UpdatedAt), u.AccountID)
+		s.d.nullTime(u.DeactivatedAt), custom, s.d.time(u.CreatedAt), s.d.time(u.UpdatedAt), u.AccountID,
+		u.PasswordTemporary)
 	if err != nil {
 		return s.userWriteErr(err)
 	}
@@ -562,6 +565,9 @@ func (s *Store) userSets(u *userdb.User, up *userdb.UserUpdate, now time.Time) (
 	}
 	if up.PasswordMustChange != nil {
 		set.add("password_must_change", u.PasswordMustChange)
+	}
+	if up.PasswordTemporary != nil {
+		set.add("password_temporary", u.PasswordTemporary)
 	}
 	if up.EmailVerifiedAt != nil || up.ClearEmailVerified {
 		set.add("email_verified_at", s.d.nullTime(u.EmailVerifiedAt))

@@ -113,6 +113,7 @@ func wantUser(tb testing.TB, got, want *userdb.User) {
 	wantEqual(tb, p+"PasswordHash", got.PasswordHash, want.PasswordHash)
 	wantTimePtr(tb, p+"PasswordChangedAt", got.PasswordChangedAt, want.PasswordChangedAt)
 	wantEqual(tb, p+"PasswordMustChange", got.PasswordMustChange, want.PasswordMustChange)
+	wantEqual(tb, p+"PasswordTemporary", got.PasswordTemporary, want.PasswordTemporary)
 	wantTimePtr(tb, p+"EmailVerifiedAt", got.EmailVerifiedAt, want.EmailVerifiedAt)
 	wantTimePtr(tb, p+"LastLoginAt", got.LastLoginAt, want.LastLoginAt)
 	wantTimePtr(tb, p+"LastFailedLoginAt", got.LastFailedLoginAt, want.LastFailedLoginAt)

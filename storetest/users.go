@@ -69,6 +69,7 @@ func testUserCreateAndFind(t *testing.T, s userdb.Store) {
 		PasswordHash:       "$argon2id$v=19$m=65536,t=3,p=2$c2FsdA$aGFzaA",
 		PasswordChangedAt:  ptr(at(time.Hour)),
 		PasswordMustChange: true,
+		PasswordTemporary:  true,
 		LastFailedLoginAt:  ptr(at(2 * time.Hour)),
 		FailedLogins:       2,
 		CustomData:         map[string]any{"favourite": "engines"},
@@ -247,6 +248,7 @@ func testUserUpdate(t *testing.T, s userdb.Store) {
 		PasswordHash:       ptr("$argon2id$v=19$m=65536,t=3,p=2$c2FsdA$bmV3"),
 		PasswordChangedAt:  &changed,
 		PasswordMustChange: ptr(true),
+		PasswordTemporary:  ptr(true),
 		EmailVerifiedAt:    &verified,
 		LastLoginAt:        &login,
 		CustomData:         data,
@@ -259,7 +261,7 @@ func testUserUpdate(t *testing.T, s userdb.Store) {
 	want.FullName = "Augusta Ada King"
 	want.Status = userdb.StatusDisabled
 	want.PasswordHash = "$argon2id$v=19$m=65536,t=3,p=2$c2FsdA$bmV3"
-	want.PasswordChangedAt, want.PasswordMustChange = &changed, true
+	want.PasswordChangedAt, want.PasswordMustChange, want.PasswordTemporary = &changed, true, true
 	want.EmailVerifiedAt, want.LastLoginAt = &verified, &login
 	want.CustomData = data
 	want.UpdatedAt, want.Version = now, 2

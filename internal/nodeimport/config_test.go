@@ -208,6 +208,7 @@ func TestTranslateCustom(t *testing.T) {
 			History: 4,
 			MaxAge:  d("90d"), // the expired endpoint is on
 			// What the original did not have keeps userdb's defaults.
+			TemporaryTTL:  config.Default().Password.TemporaryTTL,
 			ExpiryWarning: config.Default().Password.ExpiryWarning,
 			BreachCheck:   config.Default().Password.BreachCheck,
 			Breach:        config.Default().Password.Breach,

@@ -72,7 +72,8 @@ func (s *Service) setPassword(ctx context.Context, id, password string, mustChan
 			return err
 		}
 		if mustChange {
-			if u2, err = tx.UpdateUser(ctx, id, userdb.UserUpdate{PasswordMustChange: ptr(true)}, s.clock.Now()); err != nil {
+			up := userdb.UserUpdate{PasswordMustChange: ptr(true), PasswordTemporary: ptr(true)}
+			if u2, err = tx.UpdateUser(ctx, id, up, s.clock.Now()); err != nil {
 				return err
 			}
 		}

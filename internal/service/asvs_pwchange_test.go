@@ -75,3 +75,50 @@ func TestASVS_2_3_1_PendingPasswordChangeExpires(t *testing.T) {
 	e.refused("the password never set", "ann@example.com", "secret pass 2")
 	e.mustChangeAtSignIn("ann@example.com", "temporary pass 1")
 }
+
+// TestASVS_2_3_1_TemporaryPasswordExpires: a password an administrator set
+// to be changed works for TemporaryPasswordTTL; after it, the right
+// password is refused with a reason saying what to do, and nothing else
+// changes. A password the user chose, or one an administrator only marked
+// to change (expire-password), has no such limit.
+func TestASVS_2_3_1_TemporaryPasswordExpires(t *testing.T) {
+	e := newEnv(t, func(o *service.Options) { o.TemporaryPasswordTTL = 72 * time.Hour })
+	ann := e.user("", "ann@example.com", "secret pass 1")
+	bob := e.user("", "bob@example.com", "secret pass 1")
+	for _, u := range []*userdb.User{ann, bob} {
+		if _, err := e.svc.AdminSetPassword(sys(), u.ID, "temporary pass 1", true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !e.reload(ann).PasswordTemporary {
+		t.Fatal("a --must-change password is not marked temporary")
+	}
+	e.clock.Add(71 * time.Hour)
+	p, ctx := e.mustChangeAtSignIn("bob@example.com", "temporary pass 1")
+	if _, err := e.svc.ChangePendingPassword(ctx, p, "bob's own pass 2"); err != nil {
+		t.Fatal(err)
+	}
+	if e.reload(bob).PasswordTemporary {
+		t.Fatal("the user's own password is still temporary")
+	}
+
+	e.clock.Add(time.Hour)
+	_, err := e.login("ann@example.com", "temporary pass 1")
+	if userdb.ErrorCode(err) != userdb.EUNAUTHORIZED || userdb.ErrorReason(err) != userdb.ReasonTemporaryPasswordExpired {
+		t.Fatalf("an expired temporary password: %v", err)
+	}
+	if ev := e.events("login.failed", ann); len(ev) != 1 || ev[0].Details["reason"] != "temporary_password_expired" {
+		t.Fatalf("login.failed events %+v", ev)
+	}
+	e.refused("a wrong password", "ann@example.com", "not the password")
+	if l := e.mustLogin("bob@example.com", "bob's own pass 2"); l.Session == nil {
+		t.Fatal("the user's own password stopped working")
+	}
+
+	// Marked to change, not temporary: no limit.
+	if _, err := e.svc.AdminExpirePassword(sys(), bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(30 * 24 * time.Hour)
+	e.mustChangeAtSignIn("bob@example.com", "bob's own pass 2")
+}

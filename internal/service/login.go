@@ -120,6 +120,10 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Login, er
 	if err := s.refuseIfConnectorRequired(ctx, u); err != nil {
 		return nil, err
 	}
+	if s.temporaryExpired(u) {
+		s.recordRefusal(ctx, "login.failed", u, map[string]any{"reason": "temporary_password_expired"})
+		return nil, errTemporaryExpired // the password was right: say what to do
+	}
 
 	// A sign-in is not an edit: it keeps the version an administrator's
 	// form was read at.

@@ -21,7 +21,19 @@ var (
 		Message: "Your account is disabled. Please contact your administrator."}
 	errAccountDisabled = &userdb.Error{Code: userdb.EUNAUTHORIZED, Reason: userdb.ReasonAccountDisabled,
 		Message: "Your organisation's account is disabled. Please contact your administrator."}
+	errTemporaryExpired = &userdb.Error{Code: userdb.EUNAUTHORIZED, Reason: userdb.ReasonTemporaryPasswordExpired,
+		Message: "This temporary password has expired. Reset your password, or ask your administrator for a new one."}
 )
+
+// temporaryExpired reports whether u's password is an administrator's
+// temporary one past Options.TemporaryPasswordTTL (ASVS 2.3.1: such a
+// password expires after a short time).
+func (s *Service) temporaryExpired(u *userdb.User) bool {
+	if !u.PasswordTemporary || s.opts.TemporaryPasswordTTL <= 0 || u.PasswordChangedAt == nil {
+		return false
+	}
+	return !s.clock.Now().Before(u.PasswordChangedAt.Add(s.opts.TemporaryPasswordTTL))
+}
 
 // refusedLogin is the answer to u's right password when u may not sign in
 // because of its status.

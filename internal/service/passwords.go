@@ -70,7 +70,7 @@ func (s *Service) writePassword(ctx context.Context, st userdb.Store, u *userdb.
 	up := extra
 	up.PasswordHash = &hash
 	up.PasswordChangedAt = &now
-	up.PasswordMustChange = ptr(false)
+	up.PasswordMustChange, up.PasswordTemporary = ptr(false), ptr(false)
 	u2, err := st.UpdateUser(ctx, u.ID, up, now)
 	if err != nil {
 		return nil, err

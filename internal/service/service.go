@@ -78,7 +78,10 @@ type Options struct {
 	LockAfter      int           // consecutive failures that lock a user; 0 = never
 	UnlockAfter    time.Duration // automatic unlock at the next attempt; 0 = only by an admin
 	PasswordMaxAge time.Duration // 0 = passwords never expire
-	History        int           // former passwords that cannot be reused; 0 = off
+	// TemporaryPasswordTTL is how long a password an administrator set to
+	// be changed signs in (ASVS 2.3.1); 0 = until it is changed.
+	TemporaryPasswordTTL time.Duration
+	History              int // former passwords that cannot be reused; 0 = off
 
 	VerifyTTL, ResetTTL, InviteTTL time.Duration
 
