@@ -1,4 +1,4 @@
--- "Keep me signed in" (sessions.remember_lifetime): a session the user
+-- Issue 23. "Keep me signed in" (sessions.remember_lifetime): a session the user
 -- asked to keep lives that long and does not end when idle. A pending
 -- sign-in carries the choice to the session it becomes.
 ALTER TABLE sessions ADD COLUMN remembered INTEGER NOT NULL DEFAULT 0;
