@@ -313,3 +313,96 @@ func TestPasskeyMFAOverJSON(t *testing.T) {
 		t.Fatalf("GET /me after the passkey: %d %s", r.status, r.body)
 	}
 }
+
+// TestPasskeyOneFactorUnderRequiredPolicy: a passkey that did not verify
+// its user is one factor: a user of a role that requires two, with only
+// passkeys, is sent to enrol an authenticator app, not signed in; a
+// synced passkey's answer (counter 0) replayed is refused by its used
+// challenge.
+func TestPasskeyOneFactorUnderRequiredPolicy(t *testing.T) {
+	e := newEnv(t)
+	svc := inside.Service(e.srv)
+	sys := service.WithActor(context.Background(), service.SystemActor())
+	role, err := svc.Store().FindRoleByName(context.Background(), userdb.DefaultAccountID, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.AdminSetMFAPolicy(sys, role.ID, userdb.MFARequired); err != nil {
+		t.Fatal(err)
+	}
+	ann := e.addUser("ann@example.com", "a long enough secret", "admin")
+	key := passkeytest.New(testOrigin, testRPID)
+	key.Synced = true
+	registerPasskey(t, e, ann, key, "Synced")
+	key.Verified = false
+	l, err := passkeyLogin(t, e, key)
+	if err != nil || l.Session != nil || l.Pending == nil || l.Pending.Stage != service.PendingMFAEnrol {
+		t.Fatalf("an unverified passkey under a required policy: %+v %v, want the enrolment stage", l, err)
+	}
+
+	// A verified synced passkey: two factors; its answer replayed is refused.
+	key.Verified = true
+	ctx := service.WithMeta(context.Background(), service.Meta{IP: "192.0.2.30"})
+	c, err := svc.BeginPasskeyLogin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, err := key.Assert(c.Options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := svc.PasskeyLogin(ctx, c.State, answer); err != nil || l.Session == nil {
+		t.Fatalf("a verified synced passkey: %+v %v", l, err)
+	}
+	if l, err := svc.PasskeyLogin(ctx, c.State, answer); userdb.ErrorCode(err) != userdb.EUNAUTHORIZED {
+		t.Fatalf("a synced passkey's answer replayed: %+v %v, want it refused", l, err)
+	}
+	f, err := svc.Store().FindUserFactors(context.Background(), ann.ID)
+	if err != nil || len(f) != 1 || f[0].LastUsedAt == nil {
+		t.Fatalf("the synced passkey's last use is not recorded: %+v %v", f, err)
+	}
+}
+
+// TestReauthWithPasskey: a user with a password and a passkey confirms it
+// is them with both (POST /me/reauth/passkey, then /me/reauth), and gets a
+// fresh session whose amr has mfa; a password alone is not enough.
+func TestReauthWithPasskey(t *testing.T) {
+	e := newEnv(t)
+	ann := e.addUser("ann@example.com", "correct horse battery")
+	laptop := passkeytest.New(testOrigin, testRPID)
+	registerPasskey(t, e, ann, laptop, "Laptop")
+	c := e.client()
+	r := c.login("ann@example.com", "correct horse battery")
+	if r.status != 200 {
+		t.Fatalf("login: %d %s", r.status, r.body)
+	}
+	ceremony := c.do("POST", "/login/mfa/passkey", nil).json(t)
+	options, _ := json.Marshal(ceremony["publicKey"])
+	answer, _ := laptop.Assert(options)
+	if r := c.do("POST", "/login/mfa", map[string]any{"method": "webauthn", "state": ceremony["state"], "answer": json.RawMessage(answer)}); r.status != 200 {
+		t.Fatalf("second factor: %d %s", r.status, r.body)
+	}
+
+	if r := c.do("POST", "/me/reauth", map[string]any{"password": "correct horse battery"}); r.status != 400 {
+		t.Fatalf("reauth with the password alone: %d %s, want 400 asking for the second factor", r.status, r.body)
+	}
+	ceremony = c.do("POST", "/me/reauth/passkey", nil).json(t)
+	options, _ = json.Marshal(ceremony["publicKey"])
+	answer, _ = laptop.Assert(options)
+	r = c.do("POST", "/me/reauth", map[string]any{"password": "correct horse battery", "method": "webauthn",
+		"state": ceremony["state"], "answer": json.RawMessage(answer)})
+	if r.status != 200 {
+		t.Fatalf("reauth with password and passkey: %d %s", r.status, r.body)
+	}
+	sessions, err := inside.Service(e.srv).Store().FindSessionsByUser(context.Background(), ann.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := false
+	for _, s := range sessions {
+		fresh = fresh || slices.Equal(s.AMR, []string{"pwd", "hwk", "mfa"})
+	}
+	if !fresh {
+		t.Fatalf("no session with amr pwd hwk mfa after the reauth: %+v", sessions)
+	}
+}

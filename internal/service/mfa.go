@@ -478,17 +478,11 @@ func (s *Service) VerifyMFA(ctx context.Context, p *Pending, proof MFAProof) (*L
 	default:
 		return nil, userdb.FieldError("method", "Unknown method %q.", method)
 	}
-	if err == errBadPasskey {
-		if err := s.countFailure(ctx, p.User, "mfa.failed", method); err != nil {
-			return nil, err
+	if err == errBadCode || err == errBadPasskey {
+		if cerr := s.countFailure(ctx, p.User, "mfa.failed", method); cerr != nil {
+			return nil, cerr
 		}
-		return nil, errBadPasskey
-	}
-	if err == errBadCode {
-		if err := s.countFailure(ctx, p.User, "mfa.failed", method); err != nil {
-			return nil, err
-		}
-		return nil, errBadCode
+		return nil, err
 	} else if err != nil {
 		return nil, err
 	}
@@ -523,7 +517,11 @@ func (s *Service) useTOTP(ctx context.Context, u *userdb.User, code string) (str
 		}
 		err = s.store.UseFactor(ctx, f.ID, step, s.clock.Now())
 		if userdb.IsCode(err, userdb.ECONFLICT) {
-			s.codeReused(ctx, u, f)
+			if step == f.Counter {
+				// The very code that was used (an older step's code after a
+				// newer one is refused as well, but is no second use).
+				s.codeReused(ctx, u, f)
+			}
 			return "", errBadCode
 		}
 		if userdb.IsCode(err, userdb.ENOTFOUND) {
@@ -940,9 +938,9 @@ func (s *Service) Reauthenticate(ctx context.Context, u *userdb.User, password s
 	if l.Pending.Stage != userdb.PendingMFA {
 		return l, nil // another stage: the caller goes through it
 	}
-	if strings.TrimSpace(proof.Code) == "" {
+	if strings.TrimSpace(proof.Code) == "" && proof.Method != MethodWebAuthn {
 		_ = s.usePending(ctx, s.store, l.Pending)
-		return nil, userdb.FieldError("code", "Enter the code from your authenticator app.")
+		return nil, userdb.FieldError("code", "Enter the code from your authenticator app, or use your passkey.")
 	}
 	p := &Pending{PendingLogin: l.Pending.PendingLogin, User: l.Pending.User}
 	return s.VerifyMFA(ctx, p, proof)
