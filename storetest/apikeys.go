@@ -3,7 +3,6 @@ package storetest
 import (
 	"bytes"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -183,7 +182,7 @@ func testFindAPIKeysDue(t *testing.T, s userdb.Store) {
 func testClaimAPIKeyWarning(t *testing.T, s userdb.Store) {
 	ctx := t.Context()
 	k := MustCreateAPIKey(t, s, "", base)
-	wins := claimConcurrently(t, func() (bool, error) { return s.ClaimAPIKeyWarning(ctx, k.ID, at(time.Hour)) })
+	wins := countWins(t, 8, func() (bool, error) { return s.ClaimAPIKeyWarning(ctx, k.ID, at(time.Hour)) })
 	wantEqual(t, "concurrent warning claims won", wins, 1)
 	ok, err := s.ClaimAPIKeyWarning(ctx, k.ID, at(2*time.Hour))
 	must(t, err)
@@ -206,7 +205,7 @@ func testClaimAPIKeyWarning(t *testing.T, s userdb.Store) {
 func testExpireAPIKey(t *testing.T, s userdb.Store) {
 	ctx := t.Context()
 	k := MustCreateAPIKey(t, s, "", base)
-	wins := claimConcurrently(t, func() (bool, error) { return s.ExpireAPIKey(ctx, k.ID, at(time.Hour)) })
+	wins := countWins(t, 8, func() (bool, error) { return s.ExpireAPIKey(ctx, k.ID, at(time.Hour)) })
 	wantEqual(t, "concurrent expiries won", wins, 1)
 	got, err := s.FindAPIKeyByHash(ctx, k.KeyHash)
 	must(t, err)
@@ -219,26 +218,4 @@ func testExpireAPIKey(t *testing.T, s userdb.Store) {
 	ok, err := s.ExpireAPIKey(ctx, revoked.ID, at(time.Hour))
 	must(t, err)
 	wantEqual(t, "expiry of a revoked key", ok, false)
-}
-
-// claimConcurrently runs claim from several goroutines at once and returns
-// how many won.
-func claimConcurrently(t *testing.T, claim func() (bool, error)) int {
-	t.Helper()
-	const n = 8
-	won := make([]bool, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() { won[i], errs[i] = claim() })
-	}
-	wg.Wait()
-	wins := 0
-	for i := range n {
-		must(t, errs[i])
-		if won[i] {
-			wins++
-		}
-	}
-	return wins
 }
