@@ -29,7 +29,8 @@ func TestImportAndExport(t *testing.T) {
 	c.fail(1, "No user", "", "user", "show", "ann@example.com")
 
 	r = c.run("", "import", file)
-	if r.code != 1 || !strings.Contains(r.stdout, "3 rows imported: 2 created") {
+	// ann's bcrypt hash has cost 4, below OWASP's 10: stored wrapped.
+	if r.code != 1 || !strings.Contains(r.stdout, "3 rows imported: 2 created") || !strings.Contains(r.stdout, "1 weak password hashes stored wrapped in argon2id") {
 		t.Fatalf("import: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	mustOneLine(t, r.stderr, "1 rows failed")
@@ -58,11 +59,42 @@ func TestImportAndExport(t *testing.T) {
 	dst := filepath.Join(c.dir, "out.jsonl")
 	c.ok("", "export", "--format", "jsonl", "--hashes", "--out", dst)
 	b, _ := os.ReadFile(dst)
-	if !strings.Contains(string(b), `"passwordHash":"$2a$`) || strings.Count(string(b), "\n") != 2 {
+	if !strings.Contains(string(b), `"passwordHash":"$wrap$2a$04$`) || strings.Count(string(b), "\n") != 2 {
 		t.Errorf("export --hashes:\n%s", b)
 	}
 	if st, _ := os.Stat(dst); st.Mode().Perm() != 0o600 {
 		t.Errorf("export file mode %v", st.Mode().Perm())
 	}
 	c.fail(2, "--format", "", "export", "--format", "xml")
+}
+
+// TestImportVerifyEmail: with --verify-email a row with a password is
+// PENDING and gets the verification email, as the original's add-users
+// made every row (newUserWorkflow, index.js:612-626); a row with a status
+// of its own keeps it.
+func TestImportVerifyEmail(t *testing.T) {
+	c := newCLI(t)
+	hash, _ := bcrypt.GenerateFromPassword([]byte("their old password"), bcrypt.MinCost)
+	file := filepath.Join(c.dir, "users.csv")
+	os.WriteFile(file, []byte("email,given_name,password_hash,status\n"+
+		"ann@example.com,Ann,"+string(hash)+",\n"+
+		"cy@example.com,Cy,"+string(hash)+",ENABLED\n"), 0o600)
+	c.ok("", "import", file, "--verify-email")
+	if u := c.user("ann@example.com"); u["status"] != "PENDING" || u["hasPassword"] != true {
+		t.Errorf("ann: %v", u)
+	}
+	if u := c.user("cy@example.com"); u["status"] != "ENABLED" {
+		t.Errorf("cy: %v", u)
+	}
+	emails, err := c.store().FindEmails(t.Context(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, m := range emails {
+		kinds[m.To] = m.Kind
+	}
+	if kinds["ann@example.com"] != "account-verification" || kinds["cy@example.com"] != "" {
+		t.Errorf("emails queued: %v; want the verification email to ann only", kinds)
+	}
 }
