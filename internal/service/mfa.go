@@ -25,6 +25,14 @@ type MFAOptions struct {
 	// Grace is how long a user who must have a factor and has none still
 	// gets a session (and is sent to enrolment); 0: enrolment first.
 	Grace time.Duration
+	// Admins is the rule for holders of an admin role (ASVS 4.3.1):
+	// MFARequired requires a factor of them whatever the policies say,
+	// with AdminsGrace instead of Grace; anything else adds no rule.
+	Admins userdb.MFAPolicy
+	// AdminsGrace is how long an administrator required a factor by Admins
+	// alone may sign in without one, from the start of its grace (its
+	// first sign-in as an administrator); 0: enrolment first.
+	AdminsGrace time.Duration
 	// RememberDevice is how long "remember this device" lasts; 0: off.
 	RememberDevice time.Duration
 	// StepUpMaxAge is how recent a second factor must be for sensitive
@@ -119,8 +127,15 @@ func (s *Service) confirmedFactors(ctx context.Context, st userdb.Store, userID 
 
 // MFAPolicyOf returns the policy that applies to u: its account's (or the
 // default), made stricter by any of its roles' — a role can require a
-// factor in an account that only offers one, never the reverse.
+// factor in an account that only offers one, never the reverse — and
+// required of an administrator under mfa.admins (adminmfa.go).
 func (s *Service) MFAPolicyOf(ctx context.Context, u *userdb.User) (userdb.MFAPolicy, error) {
+	r, err := s.mfaRuleOf(ctx, u)
+	return r.policy, err
+}
+
+// policyOf is MFAPolicyOf without the administrators' rule.
+func (s *Service) policyOf(ctx context.Context, u *userdb.User) (userdb.MFAPolicy, error) {
 	ids := []string{u.AccountID}
 	if len(u.Roles) > 0 {
 		roles, err := heldRoles(ctx, s.store, u)
@@ -149,8 +164,8 @@ func (s *Service) MFAPolicyOf(ctx context.Context, u *userdb.User) (userdb.MFAPo
 
 // mfaStage is loginStage's part for second factors.
 func (s *Service) mfaStage(ctx context.Context, u *userdb.User) (userdb.PendingStage, error) {
-	policy, err := s.MFAPolicyOf(ctx, u)
-	if err != nil || policy == userdb.MFAOff {
+	rule, err := s.mfaRuleOf(ctx, u)
+	if err != nil || rule.policy == userdb.MFAOff {
 		return "", err
 	}
 	factors, err := s.secondFactors(ctx, u)
@@ -163,24 +178,34 @@ func (s *Service) mfaStage(ctx context.Context, u *userdb.User) (userdb.PendingS
 		}
 		return userdb.PendingMFA, nil
 	}
-	if policy != userdb.MFARequired {
+	if rule.policy != userdb.MFARequired {
 		return "", nil
 	}
-	if s.opts.MFA.Grace > 0 {
-		start, err := s.store.StartMFAGrace(ctx, u.ID, s.clock.Now())
-		if err != nil {
-			return "", err
-		}
-		if s.clock.Now().Before(start.Add(s.opts.MFA.Grace)) {
-			return "", nil // a session, and the pages send the user to enrolment
-		}
+	if until, err := s.graceUntil(ctx, u, rule); err != nil {
+		return "", err
+	} else if until != nil && s.clock.Now().Before(*until) {
+		return "", nil // a session, and the pages send the user to enrolment
 	}
 	return PendingMFAEnrol, nil
 }
 
+// graceUntil is when u, required a factor by rule and without one, stops
+// getting sessions without one (nil: no grace). The grace starts at the
+// first call, and ends when the user adds a factor (EndMFAGrace).
+func (s *Service) graceUntil(ctx context.Context, u *userdb.User, rule mfaRule) (*time.Time, error) {
+	if rule.grace <= 0 {
+		return nil, nil
+	}
+	start, err := s.store.StartMFAGrace(ctx, u.ID, s.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	return ptr(start.Add(rule.grace)), nil
+}
+
 // MFAStatusOf describes u's second factors.
 func (s *Service) MFAStatusOf(ctx context.Context, u *userdb.User) (*MFAStatus, error) {
-	policy, err := s.MFAPolicyOf(ctx, u)
+	rule, err := s.mfaRuleOf(ctx, u)
 	if err != nil {
 		return nil, err
 	}
@@ -188,21 +213,17 @@ func (s *Service) MFAStatusOf(ctx context.Context, u *userdb.User) (*MFAStatus, 
 	if err != nil {
 		return nil, err
 	}
-	st := &MFAStatus{Policy: policy, Factors: []FactorInfo{}}
+	st := &MFAStatus{Policy: rule.policy, Factors: []FactorInfo{}}
 	for _, f := range factors {
 		st.Factors = append(st.Factors, factorInfo(f))
 	}
 	if st.RecoveryCodesLeft, err = s.store.CountRecoveryCodes(ctx, u.ID); err != nil {
 		return nil, err
 	}
-	if policy == userdb.MFARequired && len(factors) == 0 {
+	if rule.policy == userdb.MFARequired && len(factors) == 0 {
 		st.EnrolRequired = true
-		if s.opts.MFA.Grace > 0 {
-			start, err := s.store.StartMFAGrace(ctx, u.ID, s.clock.Now())
-			if err != nil {
-				return nil, err
-			}
-			st.GraceUntil = ptr(start.Add(s.opts.MFA.Grace))
+		if st.GraceUntil, err = s.graceUntil(ctx, u, rule); err != nil {
+			return nil, err
 		}
 	}
 	return st, nil

@@ -11,6 +11,8 @@ import (
 
 // profileData is the profile page's own data.
 type profileData struct {
+	// AdminMFA asks an administrator without a second factor to add one.
+	AdminMFA *ui.AdminMFANotice
 	// Attributes are the custom attributes of the schema; none when custom
 	// data is free-form (no editor for it then).
 	Attributes []attrField
@@ -42,7 +44,12 @@ func (p *Pages) renderProfile(w http.ResponseWriter, r *http.Request, status int
 			d.Editable = d.Editable || !a.ReadOnly
 		}
 	}
-	var err error
+	by, err := p.svc.AdminMFADeadline(r.Context(), u)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	d.AdminMFA = ui.NewAdminMFANotice(by, ProfilePath)
 	if d.Passkeys, err = p.passkeysOf(r, u); err != nil {
 		p.fail(w, r, err)
 		return
