@@ -93,6 +93,18 @@ func enrolOnProfile(s *site, b *browser) (string, []string) {
 	return secret, codes
 }
 
+// annWithApp starts a site whose user Ann has added an authenticator app
+// on her profile, and returns its key and recovery codes.
+func annWithApp(t *testing.T, configure ...func(*server.Config)) (*site, *userdb.User, string, []string) {
+	t.Helper()
+	s := newSite(t, configure...)
+	ann := s.AddUser("ann@example.com", annPassword, "")
+	b := s.Browser()
+	b.SignIn("ann@example.com", annPassword)
+	secret, codes := enrolOnProfile(s, b)
+	return s, ann, secret, codes
+}
+
 // startSignIn posts the sign-in form of a new browser with next= and
 // wants it sent to the challenge.
 func startSignIn(s *site, next string) *browser {
@@ -113,11 +125,7 @@ func startSignIn(s *site, next string) *browser {
 // pwd+otp+mfa and goes on to next=, and "remember this device" skips the
 // challenge on that browser only.
 func TestMFAChallenge(t *testing.T) {
-	s := newSite(t)
-	ann := s.AddUser("ann@example.com", annPassword, "")
-	first := s.Browser()
-	first.SignIn("ann@example.com", annPassword)
-	secret, _ := enrolOnProfile(s, first)
+	s, ann, secret, _ := annWithApp(t)
 
 	b := startSignIn(s, "/profile/sessions")
 	p := b.Get("/signin/mfa?next=%2Fprofile%2Fsessions")
@@ -176,11 +184,7 @@ func TestMFAChallenge(t *testing.T) {
 
 // TestMFARecoveryCode: the challenge takes a recovery code instead, once.
 func TestMFARecoveryCode(t *testing.T) {
-	s := newSite(t)
-	s.AddUser("ann@example.com", annPassword, "")
-	first := s.Browser()
-	first.SignIn("ann@example.com", annPassword)
-	_, codes := enrolOnProfile(s, first)
+	s, _, _, codes := annWithApp(t)
 
 	b := startSignIn(s, "/profile")
 	p := b.Get("/signin/mfa?method=recovery_code&next=%2Fprofile")
@@ -201,11 +205,7 @@ func TestMFARecoveryCode(t *testing.T) {
 // sign-in lives, or without one at all, sends the browser back to sign in
 // with a message and next= kept; cancelling ends it.
 func TestMFAPendingExpired(t *testing.T) {
-	s := newSite(t)
-	s.AddUser("ann@example.com", annPassword, "")
-	first := s.Browser()
-	first.SignIn("ann@example.com", annPassword)
-	secret, _ := enrolOnProfile(s, first)
+	s, _, secret, _ := annWithApp(t)
 
 	wantRedirect(t, s.Browser().Get("/signin/mfa?next=%2Fprofile"), "/signin?next=%2Fprofile")
 
@@ -251,7 +251,8 @@ func TestMFAEnrolStage(t *testing.T) {
 	wantRedirect(t, p, "/signin/mfa/enrol?next=%2Fprofile%2Fsessions")
 	p = b.Follow(p)
 	wantStatus(t, p, http.StatusOK)
-	wantText(t, p, "Your account requires two-step verification", `<input type="hidden" name="intent" value="begin">`)
+	wantText(t, p, "Your account requires two-step verification", `<input type="hidden" name="intent" value="begin">`,
+		`<form method="post" action="/signin/mfa" class="form-secondary">`) // cancel
 	if strings.Contains(p.Body, "data:image") {
 		t.Fatal("the explanation already made a key: a GET must change nothing")
 	}

@@ -58,19 +58,15 @@ func (p *Pages) mfaEnrol(w http.ResponseWriter, r *http.Request) {
 	p.renderEnrolment(w, r, http.StatusOK, v, &enrolData{Action: MFAEnrolPath, Pending: true})
 }
 
-// mfaEnrolPost begins the enrolment at sign-in (intent begin), confirms it
-// with the first code (intent confirm: the sign-in completes and the
-// recovery codes are shown), or cancels the sign-in.
+// mfaEnrolPost begins the enrolment at sign-in (intent begin), or confirms
+// it with the first code (intent confirm: the sign-in completes and the
+// recovery codes are shown). The page's "Cancel" posts to the challenge's
+// path, which ends a pending sign-in of any stage.
 func (p *Pages) mfaEnrolPost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	next := r.PostFormValue("next")
-	intent := r.PostFormValue("intent")
-	if intent == "cancel" {
-		p.cancelPending(w, r, next)
-		return
-	}
+	next, intent := r.PostFormValue("next"), r.PostFormValue("intent")
 	r, pd, ok := p.pending(w, r, service.PendingMFAEnrol, next)
 	if !ok {
 		return

@@ -107,17 +107,8 @@ func (p *Pages) removeFactor(w http.ResponseWriter, r *http.Request, me *edge.Pr
 		return
 	}
 	err := p.svc.RemoveFactor(r.Context(), me.User, r.PostFormValue("id"))
-	if p.confirmFirst(w, r, err) {
-		return
-	}
 	if err != nil {
-		if userdb.IsCode(err, userdb.EINTERNAL) {
-			p.fail(w, r, err)
-			return
-		}
-		v := p.newView(r, "profile")
-		v.Error = userdb.ErrorMessage(err)
-		p.renderProfile(w, r, ui.FormStatus(err), v, me.User, "")
+		p.profileRefused(w, r, me, err)
 		return
 	}
 	setFlash(w, r, flash)
@@ -128,20 +119,27 @@ func (p *Pages) removeFactor(w http.ResponseWriter, r *http.Request, me *edge.Pr
 // ones, once.
 func (p *Pages) recoveryCodesPost(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
 	codes, err := p.svc.RegenerateRecoveryCodes(r.Context(), me.User)
-	if p.confirmFirst(w, r, err) {
-		return
-	}
 	if err != nil {
-		if userdb.IsCode(err, userdb.EINTERNAL) {
-			p.fail(w, r, err)
-			return
-		}
-		v := p.newView(r, "profile")
-		v.Error = userdb.ErrorMessage(err)
-		p.renderProfile(w, r, ui.FormStatus(err), v, me.User, "")
+		p.profileRefused(w, r, me, err)
 		return
 	}
 	p.showCodes(w, r, codes, ProfilePath, msg("codes-back"))
+}
+
+// profileRefused answers a change of the profile's section that the
+// service refused: to confirm it is them first, the profile with the
+// message (the last factor a policy requires), or the error page.
+func (p *Pages) profileRefused(w http.ResponseWriter, r *http.Request, me *edge.Principal, err error) {
+	if p.confirmFirst(w, r, err) {
+		return
+	}
+	if userdb.IsCode(err, userdb.EINTERNAL) {
+		p.fail(w, r, err)
+		return
+	}
+	v := p.newView(r, "profile")
+	v.Error = userdb.ErrorMessage(err)
+	p.renderProfile(w, r, ui.FormStatus(err), v, me.User, "")
 }
 
 // confirmFirst sends the user to confirm it is them when err asks for a
