@@ -77,8 +77,10 @@ type MFAStore interface {
 	// UseFactor records a use of a confirmed factor with the counter, only
 	// if the counter is above the stored one: of concurrent uses with one
 	// counter exactly one succeeds; the others, and a counter not above
-	// the stored one, fail with ECONFLICT. ENOTFOUND when there is no such
-	// confirmed factor.
+	// the stored one, fail with ECONFLICT. A counter of 0 on a factor whose
+	// counter is 0 (a synced passkey, which does not count) records the use
+	// without the condition. ENOTFOUND when there is no such confirmed
+	// factor.
 	UseFactor(ctx context.Context, id string, counter int64, now time.Time) error
 	// RenameFactor changes a factor's name; ENOTFOUND when there is none.
 	RenameFactor(ctx context.Context, id, name string) error

@@ -16,15 +16,18 @@ import (
 )
 
 // cli runs a userdb command against the server's database (the server's
-// own environment and directory), with stdin, and returns its output.
+// own environment and directory), with stdin, and returns its standard
+// output; what it logs on standard error is shown only when it fails.
 func (s *server) cli(stdin string, args ...string) string {
 	s.t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir, cmd.Env = s.cmd.Dir, s.cmd.Env
 	cmd.Stdin = strings.NewReader(stdin)
-	out, err := cmd.CombinedOutput()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		s.t.Fatalf("userdb %s: %v\n%s", strings.Join(args, " "), err, out)
+		s.t.Fatalf("userdb %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
 	}
 	return string(out)
 }

@@ -111,9 +111,11 @@ func startCluster(t *testing.T) *cluster {
 
 	cmd := exec.Command(binary, "apikey", "create", "cluster-test", "--role", "super-admin")
 	cmd.Env = append(os.Environ(), c.env...)
-	out, err := cmd.CombinedOutput()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("userdb apikey create: %v\n%s", err, out)
+		t.Fatalf("userdb apikey create: %v\n%s%s", err, out, stderr.String())
 	}
 	for _, line := range strings.Split(string(out), "\n") {
 		if s, ok := strings.CutPrefix(line, "secret"); ok {

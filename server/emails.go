@@ -52,6 +52,7 @@ var (
 	factorAddedMessage   = config.Message{Enabled: true, Subject: "A second factor was added to your {{.ProductName}} account", Format: mail.FormatBoth}
 	factorRemovedMessage = config.Message{Enabled: true, Subject: "A second factor was removed from your {{.ProductName}} account", Format: mail.FormatBoth}
 	recoveryUsedMessage  = config.Message{Enabled: true, Subject: "A recovery code of your {{.ProductName}} account was used", Format: mail.FormatBoth}
+	codeReusedMessage    = config.Message{Enabled: true, Subject: "A code of your {{.ProductName}} authenticator app was used twice", Format: mail.FormatBoth}
 	mfaResetMessage      = config.Message{Enabled: true, Subject: "The second factors of your {{.ProductName}} account were reset", Format: mail.FormatBoth}
 )
 
@@ -96,6 +97,8 @@ func (c *composer) message(kind string) config.Message {
 		return factorRemovedMessage
 	case service.EmailRecoveryUsed:
 		return recoveryUsedMessage
+	case service.EmailCodeReused:
+		return codeReusedMessage
 	case service.EmailMFAReset:
 		return mfaResetMessage
 	case service.EmailMagicLink:

@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -170,5 +172,144 @@ func TestPasskeys(t *testing.T) {
 	// And the user's own key still works.
 	if _, err := passkeyLogin(t, e, laptop); err != nil {
 		t.Errorf("ann's key after the refusals: %v", err)
+	}
+}
+
+// TestPasskeyAsSecondFactor: a user with a password and a passkey signs in
+// with the password, then completes the second-factor stage with the
+// passkey (amr pwd+hwk+mfa). Another user's key, a wrong origin and a
+// replay are refused and counted toward the lockout; nothing else changes.
+// A passkey without user verification, the user's only kind of factor,
+// signs in alone.
+func TestPasskeyAsSecondFactor(t *testing.T) {
+	e := newEnv(t)
+	svc := inside.Service(e.srv)
+	ann := e.addUser("ann@example.com", "a long enough secret")
+	bob := e.addUser("bob@example.com", "a long enough secret")
+	laptop := passkeytest.New(testOrigin, testRPID)
+	registerPasskey(t, e, ann, laptop, "Laptop")
+	bobs := passkeytest.New(testOrigin, testRPID)
+	registerPasskey(t, e, bob, bobs, "Bob's key")
+
+	// pending signs ann in with her password from a browser of its own.
+	pending := func(device string) (context.Context, *service.Pending) {
+		t.Helper()
+		ctx := service.WithMeta(service.WithDevice(context.Background(), device), service.Meta{IP: "192.0.2.20"})
+		l, err := svc.Login(ctx, "ann@example.com", "a long enough secret")
+		if err != nil || l.Pending == nil || l.Pending.Stage != userdb.PendingMFA {
+			t.Fatalf("password sign-in of a passkey holder: %+v %v, want the second-factor stage", l, err)
+		}
+		ctx = service.WithMeta(ctx, service.Meta{IP: "192.0.2.20", Pending: l.Pending.Secret})
+		p, err := svc.FindPending(ctx, userdb.PendingMFA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ctx, p
+	}
+	ctx, p := pending("dev-1")
+	if m, err := svc.Methods(ctx, ann); err != nil || !slices.Contains(m, service.MethodWebAuthn) {
+		t.Fatalf("methods %v %v, want webauthn among them", m, err)
+	}
+	assert := func(a *passkeytest.Authenticator) (string, []byte) {
+		t.Helper()
+		c, err := svc.BeginPasskeyMFA(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer, err := a.Assert(c.Options)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.State, answer
+	}
+	refused := func(what string, state string, answer []byte, failures int) {
+		t.Helper()
+		l, err := svc.VerifyMFA(ctx, p, service.MFAProof{Method: service.MethodWebAuthn, State: state, Answer: answer})
+		if userdb.ErrorCode(err) != userdb.EUNAUTHORIZED {
+			t.Fatalf("%s: %+v %v, want it refused", what, l, err)
+		}
+		u, _ := svc.Store().FindUserByID(context.Background(), ann.ID)
+		if u.FailedLogins != failures {
+			t.Errorf("%s: %d failed sign-ins counted, want %d", what, u.FailedLogins, failures)
+		}
+	}
+	state, answer := assert(bobs)
+	refused("bob's key", state, answer, 1)
+	wrongOrigin := *laptop
+	wrongOrigin.Origin = "http://evil.example:8080"
+	state, answer = assert(&wrongOrigin)
+	refused("a wrong origin", state, answer, 2)
+
+	state, answer = assert(laptop)
+	l, err := svc.VerifyMFA(ctx, p, service.MFAProof{Method: service.MethodWebAuthn, State: state, Answer: answer})
+	if err != nil {
+		t.Fatalf("the passkey as second factor: %v", err)
+	}
+	if l.Session == nil || !slices.Equal(l.Session.AMR, []string{"pwd", "hwk", "mfa"}) {
+		t.Fatalf("session %+v, want amr pwd hwk mfa", l.Session)
+	}
+	u, _ := svc.Store().FindUserByID(context.Background(), ann.ID)
+	if u.FailedLogins != 0 {
+		t.Errorf("%d failures after the sign-in", u.FailedLogins)
+	}
+
+	// The same answer in a new pending sign-in: a replay.
+	ctx, p = pending("dev-1")
+	refused("a replayed answer", state, answer, 1)
+
+	// A passkey without user verification is one factor; with no other
+	// kind of factor to ask for, it signs in alone, as before passkeys
+	// counted as second factors.
+	laptop.Verified = false
+	l, err = passkeyLogin(t, e, laptop)
+	if err != nil || l.Session == nil || !slices.Equal(l.Session.AMR, []string{"hwk"}) {
+		t.Fatalf("an unverified passkey of a passkey-only user: %+v %v, want a session with amr hwk", l, err)
+	}
+}
+
+// TestPasskeyMFAOverJSON: an SPA's sign-in of a passkey holder through
+// the JSON API: /login names webauthn among the methods, POST
+// /login/mfa/passkey gives the ceremony, and POST /login/mfa with the
+// assertion signs in; another user's key is the one 401.
+func TestPasskeyMFAOverJSON(t *testing.T) {
+	e := newEnv(t)
+	ann := e.addUser("ann@example.com", "correct horse battery")
+	bob := e.addUser("bob@example.com", "correct horse battery")
+	laptop := passkeytest.New(testOrigin, testRPID)
+	registerPasskey(t, e, ann, laptop, "Laptop")
+	bobs := passkeytest.New(testOrigin, testRPID)
+	registerPasskey(t, e, bob, bobs, "Bob's key")
+
+	spa := e.client()
+	r := spa.login("ann@example.com", "correct horse battery")
+	body := r.json(t)
+	if r.status != 200 || body["stage"] != "mfa" || !slices.Contains(body["methods"].([]any), any("webauthn")) {
+		t.Fatalf("login of a passkey holder: %d %s", r.status, r.body)
+	}
+	assert := func(a *passkeytest.Authenticator) map[string]any {
+		t.Helper()
+		r := spa.do("POST", "/login/mfa/passkey", nil)
+		if r.status != 200 {
+			t.Fatalf("passkey ceremony: %d %s", r.status, r.body)
+		}
+		c := r.json(t)
+		options, _ := json.Marshal(c["publicKey"])
+		answer, err := a.Assert(options)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[string]any{"method": "webauthn", "state": c["state"], "answer": json.RawMessage(answer)}
+	}
+	if r := spa.do("POST", "/login/mfa", assert(bobs)); r.status != 401 || !strings.Contains(string(r.body), "This passkey could not be verified.") {
+		t.Fatalf("bob's key for ann: %d %s", r.status, r.body)
+	}
+	if r := spa.do("GET", "/me", nil); r.status != 401 {
+		t.Fatalf("GET /me before the second factor: %d", r.status)
+	}
+	if r := spa.do("POST", "/login/mfa", assert(laptop)); r.status != 200 {
+		t.Fatalf("ann's passkey: %d %s", r.status, r.body)
+	}
+	if r := spa.do("GET", "/me", nil); r.status != 200 || !strings.Contains(string(r.body), "ann@example.com") {
+		t.Fatalf("GET /me after the passkey: %d %s", r.status, r.body)
 	}
 }

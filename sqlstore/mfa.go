@@ -96,9 +96,10 @@ func (s *Store) ConfirmFactor(ctx context.Context, id string, counter int64, now
 
 // UseFactor moves a confirmed factor's counter forward in one UPDATE whose
 // condition is that it grows: two uses of one TOTP step cannot both pass.
+// A counter that stays 0 (synced passkeys) only records the time.
 func (s *Store) UseFactor(ctx context.Context, id string, counter int64, now time.Time) error {
-	n, err := s.execCount(ctx, "UPDATE factors SET counter = ?, last_used_at = ? WHERE id = ? AND confirmed_at IS NOT NULL AND counter < ?",
-		counter, s.d.time(now), id, counter)
+	n, err := s.execCount(ctx, "UPDATE factors SET counter = ?, last_used_at = ? WHERE id = ? AND confirmed_at IS NOT NULL AND (counter < ? OR (? = 0 AND counter = 0))",
+		counter, s.d.time(now), id, counter, counter)
 	if err != nil || n > 0 {
 		return err
 	}

@@ -99,6 +99,19 @@ func testFactorCounterOnce(t *testing.T, s userdb.Store) {
 	wantCode(t, "an older step", s.UseFactor(ctx, f.ID, 100, at(time.Minute)), userdb.ECONFLICT)
 	must(t, s.UseFactor(ctx, f.ID, 102, at(time.Minute)))
 	wantCode(t, "unknown factor", s.UseFactor(ctx, "fac_missing", 1, at(time.Minute)), userdb.ENOTFOUND)
+
+	// A passkey whose counter stays 0 (synced) records each use's time;
+	// once it counts, 0 is an older counter like any other.
+	p := &userdb.Factor{ID: userdb.NewID("fac"), UserID: u.ID, Kind: userdb.FactorWebAuthn, KeyHash: userdb.HashSecret("synced"),
+		ConfirmedAt: ptr(at(0)), CreatedAt: at(0)}
+	must(t, s.CreateFactor(ctx, p))
+	must(t, s.UseFactor(ctx, p.ID, 0, at(2*time.Minute)))
+	must(t, s.UseFactor(ctx, p.ID, 0, at(3*time.Minute)))
+	got, err := s.FindFactor(ctx, p.ID)
+	must(t, err)
+	wantTimePtr(t, "synced passkey's last use", got.LastUsedAt, ptr(at(3*time.Minute)))
+	must(t, s.UseFactor(ctx, p.ID, 1, at(4*time.Minute)))
+	wantCode(t, "0 after counting", s.UseFactor(ctx, p.ID, 0, at(5*time.Minute)), userdb.ECONFLICT)
 }
 
 func testFactorKeyUnique(t *testing.T, s userdb.Store) {

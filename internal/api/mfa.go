@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/userdb/userdb"
@@ -15,6 +16,8 @@ import (
 //	POST /login                  -> {"mfa_required": true, "stage": "mfa", "methods": [...], "expires_in": 300}
 //	                                and the pending cookie, when a second factor is due
 //	POST /login/mfa              {method, code, remember} -> {"account": ...} and the session cookie
+//	POST /login/mfa/passkey      -> {publicKey, state}: a ceremony for the user's own passkeys; then
+//	POST /login/mfa              {"method": "webauthn", state, answer, remember} completes it
 //	POST /login/mfa/enrol        (stage mfa_enrol) -> {factor_id, secret, otpauth_uri, qr}
 //	POST /login/mfa/enrol/confirm {factor_id, code} -> {"account", "recovery_codes"} and the session cookie
 //	DELETE /login/mfa            ends the pending sign-in
@@ -30,6 +33,7 @@ func (a *API) mfaRoutes(mux *http.ServeMux) {
 	if login := a.opts.Endpoints[EpLogin]; login.Enabled && login.URI != "" {
 		mux.HandleFunc("POST "+login.URI+"/mfa", a.verifyMFA)
 		mux.HandleFunc("DELETE "+login.URI+"/mfa", a.cancelPending)
+		mux.HandleFunc("POST "+login.URI+"/mfa/passkey", a.beginPasskeyMFA)
 		mux.HandleFunc("POST "+login.URI+"/mfa/enrol", a.pendingEnrol)
 		mux.HandleFunc("POST "+login.URI+"/mfa/enrol/confirm", a.pendingEnrolConfirm)
 	}
@@ -110,6 +114,9 @@ type mfaRequest struct {
 	Remember bool   `json:"remember"`
 	FactorID string `json:"factor_id"`
 	Password string `json:"password"`
+	// State and Answer complete a passkey ceremony (method webauthn).
+	State  string          `json:"state"`
+	Answer json.RawMessage `json:"answer"`
 }
 
 // verifyMFA: POST /login/mfa completes a pending sign-in with a code.
@@ -123,12 +130,28 @@ func (a *API) verifyMFA(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	l, err := a.svc.VerifyMFA(r.Context(), p, service.MFAProof{Method: req.Method, Code: req.Code, Remember: req.Remember})
+	l, err := a.svc.VerifyMFA(r.Context(), p, service.MFAProof{Method: req.Method, Code: req.Code, Remember: req.Remember,
+		State: req.State, Answer: req.Answer})
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
 	a.signedIn(w, r, l, nil)
+}
+
+// beginPasskeyMFA: POST /login/mfa/passkey starts the passkey ceremony of a
+// pending sign-in at the second-factor stage.
+func (a *API) beginPasskeyMFA(w http.ResponseWriter, r *http.Request) {
+	r, p, ok := a.pending(w, r, userdb.PendingMFA)
+	if !ok {
+		return
+	}
+	c, err := a.svc.BeginPasskeyMFA(r.Context(), p)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, c)
 }
 
 // cancelPending: DELETE /login/mfa ends the pending sign-in.

@@ -46,11 +46,13 @@ const (
 	KindPasswordSet    = "password-set"
 	KindAPIKeyChanged  = "api-key-changed"
 	KindAPIKeyExpiring = "api-key-expiring"
-	// Second factors: one added or removed, a recovery code used, every
-	// factor reset by an administrator.
+	// Second factors: one added or removed, a recovery code used, a code
+	// of the authenticator app used twice, every factor reset by an
+	// administrator.
 	KindFactorAdded   = "mfa-factor-added"
 	KindFactorRemoved = "mfa-factor-removed"
 	KindRecoveryUsed  = "mfa-recovery-code-used"
+	KindCodeReused    = "mfa-code-reused"
 	KindMFAReset      = "mfa-reset"
 )
 
@@ -59,7 +61,7 @@ var kinds = []string{
 	KindPasswordResetDone, KindInvitation, KindMagicLink, KindEmailChange, KindEmailChangeNotice,
 	KindNewDevice, KindPasswordExpiring,
 	KindEmailChanged, KindPasswordSet, KindAPIKeyChanged, KindAPIKeyExpiring,
-	KindFactorAdded, KindFactorRemoved, KindRecoveryUsed, KindMFAReset,
+	KindFactorAdded, KindFactorRemoved, KindRecoveryUsed, KindCodeReused, KindMFAReset,
 }
 
 // Kinds returns every email kind that has templates.

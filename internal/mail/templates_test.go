@@ -60,6 +60,7 @@ func TestRenderGolden(t *testing.T) {
 		{mail.KindFactorAdded, "A second factor was added to your {{.ProductName}} account", "https://app.example.com/profile/mfa"},
 		{mail.KindFactorRemoved, "A second factor was removed from your {{.ProductName}} account", "https://app.example.com/profile/mfa"},
 		{mail.KindRecoveryUsed, "A recovery code of your {{.ProductName}} account was used", "https://app.example.com/profile/mfa"},
+		{mail.KindCodeReused, "A code of your {{.ProductName}} authenticator app was used twice", "https://app.example.com/profile/mfa"},
 		{mail.KindMFAReset, "The second factors of your {{.ProductName}} account were reset", "https://app.example.com/profile/mfa"},
 	}
 	if len(tests) != len(mail.Kinds()) {

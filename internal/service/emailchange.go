@@ -37,18 +37,25 @@ func (s *Service) RequestEmailChange(ctx context.Context, u *userdb.User, newEma
 	if userdb.ValidateEmail(newEmail) != nil {
 		return userdb.FieldError("newEmail", "Enter a valid email address, like name@example.com.")
 	}
-	if password == "" {
-		return userdb.FieldError("currentPassword", "Enter your current password.")
-	}
 	fresh, err := s.store.FindUserByID(ctx, u.ID)
 	if err != nil {
 		return err
+	}
+	if password == "" && fresh.PasswordHash != "" {
+		return userdb.FieldError("currentPassword", "Enter your current password.")
 	}
 	if userdb.Fold(newEmail) == userdb.Fold(fresh.Email) {
 		return userdb.FieldError("newEmail", "That is already your email address.")
 	}
 	ok := false
-	if fresh.PasswordHash != "" && len(password) <= MaxPasswordBytes {
+	if fresh.PasswordHash == "" {
+		// A user without a password proves it is them by a recent
+		// sign-in (an emailed link or a passkey) instead.
+		if err := s.Reauth(ctx); err != nil {
+			return err
+		}
+		ok = s.hasCallerSession(ctx, fresh)
+	} else if len(password) <= MaxPasswordBytes {
 		if ok, _, err = s.hasher.Verify(ctx, password, fresh.PasswordHash); err != nil && !userdb.IsCode(err, userdb.EINTERNAL) {
 			return err
 		}

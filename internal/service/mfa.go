@@ -44,6 +44,9 @@ const (
 	EmailFactorRemoved = "mfa-factor-removed"
 	EmailRecoveryUsed  = "mfa-recovery-code-used"
 	EmailMFAReset      = "mfa-reset"
+	// EmailCodeReused tells of a TOTP code used a second time within its
+	// step (ASVS 2.8.5): someone else may have the password and the code.
+	EmailCodeReused = "mfa-code-reused"
 )
 
 // Methods a pending sign-in can be completed with.
@@ -206,14 +209,12 @@ func (s *Service) MFAStatusOf(ctx context.Context, u *userdb.User) (*MFAStatus, 
 }
 
 // secondFactors are u's confirmed factors that VerifyMFA can check after a
-// password. Passkeys are not among them yet: they sign in on their own
-// (with user verification, two factors in one), and VerifyMFA does not take
-// an assertion, so counting them would stop a passkey holder's password
-// sign-in at a stage it cannot complete.
+// password: authenticator apps, and passkeys while passkeys are on (with
+// them off, a passkey could not answer the stage it would start).
 func (s *Service) secondFactors(ctx context.Context, u *userdb.User) ([]*userdb.Factor, error) {
 	factors, err := s.confirmedFactors(ctx, s.store, u.ID)
-	if err != nil {
-		return nil, err
+	if err != nil || s.webauthn != nil {
+		return factors, err
 	}
 	return slices.DeleteFunc(factors, func(f *userdb.Factor) bool { return f.Kind == userdb.FactorWebAuthn }), nil
 }
@@ -426,8 +427,12 @@ func (s *Service) checkTOTP(f *userdb.Factor, code string) (int64, bool, error) 
 
 // MFAProof is what a user sends to complete a second-factor stage.
 type MFAProof struct {
-	Method string // MethodTOTP or MethodRecovery; "" guesses from the code
+	Method string // MethodTOTP, MethodRecovery or MethodWebAuthn; "" guesses from the code
 	Code   string
+	// State and Answer are a passkey's: the ceremony of BeginPasskeyMFA
+	// and the browser's assertion (MethodWebAuthn).
+	State  string
+	Answer []byte
 	// Remember asks to skip the second factor on this browser for
 	// MFAOptions.RememberDevice.
 	Remember bool
@@ -445,14 +450,16 @@ func (s *Service) VerifyMFA(ctx context.Context, p *Pending, proof MFAProof) (*L
 	if p.User.Status != userdb.StatusEnabled {
 		return nil, errPendingGone
 	}
-	code := strings.TrimSpace(proof.Code)
-	if code == "" {
-		return nil, userdb.FieldError("code", "Enter the code.")
-	}
-	if len(code) > 64 {
-		return nil, userdb.FieldError("code", "That is not a code.")
-	}
 	method := proof.Method
+	code := strings.TrimSpace(proof.Code)
+	if method != MethodWebAuthn {
+		if code == "" {
+			return nil, userdb.FieldError("code", "Enter the code.")
+		}
+		if len(code) > 64 {
+			return nil, userdb.FieldError("code", "That is not a code.")
+		}
+	}
 	if method == "" {
 		method = MethodTOTP
 		if len(strings.ReplaceAll(code, " ", "")) > 8 {
@@ -466,8 +473,16 @@ func (s *Service) VerifyMFA(ctx context.Context, p *Pending, proof MFAProof) (*L
 		amr, err = s.useTOTP(ctx, p.User, code)
 	case MethodRecovery:
 		amr, err = s.useRecoveryCode(ctx, p.User, code)
+	case MethodWebAuthn:
+		amr, err = s.usePasskeyFactor(ctx, p, proof.State, proof.Answer)
 	default:
 		return nil, userdb.FieldError("method", "Unknown method %q.", method)
+	}
+	if err == errBadPasskey {
+		if err := s.countFailure(ctx, p.User, "mfa.failed", method); err != nil {
+			return nil, err
+		}
+		return nil, errBadPasskey
 	}
 	if err == errBadCode {
 		if err := s.countFailure(ctx, p.User, "mfa.failed", method); err != nil {
@@ -507,12 +522,33 @@ func (s *Service) useTOTP(ctx context.Context, u *userdb.User, code string) (str
 			continue
 		}
 		err = s.store.UseFactor(ctx, f.ID, step, s.clock.Now())
-		if userdb.IsCode(err, userdb.ECONFLICT) || userdb.IsCode(err, userdb.ENOTFOUND) {
-			return "", errBadCode // used already (a replay), or removed meanwhile
+		if userdb.IsCode(err, userdb.ECONFLICT) {
+			s.codeReused(ctx, u, f)
+			return "", errBadCode
+		}
+		if userdb.IsCode(err, userdb.ENOTFOUND) {
+			return "", errBadCode // removed meanwhile
 		}
 		return "otp", err
 	}
 	return "", errBadCode
+}
+
+// codeReused records a right code used again within its step (a replay,
+// or a second person with the code) and tells the user (ASVS 2.8.5). The
+// sign-in is refused and counted like a wrong code all the same.
+func (s *Service) codeReused(ctx context.Context, u *userdb.User, f *userdb.Factor) {
+	err := s.store.Tx(ctx, func(tx userdb.Store) error {
+		if err := s.record(ctx, tx, "mfa.code_reused", u, map[string]any{"factor": f.ID}); err != nil {
+			return err
+		}
+		return s.queueEmail(ctx, tx, EmailCodeReused, u, s.opts.MFA.URL)
+	})
+	if err != nil {
+		s.log.WarnContext(ctx, "recording a reused code", "err", err)
+		return
+	}
+	s.kick()
 }
 
 // normalizeRecoveryCode ignores case, spaces and dashes.
@@ -529,6 +565,37 @@ func normalizeRecoveryCode(code string) string {
 // recoveryAlphabet has no letters easily taken for others (0/o, 1/l/i).
 const recoveryAlphabet = "abcdefghjkmnpqrstuvwxyz23456789"
 
+// newRecoveryCode is 16 characters of recoveryAlphabet (79 bits) in groups
+// of four. Bytes at or above the largest multiple of the alphabet's size
+// are drawn again, so that every character is as likely as the others.
+func newRecoveryCode() string {
+	const n, limit = len(recoveryAlphabet), 256 - 256%len(recoveryAlphabet)
+	var b strings.Builder
+	buf := make([]byte, 32)
+	for count := 0; count < 16; {
+		rand.Read(buf)
+		for _, x := range buf {
+			if int(x) >= limit || count == 16 {
+				continue
+			}
+			if count > 0 && count%4 == 0 {
+				b.WriteByte('-')
+			}
+			b.WriteByte(recoveryAlphabet[int(x)%n])
+			count++
+		}
+	}
+	return b.String()
+}
+
+// recoveryCodeHash is what the store keeps of a recovery code: SHA-256 of
+// the normalized code salted with the user's id (80 random bits, unique),
+// as ASVS 2.6.2 asks of lookup secrets under 112 bits: one table of
+// precomputed hashes cannot serve every user.
+func recoveryCodeHash(userID, code string) []byte {
+	return userdb.HashSecret("recovery:" + userID + ":" + normalizeRecoveryCode(code))
+}
+
 // newRecoveryCodes replaces u's recovery codes through st and returns them:
 // 16 characters of 31 each (79 bits), so that SHA-256 is enough to store
 // them — no guessing them offline from the hash.
@@ -536,17 +603,8 @@ func (s *Service) newRecoveryCodes(ctx context.Context, st userdb.Store, u *user
 	codes := make([]string, RecoveryCodeCount)
 	hashes := make([][]byte, RecoveryCodeCount)
 	for i := range codes {
-		var b strings.Builder
-		buf := make([]byte, 16)
-		rand.Read(buf)
-		for j, x := range buf {
-			if j > 0 && j%4 == 0 {
-				b.WriteByte('-')
-			}
-			b.WriteByte(recoveryAlphabet[int(x)%len(recoveryAlphabet)])
-		}
-		codes[i] = b.String()
-		hashes[i] = userdb.HashSecret(normalizeRecoveryCode(codes[i]))
+		codes[i] = newRecoveryCode()
+		hashes[i] = recoveryCodeHash(u.ID, codes[i])
 	}
 	if err := st.ReplaceRecoveryCodes(ctx, u.ID, hashes, s.clock.Now()); err != nil {
 		return nil, err
@@ -557,9 +615,13 @@ func (s *Service) newRecoveryCodes(ctx context.Context, st userdb.Store, u *user
 // useRecoveryCode uses up one of u's recovery codes: an event and an
 // email, in the same transaction.
 func (s *Service) useRecoveryCode(ctx context.Context, u *userdb.User, code string) (string, error) {
-	hash := userdb.HashSecret(normalizeRecoveryCode(code))
 	err := s.store.Tx(ctx, func(tx userdb.Store) error {
-		if err := tx.UseRecoveryCode(ctx, u.ID, hash, s.clock.Now()); userdb.IsCode(err, userdb.ENOTFOUND) {
+		err := tx.UseRecoveryCode(ctx, u.ID, recoveryCodeHash(u.ID, code), s.clock.Now())
+		if userdb.IsCode(err, userdb.ENOTFOUND) {
+			// Codes made before they were salted with the user's id.
+			err = tx.UseRecoveryCode(ctx, u.ID, userdb.HashSecret(normalizeRecoveryCode(code)), s.clock.Now())
+		}
+		if userdb.IsCode(err, userdb.ENOTFOUND) {
 			return errBadCode
 		} else if err != nil {
 			return err

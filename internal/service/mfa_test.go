@@ -223,3 +223,61 @@ func TestTOTPGuessesLock(t *testing.T) {
 	}
 	wantErr(t, "the right code once locked", err, userdb.EUNAUTHORIZED, "")
 }
+
+// TestASVS_2_6_2_RecoveryCodesSalted: recovery codes (79 bits, under
+// ASVS's 112) are kept salted with their user's id, so the plain SHA-256
+// of a code is no row; codes kept before the salt still work, once.
+func TestASVS_2_6_2_RecoveryCodesSalted(t *testing.T) {
+	e := newEnv(t)
+	ann := e.user("", "ann@example.com", "secret pass 1")
+	_, codes := e.enrolTOTP("ann@example.com", "secret pass 1")
+	plain := userdb.HashSecret(strings.ReplaceAll(codes[0], "-", ""))
+	if err := e.store.UseRecoveryCode(context.Background(), ann.ID, plain, e.clock.Now()); !userdb.IsCode(err, userdb.ENOTFOUND) {
+		t.Fatalf("the unsalted hash of a code found a row: %v", err)
+	}
+	for _, c := range codes {
+		if len(c) != 19 || strings.Trim(c, "abcdefghjkmnpqrstuvwxyz23456789-") != "" {
+			t.Fatalf("code %q is not 16 characters of the alphabet in groups of four", c)
+		}
+	}
+
+	legacy := userdb.HashSecret("abcdefghjkmnpqrs")
+	if err := e.store.ReplaceRecoveryCodes(context.Background(), ann.ID, [][]byte{legacy}, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, p := e.pending("dev-A", "ann@example.com", "secret pass 1")
+	if _, err := e.svc.VerifyMFA(ctx, p, service.MFAProof{Method: service.MethodRecovery, Code: "ABCD-EFGH-JKMN-PQRS"}); err != nil {
+		t.Fatalf("a code kept before the salt: %v", err)
+	}
+	ctx, p = e.pending("dev-A", "ann@example.com", "secret pass 1")
+	_, err := e.svc.VerifyMFA(ctx, p, service.MFAProof{Method: service.MethodRecovery, Code: "abcd-efgh-jkmn-pqrs"})
+	wantErr(t, "the old code again", err, userdb.EUNAUTHORIZED, "")
+}
+
+// TestASVS_2_8_5_ReusedCodeIsLoggedAndNotified: a right TOTP code given
+// again within its step is refused, counted like a wrong one, recorded as
+// mfa.code_reused and mailed to the user; a wrong code is not "reused".
+func TestASVS_2_8_5_ReusedCodeIsLoggedAndNotified(t *testing.T) {
+	e := newEnv(t)
+	ann := e.user("", "ann@example.com", "secret pass 1")
+	secret, _ := e.enrolTOTP("ann@example.com", "secret pass 1")
+	good := e.code(secret, 0)
+	ctx, p := e.pending("dev-A", "ann@example.com", "secret pass 1")
+	if _, err := e.svc.VerifyMFA(ctx, p, service.MFAProof{Code: good}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, p = e.pending("dev-B", "ann@example.com", "secret pass 1")
+	_, err := e.svc.VerifyMFA(ctx, p, service.MFAProof{Code: "000000"})
+	wantErr(t, "a wrong code", err, userdb.EUNAUTHORIZED, "")
+	if len(e.events("mfa.code_reused", ann)) != 0 {
+		t.Fatal("a wrong code was recorded as reused")
+	}
+	_, err = e.svc.VerifyMFA(ctx, p, service.MFAProof{Code: good})
+	wantErr(t, "the used code again", err, userdb.EUNAUTHORIZED, "")
+	if len(e.events("mfa.code_reused", ann)) != 1 || len(e.emails("ann@example.com", service.EmailCodeReused)) != 1 {
+		t.Fatal("no event or no email of the reused code")
+	}
+	if u := e.reload(ann); u.FailedLogins != 2 {
+		t.Fatalf("%d failures counted, want 2 (the wrong and the reused code)", u.FailedLogins)
+	}
+}

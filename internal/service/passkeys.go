@@ -345,22 +345,11 @@ func (s *Service) passkeyRefused(ctx context.Context, u *userdb.User, err error)
 // passkeySignIn completes a verified assertion c of wu's passkey.
 func (s *Service) passkeySignIn(ctx context.Context, wu *WebAuthnUser, c *WebAuthnCredential) (*Login, error) {
 	u := wu.user
-	var f *userdb.Factor
-	for _, x := range wu.factors {
-		if string(x.KeyHash) == string(credentialKey(c.ID)) {
-			f = x
-		}
+	f, err := wu.factorOf(c)
+	if err != nil {
+		return nil, s.passkeyRefused(ctx, u, err)
 	}
-	if f == nil {
-		return nil, s.passkeyRefused(ctx, u, &WebAuthnError{Detail: "the credential is not the user's"})
-	}
-	if c.CloneWarning {
-		return nil, s.passkeyRefused(ctx, u, &WebAuthnError{Detail: "the signature counter went backwards (a cloned key?)"})
-	}
-	amr := []string{"hwk"}
-	if c.BackupEligible {
-		amr = []string{"swk"}
-	}
+	amr := []string{passkeyAMR(c)}
 	if c.UserVerified {
 		amr = append(amr, "mfa")
 	}
@@ -377,16 +366,37 @@ func (s *Service) passkeySignIn(ctx context.Context, wu *WebAuthnUser, c *WebAut
 	return l, err
 }
 
+// factorOf is the factor of wu that verified assertion c came from; a
+// credential that is not wu's, or whose counter went backwards (a cloned
+// key), is a *WebAuthnError.
+func (wu *WebAuthnUser) factorOf(c *WebAuthnCredential) (*userdb.Factor, error) {
+	if c.CloneWarning {
+		return nil, &WebAuthnError{Detail: "the signature counter went backwards (a cloned key?)"}
+	}
+	for _, f := range wu.factors {
+		if string(f.KeyHash) == string(credentialKey(c.ID)) {
+			return f, nil
+		}
+	}
+	return nil, &WebAuthnError{Detail: "the credential is not the user's"}
+}
+
+// passkeyAMR is RFC 8176's method of a passkey: hwk for a key bound to a
+// device, swk for a synced one.
+func passkeyAMR(c *WebAuthnCredential) string {
+	if c.BackupEligible {
+		return "swk"
+	}
+	return "hwk"
+}
+
 // usePasskey uses the ceremony's challenge up and records the use of f with
 // its new counter, through st. A key whose counter stays 0 (synced
-// passkeys do not count) keeps it; a counter that did not grow (a
-// concurrent use of the same answer) conflicts.
+// passkeys do not count) keeps it and records the time; a counter that did
+// not grow (a concurrent use of the same answer) conflicts.
 func (s *Service) usePasskey(ctx context.Context, st userdb.Store, u *userdb.User, f *userdb.Factor, c *WebAuthnCredential) error {
 	if err := s.useChallenge(ctx, st, u, c.Challenge); err != nil {
 		return err
-	}
-	if c.SignCount == 0 && f.Counter == 0 {
-		return nil
 	}
 	err := st.UseFactor(ctx, f.ID, int64(c.SignCount), s.clock.Now())
 	if userdb.IsCode(err, userdb.ECONFLICT) || userdb.IsCode(err, userdb.ENOTFOUND) {

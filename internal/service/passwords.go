@@ -103,6 +103,9 @@ func (s *Service) ChangePassword(ctx context.Context, u *userdb.User, sess *user
 	if err := s.stepUp(ctx, u); err != nil { // mfa.go
 		return err
 	}
+	if current == "" && u.PasswordHash == "" {
+		return s.setFirstPassword(ctx, u, sess, password) // firstpassword.go
+	}
 	if current == "" {
 		return userdb.FieldError("currentPassword", "Current password is required.")
 	}
