@@ -25,6 +25,7 @@ var catalogue = ui.Catalogue{
 	"invite-resent":         "A new invitation email is on its way to the user.",
 	"password-expired":      "The user must choose a new password at the next sign-in.",
 	"sessions-ended":        "The user has been signed out everywhere.",
+	"mfa-reset":             "The user's second factors and recovery codes have been removed, and the user emailed. Sign-ins ask for the password alone until a new factor is added.",
 	"user-deleted":          "The user has been deleted.",
 	"account-created":       "The account has been created, with its admin role.",
 	"account-saved":         "The account has been saved.",
@@ -84,7 +85,7 @@ var flashKinds = map[string]string{
 	"invite-resent": "success", "password-expired": "success", "sessions-ended": "success", "user-deleted": "success",
 	"account-created": "success", "account-saved": "success", "account-enabled": "success", "account-disabled": "success",
 	"role-created": "success", "role-saved": "success", "role-deleted": "success", "apikey-revoked": "success",
-	"client-saved": "success", "client-deleted": "success",
+	"client-saved": "success", "client-deleted": "success", "mfa-reset": "success",
 }
 
 // setFlash shows the message of key on the next page the browser renders.

@@ -24,6 +24,8 @@ type userData struct {
 	HasPassword bool
 	Self        bool
 	EventsURL   string
+	// MFA is the user's second factors, which an administrator can reset.
+	MFA *service.MFAStatus
 }
 
 type sessionRow struct {
@@ -66,6 +68,10 @@ func (c *Console) showUser(w http.ResponseWriter, r *http.Request, me *admin, st
 	for _, s := range sessions {
 		d.Sessions = append(d.Sessions, sessionRow{Device: catalogue.DescribeAgent(s.UserAgent), IP: s.IP,
 			Started: s.CreatedAt, LastSeen: s.LastSeenAt})
+	}
+	if d.MFA, err = c.svc.AdminUserFactors(ctx, u.ID); err != nil {
+		c.fail(w, r, me, err)
+		return
 	}
 	events, err := c.svc.AdminUserEvents(ctx, u.ID, userdb.EventFilter{Limit: 15})
 	if err == nil {
@@ -175,7 +181,7 @@ func indentCapped(src []byte, max int) []byte {
 var userActions = map[string]string{
 	"enable": "user-enabled", "disable": "user-disabled", "unlock": "user-unlocked",
 	"reset-password": "reset-sent", "resend-invite": "invite-resent", "expire-password": "password-expired",
-	"end-sessions": "sessions-ended",
+	"end-sessions": "sessions-ended", "reset-mfa": "mfa-reset",
 }
 
 // userPost saves the profile or the roles, or takes one of the actions.
@@ -216,6 +222,8 @@ func (c *Console) userPost(w http.ResponseWriter, r *http.Request, me *admin) {
 		_, err = c.svc.AdminExpirePassword(ctx, id)
 	case "end-sessions":
 		_, err = c.svc.AdminEndSessions(ctx, id)
+	case "reset-mfa":
+		_, err = c.svc.AdminResetMFA(ctx, id)
 	case "delete":
 		if r.PostFormValue("confirm") != "yes" {
 			v.Invalid("confirm", msg("confirm-delete"))
