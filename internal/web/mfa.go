@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/ui"
 )
@@ -15,6 +16,10 @@ import (
 const (
 	MFAPath      = "/signin/mfa"
 	MFAEnrolPath = "/signin/mfa/enrol"
+	// The routes the pages' script calls for a passkey as the second
+	// factor (JSON in and out, like the passkey sign-in's).
+	MFAPasskeyOptionsPath = "/signin/mfa/passkey/options"
+	MFAPasskeyPath        = "/signin/mfa/passkey"
 )
 
 // challengeData is the challenge page's own data.
@@ -22,6 +27,9 @@ type challengeData struct {
 	// Recovery asks for a recovery code instead of the app's code;
 	// HasRecovery offers to switch to one (the user has codes left).
 	Recovery, HasRecovery bool
+	// TOTP: the user has an authenticator app; Passkey: a passkey, which
+	// the pages' script asks for (mfaPasskey).
+	TOTP, Passkey bool
 	// RememberDays offers "remember this device" for that many days (0:
 	// not offered).
 	RememberDays int
@@ -32,6 +40,10 @@ func (p *Pages) mfaRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+MFAPath, p.mfaChallengePost)
 	mux.HandleFunc("GET "+MFAEnrolPath, p.mfaEnrol)
 	mux.HandleFunc("POST "+MFAEnrolPath, p.mfaEnrolPost)
+	if p.svc.PasskeysEnabled() {
+		mux.HandleFunc("POST "+MFAPasskeyOptionsPath, p.mfaPasskeyOptions)
+		mux.HandleFunc("POST "+MFAPasskeyPath, p.mfaPasskey)
+	}
 }
 
 // mfaChallenge asks a user whose password was right for the code of the
@@ -54,6 +66,8 @@ func (p *Pages) renderChallenge(w http.ResponseWriter, r *http.Request, status i
 	}
 	v.Next = p.keepNext(next)
 	v.Data = challengeData{Recovery: recovery, HasRecovery: slices.Contains(methods, service.MethodRecovery),
+		TOTP:         slices.Contains(methods, service.MethodTOTP),
+		Passkey:      slices.Contains(methods, service.MethodWebAuthn) && p.svc.PasskeysEnabled(),
 		RememberDays: int(p.svc.RememberDeviceFor() / (24 * time.Hour))}
 	p.render(w, r, status, v)
 }
@@ -106,4 +120,46 @@ func codeError(v *view, r *http.Request, err error, recovery bool) {
 	default:
 		v.Invalid("code", msg("code-refused"))
 	}
+}
+
+// mfaPasskeyOptions: POST /signin/mfa/passkey/options -> the ceremony of
+// the pending sign-in's passkey.
+func (p *Pages) mfaPasskeyOptions(w http.ResponseWriter, r *http.Request) {
+	r = p.edge.WithMeta(r, "")
+	pd, err := p.svc.FindPending(r.Context(), userdb.PendingMFA)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	c, err := p.svc.BeginPasskeyMFA(r.Context(), pd)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, c)
+}
+
+// mfaPasskey: POST /signin/mfa/passkey {state, credential, next, remember}
+// completes the sign-in with the passkey's assertion -> {"redirect": where
+// to go} and the session cookie. A refused passkey is the JSON error the
+// script shows, counted toward the lockout like a wrong code.
+func (p *Pages) mfaPasskey(w http.ResponseWriter, r *http.Request) {
+	var a passkeyAnswer
+	if err := httpx.Decode(r, &a); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	r = p.edge.WithMeta(r, "")
+	pd, err := p.svc.FindPending(r.Context(), userdb.PendingMFA)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	l, err := p.svc.VerifyMFA(r.Context(), pd, service.MFAProof{Method: service.MethodWebAuthn,
+		State: a.State, Answer: a.Credential, Remember: a.Remember})
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, map[string]string{"redirect": p.afterSignIn(w, r, l, a.Next)})
 }

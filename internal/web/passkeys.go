@@ -57,6 +57,8 @@ type passkeyAnswer struct {
 	Credential json.RawMessage `json:"credential"`
 	Next       string          `json:"next"`
 	Name       string          `json:"name"`
+	// Remember: "remember this device" was ticked (the second factor).
+	Remember bool `json:"remember"`
 }
 
 // passkeySignIn: POST /signin/passkey {state, credential, next} ->

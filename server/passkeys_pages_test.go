@@ -1,0 +1,65 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/userdb/userdb/internal/passkey/passkeytest"
+)
+
+// TestPasskeyMFAOnHostedPages: a passkey holder without an authenticator
+// app signs in with the password on the hosted page and is asked for the
+// passkey there (the pages' script calls the challenge's passkey routes);
+// another user's key is refused, the user's own signs in and goes on to
+// next=.
+func TestPasskeyMFAOnHostedPages(t *testing.T) {
+	e := newEnv(t)
+	ann := e.addUser("ann@example.com", "correct horse battery")
+	bob := e.addUser("bob@example.com", "correct horse battery")
+	laptop := passkeytest.New(testOrigin, testRPID)
+	registerPasskey(t, e, ann, laptop, "Laptop")
+	bobs := passkeytest.New(testOrigin, testRPID)
+	registerPasskey(t, e, bob, bobs, "Bob's key")
+
+	b := e.client()
+	r := b.do("POST", "/signin", url.Values{"login": {"ann@example.com"}, "password": {"correct horse battery"}, "next": {"/profile/sessions"}}, "Accept", browserAccept)
+	if r.status != 303 || r.header.Get("Location") != "/signin/mfa?next=%2Fprofile%2Fsessions" {
+		t.Fatalf("the password: %d %q", r.status, r.header.Get("Location"))
+	}
+	page := string(b.do("GET", "/signin/mfa?next=%2Fprofile%2Fsessions", nil, "Accept", browserAccept).body)
+	for _, want := range []string{"Confirm it is you with your passkey.", `id="passkey-mfa" data-next="/profile/sessions" hidden>Use your passkey</button>`, `<script src="/assets/passkeys.js?v=`} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("the challenge does not show %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, `name="code"`) {
+		t.Fatal("a user without an app is asked for its code")
+	}
+
+	answer := func(a *passkeytest.Authenticator) map[string]any {
+		t.Helper()
+		r := b.do("POST", "/signin/mfa/passkey/options", nil)
+		if r.status != 200 {
+			t.Fatalf("the ceremony: %d %s", r.status, r.body)
+		}
+		c := r.json(t)
+		options, _ := json.Marshal(c["publicKey"])
+		cred, err := a.Assert(options)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[string]any{"state": c["state"], "credential": json.RawMessage(cred), "next": "/profile/sessions"}
+	}
+	if r := b.do("POST", "/signin/mfa/passkey", answer(bobs)); r.status != 401 || b.cookie("userdb") != "" {
+		t.Fatalf("bob's key for ann: %d %s", r.status, r.body)
+	}
+	r = b.do("POST", "/signin/mfa/passkey", answer(laptop))
+	if r.status != 200 || r.json(t)["redirect"] != "/profile/sessions" || b.cookie("userdb") == "" || b.cookie("userdb_pending") != "" {
+		t.Fatalf("ann's passkey: %d %s", r.status, r.body)
+	}
+	if r := b.do("GET", "/me", nil); r.status != 200 || !strings.Contains(string(r.body), "ann@example.com") {
+		t.Fatalf("GET /me after the passkey: %d %s", r.status, r.body)
+	}
+}
