@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/userdb/userdb/internal/passkey/passkeytest"
 )
@@ -61,5 +62,18 @@ func TestPasskeyMFAOnHostedPages(t *testing.T) {
 	}
 	if r := b.do("GET", "/me", nil); r.status != 200 || !strings.Contains(string(r.body), "ann@example.com") {
 		t.Fatalf("GET /me after the passkey: %d %s", r.status, r.body)
+	}
+
+	// Re-authentication takes no passkey yet: once the sign-in is too old
+	// for a change, the page says to sign in again with it rather than ask
+	// for a code ann does not have.
+	e.clock.Add(16 * time.Minute)
+	r = b.do("POST", "/profile/mfa/recovery-codes", url.Values{}, "Accept", browserAccept)
+	if r.status != 303 || r.header.Get("Location") != "/profile/reauth?next=%2Fprofile" {
+		t.Fatalf("new recovery codes from an old session: %d %q", r.status, r.header.Get("Location"))
+	}
+	page = string(b.do("GET", "/profile/reauth?next=%2Fprofile", nil, "Accept", browserAccept).body)
+	if !strings.Contains(page, "Your second factor is a passkey: sign out, then sign in again") || strings.Contains(page, `name="code"`) {
+		t.Fatalf("the confirmation page of a passkey holder:\n%s", page)
 	}
 }

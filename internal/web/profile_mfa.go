@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/userdb/userdb"
@@ -154,8 +155,11 @@ func (p *Pages) confirmFirst(w http.ResponseWriter, r *http.Request, err error) 
 }
 
 // reauthData is the data of the page where a signed-in user confirms it is
-// them: Code asks for a second factor too.
-type reauthData struct{ Code bool }
+// them: Code asks for a second factor too. PasskeyOnly: the user's only
+// second factor is a passkey, which re-authentication does not take yet
+// (service.Reauthenticate asks for a code), so the page says to sign in
+// again with it instead.
+type reauthData struct{ Code, PasskeyOnly bool }
 
 // reauth asks the signed-in user for the password again, and the code of a
 // second factor when the user has one.
@@ -171,7 +175,8 @@ func (p *Pages) renderReauth(w http.ResponseWriter, r *http.Request, status int,
 		p.fail(w, r, err)
 		return
 	}
-	v.User, v.Data = u, reauthData{Code: len(methods) > 0}
+	code := slices.ContainsFunc(methods, func(m string) bool { return m != service.MethodWebAuthn })
+	v.User, v.Data = u, reauthData{Code: code, PasskeyOnly: !code && len(methods) > 0}
 	p.render(w, r, status, v)
 }
 
