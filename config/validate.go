@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/mail"
@@ -202,35 +203,30 @@ var templateName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 func (c *Config) validateEmail(p *Problems) {
 	e := &c.Email
-	messages := []struct {
-		key string
-		m   Message
-	}{
-		{"account_verification", e.AccountVerification.Message},
-		{"account_verification_successful", e.AccountVerificationSuccessful},
-		{"account_welcome", e.AccountWelcome},
-		{"forgot_password", e.ForgotPassword.Message},
-		{"password_reset_successful", e.PasswordResetSuccessful},
-	}
-	for _, m := range messages {
-		key := "email." + m.key
-		if m.m.Enabled {
-			required(p, key+".subject", m.m.Subject)
+	var uses []smtpmail.Use
+	for _, u := range e.TemplateUses() {
+		key := strings.TrimSuffix(u.Option, ".template")
+		m := e.Message(strings.TrimPrefix(key, "email."))
+		if m.Enabled {
+			required(p, key+".subject", m.Subject)
 		}
-		oneOf(p, key+".format", m.m.Format, "text", "html", "both")
-		if !templateName.MatchString(m.m.Template) {
-			p.add(key+".template", "must be a template name such as %s", strings.ReplaceAll(m.key, "_", "-"))
-		} else if !slices.Contains(smtpmail.Kinds(), m.m.Template) {
-			// Start-up and sending know only these (issue 22: `config check`
-			// said ok to what `serve` then refused or failed to send).
-			p.add(key+".template", "%q is not a template name: use %s and put %s.txt and %s.html in email.templates_dir",
-				m.m.Template, strings.ReplaceAll(m.key, "_", "-"), strings.ReplaceAll(m.key, "_", "-"), strings.ReplaceAll(m.key, "_", "-"))
+		oneOf(p, key+".format", m.Format, "text", "html", "both")
+		if !templateName.MatchString(m.Template) {
+			p.add(u.Option, "must be a template name such as %s, or the name of a file in email.templates_dir",
+				strings.ReplaceAll(strings.TrimPrefix(key, "email."), "_", "-"))
+		} else {
+			uses = append(uses, smtpmail.Use(u))
 		}
 	}
-	if e.TemplatesDir != "" {
-		// What start-up loads, checked the same way: a file of no template
-		// is named.
-		if _, err := smtpmail.LoadTemplates(e.TemplatesDir); err != nil {
+	// What start-up loads, checked the same way (issue 22: `config check`
+	// said ok to what `serve` then refused or failed to send): a file of
+	// no template is named, and so is a missing file of a template of
+	// one's own.
+	if _, err := smtpmail.LoadTemplates(e.TemplatesDir, uses...); err != nil {
+		var own *smtpmail.OwnTemplateError
+		if errors.As(err, &own) {
+			p.add(own.Option, "%v", own.Err)
+		} else {
 			p.add("email.templates_dir", "%v", err)
 		}
 	}

@@ -148,7 +148,7 @@ func TestValidate(t *testing.T) {
 		}, []config.Problem{
 			{"email.account_welcome.subject", "must be set"},
 			{"email.account_welcome.format", `must be one of text, html, both, not "markdown"`},
-			{"email.forgot_password.template", "must be a template name such as forgot-password"},
+			{"email.forgot_password.template", "must be a template name such as forgot-password, or the name of a file in email.templates_dir"},
 			{"email.forgot_password.endpoint", "must be an absolute http(s) URL"},
 		}},
 		{"disabled email needs no subject", func(c *config.Config) {

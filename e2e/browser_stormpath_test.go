@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -88,6 +89,22 @@ type frontServer struct {
 
 func newFrontServer(t *testing.T, s *server, bundle string) *frontServer {
 	t.Helper()
+	return newFrontServerOn(t, nil, s, func(mux *http.ServeMux) {
+		mux.HandleFunc("GET /app/{$}", func(w http.ResponseWriter, r *http.Request) {
+			http.ServeFile(w, r, filepath.Join(stormpathAppDir, "index.html"))
+		})
+		mux.HandleFunc("GET /app/app.js", func(w http.ResponseWriter, r *http.Request) {
+			http.ServeFile(w, r, bundle)
+		})
+	})
+}
+
+// newFrontServerOn starts a front server on ln (a new loopback port if
+// nil: a test that must put the front's address in userdb's settings
+// listens first) whose app routes are added by app; every other path goes
+// to userdb.
+func newFrontServerOn(t *testing.T, ln net.Listener, s *server, app func(*http.ServeMux)) *frontServer {
+	t.Helper()
 	target, err := url.Parse(s.url)
 	if err != nil {
 		t.Fatal(err)
@@ -107,12 +124,7 @@ func newFrontServer(t *testing.T, s *server, bundle string) *frontServer {
 		},
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /app/{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, filepath.Join(stormpathAppDir, "index.html"))
-	})
-	mux.HandleFunc("GET /app/app.js", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, bundle)
-	})
+	app(mux)
 	mux.HandleFunc("GET /favicon.ico", http.NotFound) // the browser's, not the app's
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
@@ -125,7 +137,12 @@ func newFrontServer(t *testing.T, s *server, bundle string) *frontServer {
 		}()
 		proxy.ServeHTTP(w, r)
 	})
-	f.Server = httptest.NewServer(mux)
+	f.Server = httptest.NewUnstartedServer(mux)
+	if ln != nil {
+		f.Listener.Close()
+		f.Listener = ln
+	}
+	f.Start()
 	t.Cleanup(f.Close)
 	return f
 }

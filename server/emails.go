@@ -150,6 +150,8 @@ func (c *composer) compose(kind string, u *userdb.User, d mail.Data) (*userdb.Ou
 		}
 	}
 	d.ProductName, d.BaseURL, d.User = c.productName, c.cfg.BaseURL(), mail.NewUserData(u)
+	d.Envelope = mail.Envelope{From: c.cfg.SMTP.From, To: u.Email}
+	d.SetLink(d.Link)
 	r, err := c.t.Render(tmpl, m.Format, m.Subject, d)
 	if err != nil {
 		return nil, err

@@ -173,7 +173,11 @@ func (s *Server) build(ctx context.Context, o options) error {
 	policy := password.Policy{Mode: p.Mode, MinLength: p.MinLength, MaxLength: p.MaxLength,
 		Uppers: p.Uppers, Lowers: p.Lowers, Numbers: p.Numbers, Specials: p.Specials}
 
-	templates, err := mail.LoadTemplates(cfg.Email.TemplatesDir)
+	var uses []mail.Use
+	for _, u := range cfg.Email.TemplateUses() {
+		uses = append(uses, mail.Use(u))
+	}
+	templates, err := mail.LoadTemplates(cfg.Email.TemplatesDir, uses...)
 	if err != nil {
 		return err
 	}

@@ -21,9 +21,10 @@ func importCmd(e *env, args []string) error {
 	account := fs.String("account", "", "account (id or name) for rows that name none; default: the default account")
 	dryRun := fs.Bool("dry-run", false, "check every row and report, without writing anything")
 	invite := fs.Bool("invite", false, "send the invitation email to created users without a password")
+	verifyEmail := fs.Bool("verify-email", false, "make created users with a password PENDING and send them the verification email (the original's add-users)")
 	existing := fs.String("existing", "skip", "a row whose email exists: skip or update")
 	format := fs.String("format", "", "csv or xlsx (default: from the file's name and content)")
-	pos, err := parse(e, fs, args, 1, 1, "FILE [--account A] [--dry-run] [--invite] [--existing skip|update]")
+	pos, err := parse(e, fs, args, 1, 1, "FILE [--account A] [--dry-run] [--invite] [--verify-email] [--existing skip|update]")
 	if err != nil {
 		return err
 	}
@@ -51,7 +52,7 @@ func importCmd(e *env, args []string) error {
 	default:
 		return usagef("import: --format must be csv or xlsx")
 	}
-	opts := service.ImportOptions{Account: *account, DryRun: *dryRun, Invite: *invite, Existing: *existing}
+	opts := service.ImportOptions{Account: *account, DryRun: *dryRun, Invite: *invite, VerifyEmail: *verifyEmail, Existing: *existing}
 	return c.withServer(e, func(ctx context.Context, svc *service.Service) error {
 		report, err := bulk.Import(ctx, svc, f, ft, opts)
 		if err != nil {

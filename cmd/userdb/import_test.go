@@ -66,3 +66,34 @@ func TestImportAndExport(t *testing.T) {
 	}
 	c.fail(2, "--format", "", "export", "--format", "xml")
 }
+
+// TestImportVerifyEmail: with --verify-email a row with a password is
+// PENDING and gets the verification email, as the original's add-users
+// made every row (newUserWorkflow, index.js:612-626); a row with a status
+// of its own keeps it.
+func TestImportVerifyEmail(t *testing.T) {
+	c := newCLI(t)
+	hash, _ := bcrypt.GenerateFromPassword([]byte("their old password"), bcrypt.MinCost)
+	file := filepath.Join(c.dir, "users.csv")
+	os.WriteFile(file, []byte("email,given_name,password_hash,status\n"+
+		"ann@example.com,Ann,"+string(hash)+",\n"+
+		"cy@example.com,Cy,"+string(hash)+",ENABLED\n"), 0o600)
+	c.ok("", "import", file, "--verify-email")
+	if u := c.user("ann@example.com"); u["status"] != "PENDING" || u["hasPassword"] != true {
+		t.Errorf("ann: %v", u)
+	}
+	if u := c.user("cy@example.com"); u["status"] != "ENABLED" {
+		t.Errorf("cy: %v", u)
+	}
+	emails, err := c.store().FindEmails(t.Context(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, m := range emails {
+		kinds[m.To] = m.Kind
+	}
+	if kinds["ann@example.com"] != "account-verification" || kinds["cy@example.com"] != "" {
+		t.Errorf("emails queued: %v; want the verification email to ann only", kinds)
+	}
+}

@@ -68,7 +68,7 @@ func migrateFrom(e *env, args []string) error {
 	if err := st.Migrate(e.ctx); err != nil {
 		return err
 	}
-	rep, err := nodeimport.Import(e.ctx, src, dialect, st, nodeimport.Options{DryRun: *dryRun, Logger: log})
+	rep, err := nodeimport.Import(e.ctx, src, dialect, st, nodeimport.Options{DryRun: *dryRun, Logger: log, SuperAdminRole: cfg.SuperAdminRole})
 	if rep != nil {
 		if werr := rep.WriteText(e.stdout); werr != nil && err == nil {
 			err = werr

@@ -244,3 +244,27 @@ func toStrings(v any) []string {
 	}
 	return out
 }
+
+// TestMigrateFromSuperAdminOfAnAccount: the original's super-admin role made
+// its holders super-admins in any account (index.js:383-393, user.can's
+// pass); the report says, per user, how userdb keeps them so.
+func TestMigrateFromSuperAdminOfAnAccount(t *testing.T) {
+	c := newCLI(t)
+	src, rw := nodeSource(t, c.dir)
+	for _, q := range []string{
+		`INSERT INTO roles (id, account_id, name, status, created_date) VALUES ('rol-super', 'acc-acme', 'super-admin', 'ENABLED', 1500000005)`,
+		`INSERT INTO users_roles (user_id, role_id) VALUES ('usr-alice', 'rol-super')`,
+	} {
+		if _, err := rw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := c.run("", "migrate-from", "userdb-node", "--from", "sqlite:"+src)
+	if r.code != 0 || !strings.Contains(r.stdout, "users usr-alice: holds super-admin in account acc-acme") {
+		t.Fatalf("import: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	alice := c.user("usr-alice")
+	if alice["account"] != userdb.DefaultAccountID || !slices.Equal(toStrings(alice["roles"]), []string{"editor", "super-admin"}) {
+		t.Errorf("alice after the import: %v; want the default account with super-admin and editor", alice)
+	}
+}

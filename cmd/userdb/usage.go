@@ -61,7 +61,7 @@ Usage:
   userdb client update CLIENT-ID [flags of add]
   userdb keys rotate                           a new OAuth signing key (old keys stay until their tokens expire)
 
-  userdb import FILE [--account A] [--dry-run] [--invite] [--existing skip|update]
+  userdb import FILE [--account A] [--dry-run] [--invite] [--verify-email] [--existing skip|update]
                                                import users from CSV or XLSX (docs/admin-api.md)
   userdb export [--account A] [--format csv|jsonl] [--hashes] [--out FILE]
                                                every user, as CSV (importable) or JSON lines

@@ -17,8 +17,8 @@ import (
 var ImportPaths = []string{V1Prefix + "/users/import", "/users/import"}
 
 // v1ImportUsers: POST /api/v1/users/import, multipart/form-data with the
-// spreadsheet in "file" and the fields dry_run, invite, account and existing
-// (skip|update) -> 200 with the report.
+// spreadsheet in "file" and the fields dry_run, invite, verify_email, account
+// and existing (skip|update) -> 200 with the report.
 func (a *API) v1ImportUsers(w http.ResponseWriter, r *http.Request) {
 	if err := a.svc.MayImport(r.Context()); err != nil {
 		httpx.Error(w, r, err)
@@ -34,6 +34,7 @@ func (a *API) v1ImportUsers(w http.ResponseWriter, r *http.Request) {
 	var ferr error
 	opts.DryRun, ferr = formBool(up.Fields, "dry_run", ferr)
 	opts.Invite, ferr = formBool(up.Fields, "invite", ferr)
+	opts.VerifyEmail, ferr = formBool(up.Fields, "verify_email", ferr)
 	if ferr != nil {
 		httpx.Error(w, r, ferr)
 		return
@@ -51,6 +52,9 @@ func (a *API) v1ImportUsers(w http.ResponseWriter, r *http.Request) {
 // rows naming none), disableNewUserWorkflow and ignoreHeaders (a header row
 // is recognised by its content instead). As the original, it answers 200
 // "OK", or 400 with the first bad row's message; the other rows are imported.
+// Unless disableNewUserWorkflow is set, its new users are PENDING and get
+// the original's email: the invitation without a password, the
+// verification email with one.
 func (a *API) rpcImportUsers(w http.ResponseWriter, r *http.Request) {
 	if err := a.svc.MayImport(r.Context()); err != nil {
 		httpx.Error(w, r, err)
@@ -72,7 +76,7 @@ func (a *API) rpcImportUsers(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, userdb.ErrorMessage(ferr), http.StatusBadRequest)
 		return
 	}
-	opts := service.ImportOptions{Account: up.Fields["accountId"], Invite: !noInvite}
+	opts := service.ImportOptions{Account: up.Fields["accountId"], Invite: !noInvite, VerifyEmail: !noInvite}
 	report, err := bulk.Import(r.Context(), a.svc, up.File, up.Format, opts)
 	if err != nil {
 		status := httpx.StatusOf(err)

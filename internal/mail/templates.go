@@ -7,6 +7,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"io/fs"
+	"net/url"
 	"os"
 	"path"
 	"slices"
@@ -81,12 +82,22 @@ const layoutFile = "layout.html"
 //go:embed templates
 var embedded embed.FS
 
-// Data is what the templates see.
+// Data is what the templates see. Envelope, User, Token, URL and URI are
+// the original's template model (email.js:134-171 rendered its EJS files
+// with envelope, user, token, url and uri), so a template of one's own
+// translates name for name: <%= url %> is {{.URL}}, <%= user.givenName %>
+// is {{.User.GivenName}}.
 type Data struct {
 	ProductName string
 	BaseURL     string
 	Link        string // the action link ("" for notices), one-time token included
 	User        UserData
+	// Envelope is the message's sender, recipient and subject (Render sets
+	// the subject).
+	Envelope Envelope
+	// URL is Link; URI is Link without its token, the endpoint; Token is
+	// the one-time token alone (SetLink sets the three).
+	URL, URI, Token string
 	// SignIn describes the sign-in of a new-device notice.
 	SignIn SignInData
 	// Expires is when the password runs out (password-expiring), or how
@@ -103,17 +114,40 @@ type SignInData struct {
 	Time, Place, Browser, IP string
 }
 
-// UserData describes the recipient.
+// Envelope is the envelope of an email.
+type Envelope struct {
+	From, To, Subject string
+}
+
+// UserData describes the recipient: the whole user but its secrets.
 type UserData struct {
-	GivenName, Surname, FullName, Email, Username string
+	ID                                                        string
+	GivenName, MiddleName, Surname, FullName, Email, Username string
+	Status                                                    string
+	CustomData                                                map[string]any
 }
 
 // NewUserData returns the template view of u.
 func NewUserData(u *userdb.User) UserData {
 	return UserData{
-		GivenName: u.GivenName, Surname: u.Surname, FullName: u.FullName,
-		Email: u.Email, Username: u.Username,
+		ID: u.ID, GivenName: u.GivenName, MiddleName: u.MiddleName, Surname: u.Surname, FullName: u.FullName,
+		Email: u.Email, Username: u.Username, Status: string(u.Status), CustomData: u.CustomData,
 	}
+}
+
+// SetLink sets Link and URL to link, Token to its sptoken parameter and URI
+// to link without it.
+func (d *Data) SetLink(link string) {
+	d.Link, d.URL, d.URI, d.Token = link, link, link, ""
+	u, err := url.Parse(link)
+	if err != nil || link == "" {
+		return
+	}
+	q := u.Query()
+	d.Token = q.Get("sptoken")
+	q.Del("sptoken")
+	u.RawQuery = q.Encode()
+	d.URI = u.String()
 }
 
 // Rendered is a rendered email. Text or HTML is empty when that format was
@@ -143,15 +177,48 @@ type Templates struct {
 	html map[string]*htmltemplate.Template
 }
 
+// Use is the template an email of the configuration names: Name is an
+// email kind, or a template of one's own in the override directory, whose
+// files are Name without its .txt or .html ending followed by .txt (for
+// format text), .html (html) or both (both). Option names the setting in
+// errors.
+type Use struct {
+	Option, Name, Format string
+}
+
+// OwnTemplateError is a template of one's own (Use) that cannot be loaded:
+// a missing file or one that does not parse or execute.
+type OwnTemplateError struct {
+	Option string
+	Err    error
+}
+
+func (e *OwnTemplateError) Error() string { return e.Option + ": " + e.Err.Error() }
+func (e *OwnTemplateError) Unwrap() error { return e.Err }
+
 // LoadTemplates parses the embedded templates, each replaced by the file of
-// the same name in overrideDir when there is one ("" for none). It fails when
-// a template does not parse, and when overrideDir holds a .txt or .html file
-// that is no template's name, so a misspelt override is not silently ignored.
-func LoadTemplates(overrideDir string) (*Templates, error) {
+// the same name in overrideDir when there is one ("" for none), and the
+// templates of one's own that uses name. It fails when a template does not
+// parse or execute, when a file of one's own is missing (naming it), and
+// when overrideDir holds a .txt or .html file that is no template's name,
+// so a misspelt override is not silently ignored.
+func LoadTemplates(overrideDir string, uses ...Use) (*Templates, error) {
 	var override fs.FS
 	if overrideDir != "" {
 		override = os.DirFS(overrideDir)
-		if err := checkOverrides(override); err != nil {
+	}
+	var own []Use
+	named := make(map[string]bool) // the files of own
+	for _, u := range uses {
+		if !slices.Contains(kinds, u.Name) {
+			own = append(own, u)
+			for _, f := range ownFiles(u) {
+				named[f] = true
+			}
+		}
+	}
+	if override != nil {
+		if err := checkOverrides(override, named); err != nil {
 			return nil, fmt.Errorf("mail: templates in %s: %w", overrideDir, err)
 		}
 	}
@@ -178,45 +245,111 @@ func LoadTemplates(overrideDir string) (*Templates, error) {
 		html: make(map[string]*htmltemplate.Template),
 	}
 	for _, kind := range kinds {
-		src, err := read(kind + ".txt")
-		if err != nil {
+		if err := t.parse(kind, kind+".txt", kind+".html", layout, read); err != nil {
 			return nil, fmt.Errorf("mail: %w", err)
 		}
-		tt, err := texttemplate.New(kind + ".txt").Parse(src)
-		if err != nil {
-			return nil, fmt.Errorf("mail: %w", err)
+	}
+	for _, u := range own {
+		if err := t.parseOwn(u, overrideDir, override, layout); err != nil {
+			return nil, &OwnTemplateError{Option: u.Option, Err: err}
 		}
-		t.text[kind] = tt
-
-		src, err = read(kind + ".html")
-		if err != nil {
-			return nil, fmt.Errorf("mail: %w", err)
-		}
-		ht, err := htmltemplate.New(layoutFile).Funcs(htmlFuncs).Parse(layout)
-		if err == nil {
-			ht, err = ht.New(kind + ".html").Parse(src)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("mail: %w", err)
-		}
-		t.html[kind] = ht
 	}
 	// Execute every template once, so an override that names a field that
 	// does not exist fails now rather than when the first email goes out.
-	sample := Data{ProductName: "P", BaseURL: "https://example.com", Link: "https://example.com/x",
-		User:    UserData{GivenName: "G", Surname: "S", FullName: "G S", Email: "g@example.com", Username: "g"},
-		SignIn:  SignInData{Time: "1 March 2026, 12:00 UTC", Place: "Sweden", Browser: "Firefox on Linux", IP: "192.0.2.1"},
-		Expires: "in 3 days"}
+	sample := Data{ProductName: "P", BaseURL: "https://example.com",
+		User:     UserData{ID: "usr_1", GivenName: "G", Surname: "S", FullName: "G S", Email: "g@example.com", Username: "g", Status: "ENABLED"},
+		Envelope: Envelope{From: "app@example.com", To: "g@example.com"},
+		SignIn:   SignInData{Time: "1 March 2026, 12:00 UTC", Place: "Sweden", Browser: "Firefox on Linux", IP: "192.0.2.1"},
+		Expires:  "in 3 days"}
+	sample.SetLink("https://example.com/x?sptoken=T")
 	for _, kind := range kinds {
 		if _, err := t.Render(kind, FormatBoth, "{{.ProductName}}", sample); err != nil {
 			return nil, err
 		}
 	}
+	for _, u := range own {
+		if _, err := t.Render(u.Name, u.Format, "{{.ProductName}}", sample); err != nil {
+			return nil, &OwnTemplateError{Option: u.Option, Err: err}
+		}
+	}
 	return t, nil
 }
 
-// checkOverrides fails on template-like files in dir that match no template.
-func checkOverrides(dir fs.FS) error {
+// parse parses the text template txt and the HTML template html (framed by
+// layout) as the templates of name; "" skips one.
+func (t *Templates) parse(name, txt, html, layout string, read func(string) (string, error)) error {
+	if txt != "" {
+		src, err := read(txt)
+		if err != nil {
+			return err
+		}
+		tt, err := texttemplate.New(txt).Parse(src)
+		if err != nil {
+			return err
+		}
+		t.text[name] = tt
+	}
+	if html != "" {
+		src, err := read(html)
+		if err != nil {
+			return err
+		}
+		ht, err := htmltemplate.New(layoutFile).Funcs(htmlFuncs).Parse(layout)
+		if err == nil {
+			ht, err = ht.New(html).Parse(src)
+		}
+		if err != nil {
+			return err
+		}
+		t.html[name] = ht
+	}
+	return nil
+}
+
+// parseOwn parses the files of a template of one's own from override.
+func (t *Templates) parseOwn(u Use, dir string, override fs.FS, layout string) error {
+	files := ownFiles(u)
+	if override == nil {
+		return fmt.Errorf("%q is no built-in template (%s), so it must be a file of email.templates_dir, which is not set",
+			u.Name, strings.Join(kinds, ", "))
+	}
+	for _, f := range files {
+		if _, err := fs.Stat(override, f); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s is missing from %s (format %s needs %s)", f, dir, u.Format, strings.Join(files, " and "))
+		} else if err != nil {
+			return err
+		}
+	}
+	var txt, html string
+	for _, f := range files {
+		if path.Ext(f) == ".txt" {
+			txt = f
+		} else {
+			html = f
+		}
+	}
+	read := func(name string) (string, error) {
+		b, err := fs.ReadFile(override, name)
+		return string(b), err
+	}
+	return t.parse(u.Name, txt, html, layout, read)
+}
+
+// ownFiles returns the files a template of one's own needs for its format.
+func ownFiles(u Use) []string {
+	base := strings.TrimSuffix(strings.TrimSuffix(u.Name, ".html"), ".txt")
+	switch u.Format {
+	case FormatText:
+		return []string{base + ".txt"}
+	case FormatHTML:
+		return []string{base + ".html"}
+	}
+	return []string{base + ".txt", base + ".html"}
+}
+
+// checkOverrides fails on template-like files in dir that match no
+// template: neither an email kind's nor one of own.
+func checkOverrides(dir fs.FS, own map[string]bool) error {
 	entries, err := fs.ReadDir(dir, ".")
 	if err != nil {
 		return err
@@ -224,11 +357,11 @@ func checkOverrides(dir fs.FS) error {
 	for _, e := range entries {
 		name := e.Name()
 		ext := path.Ext(name)
-		if e.IsDir() || (ext != ".txt" && ext != ".html") {
+		if e.IsDir() || (ext != ".txt" && ext != ".html") || own[name] {
 			continue
 		}
 		if name != layoutFile && !slices.Contains(kinds, strings.TrimSuffix(name, ext)) {
-			return fmt.Errorf("%s is not a template name (want %s or <kind>.txt|.html with kind one of %s)",
+			return fmt.Errorf("%s is not a template name (want %s, <kind>.txt|.html with kind one of %s, or a file a template option names)",
 				name, layoutFile, strings.Join(kinds, ", "))
 		}
 	}
@@ -239,12 +372,16 @@ func checkOverrides(dir fs.FS) error {
 // FormatBoth). subject is itself a text template executed on data; the
 // result is folded onto one line, so no value can inject a mail header.
 func (t *Templates) Render(kind, format, subject string, data Data) (*Rendered, error) {
-	tt, ok := t.text[kind]
-	if !ok {
+	tt, ht := t.text[kind], t.html[kind]
+	if tt == nil && ht == nil {
 		return nil, fmt.Errorf("mail: unknown email kind %q", kind)
 	}
 	if format != FormatText && format != FormatHTML && format != FormatBoth {
 		return nil, fmt.Errorf("mail: unknown email format %q (want text, html or both)", format)
+	}
+	// A template of one's own has the files of the format it was loaded for.
+	if (format != FormatHTML && tt == nil) || (format != FormatText && ht == nil) {
+		return nil, fmt.Errorf("mail: template %s has no %s body for format %s", kind, map[bool]string{true: "text", false: "HTML"}[tt == nil], format)
 	}
 	st, err := texttemplate.New("subject").Parse(subject)
 	if err != nil {
@@ -259,6 +396,7 @@ func (t *Templates) Render(kind, format, subject string, data Data) (*Rendered, 
 		return nil, fmt.Errorf("mail: subject of %s is empty", kind)
 	}
 
+	data.Envelope.Subject = r.Subject
 	v := view{Data: data, Subject: r.Subject}
 	if format != FormatHTML {
 		b.Reset()
@@ -269,7 +407,7 @@ func (t *Templates) Render(kind, format, subject string, data Data) (*Rendered, 
 	}
 	if format != FormatText {
 		b.Reset()
-		if err := t.html[kind].ExecuteTemplate(&b, kind+".html", v); err != nil {
+		if err := ht.Execute(&b, v); err != nil {
 			return nil, fmt.Errorf("mail: %w", err)
 		}
 		r.HTML = b.String()

@@ -657,10 +657,14 @@ func (t *translator) email() {
 		case name == defName:
 			t.set(key+".template", name, opt+".template")
 		case templateName.MatchString(name):
-			// userdb names each email's template after the email, so the
-			// original's own file becomes the default name's override.
+			// The file is EJS: until it is rewritten as a Go template and
+			// email.templates_dir points at it, the email keeps userdb's
+			// own template, so the translation loads.
 			t.adjust(key+".template", defName, opt+".template",
-				fmt.Sprintf("an EJS template of your own (%s): rewrite it as Go templates %s.txt and %s.html in email.templates_dir", tmpl, defName, defName))
+				fmt.Sprintf("an EJS template of your own (%s): rewrite it as a Go template with the same model (<%%= url %%> is {{.URL}}, "+
+					"<%%= user.givenName %%> is {{.User.GivenName}}, <%%= envelope.subject %%> is {{.Envelope.Subject}}), put it in a directory, "+
+					"and set email.templates_dir to that directory and %s.template to %s (format html needs %s.html, text %s.txt, both the two)",
+					tmpl, key, name+".html", name, name))
 		default:
 			t.adjust(key+".template", defName, opt+".template", fmt.Sprintf("%q is not a template name", tmpl))
 		}
@@ -684,17 +688,7 @@ func (t *translator) email() {
 
 func defaultMessage(key string) config.Message {
 	e := config.Default().Email
-	switch key {
-	case "account_verification":
-		return e.AccountVerification.Message
-	case "account_verification_successful":
-		return e.AccountVerificationSuccessful
-	case "account_welcome":
-		return e.AccountWelcome
-	case "forgot_password":
-		return e.ForgotPassword.Message
-	}
-	return e.PasswordResetSuccessful
+	return e.Message(key)
 }
 
 func (t *translator) database() {

@@ -41,6 +41,11 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives progress; nil discards it.
 	Logger *slog.Logger
+	// SuperAdminRole is userdb's super_admin_role (userdb.RoleSuperAdmin
+	// if ""). The original's holders of a role of this name, in any
+	// account, are moved to the default account with its role of this
+	// name (superadmin.go).
+	SuperAdminRole string
 }
 
 // Import copies the original library's database src (dialect MySQL, Postgres
@@ -88,6 +93,9 @@ func Import(ctx context.Context, src *sql.DB, dialect string, dst userdb.Store, 
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.SuperAdminRole == "" {
+		opts.SuperAdminRole = userdb.RoleSuperAdmin
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -103,6 +111,7 @@ func Import(ctx context.Context, src *sql.DB, dialect string, dst userdb.Store, 
 		accounts:       make(map[string]bool),
 		sourceRoles:    make(map[string]bool),
 		roles:          make(map[string]roleTarget),
+		superRoles:     make(map[string]string),
 	}
 	steps := []func(context.Context) error{im.importAccounts, im.importRoles, im.importUsers, im.reportOrphans}
 	for _, step := range steps {
@@ -125,6 +134,7 @@ type importer struct {
 	accounts       map[string]bool       // the source accounts imported (or that would be, in a dry run)
 	sourceRoles    map[string]bool       // every role id of the source
 	roles          map[string]roleTarget // source role id -> the userdb role its members get
+	superRoles     map[string]string     // userdb id of an imported super-admin role -> its account id
 
 	// Settled before users are read in batches, from all of them at once.
 	rejected  map[string]string // user id -> why it is not imported
@@ -393,6 +403,7 @@ func (im *importer) mapRole(ctx context.Context, r roleRow, byName map[string]ro
 	case err == nil && found.ID != role.ID:
 		t := roleTarget{found.ID, found.Name}
 		im.roles[r.ID], byName[key] = t, t
+		im.markSuperRole(rep, r.ID, t, role.AccountID)
 		rep.skip(TableRoles, r.ID, "userdb role %s of the same account is named %q; its members get that role", found.ID, found.Name)
 		return nil, nil
 	case err != nil && !userdb.IsCode(err, userdb.ENOTFOUND):
@@ -415,6 +426,7 @@ func (im *importer) mapRole(ctx context.Context, r roleRow, byName map[string]ro
 	}
 	t := roleTarget{role.ID, role.Name}
 	im.roles[r.ID], byName[key] = t, t
+	im.markSuperRole(rep, r.ID, t, role.AccountID)
 	return role, nil
 }
 

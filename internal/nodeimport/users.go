@@ -141,7 +141,7 @@ func (im *importer) importUser(ctx context.Context, st userdb.Store, rep *Report
 		skipDependents(rep, r.ID, mems, olds)
 		return nil
 	}
-	want := im.mapUser(rep, r)
+	want := im.mapUser(rep, r, mems)
 	if want == nil {
 		skipDependents(rep, r.ID, mems, olds)
 		return nil
@@ -197,9 +197,9 @@ func (im *importer) importUser(ctx context.Context, st userdb.Store, rep *Report
 	return im.importHistory(ctx, st, rep, want, have != nil, olds)
 }
 
-// mapUser returns the userdb user of a source row, or nil (and an issue)
-// when it cannot be imported.
-func (im *importer) mapUser(rep *Report, r userRow) *userdb.User {
+// mapUser returns the userdb user of a source row, whose memberships are
+// mems, or nil (and an issue) when it cannot be imported.
+func (im *importer) mapUser(rep *Report, r userRow, mems []membershipRow) *userdb.User {
 	if reason := im.accountMissing(r.AccountID); reason != "" {
 		rep.skip(TableUsers, r.ID, "%s", reason)
 		return nil
@@ -220,6 +220,12 @@ func (im *importer) mapUser(rep *Report, r userRow) *userdb.User {
 		FailedLogins:      max(r.FailedLogins, 0),
 		CreatedAt:         created,
 		UpdatedAt:         im.timeOr(r.Updated, created),
+	}
+	if acc := im.superAccount(mems); acc != "" {
+		u.AccountID = userdb.DefaultAccountID
+		rep.note(TableUsers, r.ID, "holds %s in account %s, which made it a super-admin of every account in the original; "+
+			"moved to the default account and given its %s role, as userdb's super-admins are (its other roles stay)",
+			im.opts.SuperAdminRole, acc, im.opts.SuperAdminRole)
 	}
 	// The original let only ENABLED users sign in: an unknown status is
 	// taken as DISABLED, which keeps the user out until an admin decides.
@@ -364,6 +370,13 @@ func (im *importer) importMemberships(ctx context.Context, st userdb.Store, rep 
 				rep.skip(TableMemberships, id, "role %s does not exist", quoteID(m.RoleID))
 			}
 			continue
+		}
+		if _, ok := im.superRoles[t.id]; ok {
+			super, err := im.defaultSuperRole(ctx, st)
+			if err != nil {
+				return err
+			}
+			t = super
 		}
 		if given[t.id] { // two source roles merged into one
 			rep.Memberships.Unchanged++

@@ -45,6 +45,12 @@ type ImportOptions struct {
 	DryRun  bool
 	// Invite sends the invitation email to created users who have no password.
 	Invite bool
+	// VerifyEmail makes created users who have a password, and neither a
+	// status nor a verified email of their own in the file, PENDING and
+	// sends them the verification email, whose link enables them: what the
+	// original's /users/import and add-users did for every row
+	// (newUserWorkflow, index.js:612-626).
+	VerifyEmail bool
 	// Existing is ImportSkipExisting (the default) or ImportUpdateExisting.
 	Existing string
 }
@@ -99,6 +105,8 @@ type pendingUser struct {
 	roles []*userdb.Role
 	// invite: create an invitation token and email.
 	invite bool
+	// verify: send the verification email (ImportOptions.VerifyEmail).
+	verify bool
 }
 
 // MayImport refuses callers who may not import users at all, so that a
@@ -336,6 +344,9 @@ func (im *importer) prepare(row *ImportRow) (*pendingUser, *userdb.User, error) 
 		u.EmailVerifiedAt = &now
 	}
 	p.invite = im.opts.Invite && u.PasswordHash == "" && n.Password == "" && u.Status == userdb.StatusPending
+	if im.opts.VerifyEmail && (n.Password != "" || n.PasswordHash != "") && n.Status == "" && !n.Verified {
+		p.verify, u.Status = true, userdb.StatusPending
+	}
 	return p, nil, nil
 }
 
@@ -507,7 +518,7 @@ func (im *importer) flush() error {
 func (im *importer) created(batch []*pendingUser) {
 	im.report.Created += len(batch)
 	for _, p := range batch {
-		if p.invite {
+		if p.invite || p.verify {
 			im.s.kick()
 			return
 		}
@@ -532,8 +543,11 @@ func (im *importer) write(tx userdb.Store, p *pendingUser) error {
 		}
 		u.Roles = append(u.Roles, r.Name)
 	}
-	if err := s.record(ctx, tx, "user.created", u, map[string]any{"roles": u.Roles, "invited": p.invite, "imported": true}); err != nil {
+	if err := s.record(ctx, tx, "user.created", u, map[string]any{"roles": u.Roles, "invited": p.invite, "verification_sent": p.verify, "imported": true}); err != nil {
 		return err
+	}
+	if p.verify {
+		return s.sendVerification(ctx, tx, u)
 	}
 	if !p.invite {
 		return nil
