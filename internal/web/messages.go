@@ -10,21 +10,22 @@ import "github.com/userdb/userdb/internal/ui"
 // the service wrote them. English is shipped.
 var catalogue = ui.Catalogue{
 	// Page titles ("title-" and the page's template name).
-	"title-signin":        "Sign in",
-	"title-notme":         "Secure your account",
-	"title-signup":        "Create your account",
-	"title-verify":        "Verify your email",
-	"title-forgot":        "Reset your password",
-	"title-reset":         "Choose a new password",
-	"title-expired":       "Your password has expired",
-	"title-profile":       "Your profile",
-	"title-sessions":      "Your sessions",
-	"title-apps":          "Connected applications",
-	"title-invitation":    "Welcome to %s", // the product name
-	"title-emailchange":   "Confirm your new email address",
-	"title-setup":         "Create the first administrator",
-	"title-signinemail":   "Sign in by email",
-	"title-signinlink":    "Sign in on this browser?",
+	"title-signin":      "Sign in",
+	"title-notme":       "Secure your account",
+	"title-signup":      "Create your account",
+	"title-verify":      "Verify your email",
+	"title-forgot":      "Reset your password",
+	"title-reset":       "Choose a new password",
+	"title-expired":     "Your password has expired",
+	"title-profile":     "Your profile",
+	"title-sessions":    "Your sessions",
+	"title-apps":        "Connected applications",
+	"title-invitation":  "Welcome to %s", // the product name
+	"title-emailchange": "Confirm your new email address",
+	"title-setup":       "Create the first administrator",
+	"title-signinemail": "Sign in by email",
+	"title-signinlink":  "Sign in on this browser?",
+	// The second factor's pages.
 	"title-mfa":           "Two-step verification",
 	"title-mfaenrol":      "Set up an authenticator app",
 	"title-recoverycodes": "Save your recovery codes",

@@ -48,15 +48,19 @@ var funcs = template.FuncMap{
 	},
 	"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 	"initials": initials,
-	"factorKind": func(kind string) string {
-		switch userdb.FactorKind(kind) {
-		case userdb.FactorTOTP:
-			return "TOTP"
-		case userdb.FactorWebAuthn:
-			return "Passkey"
-		}
-		return kind
-	},
+	"factor":   factorKind,
+}
+
+// factorKind names a kind of second factor (service.FactorInfo.Kind) on
+// the profile.
+func factorKind(kind string) string {
+	switch userdb.FactorKind(kind) {
+	case userdb.FactorTOTP:
+		return "TOTP"
+	case userdb.FactorWebAuthn:
+		return "Passkey"
+	}
+	return kind
 }
 
 // initials are the letters on a user's avatar: of the first and last name,
