@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -41,17 +40,8 @@ func TestPasskeyMFAOnHostedPages(t *testing.T) {
 
 	answer := func(a *passkeytest.Authenticator) map[string]any {
 		t.Helper()
-		r := b.do("POST", "/signin/mfa/passkey/options", nil)
-		if r.status != 200 {
-			t.Fatalf("the ceremony: %d %s", r.status, r.body)
-		}
-		c := r.json(t)
-		options, _ := json.Marshal(c["publicKey"])
-		cred, err := a.Assert(options)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return map[string]any{"state": c["state"], "credential": json.RawMessage(cred), "next": "/profile/sessions"}
+		state, cred := passkeyCeremony(t, b, "/signin/mfa/passkey/options", a)
+		return map[string]any{"state": state, "credential": cred, "next": "/profile/sessions"}
 	}
 	if r := b.do("POST", "/signin/mfa/passkey", answer(bobs)); r.status != 401 || b.cookie("userdb") != "" {
 		t.Fatalf("bob's key for ann: %d %s", r.status, r.body)

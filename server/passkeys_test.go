@@ -288,17 +288,8 @@ func TestPasskeyMFAOverJSON(t *testing.T) {
 	}
 	assert := func(a *passkeytest.Authenticator) map[string]any {
 		t.Helper()
-		r := spa.do("POST", "/login/mfa/passkey", nil)
-		if r.status != 200 {
-			t.Fatalf("passkey ceremony: %d %s", r.status, r.body)
-		}
-		c := r.json(t)
-		options, _ := json.Marshal(c["publicKey"])
-		answer, err := a.Assert(options)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return map[string]any{"method": "webauthn", "state": c["state"], "answer": json.RawMessage(answer)}
+		state, answer := passkeyCeremony(t, spa, "/login/mfa/passkey", a)
+		return map[string]any{"method": "webauthn", "state": state, "answer": answer}
 	}
 	if r := spa.do("POST", "/login/mfa", assert(bobs)); r.status != 401 || !strings.Contains(string(r.body), "This passkey could not be verified.") {
 		t.Fatalf("bob's key for ann: %d %s", r.status, r.body)
@@ -312,4 +303,21 @@ func TestPasskeyMFAOverJSON(t *testing.T) {
 	if r := spa.do("GET", "/me", nil); r.status != 200 || !strings.Contains(string(r.body), "ann@example.com") {
 		t.Fatalf("GET /me after the passkey: %d %s", r.status, r.body)
 	}
+}
+
+// passkeyCeremony asks c's server for a passkey ceremony at path and
+// returns its state and a's answer.
+func passkeyCeremony(t *testing.T, c *client, path string, a *passkeytest.Authenticator) (any, json.RawMessage) {
+	t.Helper()
+	r := c.do("POST", path, nil)
+	if r.status != 200 {
+		t.Fatalf("passkey ceremony: %d %s", r.status, r.body)
+	}
+	ceremony := r.json(t)
+	options, _ := json.Marshal(ceremony["publicKey"])
+	answer, err := a.Assert(options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ceremony["state"], answer
 }
