@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"strings"
 	"time"
 
 	"github.com/userdb/userdb/internal/password"
@@ -452,12 +451,5 @@ func (h *harness) close() error {
 
 // loginRequest returns POST /login for login and pw.
 func loginRequest(ctx context.Context, base, login, pw string) (*http.Request, error) {
-	body := `{"login":` + quote(login) + `,"password":` + quote(pw) + `}`
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/login", strings.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	return req, nil
+	return jsonRequest(ctx, base+"/login", `{"login":`+quote(login)+`,"password":`+quote(pw)+`}`)
 }

@@ -43,6 +43,7 @@ const (
 	scMe          = "me"
 	scHash        = "hash"
 	scLogin       = "login"
+	scLoginTOTP   = "login-totp"
 	scLoginStorm  = "login-storm"
 	scRegister    = "register"
 	scForgot      = "forgot"
@@ -58,18 +59,19 @@ const (
 // allScenarios lists every scenario in running order. The baselines
 // (trivial, hash) also run whenever the scenario they are the ceiling of
 // runs; startup needs --bin.
-var allScenarios = []string{scStartup, scTrivial, scMe, scHash, scLogin, scLoginStorm, scRegister, scForgot, scAdminSearch,
+var allScenarios = []string{scStartup, scTrivial, scMe, scHash, scLogin, scLoginStorm, scLoginTOTP, scRegister, scForgot, scAdminSearch,
 	scSign, scOAuthToken, scOAuthIntrospect, scImport}
 
 // defaultScenarios run when --scenarios is not given; import, which takes
 // a while, runs when asked for.
-const defaultScenarios = "startup,me,login,login-storm,register,forgot,admin-search,oauth-token,oauth-introspect"
+const defaultScenarios = "startup,me,login,login-storm,login-totp,register,forgot,admin-search,oauth-token,oauth-introspect"
 
 // options are the harness's command-line settings.
 type options struct {
 	users       int
 	sessions    int
 	storm       int
+	totpUsers   int
 	importRows  int
 	duration    time.Duration
 	warmup      time.Duration
@@ -106,11 +108,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.users, "users", 10_000, "users to seed")
 	fs.IntVar(&o.sessions, "sessions", 1000, "distinct sessions the me scenario cycles through")
 	fs.IntVar(&o.storm, "storm", 500, "sign-ins started at once by login-storm")
+	fs.IntVar(&o.totpUsers, "totp-users", 1000, "seeded users login-totp enrols in TOTP first (each may use two codes per 30 s step; at most --users)")
 	fs.IntVar(&o.importRows, "import-rows", 100_000, "rows of the CSV file the import scenario imports (with --bin)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each throughput scenario runs")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load before trivial and me (fills caches and connection pools)")
 	fs.DurationVar(&o.timeout, "timeout", time.Minute, "limit on each request")
-	fs.IntVar(&o.concurrency, "concurrency", 0, "concurrent clients of every throughput scenario (default: 64 for trivial, me and forgot; 8 for login and register; 4 for admin-search; 16 for the OAuth scenarios)")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "concurrent clients of every throughput scenario (default: 64 for trivial, me and forgot; 8 for login, login-totp and register; 4 for admin-search; 16 for the OAuth scenarios)")
 	fs.Int64Var(&o.maxRequests, "max-requests", 5_000_000, "most requests one scenario makes, whatever its duration")
 	fs.StringVar(&scenarios, "scenarios", defaultScenarios, "comma-separated scenarios: "+strings.Join(allScenarios, ","))
 	fs.StringVar(&o.out, "out", "", "write the results as JSON to this file")
@@ -150,7 +153,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.scenarios[scMe] {
 		o.scenarios[scTrivial] = true
 	}
-	if o.scenarios[scLogin] {
+	if o.scenarios[scLogin] || o.scenarios[scLoginTOTP] {
 		o.scenarios[scHash] = true
 	}
 	if o.scenarios[scOAuthToken] || o.scenarios[scOAuthIntrospect] {
@@ -163,6 +166,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, errors.New("--sessions must be at least 1")
 	case o.storm < 1:
 		return nil, errors.New("--storm must be at least 1")
+	case o.totpUsers < 1:
+		return nil, errors.New("--totp-users must be at least 1")
 	case o.importRows < 100 || o.importRows > 10_000_000:
 		return nil, errors.New("--import-rows must be 100 to 10000000")
 	case o.duration <= 0 || o.duration > time.Hour:
@@ -212,7 +217,7 @@ func (o *options) concurrencyFor(scenario string) int {
 		return o.concurrency
 	}
 	switch scenario {
-	case scLogin, scRegister:
+	case scLogin, scLoginTOTP, scRegister:
 		return 8
 	case scAdminSearch:
 		return 4

@@ -12,7 +12,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +41,8 @@ func (h *harness) scenario(ctx context.Context, name string) *Result {
 		err = h.login(ctx, r)
 	case scLoginStorm:
 		err = h.loginStorm(ctx, r)
+	case scLoginTOTP:
+		err = h.loginTOTP(ctx, r)
 	case scRegister:
 		err = h.register(ctx, r)
 	case scForgot:
@@ -397,12 +398,10 @@ func (h *harness) searchRequest(ctx context.Context, i int) *http.Request {
 
 // post sends a JSON body and reads the answer.
 func post(ctx context.Context, c *client, url, body string) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+	req, err := jsonRequest(ctx, url, body)
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
 	return c.send(req)
 }
 

@@ -157,6 +157,7 @@ type Password struct {
 	ExpiryWarning []time.Duration `yaml:"expiry_warning"`
 	BreachCheck   string          `yaml:"breach_check"`
 	Breach        Breach          `yaml:"breach"`
+	Pepper        Pepper          `yaml:"pepper"`
 }
 
 // Policy is what a new password must satisfy. The character counts are

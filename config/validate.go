@@ -178,6 +178,7 @@ func (c *Config) validatePassword(p *Problems) {
 	if n := pol.Uppers + pol.Lowers + pol.Numbers + pol.Specials; n > pol.MaxLength {
 		p.add("password.policy", "uppers, lowers, numbers and specials add up to %d, more than max_length (%d)", n, pol.MaxLength)
 	}
+	c.checkPeppers(p)
 }
 
 func (c *Config) validateSMTP(p *Problems) {

@@ -6,5 +6,6 @@
 // testdata/libapp is a Go module of its own that embeds userdb as a library
 // through a replace directive; TestLibraryFromAnotherModule builds it as an
 // outside program would and drives it over HTTP, and the README's library
-// section is checked to be a copy of its code.
+// section is checked to be a copy of its code. TestREADMECommands follows
+// the README from top to bottom, running the commands of its shell blocks.
 package e2e

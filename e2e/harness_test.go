@@ -34,8 +34,11 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "userdb")
-	build := exec.Command("go", "build", "-o", binary, "./cmd/userdb")
+	// The README's build flags, so that TestREADMECommands's build of the
+	// README's command reuses the packages compiled here and only links.
+	build := exec.Command("go", "build", "-trimpath", "-o", binary, "./cmd/userdb")
 	build.Dir = ".."
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building userdb:", err)

@@ -13,4 +13,5 @@ func init() {
 		func(srv any) *service.Service { return srv.(*Server).svc },
 		func(srv any) *oauth.Provider { return srv.(*Server).oauth },
 	)
+	inside.RegisterHasher(newHasher)
 }

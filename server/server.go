@@ -164,11 +164,10 @@ func Open(ctx context.Context, cfg *Config, opts ...Option) (*Server, error) {
 
 func (s *Server) build(ctx context.Context, o options) error {
 	cfg := s.cfg
-	h := cfg.Hashing
-	s.hasher = password.NewHasher(password.Params{
-		Memory: uint32(h.Memory / 1024), Iterations: uint32(h.Iterations), Parallelism: uint8(h.Parallelism),
-		SaltLen: 16, KeyLen: 32,
-	}, h.Workers, h.Queue)
+	var err error
+	if s.hasher, err = newHasher(cfg); err != nil {
+		return err
+	}
 	p := cfg.Password.Policy
 	policy := password.Policy{Mode: p.Mode, MinLength: p.MinLength, MaxLength: p.MaxLength,
 		Uppers: p.Uppers, Lowers: p.Lowers, Numbers: p.Numbers, Specials: p.Specials}
@@ -600,4 +599,29 @@ func inviteURL(cfg *config.Config) string {
 		return ep
 	}
 	return cfg.BaseURL() + web.InvitationPath
+}
+
+// newHasher returns the hasher of cfg: hashing's parameters and pool, and
+// the peppers of password.pepper (ASVS 2.4.5). A configuration that was
+// loaded was validated, so an error here is a Config built in code with a
+// bad pepper: start-up fails with it.
+func newHasher(cfg *Config) (*password.Hasher, error) {
+	hc := cfg.Hashing
+	h := password.NewHasher(password.Params{
+		Memory: uint32(hc.Memory / 1024), Iterations: uint32(hc.Iterations), Parallelism: uint8(hc.Parallelism),
+		SaltLen: 16, KeyLen: 32,
+	}, hc.Workers, hc.Queue)
+	cur, prev, err := cfg.Peppers()
+	if err != nil {
+		return nil, err
+	}
+	var current *password.Pepper
+	if cur != nil {
+		current = &password.Pepper{ID: cur.ID, Key: cur.Key}
+	}
+	previous := make([]password.Pepper, len(prev))
+	for i, k := range prev {
+		previous[i] = password.Pepper{ID: k.ID, Key: k.Key}
+	}
+	return h, h.SetPeppers(current, previous)
 }

@@ -67,6 +67,9 @@ func importCmd(e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "%d rows %s: %d %screated, %d %supdated, %d skipped, %d failed\n",
 			report.Rows, verb, report.Created, would, report.Updated, would, report.Skipped, report.Failed)
+		if report.Wrapped > 0 {
+			fmt.Fprintf(e.stdout, "%d weak password hashes %sstored wrapped in argon2id\n", report.Wrapped, would)
+		}
 		for _, p := range report.Problems {
 			field := ""
 			if p.Field != "" {

@@ -29,7 +29,8 @@ func TestImportAndExport(t *testing.T) {
 	c.fail(1, "No user", "", "user", "show", "ann@example.com")
 
 	r = c.run("", "import", file)
-	if r.code != 1 || !strings.Contains(r.stdout, "3 rows imported: 2 created") {
+	// ann's bcrypt hash has cost 4, below OWASP's 10: stored wrapped.
+	if r.code != 1 || !strings.Contains(r.stdout, "3 rows imported: 2 created") || !strings.Contains(r.stdout, "1 weak password hashes stored wrapped in argon2id") {
 		t.Fatalf("import: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	mustOneLine(t, r.stderr, "1 rows failed")
@@ -58,7 +59,7 @@ func TestImportAndExport(t *testing.T) {
 	dst := filepath.Join(c.dir, "out.jsonl")
 	c.ok("", "export", "--format", "jsonl", "--hashes", "--out", dst)
 	b, _ := os.ReadFile(dst)
-	if !strings.Contains(string(b), `"passwordHash":"$2a$`) || strings.Count(string(b), "\n") != 2 {
+	if !strings.Contains(string(b), `"passwordHash":"$wrap$2a$04$`) || strings.Count(string(b), "\n") != 2 {
 		t.Errorf("export --hashes:\n%s", b)
 	}
 	if st, _ := os.Stat(dst); st.Mode().Perm() != 0o600 {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/nodeimport"
 	"github.com/userdb/userdb/sqlstore"
 )
@@ -68,7 +69,13 @@ func migrateFrom(e *env, args []string) error {
 	if err := st.Migrate(e.ctx); err != nil {
 		return err
 	}
-	rep, err := nodeimport.Import(e.ctx, src, dialect, st, nodeimport.Options{DryRun: *dryRun, Logger: log, SuperAdminRole: cfg.SuperAdminRole})
+	// Weak bcrypt hashes are wrapped in argon2id as they are written, with
+	// the hashing parameters and pepper userdb serve will verify them with.
+	hasher, err := inside.Hasher(cfg)
+	if err != nil {
+		return err
+	}
+	rep, err := nodeimport.Import(e.ctx, src, dialect, st, nodeimport.Options{DryRun: *dryRun, Logger: log, Wrapper: hasher, SuperAdminRole: cfg.SuperAdminRole})
 	if rep != nil {
 		if werr := rep.WriteText(e.stdout); werr != nil && err == nil {
 			err = werr

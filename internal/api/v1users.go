@@ -95,10 +95,14 @@ type v1UserPatch struct {
 	Surname    *string        `json:"surname"`
 	Status     *string        `json:"status"`
 	CustomData map[string]any `json:"customData"`
+	Password   *string        `json:"password"`
 }
 
 // v1UpdateUser: PATCH /api/v1/users/{id} with the version last read; a
 // stale version is 409. customData keys are merged; null removes one.
+// password sets the password with the profile, as Okta's user update does
+// with credentials.password.value: policy, history, the end of the user's
+// other sessions and the password-set email, in one transaction.
 func (a *API) v1UpdateUser(w http.ResponseWriter, r *http.Request) {
 	var req v1UserPatch
 	if err := decode(r, &req); err != nil {
@@ -111,7 +115,7 @@ func (a *API) v1UpdateUser(w http.ResponseWriter, r *http.Request) {
 	}
 	p := service.ProfileUpdate{
 		Username: req.Username, Email: req.Email, GivenName: req.GivenName, MiddleName: req.MiddleName,
-		Surname: req.Surname, CustomData: req.CustomData, Version: req.Version,
+		Surname: req.Surname, CustomData: req.CustomData, Version: req.Version, Password: req.Password,
 	}
 	if req.Status != nil {
 		st, err := userdb.ParseStatus(*req.Status)

@@ -25,6 +25,14 @@ type Measured struct {
 // wall-clock throughput, and alternating spreads the disturbance over all
 // the functions instead of loading whichever ran while it was worst.
 func Alternate(b *testing.B, fs ...func()) []Measured {
+	return AlternateSettled(b, nil, fs...)
+}
+
+// AlternateSettled is Alternate for operations that leave work behind
+// (an answer given before the work it promises): settle, unless nil, runs
+// after each function's share of a round, inside its measurement, and
+// returns once that work is done.
+func AlternateSettled(b *testing.B, settle func(), fs ...func()) []Measured {
 	wall := make([]time.Duration, len(fs))
 	cpu := make([]time.Duration, len(fs))
 	rounds := min(10, b.N)
@@ -46,6 +54,9 @@ func Alternate(b *testing.B, fs ...func()) []Measured {
 				})
 			}
 			wg.Wait()
+			if settle != nil {
+				settle()
+			}
 			wall[i] += time.Since(t0)
 			cpu[i] += CPUTime() - c0
 		}

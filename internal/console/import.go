@@ -86,7 +86,7 @@ func (c *Console) importPost(w http.ResponseWriter, r *http.Request, me *admin) 
 		return
 	}
 	defer up.Close()
-	for _, name := range []string{"account", "existing", "dry_run", "invite"} {
+	for _, name := range []string{"account", "existing", "dry_run", "invite", "verify_email"} {
 		if value, ok := up.Fields[name]; ok {
 			v.Input.Set(name, value)
 		}
@@ -94,6 +94,7 @@ func (c *Console) importPost(w http.ResponseWriter, r *http.Request, me *admin) 
 	opts := service.ImportOptions{
 		Account: up.Fields["account"], Existing: up.Fields["existing"],
 		DryRun: up.Fields["dry_run"] != "", Invite: up.Fields["invite"] != "",
+		VerifyEmail: up.Fields["verify_email"] != "",
 	}
 	if !me.Super {
 		opts.Account = ""

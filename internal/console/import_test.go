@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/inside"
 	"github.com/userdb/userdb/internal/service"
 )
@@ -105,6 +106,17 @@ func TestImportPage(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusForbidden {
 		t.Errorf("cross-site upload: %d", res.StatusCode)
+	}
+
+	// Rows with a password, with "verify their email": PENDING, and the
+	// verification email goes out.
+	p = upload(admin, "more.csv", "text/csv", "First Name,Last Name,Email,Role,Password\nVal,Ng,val@example.com,,a long enough secret 1\n",
+		map[string]string{"verify_email": "on"})
+	wantStatus(t, p, 200)
+	wantText(t, p, "<strong>1</strong> <span>created")
+	val, err := inside.Service(s.Srv).AdminFindUser(service.WithActor(context.Background(), service.SystemActor()), service.ByRef, "val@example.com")
+	if err != nil || val.Status != userdb.StatusPending || val.PasswordHash == "" {
+		t.Fatalf("val imported with verify_email: %+v %v", val, err)
 	}
 
 	// A plain user gets the console's 403.

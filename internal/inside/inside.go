@@ -6,14 +6,26 @@
 package inside
 
 import (
+	"github.com/userdb/userdb/config"
 	"github.com/userdb/userdb/internal/oauth"
+	"github.com/userdb/userdb/internal/password"
 	"github.com/userdb/userdb/internal/service"
 )
 
 var (
 	serviceOf func(srv any) *service.Service
 	oauthOf   func(srv any) *oauth.Provider
+	hasherOf  func(cfg *config.Config) (*password.Hasher, error)
 )
+
+// RegisterHasher sets the constructor of Hasher; package server calls it
+// from init.
+func RegisterHasher(f func(cfg *config.Config) (*password.Hasher, error)) { hasherOf = f }
+
+// Hasher returns the password hasher a server opened with cfg would use
+// (hashing parameters, pool, peppers), for commands that hash without a
+// server: migrate-from wraps weak hashes with it.
+func Hasher(cfg *config.Config) (*password.Hasher, error) { return hasherOf(cfg) }
 
 // Register sets the accessors; package server calls it from init.
 func Register(svc func(srv any) *service.Service, provider func(srv any) *oauth.Provider) {

@@ -46,6 +46,9 @@ type Options struct {
 	// account, are moved to the default account with its role of this
 	// name (superadmin.go).
 	SuperAdminRole string
+	// Wrapper wraps weak bcrypt hashes (cost below 10) in argon2id as they
+	// are written; nil keeps every hash as the source has it.
+	Wrapper Wrapper
 }
 
 // Import copies the original library's database src (dialect MySQL, Postgres
@@ -53,7 +56,9 @@ type Options struct {
 //
 // Accounts, users and roles keep their ids; the original's accounts are
 // created beside userdb's default account. Users keep their bcrypt hashes,
-// which userdb verifies and replaces with its own hash at the next sign-in.
+// which userdb verifies and replaces with its own hash at the next sign-in;
+// with Options.Wrapper, those below cost 10 are stored wrapped in argon2id
+// (a second run keeps a wrapping of the same source hash).
 // Rows that cannot be imported (an account without a name, a user without a
 // valid email, a second user with the same email, a role or membership
 // pointing to nothing...) are skipped and reported with their id; the rest
@@ -173,6 +178,7 @@ func (r *Report) add(frag *Report) {
 		c.Failed += t.counts.Failed
 	}
 	r.Issues = append(r.Issues, frag.Issues...)
+	r.Wrapped += frag.Wrapped
 }
 
 // ---- accounts

@@ -20,6 +20,10 @@ type Report struct {
 	DryRun bool
 	// One count per original table. Every row of the table is counted once.
 	Accounts, Users, Roles, Memberships, OldPasswords Counts
+	// Wrapped counts the bcrypt hashes below cost 10 written (users' and
+	// old passwords'), stored wrapped in argon2id (Options.Wrapper; ASVS
+	// 2.4.4). The passwords are unchanged.
+	Wrapped int
 	// Issues lists every row not imported and every row imported with a
 	// change or a caveat, in the order they were met.
 	Issues []Issue
@@ -104,6 +108,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if r.Wrapped > 0 {
+		if _, err := fmt.Fprintf(w, "%d weak bcrypt hashes (cost below 10) stored wrapped in argon2id\n", r.Wrapped); err != nil {
+			return err
+		}
 	}
 	if len(r.Issues) == 0 {
 		return nil

@@ -40,11 +40,15 @@ func (im *importer) importUsers(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		wraps, err := im.wrapHashes(ctx, rows, olds)
+		if err != nil {
+			return err
+		}
 		memsOf := groupBy(mems, func(m membershipRow) string { return m.UserID })
 		oldsOf := groupBy(olds, func(o oldPasswordRow) string { return o.UserID })
 		err = im.write(ctx, func(st userdb.Store, rep *Report) error {
 			for _, r := range rows {
-				if err := im.importUser(ctx, st, rep, r, memsOf[r.ID], oldsOf[r.ID]); err != nil {
+				if err := im.importUser(ctx, st, rep, r, memsOf[r.ID], oldsOf[r.ID], wraps); err != nil {
 					return fmt.Errorf("user %s: %w", r.ID, err)
 				}
 			}
@@ -135,7 +139,7 @@ func active(k userKey) bool {
 }
 
 // importUser writes one user, with its roles and old passwords, through st.
-func (im *importer) importUser(ctx context.Context, st userdb.Store, rep *Report, r userRow, mems []membershipRow, olds []oldPasswordRow) error {
+func (im *importer) importUser(ctx context.Context, st userdb.Store, rep *Report, r userRow, mems []membershipRow, olds []oldPasswordRow, wraps map[string]string) error {
 	if reason, ok := im.rejected[r.ID]; ok {
 		rep.skip(TableUsers, r.ID, "%s", reason)
 		skipDependents(rep, r.ID, mems, olds)
@@ -162,6 +166,7 @@ func (im *importer) importUser(ctx context.Context, st userdb.Store, rep *Report
 		skipDependents(rep, r.ID, mems, olds)
 		return nil
 	}
+	im.storedHash(rep, want, have, wraps)
 
 	if have == nil {
 		rep.Users.Created++
@@ -194,7 +199,7 @@ func (im *importer) importUser(ctx context.Context, st userdb.Store, rep *Report
 	if err := im.importMemberships(ctx, st, rep, want.ID, roles, mems); err != nil {
 		return err
 	}
-	return im.importHistory(ctx, st, rep, want, have != nil, olds)
+	return im.importHistory(ctx, st, rep, want, have != nil, olds, wraps)
 }
 
 // mapUser returns the userdb user of a source row, whose memberships are
@@ -401,7 +406,7 @@ func (im *importer) importMemberships(ctx context.Context, st userdb.Store, rep 
 // importHistory adds the user's old passwords to its password history: the
 // newest Options.HistoryKeep distinct bcrypt hashes. Like the original's
 // old_passwords, userdb's history holds the current hash too.
-func (im *importer) importHistory(ctx context.Context, st userdb.Store, rep *Report, u *userdb.User, exists bool, olds []oldPasswordRow) error {
+func (im *importer) importHistory(ctx context.Context, st userdb.Store, rep *Report, u *userdb.User, exists bool, olds []oldPasswordRow, wraps map[string]string) error {
 	keep := im.opts.HistoryKeep
 	has := make(map[string]bool)
 	if exists {
@@ -425,12 +430,16 @@ func (im *importer) importHistory(ctx context.Context, st userdb.Store, rep *Rep
 			rep.OldPasswords.Unchanged++ // the same hash twice: one history entry
 		case len(seen) == keep:
 			rep.skip(TableOldPasswords, u.ID, "entry of %s is older than the newest %d, which are kept", describeTime(o.Created), keep)
-		case has[o.Hash]:
+		case im.inHistory(has, o.Hash, wraps):
 			seen[o.Hash] = true
 			rep.OldPasswords.Unchanged++
 		default:
 			seen[o.Hash] = true
 			rep.OldPasswords.Created++
+			if w, weak := wraps[o.Hash]; weak {
+				o.Hash = w // as weak as a current hash: the same wrapping
+				rep.Wrapped++
+			}
 			add = append(add, o)
 		}
 	}

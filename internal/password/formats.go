@@ -28,6 +28,17 @@ const (
 	maxBcryptCost       = 16       // 2^16 rounds
 	maxScryptWork       = 1 << 23  // N × r × p: ln=20,r=8,p=1 uses 1 GiB
 	maxPBKDF2Iterations = 10000000 // of HMAC-SHA256
+	maxSaltLen          = 64       // bytes; salts longer than this are no safer, only costlier to parse
+)
+
+// What counts as weak, from OWASP's Password Storage Cheat Sheet (2023): an
+// imported hash below these is wrapped in argon2id when it is imported
+// (wrap.go), so the database never holds a hash that is cheap to crack.
+const (
+	minBcryptCost       = 10
+	minPBKDF2Iterations = 600000   // of HMAC-SHA256
+	minScryptWork       = 1 << 20  // N × r × p: N=2^17, r=8, p=1
+	minArgon2Work       = 7168 * 5 // memory × passes in KiB: 7 MiB × 5, the cheapest OWASP setting
 )
 
 // bcryptMaxBytes is how much of a password bcrypt uses; the rest is ignored.
@@ -55,6 +66,8 @@ func parseHash(encoded string) (hash, error) {
 		return parsePasslibPBKDF2(encoded)
 	case strings.HasPrefix(encoded, "pbkdf2_sha256$"):
 		return parseDjangoPBKDF2(encoded)
+	case strings.HasPrefix(encoded, wrapPrefix):
+		return parseWrapped(encoded)
 	case encoded == "":
 		return nil, errors.New("password: stored hash is empty")
 	}
@@ -68,6 +81,11 @@ type argon2idHash struct {
 	memory, iterations uint32
 	parallelism        uint8
 	salt, key          []byte
+	// pepperID names the pepper the password went through (HMAC-SHA256)
+	// before argon2id, "" for none; pepperKey is that pepper's key, found
+	// by the Hasher before verifying (pepper.go).
+	pepperID  string
+	pepperKey []byte
 }
 
 func parseArgon2id(s string) (hash, error) {
@@ -78,24 +96,37 @@ func parseArgon2id(s string) (hash, error) {
 	if v, err := parseParams(f[2], "v"); err != nil || v[0] != argon2.Version {
 		return nil, errors.New("password: argon2id hash is not version 19")
 	}
-	c, err := parseParams(f[3], "m", "t", "p")
-	if err != nil || c[2] > 255 {
+	params, pepperID := cutPepperID(f[3])
+	c, err := parseParams(params, "m", "t", "p")
+	if err != nil || c[2] > 255 || (pepperID != "" && !validPepperID(pepperID)) {
 		return nil, malformed("argon2id")
 	}
-	a := &argon2idHash{memory: c[0], iterations: c[1], parallelism: uint8(c[2])}
+	a := &argon2idHash{memory: c[0], iterations: c[1], parallelism: uint8(c[2]), pepperID: pepperID}
 	if err := checkArgon2Cost(a.memory, a.iterations, a.parallelism); err != nil {
 		return nil, fmt.Errorf("password: stored %w", err)
 	}
 	if a.salt, a.key, err = decodeSaltKey(base64.RawStdEncoding, f[4], f[5]); err != nil {
-		return nil, malformed("argon2id")
+		return nil, malformedBy("argon2id", err)
 	}
 	return a, nil
 }
 
 func (a *argon2idHash) verify(password string) bool {
-	key := argon2.IDKey([]byte(password), a.salt, a.iterations, a.memory, a.parallelism, uint32(len(a.key)))
-	return subtle.ConstantTimeCompare(key, a.key) == 1
+	return subtle.ConstantTimeCompare(a.derive(password), a.key) == 1
 }
+
+// derive computes the key of password with a's salt, cost and pepper.
+func (a *argon2idHash) derive(password string) []byte { return a.deriveBytes([]byte(password)) }
+
+func (a *argon2idHash) deriveBytes(input []byte) []byte {
+	return argon2.IDKey(withPepper(a.pepperKey, input), a.salt, a.iterations, a.memory, a.parallelism, uint32(len(a.key)))
+}
+
+func (a *argon2idHash) storedKey() []byte { return a.key }
+
+// weak: below the cheapest of OWASP's equivalent argon2id settings
+// (7 MiB × 5 passes; 19 MiB × 2 is the default here).
+func (a *argon2idHash) weak() bool { return uint64(a.memory)*uint64(a.iterations) < minArgon2Work }
 
 func (a *argon2idHash) params() Params {
 	return Params{
@@ -129,12 +160,15 @@ func parseBcrypt(s string) (hash, error) {
 	if len(s) != 60 || s[6] != '$' || strings.Trim(s[7:], alphabet) != "" {
 		return nil, malformed("bcrypt")
 	}
-	cost, err := bcrypt.Cost([]byte(s))
+	cost, err := strconv.Atoi(s[4:6])
 	if err != nil {
 		return nil, malformed("bcrypt")
 	}
+	if cost < bcrypt.MinCost {
+		return nil, fmt.Errorf("password: bcrypt cost %d is below bcrypt's minimum of %d", cost, bcrypt.MinCost)
+	}
 	if cost > maxBcryptCost {
-		return nil, fmt.Errorf("password: stored bcrypt cost above the limit of %d", maxBcryptCost)
+		return nil, fmt.Errorf("password: bcrypt cost %d is above the limit of %d", cost, maxBcryptCost)
 	}
 	return bcryptHash(s), nil
 }
@@ -147,6 +181,19 @@ func (b bcryptHash) verify(password string) bool {
 	p := []byte(password[:min(len(password), bcryptMaxBytes)])
 	return bcrypt.CompareHashAndPassword(b, p) == nil
 }
+
+// derive computes the 31 characters of the bcrypt hash of password with b's
+// cost and salt (bcryptcore.go).
+func (b bcryptHash) derive(password string) []byte {
+	return bcryptKey(password[:min(len(password), bcryptMaxBytes)], b.cost(), b[7:29])
+}
+
+func (b bcryptHash) storedKey() []byte { return b[29:] }
+
+func (b bcryptHash) cost() int { n, _ := strconv.Atoi(string(b[4:6])); return n }
+
+// weak: below OWASP's minimum cost of 10.
+func (b bcryptHash) weak() bool { return b.cost() < minBcryptCost }
 
 type scryptHash struct {
 	logN, r, p int
@@ -166,18 +213,30 @@ func parseScrypt(s string) (hash, error) {
 	// Check factor by factor so that the product cannot overflow.
 	if h.logN < 1 || h.r < 1 || h.p < 1 || h.r > maxScryptWork || h.p > maxScryptWork ||
 		h.r*h.p > maxScryptWork>>h.logN {
-		return nil, fmt.Errorf("password: stored scrypt N×r×p outside 2 to %d", maxScryptWork)
+		return nil, fmt.Errorf("password: scrypt N×r×p outside 2 to %d", maxScryptWork)
 	}
 	if h.salt, h.key, err = decodeSaltKey(base64.RawStdEncoding, f[3], f[4]); err != nil {
-		return nil, malformed("scrypt")
+		return nil, malformedBy("scrypt", err)
 	}
 	return h, nil
 }
 
 func (h *scryptHash) verify(password string) bool {
-	key, err := scrypt.Key([]byte(password), h.salt, 1<<h.logN, h.r, h.p, len(h.key))
-	return err == nil && subtle.ConstantTimeCompare(key, h.key) == 1
+	return subtle.ConstantTimeCompare(h.derive(password), h.key) == 1
 }
+
+func (h *scryptHash) derive(password string) []byte {
+	key, err := scrypt.Key([]byte(password), h.salt, 1<<h.logN, h.r, h.p, len(h.key))
+	if err != nil {
+		return nil // the parameters were checked when parsing; nil matches nothing
+	}
+	return key
+}
+
+func (h *scryptHash) storedKey() []byte { return h.key }
+
+// weak: below OWASP's N=2^17, r=8, p=1.
+func (h *scryptHash) weak() bool { return h.r*h.p < minScryptWork>>min(h.logN, 30) }
 
 type pbkdf2Hash struct {
 	iterations int
@@ -191,7 +250,7 @@ func parsePasslibPBKDF2(s string) (hash, error) {
 	}
 	h := &pbkdf2Hash{iterations: n}
 	if h.salt, h.key, err = decodeSaltKey(ab64, salt, key); err != nil {
-		return nil, malformed("pbkdf2-sha256")
+		return nil, malformedBy("pbkdf2-sha256", err)
 	}
 	return h, nil
 }
@@ -200,6 +259,9 @@ func parseDjangoPBKDF2(s string) (hash, error) {
 	n, salt, key, err := splitPBKDF2(s, "pbkdf2_sha256$")
 	if err != nil {
 		return nil, err
+	}
+	if len(salt) > maxSaltLen {
+		return nil, fmt.Errorf("password: %w", errLongSalt)
 	}
 	h := &pbkdf2Hash{iterations: n, salt: []byte(salt)}
 	if h.key, err = decodeKey(base64.StdEncoding, key); err != nil {
@@ -220,15 +282,27 @@ func splitPBKDF2(s, prefix string) (iterations int, salt, key string, err error)
 		return 0, "", "", malformed("pbkdf2-sha256")
 	}
 	if n < 1 || n > maxPBKDF2Iterations {
-		return 0, "", "", fmt.Errorf("password: stored pbkdf2-sha256 iterations outside 1 to %d", maxPBKDF2Iterations)
+		return 0, "", "", fmt.Errorf("password: pbkdf2-sha256 iterations %d outside 1 to %d", n, maxPBKDF2Iterations)
 	}
 	return n, f[1], f[2], nil
 }
 
 func (h *pbkdf2Hash) verify(password string) bool {
-	key, err := pbkdf2.Key(sha256.New, password, h.salt, h.iterations, len(h.key))
-	return err == nil && subtle.ConstantTimeCompare(key, h.key) == 1
+	return subtle.ConstantTimeCompare(h.derive(password), h.key) == 1
 }
+
+func (h *pbkdf2Hash) derive(password string) []byte {
+	key, err := pbkdf2.Key(sha256.New, password, h.salt, h.iterations, len(h.key))
+	if err != nil {
+		return nil
+	}
+	return key
+}
+
+func (h *pbkdf2Hash) storedKey() []byte { return h.key }
+
+// weak: below OWASP's 600,000 iterations of PBKDF2-HMAC-SHA256.
+func (h *pbkdf2Hash) weak() bool { return h.iterations < minPBKDF2Iterations }
 
 // parseParams parses "k1=v1,k2=v2,..." with exactly the keys given, in their
 // order, and values that fit in 32 bits.
@@ -258,6 +332,9 @@ func decodeSaltKey(enc *base64.Encoding, salt, key string) ([]byte, []byte, erro
 	if err != nil {
 		return nil, nil, err
 	}
+	if len(s) > maxSaltLen {
+		return nil, nil, errLongSalt
+	}
 	k, err := decodeKey(enc, key)
 	return s, k, err
 }
@@ -272,6 +349,18 @@ func decodeKey(enc *base64.Encoding, key string) ([]byte, error) {
 		return nil, fmt.Errorf("key of %d bytes", len(k))
 	}
 	return k, nil
+}
+
+// errLongSalt refuses salts above maxSaltLen.
+var errLongSalt = fmt.Errorf("salt longer than %d bytes", maxSaltLen)
+
+// malformedBy is malformed, unless err is a bound that was exceeded, which
+// it names.
+func malformedBy(format string, err error) error {
+	if errors.Is(err, errLongSalt) {
+		return fmt.Errorf("password: %s %w", format, errLongSalt)
+	}
+	return malformed(format)
 }
 
 func malformed(format string) error {

@@ -66,6 +66,10 @@ type Hasher struct {
 	queued   atomic.Int64
 	running  atomic.Int64
 	computed atomic.Int64
+	// peppers holds the keys of the configured peppers by id, and pepperID
+	// is the one new hashes use ("" for none); see SetPeppers.
+	peppers  map[string][]byte
+	pepperID string
 }
 
 // NewHasher returns a Hasher that writes argon2id hashes with p, runs at most
@@ -99,20 +103,28 @@ func (h *Hasher) Running() int { return int(h.running.Load()) }
 // reference implementation: $argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>, with
 // salt and key in standard base64 without padding. It returns ERATELIMITED if
 // the queue is full, or ctx's error if ctx ends while waiting.
+//
+// With a pepper (SetPeppers), argon2id runs over HMAC-SHA256(pepper,
+// password) and the parameters name the pepper: m=19456,t=2,p=1,pepper=ID.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
-	p := h.params
-	salt := make([]byte, p.SaltLen)
+	salt := make([]byte, h.params.SaltLen)
 	rand.Read(salt)
 	var key []byte
-	err := h.run(ctx, func() {
-		key = argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
-	})
-	if err != nil {
+	if err := h.run(ctx, func() { key = h.argon2Key([]byte(password), salt) }); err != nil {
 		return "", err
 	}
-	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, p.Memory, p.Iterations, p.Parallelism, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+	return h.encode(salt, key), nil
+}
+
+// encode returns the PHC string of an argon2id key made with h's parameters
+// and current pepper.
+func (h *Hasher) encode(salt, key []byte) string {
+	p, b64, pepper := h.params, base64.RawStdEncoding, ""
+	if h.pepperID != "" {
+		pepper = ",pepper=" + h.pepperID
+	}
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d%s$%s$%s",
+		argon2.Version, p.Memory, p.Iterations, p.Parallelism, pepper, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
 // Verify reports whether password matches the stored hash encoded and, if it
@@ -133,6 +145,11 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 //	PBKDF2    pbkdf2_sha256$<iterations>$<salt>$<key>
 //	          Django's format; the salt is used as its text, the key is in
 //	          standard base64 with padding.
+//	wrapped   $wrap$<legacy stub>$argon2id$...: a weak imported hash
+//	          wrapped in argon2id (WrapWeak, wrap.go).
+//
+// An argon2id hash may name a pepper (m=..,t=..,p=..,pepper=ID); a pepper
+// that is not configured makes the hash unusable, as below.
 //
 // Keys must be 16 to 64 bytes, and costs are bounded so that an imported
 // hash cannot stall the server: argon2id at most 1 GiB and 4 GiB × passes,
@@ -145,7 +162,7 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 // ERATELIMITED if the queue is full, or ctx's error if ctx ends while
 // waiting.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error) {
-	stored, parseErr := parseHash(encoded)
+	stored, parseErr := h.parse(encoded)
 	err = h.run(ctx, func() {
 		if parseErr != nil {
 			// Why: an unusable hash must not answer faster than a usable one,
@@ -176,20 +193,29 @@ func (h *Hasher) DummyVerify(ctx context.Context, password string) {
 // NeedsRehash reports whether encoded is anything other than a well-formed
 // argon2id hash with the hasher's parameters.
 func (h *Hasher) NeedsRehash(encoded string) bool {
-	stored, err := parseHash(encoded)
+	stored, err := h.parse(encoded)
 	return err != nil || !h.current(stored)
 }
 
-// current reports whether stored is an argon2id hash with h's parameters.
+// current reports whether stored is an argon2id hash with h's parameters
+// and current pepper (or none, as h).
 func (h *Hasher) current(stored hash) bool {
 	a, ok := stored.(*argon2idHash)
-	return ok && a.params() == h.params
+	return ok && a.params() == h.params && a.pepperID == h.pepperID
+}
+
+// parse parses encoded and finds the key of the pepper it names.
+func (h *Hasher) parse(encoded string) (hash, error) {
+	stored, err := parseHash(encoded)
+	if err != nil {
+		return nil, err
+	}
+	return stored, h.bindPepper(stored)
 }
 
 // dummy computes an argon2id key with h's parameters and throws it away.
 func (h *Hasher) dummy(password string) {
-	p := h.params
-	argon2.IDKey([]byte(password), make([]byte, p.SaltLen), p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
+	h.argon2Key([]byte(password), make([]byte, h.params.SaltLen))
 }
 
 // run calls fn in a worker slot, waiting in the queue for one if needed.
@@ -233,6 +259,6 @@ func (h *Hasher) acquire(ctx context.Context) error {
 // Check reports whether encoded is a hash this package can verify, without
 // verifying anything (imports check pre-hashed passwords this way).
 func (h *Hasher) Check(encoded string) error {
-	_, err := parseHash(encoded)
+	_, err := h.parse(encoded)
 	return err
 }

@@ -136,7 +136,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, n NewUser) (*userdb.User,
 			return nil, userdb.FieldError("passwordHash", "Password hashes can only be imported from the command line.")
 		}
 		if err := s.hasher.Check(n.PasswordHash); err != nil {
-			return nil, userdb.FieldError("passwordHash", "The password hash is not in a format userdb can verify (argon2id, bcrypt, scrypt or PBKDF2-SHA256).")
+			return nil, unusableHash(err)
 		}
 	}
 	if n.Status == userdb.StatusLocked {
@@ -158,15 +158,17 @@ func (s *Service) AdminCreateUser(ctx context.Context, n NewUser) (*userdb.User,
 
 // AdminUpdateUser changes a user's fields; with p.Version set, a stale
 // version fails with ECONFLICT. The status may be set to ENABLED or
-// DISABLED, but not by the user itself.
+// DISABLED, but not by the user itself. Another user's email or password
+// needs a recent sign-in (Reauth), as AdminSetPassword does.
 func (s *Service) AdminUpdateUser(ctx context.Context, id string, p ProfileUpdate) (*userdb.User, error) {
 	const action = "users.update"
 	sc, u, err := s.adminUser(ctx, action, id, true)
 	if err != nil {
 		return nil, err
 	}
-	if p.Email != nil && !strings.EqualFold(strings.TrimSpace(*p.Email), u.Email) && !sc.self(u) {
-		if err := s.Reauth(ctx); err != nil { // another user's email (mfa.go)
+	newEmail := p.Email != nil && !strings.EqualFold(strings.TrimSpace(*p.Email), u.Email)
+	if (newEmail || p.Password != nil) && !sc.self(u) {
+		if err := s.Reauth(ctx); err != nil { // another user's email or password (mfa.go)
 			return nil, err
 		}
 	}

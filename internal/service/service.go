@@ -18,8 +18,13 @@ type Hasher interface {
 	Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error)
 	// DummyVerify costs what a real verification costs, for unknown users.
 	DummyVerify(ctx context.Context, password string)
-	// Check reports whether encoded is a hash Verify understands (imports).
+	// Check reports whether encoded is a hash Verify understands (imports);
+	// its error says why not.
 	Check(encoded string) error
+	// WrapWeak returns an imported hash as it is to be stored: wrapped in
+	// argon2id (wrapped true) when it is below the minimum cost for its
+	// algorithm (ASVS 2.4.3, 2.4.4). An unusable hash is EINVALID.
+	WrapWeak(ctx context.Context, encoded string) (stored string, wrapped bool, err error)
 }
 
 // Policy checks a new password; identifiers are the user's email and username.

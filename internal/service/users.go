@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/userdb/userdb"
@@ -80,7 +81,14 @@ func (s *Service) createUser(ctx context.Context, n NewUser, event string) (*use
 		if len(n.PasswordHash) > 512 {
 			return nil, userdb.FieldError("passwordHash", "Password hash is too long.")
 		}
-		u.PasswordHash, u.PasswordChangedAt = n.PasswordHash, &now
+		// A weak hash is stored wrapped in argon2id, as imports store it.
+		h, _, err := s.hasher.WrapWeak(ctx, n.PasswordHash)
+		if userdb.IsCode(err, userdb.EINVALID) {
+			return nil, unusableHash(err)
+		} else if err != nil {
+			return nil, err
+		}
+		u.PasswordHash, u.PasswordChangedAt = h, &now
 	case !n.Invite:
 		return nil, userdb.FieldError("password", "A password is required unless the user is invited.")
 	}
@@ -128,6 +136,18 @@ func (s *Service) createUser(ctx context.Context, n NewUser, event string) (*use
 		s.kick()
 	}
 	return s.store.FindUserByID(ctx, u.ID)
+}
+
+// unusableHash is the answer to an imported password hash that Verify
+// could not use; err says why (a cost above the bounds, an unknown
+// format...).
+func unusableHash(err error) error {
+	why := err.Error()
+	if e := (*userdb.Error)(nil); errors.As(err, &e) {
+		why = e.Message
+	}
+	why = strings.TrimPrefix(why, "password: ")
+	return userdb.FieldError("passwordHash", "The password hash cannot be used: %s. userdb verifies argon2id, bcrypt, scrypt and PBKDF2-SHA256 within bounds that keep sign-in fast.", why)
 }
 
 // findAccount finds an account by id or name; "" is the default account.
