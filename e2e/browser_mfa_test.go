@@ -169,12 +169,14 @@ func TestBrowserMFA(t *testing.T) {
 	b.fill(map[string]string{"login": email, "password": pw})
 	b.press("Sign in")
 	b.do(clickLink("Use a recovery code instead"))
+	b.see("label", "Recovery code") // the new page, not the one the click left
 	b.fill(map[string]string{"code": codes[0]})
 	b.press("Verify")
 	b.see("p.field-error", "That recovery code did not work.")
 
 	// The app's next code still signs in.
 	b.do(clickLink("Use your authenticator app instead"))
+	b.see("p", "Enter the 6-digit code from your authenticator app.")
 	b.fill(map[string]string{"code": app.next()})
 	b.press("Verify")
 	b.see("h1", "Mia Wallace")

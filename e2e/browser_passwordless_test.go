@@ -143,8 +143,19 @@ func TestBrowserPasskey(t *testing.T) {
 	b.see("div.alert-success", "Your passkey has been added.")
 	b.see("span.passkey-name", "Test laptop")
 
+	// Scripts are off while signing out: the sign-in page it lands on asks
+	// for a passkey as soon as it loads, which the virtual authenticator
+	// answers by itself, signing in again before the test sees the page.
+	scripts := func(on bool) {
+		b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !on})
+			return err
+		}))
+	}
+	scripts(false)
 	b.press("Sign out")
 	b.see("div.alert-info", "You have signed out.")
+	scripts(true)
 	// The page asks for a passkey as soon as it loads (autofill, conditional
 	// mediation), which the virtual authenticator may answer by itself; the
 	// button asks again if it has not.
@@ -163,14 +174,7 @@ func TestBrowserPasskey(t *testing.T) {
 
 	// A password sign-in now asks for the passkey as its second factor, on
 	// the challenge page. Scripts are off until then, so that the sign-in
-	// page's own passkey request (which the virtual authenticator answers
-	// by itself) does not sign in first.
-	scripts := func(on bool) {
-		b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !on})
-			return err
-		}))
-	}
+	// page's own passkey request does not sign in first.
 	scripts(false)
 	b.press("Sign out")
 	b.see("div.alert-info", "You have signed out.")
