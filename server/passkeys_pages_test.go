@@ -15,13 +15,7 @@ import (
 // another user's key is refused, the user's own signs in and goes on to
 // next=.
 func TestPasskeyMFAOnHostedPages(t *testing.T) {
-	e := newEnv(t)
-	ann := e.addUser("ann@example.com", "correct horse battery")
-	bob := e.addUser("bob@example.com", "correct horse battery")
-	laptop := passkeytest.New(testOrigin, testRPID)
-	registerPasskey(t, e, ann, laptop, "Laptop")
-	bobs := passkeytest.New(testOrigin, testRPID)
-	registerPasskey(t, e, bob, bobs, "Bob's key")
+	e, laptop, bobs := twoPasskeyHolders(t)
 
 	b := e.client()
 	r := b.do("POST", "/signin", url.Values{"login": {"ann@example.com"}, "password": {"correct horse battery"}, "next": {"/profile/sessions"}}, "Accept", browserAccept)

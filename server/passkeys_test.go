@@ -272,13 +272,7 @@ func TestPasskeyAsSecondFactor(t *testing.T) {
 // /login/mfa/passkey gives the ceremony, and POST /login/mfa with the
 // assertion signs in; another user's key is the one 401.
 func TestPasskeyMFAOverJSON(t *testing.T) {
-	e := newEnv(t)
-	ann := e.addUser("ann@example.com", "correct horse battery")
-	bob := e.addUser("bob@example.com", "correct horse battery")
-	laptop := passkeytest.New(testOrigin, testRPID)
-	registerPasskey(t, e, ann, laptop, "Laptop")
-	bobs := passkeytest.New(testOrigin, testRPID)
-	registerPasskey(t, e, bob, bobs, "Bob's key")
+	e, laptop, bobs := twoPasskeyHolders(t)
 
 	spa := e.client()
 	r := spa.login("ann@example.com", "correct horse battery")
@@ -320,4 +314,18 @@ func passkeyCeremony(t *testing.T, c *client, path string, a *passkeytest.Authen
 		t.Fatal(err)
 	}
 	return ceremony["state"], answer
+}
+
+// twoPasskeyHolders starts a server with Ann, whose passkey is laptop,
+// and Bob, whose passkey is bobs, both with a password.
+func twoPasskeyHolders(t *testing.T) (e *env, laptop, bobs *passkeytest.Authenticator) {
+	t.Helper()
+	e = newEnv(t)
+	ann := e.addUser("ann@example.com", "correct horse battery")
+	bob := e.addUser("bob@example.com", "correct horse battery")
+	laptop = passkeytest.New(testOrigin, testRPID)
+	registerPasskey(t, e, ann, laptop, "Laptop")
+	bobs = passkeytest.New(testOrigin, testRPID)
+	registerPasskey(t, e, bob, bobs, "Bob's key")
+	return e, laptop, bobs
 }
