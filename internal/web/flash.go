@@ -25,6 +25,10 @@ const (
 	flashSetupDone       = "setup-done"
 	flashPasskeyAdded    = "passkey-added"
 	flashPasskeyRemoved  = "passkey-removed"
+	flashSignInExpired   = "signin-expired"
+	flashFactorAdded     = "factor-added"
+	flashFactorRemoved   = "factor-removed"
+	flashReauthenticated = "reauthenticated"
 )
 
 // flashKinds are the flash messages, by key, with their alert style; the
@@ -35,7 +39,8 @@ var flashKinds = map[string]string{
 	flashProfileSaved: "success", flashWelcome: "success", flashSessionEnded: "success",
 	flashSessionsEnded: "success", flashEmailChangeSent: "success", flashEmailChanged: "success",
 	flashAppRemoved: "success", flashPasskeyAdded: "success", flashPasskeyRemoved: "success",
-	flashSetupDone: "success",
+	flashSetupDone: "success", flashSignInExpired: "error", flashFactorAdded: "success",
+	flashFactorRemoved: "success", flashReauthenticated: "success",
 }
 
 // flashes carry the flash messages across redirects: the cookie holds

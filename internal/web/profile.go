@@ -20,6 +20,8 @@ type profileData struct {
 	Editable bool
 	// Passkeys are the user's passkeys (passkeys.go).
 	Passkeys []service.FactorInfo
+	// MFA is the two-step verification section (profile_mfa.go).
+	MFA mfaSection
 }
 
 // profile shows the signed-in user's account: names and custom attributes
@@ -51,6 +53,10 @@ func (p *Pages) renderProfile(w http.ResponseWriter, r *http.Request, status int
 	}
 	d.AdminMFA = ui.NewAdminMFANotice(by, ProfilePath)
 	if d.Passkeys, err = p.passkeysOf(r, u); err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	if d.MFA, err = p.mfaSectionOf(r, u); err != nil {
 		p.fail(w, r, err)
 		return
 	}
