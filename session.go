@@ -77,6 +77,12 @@ type APIKey struct {
 	ExpiresAt  *time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	// WarnedAt is when the creator was last warned that the key expires
+	// soon; ExpiredAt when the key was found expired (by ExpiresAt or by
+	// inactivity) and its apikey.expired event recorded. An expired key
+	// stays expired.
+	WarnedAt  *time.Time
+	ExpiredAt *time.Time
 }
 
 // Event is one entry of the audit log. Details never carry secrets.

@@ -347,4 +347,17 @@ type APIKeyStore interface {
 	FindAPIKeys(ctx context.Context, accountID string) ([]*APIKey, error)
 	RevokeAPIKey(ctx context.Context, id string, now time.Time) error
 	TouchAPIKey(ctx context.Context, id string, now time.Time) error
+	// FindAPIKeysDue lists the keys neither revoked nor recorded as expired
+	// whose ExpiresAt is at or before absBefore, or (when idleBefore is not
+	// zero) whose last use, or creation if never used, is at or before
+	// idleBefore: those about to expire or expired (ASVS 2.10.1). Ordered
+	// by id, after afterID, at most limit.
+	FindAPIKeysDue(ctx context.Context, absBefore, idleBefore time.Time, afterID string, limit int) ([]*APIKey, error)
+	// ClaimAPIKeyWarning sets WarnedAt to now unless a warning was recorded
+	// since the key's last use (or creation), and reports whether it did:
+	// of several callers at once, one wins.
+	ClaimAPIKeyWarning(ctx context.Context, id string, now time.Time) (bool, error)
+	// ExpireAPIKey sets ExpiredAt to now on a key neither revoked nor
+	// expired, and reports whether it did: of several callers, one wins.
+	ExpireAPIKey(ctx context.Context, id string, now time.Time) (bool, error)
 }

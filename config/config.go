@@ -46,6 +46,7 @@ type Config struct {
 	MFA            MFA          `yaml:"mfa"`
 	MagicLink      MagicLink    `yaml:"magic_link"`
 	Passkeys       Passkeys     `yaml:"passkeys"`
+	APIKeys        APIKeys      `yaml:"api_keys"`
 }
 
 // Server is the HTTP listener and what it believes about its surroundings.
@@ -382,6 +383,7 @@ func Default() *Config {
 		MFA:         defaultMFA(),
 		MagicLink:   defaultMagicLink(),
 		Passkeys:    defaultPasskeys(),
+		APIKeys:     defaultAPIKeys(),
 	}
 }
 

@@ -153,6 +153,16 @@ func TestLoadProblems(t *testing.T) {
 			want: []config.Problem{{Key: "server.addr_file", Message: "unknown key"}},
 		},
 		{
+			name: "mfa.admins not one of the policies",
+			yaml: "mfa:\n  admins: always\n",
+			want: []config.Problem{{Key: "mfa.admins", Message: `must be one of off, optional, required, not "always"`}},
+		},
+		{
+			name: "negative mfa.admins_grace from the environment",
+			env:  map[string]string{"USERDB_MFA_ADMINS_GRACE": "-1"},
+			want: []config.Problem{{Key: "mfa.admins_grace", Message: "must not be negative"}},
+		},
+		{
 			name: "negative duration",
 			yaml: "sessions:\n  idle_timeout: -5m\n",
 			want: []config.Problem{{Key: "sessions.idle_timeout", Message: "must not be negative"}},

@@ -15,6 +15,15 @@ type MFA struct {
 	// may still sign in without one (and is sent to enrolment); 0 sends
 	// such a user to enrolment before any session.
 	Grace time.Duration `yaml:"grace"`
+	// Admins is the rule for holders of an admin or super-admin role
+	// (ASVS 4.3.1): required (the default) requires a second factor of
+	// them whatever their account's and roles' policies say; off and
+	// optional add no rule of their own.
+	Admins string `yaml:"admins"`
+	// AdminsGrace is how long, from an administrator's first sign-in as
+	// one, it may sign in without a factor under the Admins rule; 0 sends
+	// it to enrolment before any session.
+	AdminsGrace time.Duration `yaml:"admins_grace"`
 	// RememberDevice is how long "remember this device" skips the second
 	// factor on one browser; 0 hides the choice.
 	RememberDevice time.Duration `yaml:"remember_device"`
@@ -29,10 +38,12 @@ type MFA struct {
 }
 
 func defaultMFA() MFA {
-	return MFA{Required: "optional", RememberDevice: 30 * day, StepUpMaxAge: 15 * time.Minute, ReauthMaxAge: 15 * time.Minute}
+	return MFA{Required: "optional", Admins: "required", AdminsGrace: 7 * day,
+		RememberDevice: 30 * day, StepUpMaxAge: 15 * time.Minute, ReauthMaxAge: 15 * time.Minute}
 }
 
 func (c *Config) validateMFA(p *Problems) {
 	oneOf(p, "mfa.required", c.MFA.Required, "off", "optional", "required")
+	oneOf(p, "mfa.admins", c.MFA.Admins, "off", "optional", "required")
 	positive(p, "mfa.step_up_max_age", int64(c.MFA.StepUpMaxAge))
 }

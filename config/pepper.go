@@ -2,8 +2,12 @@ package config
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/userdb/userdb"
+	"github.com/userdb/userdb/internal/password"
 )
 
 // Pepper is the optional secret key that password hashes mix in (ASVS
@@ -24,8 +28,9 @@ type PepperKey struct {
 	Key []byte
 }
 
-// MinPepperKeySize is the shortest pepper key: 256 bits.
-const MinPepperKeySize = 32
+// MinPepperKeySize is the shortest pepper key: 256 bits (the hasher's own
+// bound).
+const MinPepperKeySize = password.MinPepperLen
 
 // Peppers decodes password.pepper: the current pepper (nil when off) and the
 // previous ones. Its errors never include a key.
@@ -73,8 +78,8 @@ func parsePepper(pair string) (PepperKey, error) {
 	if !ok {
 		return PepperKey{}, fmt.Errorf("must be ID:KEY, the key in base64")
 	}
-	if !validPepperID(id) {
-		return PepperKey{}, fmt.Errorf("pepper id %q must be 1 to 16 letters and digits", id)
+	if err := password.ValidatePepperID(id); err != nil {
+		return PepperKey{}, errors.New(userdb.ErrorMessage(err))
 	}
 	var key []byte
 	var err error
@@ -90,18 +95,4 @@ func parsePepper(pair string) (PepperKey, error) {
 		return PepperKey{}, fmt.Errorf("pepper %s: the key must be at least %d bytes, not %d", id, MinPepperKeySize, len(key))
 	}
 	return PepperKey{ID: id, Key: key}, nil
-}
-
-// validPepperID: the id is written into every hash's parameters, so it
-// holds no separator ("," "$" "=").
-func validPepperID(id string) bool {
-	if id == "" || len(id) > 16 {
-		return false
-	}
-	for _, c := range id {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return true
 }

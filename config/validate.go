@@ -66,6 +66,7 @@ func (c *Config) validate(p *Problems) {
 	c.validateForwardAuth(p)
 	c.validateMFA(p)
 	c.validatePasswordless(p)
+	c.validateAPIKeys(p)
 }
 
 func (c *Config) validateServer(p *Problems) {

@@ -15,7 +15,8 @@ var setupURLRE = regexp.MustCompile(`"setup_url":"([^"]+)"`)
 // against the real binary and MailDev: / of a fresh server shows the
 // sign-in page; the set-up address from the log creates the first
 // super-admin, who lands on the profile, follows its console link and sees
-// the users table; the same address is 404 afterwards; a user who has not
+// the users table (both asking it to add a second factor within its
+// grace); the same address is 404 afterwards; a user who has not
 // verified the email and types the right password is offered a new link,
 // which arrives. Screenshots of /, /setup and the 404 page at 1280 and
 // 360 px go to the artifacts directory.
@@ -49,9 +50,12 @@ func TestBrowserFirstTenMinutes(t *testing.T) {
 	if loc := b.location(); loc != s.url+"/profile" {
 		t.Fatalf("after set-up the browser is at %s", loc)
 	}
+	// Administrators need a second factor (ASVS 4.3.1), after a grace.
+	b.see("div.admin-mfa-notice", "Administrators must add a second factor by")
 	b.do(clickLink("Admin console"))
 	b.see("h1", "Users")
 	b.see("span.user-email", "root@example.com")
+	b.see("div.admin-mfa-notice", "Administrators must add a second factor by")
 
 	b.open(setupURL)
 	b.see("h1", "Page not found")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
@@ -96,8 +97,10 @@ func waitNewLink(t *testing.T, md *mailtest.MailDev, to, subject, old string) st
 // authenticator (CTAP2, internal transport, resident keys, user
 // verification) over the DevTools protocol, signs out, and signs in with
 // it from the sign-in page's "Sign in with a passkey", no name and no
-// password typed. The relying party is localhost: WebAuthn refuses IP
-// addresses as relying party ids.
+// password typed; then a password sign-in, which asks for the passkey as
+// its second factor on the challenge page ("Use your passkey"). The
+// relying party is localhost: WebAuthn refuses IP addresses as relying
+// party ids.
 func TestBrowserPasskey(t *testing.T) {
 	chromium(t)
 	md := mailtest.New(t, mailtest.Options{})
@@ -140,8 +143,19 @@ func TestBrowserPasskey(t *testing.T) {
 	b.see("div.alert-success", "Your passkey has been added.")
 	b.see("span.passkey-name", "Test laptop")
 
+	// Scripts are off while signing out: the sign-in page it lands on asks
+	// for a passkey as soon as it loads, which the virtual authenticator
+	// answers by itself, signing in again before the test sees the page.
+	scripts := func(on bool) {
+		b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !on})
+			return err
+		}))
+	}
+	scripts(false)
 	b.press("Sign out")
 	b.see("div.alert-info", "You have signed out.")
+	scripts(true)
 	// The page asks for a passkey as soon as it loads (autofill, conditional
 	// mediation), which the virtual authenticator may answer by itself; the
 	// button asks again if it has not.
@@ -156,5 +170,25 @@ func TestBrowserPasskey(t *testing.T) {
 	b.see("h2", "Passkeys")
 	if loc := b.location(); loc != s.url+"/profile" {
 		t.Fatalf("after the passkey the browser is at %s", loc)
+	}
+
+	// A password sign-in now asks for the passkey as its second factor, on
+	// the challenge page. Scripts are off until then, so that the sign-in
+	// page's own passkey request does not sign in first.
+	scripts(false)
+	b.press("Sign out")
+	b.see("div.alert-info", "You have signed out.")
+	b.open("/signin?next=%2Fprofile%2Fsessions")
+	b.fill(map[string]string{"login": email, "password": "a long enough secret"})
+	b.press("Sign in")
+	b.see("h1", "Two-step verification")
+	b.see("p", "Confirm it is you with your passkey.")
+	scripts(true)
+	b.open(b.location())
+	b.see("button", "Use your passkey")
+	b.press("Use your passkey")
+	b.see("h1", "Your sessions")
+	if loc := b.location(); loc != s.url+"/profile/sessions" {
+		t.Fatalf("after the passkey as second factor the browser is at %s", loc)
 	}
 }

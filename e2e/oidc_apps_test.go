@@ -73,7 +73,8 @@ func addClient(t *testing.T, env []string, args ...string) (string, string) {
 // checked by @okta/jwt-verifier in a script and in front of an Express
 // API), and authorization code with PKCE in Chromium through openid-client
 // and express-openid-connect (sign in on the hosted page, consent, a
-// validated ID token, userinfo, a refresh, and end-session logout). One
+// validated ID token, userinfo, a refresh, and end-session logout; then
+// with a second factor, whose amr the ID token carries). One
 // server, one set of Node apps and one browser serve every step.
 func TestOIDCApps(t *testing.T) {
 	node := nodeApps(t)
@@ -226,6 +227,27 @@ func TestOIDCApps(t *testing.T) {
 	b.see("h1", "Sign in")
 	signIn(rp2 + "/profile")
 	b.see("h1", "Hello ada@example.com")
+
+	// With an authenticator app (added through the JSON API, codes from
+	// otplib), the hosted sign-in asks for its code on the way back to the
+	// app, and the ID token openid-client validated says so.
+	api := s.signedIn("ada@example.com", "correct horse battery")
+	en := api.expect(200, "POST", "/me/mfa/totp", nil)
+	app := newAuthenticator(t, en["secret"].(string))
+	first, step := app.now()
+	api.expect(200, "POST", "/me/mfa/totp/confirm", map[string]any{"factor_id": en["factor_id"], "code": first})
+	app.last = step
+	b.open("/profile")
+	b.press("Sign out")
+	b.see("div.alert-info", "You have signed out.")
+	signIn(rp1 + "/login")
+	b.see("h1", "Two-step verification")
+	b.fill(map[string]string{"code": app.next()})
+	b.press("Verify")
+	b.see("h1", "Signed in as ada@example.com")
+	if r := result(); fmt.Sprint(r["amr"]) != "[pwd otp mfa]" {
+		t.Errorf("openid-client app after the second factor: %v", r)
+	}
 
 	// The console's Clients page lists the three clients.
 	cli(t, env, "root pass phrase\n", "user", "add", "--email", "root@example.com", "--role", "super-admin", "--password-stdin")

@@ -15,6 +15,7 @@ func mfaOptions(cfg *config.Config) service.MFAOptions {
 	}
 	return service.MFAOptions{
 		Default: userdb.MFAPolicy(cfg.MFA.Required), Issuer: issuer, Grace: cfg.MFA.Grace,
+		Admins: userdb.MFAPolicy(cfg.MFA.Admins), AdminsGrace: cfg.MFA.AdminsGrace,
 		RememberDevice: cfg.MFA.RememberDevice, StepUpMaxAge: cfg.MFA.StepUpMaxAge,
 		ReauthMaxAge: cfg.MFA.ReauthMaxAge, URL: cfg.BaseURL() + web.ProfilePath,
 	}

@@ -135,11 +135,11 @@ func TestMFAJSONSignIn(t *testing.T) {
 		t.Fatalf("an expired pending sign-in: %d %s", r.status, r.body)
 	}
 
-	// The hosted sign-in page cannot ask for the factor yet: it says so
-	// (403), and no session starts.
+	// The hosted sign-in page sends the browser on to its challenge
+	// (internal/web's tests go through it), and no session starts.
 	page := e.client()
-	if r := page.do("POST", "/signin", url.Values{"login": {"ann@example.com"}, "password": {"correct horse battery"}}, "Accept", browserAccept); r.status != 403 || page.cookie("userdb") != "" {
-		t.Fatalf("the sign-in page for a user with a factor: %d", r.status)
+	if r := page.do("POST", "/signin", url.Values{"login": {"ann@example.com"}, "password": {"correct horse battery"}}, "Accept", browserAccept); r.status != 303 || r.header.Get("Location") != "/signin/mfa" || page.cookie("userdb") != "" || page.cookie("userdb_pending") == "" {
+		t.Fatalf("the sign-in page for a user with a factor: %d %q", r.status, r.header.Get("Location"))
 	}
 
 	// A recovery code, once.

@@ -272,13 +272,7 @@ func TestPasskeyAsSecondFactor(t *testing.T) {
 // /login/mfa/passkey gives the ceremony, and POST /login/mfa with the
 // assertion signs in; another user's key is the one 401.
 func TestPasskeyMFAOverJSON(t *testing.T) {
-	e := newEnv(t)
-	ann := e.addUser("ann@example.com", "correct horse battery")
-	bob := e.addUser("bob@example.com", "correct horse battery")
-	laptop := passkeytest.New(testOrigin, testRPID)
-	registerPasskey(t, e, ann, laptop, "Laptop")
-	bobs := passkeytest.New(testOrigin, testRPID)
-	registerPasskey(t, e, bob, bobs, "Bob's key")
+	e, laptop, bobs := twoPasskeyHolders(t)
 
 	spa := e.client()
 	r := spa.login("ann@example.com", "correct horse battery")
@@ -288,17 +282,8 @@ func TestPasskeyMFAOverJSON(t *testing.T) {
 	}
 	assert := func(a *passkeytest.Authenticator) map[string]any {
 		t.Helper()
-		r := spa.do("POST", "/login/mfa/passkey", nil)
-		if r.status != 200 {
-			t.Fatalf("passkey ceremony: %d %s", r.status, r.body)
-		}
-		c := r.json(t)
-		options, _ := json.Marshal(c["publicKey"])
-		answer, err := a.Assert(options)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return map[string]any{"method": "webauthn", "state": c["state"], "answer": json.RawMessage(answer)}
+		state, answer := passkeyCeremony(t, spa, "/login/mfa/passkey", a)
+		return map[string]any{"method": "webauthn", "state": state, "answer": answer}
 	}
 	if r := spa.do("POST", "/login/mfa", assert(bobs)); r.status != 401 || !strings.Contains(string(r.body), "This passkey could not be verified.") {
 		t.Fatalf("bob's key for ann: %d %s", r.status, r.body)
@@ -312,4 +297,123 @@ func TestPasskeyMFAOverJSON(t *testing.T) {
 	if r := spa.do("GET", "/me", nil); r.status != 200 || !strings.Contains(string(r.body), "ann@example.com") {
 		t.Fatalf("GET /me after the passkey: %d %s", r.status, r.body)
 	}
+}
+
+// TestPasskeyOneFactorUnderRequiredPolicy: a passkey that did not verify
+// its user is one factor: a user of a role that requires two, with only
+// passkeys, is sent to enrol an authenticator app, not signed in; a
+// synced passkey's answer (counter 0) replayed is refused by its used
+// challenge.
+func TestPasskeyOneFactorUnderRequiredPolicy(t *testing.T) {
+	e := newEnv(t)
+	svc := inside.Service(e.srv)
+	sys := service.WithActor(context.Background(), service.SystemActor())
+	role, err := svc.Store().FindRoleByName(context.Background(), userdb.DefaultAccountID, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.AdminSetMFAPolicy(sys, role.ID, userdb.MFARequired); err != nil {
+		t.Fatal(err)
+	}
+	ann := e.addUser("ann@example.com", "a long enough secret", "admin")
+	key := passkeytest.New(testOrigin, testRPID)
+	key.Synced = true
+	registerPasskey(t, e, ann, key, "Synced")
+	key.Verified = false
+	l, err := passkeyLogin(t, e, key)
+	if err != nil || l.Session != nil || l.Pending == nil || l.Pending.Stage != service.PendingMFAEnrol {
+		t.Fatalf("an unverified passkey under a required policy: %+v %v, want the enrolment stage", l, err)
+	}
+
+	// A verified synced passkey: two factors; its answer replayed is refused.
+	key.Verified = true
+	ctx := service.WithMeta(context.Background(), service.Meta{IP: "192.0.2.30"})
+	c, err := svc.BeginPasskeyLogin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, err := key.Assert(c.Options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := svc.PasskeyLogin(ctx, c.State, answer); err != nil || l.Session == nil {
+		t.Fatalf("a verified synced passkey: %+v %v", l, err)
+	}
+	if l, err := svc.PasskeyLogin(ctx, c.State, answer); userdb.ErrorCode(err) != userdb.EUNAUTHORIZED {
+		t.Fatalf("a synced passkey's answer replayed: %+v %v, want it refused", l, err)
+	}
+	f, err := svc.Store().FindUserFactors(context.Background(), ann.ID)
+	if err != nil || len(f) != 1 || f[0].LastUsedAt == nil {
+		t.Fatalf("the synced passkey's last use is not recorded: %+v %v", f, err)
+	}
+}
+
+// TestReauthWithPasskey: a user with a password and a passkey confirms it
+// is them with both (POST /me/reauth/passkey, then /me/reauth), and gets a
+// fresh session whose amr has mfa; a password alone is not enough.
+func TestReauthWithPasskey(t *testing.T) {
+	e, laptop, _ := twoPasskeyHolders(t)
+	c := e.client()
+	if r := c.login("ann@example.com", "correct horse battery"); r.status != 200 {
+		t.Fatalf("login: %d %s", r.status, r.body)
+	}
+	state, answer := passkeyCeremony(t, c, "/login/mfa/passkey", laptop)
+	if r := c.do("POST", "/login/mfa", map[string]any{"method": "webauthn", "state": state, "answer": answer}); r.status != 200 {
+		t.Fatalf("second factor: %d %s", r.status, r.body)
+	}
+
+	if r := c.do("POST", "/me/reauth", map[string]any{"password": "correct horse battery"}); r.status != 400 {
+		t.Fatalf("reauth with the password alone: %d %s, want 400 asking for the second factor", r.status, r.body)
+	}
+	state, answer = passkeyCeremony(t, c, "/me/reauth/passkey", laptop)
+	r := c.do("POST", "/me/reauth", map[string]any{"password": "correct horse battery", "method": "webauthn", "state": state, "answer": answer})
+	if r.status != 200 {
+		t.Fatalf("reauth with password and passkey: %d %s", r.status, r.body)
+	}
+	ann, err := inside.Service(e.srv).Store().FindUserByEmail(context.Background(), "ann@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := inside.Service(e.srv).Store().FindSessionsByUser(context.Background(), ann.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := false
+	for _, s := range sessions {
+		fresh = fresh || slices.Equal(s.AMR, []string{"pwd", "hwk", "mfa"})
+	}
+	if !fresh {
+		t.Fatalf("no session with amr pwd hwk mfa after the reauth: %+v", sessions)
+	}
+}
+
+// passkeyCeremony asks c's server for a passkey ceremony at path and
+// returns its state and a's answer.
+func passkeyCeremony(t *testing.T, c *client, path string, a *passkeytest.Authenticator) (any, json.RawMessage) {
+	t.Helper()
+	r := c.do("POST", path, nil)
+	if r.status != 200 {
+		t.Fatalf("passkey ceremony: %d %s", r.status, r.body)
+	}
+	ceremony := r.json(t)
+	options, _ := json.Marshal(ceremony["publicKey"])
+	answer, err := a.Assert(options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ceremony["state"], answer
+}
+
+// twoPasskeyHolders starts a server with Ann, whose passkey is laptop,
+// and Bob, whose passkey is bobs, both with a password.
+func twoPasskeyHolders(t *testing.T) (e *env, laptop, bobs *passkeytest.Authenticator) {
+	t.Helper()
+	e = newEnv(t)
+	ann := e.addUser("ann@example.com", "correct horse battery")
+	bob := e.addUser("bob@example.com", "correct horse battery")
+	laptop = passkeytest.New(testOrigin, testRPID)
+	registerPasskey(t, e, ann, laptop, "Laptop")
+	bobs = passkeytest.New(testOrigin, testRPID)
+	registerPasskey(t, e, bob, bobs, "Bob's key")
+	return e, laptop, bobs
 }

@@ -96,13 +96,19 @@ func (s *Server) warnExpiries(ctx context.Context) {
 	if s.cfg.Password.MaxAge <= 0 || len(s.cfg.Password.ExpiryWarning) == 0 {
 		return
 	}
-	t := time.NewTicker(expiryEvery)
+	s.repeat(ctx, expiryEvery, s.svc.SendExpiryWarnings, "sending password expiry warnings", "sent password expiry warnings")
+}
+
+// repeat runs job at once and then every interval until ctx ends, logging
+// its failures as failed and the count of what it did (if any) as did.
+func (s *Server) repeat(ctx context.Context, every time.Duration, job func(context.Context) (int, error), failed, did string) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if n, err := s.svc.SendExpiryWarnings(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("sending password expiry warnings", "err", err)
+		if n, err := job(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn(failed, "err", err)
 		} else if n > 0 {
-			s.log.Info("sent password expiry warnings", "count", n)
+			s.log.Info(did, "count", n)
 		}
 		select {
 		case <-ctx.Done():

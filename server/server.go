@@ -257,6 +257,8 @@ func (s *Server) build(ctx context.Context, o options) error {
 		MFA:                    mfaOptions(cfg),
 		MagicLinkEnabled:       cfg.MagicLink.Enabled, MagicLinkURL: cfg.BaseURL() + web.MagicLinkPath,
 		MagicLinkTTL: cfg.MagicLink.TTL, MagicCodeAttempts: cfg.MagicLink.CodeAttempts,
+		APIKeyInactivity: cfg.APIKeys.InactivityExpiry, APIKeyMaxLifetime: cfg.APIKeys.MaxLifetime,
+		APIKeyWarning: cfg.APIKeys.ExpiryWarning,
 	})
 	s.svc = svc
 	s.passwordlessMetrics()
@@ -371,6 +373,7 @@ func (s *Server) Start(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.runBus(ctx) })
 	wg.Go(func() { s.warnExpiries(ctx) })
+	wg.Go(func() { s.sweepAPIKeys(ctx) })
 	if s.oauth != nil {
 		wg.Go(func() { s.oauth.Run(ctx) })
 	}
@@ -405,7 +408,8 @@ func (s *Server) Run(ctx context.Context) {
 // Flush does now what the background work would do soon, and returns when
 // it is done: the tasks that answers left behind (forgot, resend) finish,
 // batched session times and OAuth events are written, expired sessions
-// removed, password expiry warnings queued, and the emails due are sent
+// removed, password and API key expiry warnings queued, expired API keys
+// recorded, and the emails due are sent
 // (each attempted once).
 // It needs no Start, and takes turns with the work Start began. Tests call
 // it instead of waiting a while.
@@ -420,6 +424,9 @@ func (s *Server) Flush(ctx context.Context) error {
 		return err
 	}
 	if _, err := s.svc.SendExpiryWarnings(ctx); err != nil {
+		return err
+	}
+	if _, err := s.svc.SweepAPIKeys(ctx); err != nil {
 		return err
 	}
 	if s.oauth != nil {

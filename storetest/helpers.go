@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -188,4 +189,25 @@ func MustEnqueueEmail(tb testing.TB, s userdb.Store, to string, due time.Time) *
 		tb.Fatalf("enqueue email to %s: %v", to, err)
 	}
 	return m
+}
+
+// countWins runs f from calls goroutines at once and returns how many of
+// them won (f returned true); any error fails the test.
+func countWins(t *testing.T, calls int, f func() (bool, error)) int {
+	t.Helper()
+	won := make([]bool, calls)
+	errs := make([]error, calls)
+	var wg sync.WaitGroup
+	for i := range calls {
+		wg.Go(func() { won[i], errs[i] = f() })
+	}
+	wg.Wait()
+	wins := 0
+	for i := range calls {
+		must(t, errs[i])
+		if won[i] {
+			wins++
+		}
+	}
+	return wins
 }

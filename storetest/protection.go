@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -22,23 +21,9 @@ func testDeviceNewOnce(t *testing.T, s userdb.Store) {
 	ctx := t.Context()
 	u := MustCreateUser(t, s, userdb.User{Username: "devices"})
 	hash := userdb.HashSecret("device-1")
-	const calls = 20
-	created := make([]bool, calls)
-	errs := make([]error, calls)
-	var wg sync.WaitGroup
-	for i := range calls {
-		wg.Go(func() {
-			created[i], errs[i] = s.TouchDevice(ctx, &userdb.Device{UserID: u.ID, DeviceHash: hash, LastSeenAt: at(time.Minute), IP: "127.0.0.1"})
-		})
-	}
-	wg.Wait()
-	n := 0
-	for i := range calls {
-		must(t, errs[i])
-		if created[i] {
-			n++
-		}
-	}
+	n := countWins(t, 20, func() (bool, error) {
+		return s.TouchDevice(ctx, &userdb.Device{UserID: u.ID, DeviceHash: hash, LastSeenAt: at(time.Minute), IP: "127.0.0.1"})
+	})
 	wantEqual(t, "calls that saw the device new", n, 1)
 }
 
@@ -109,21 +94,9 @@ func testPasswordsSetBetween(t *testing.T, s userdb.Store) {
 func testPasswordWarningClaimedOnce(t *testing.T, s userdb.Store) {
 	ctx := t.Context()
 	u := MustCreateUser(t, s, userdb.User{Username: "expiring", PasswordHash: "h"})
-	const calls = 20
-	won := make([]bool, calls)
-	errs := make([]error, calls)
-	var wg sync.WaitGroup
-	for i := range calls {
-		wg.Go(func() { won[i], errs[i] = s.ClaimPasswordWarning(ctx, u.ID, at(0), 72*time.Hour, at(time.Hour)) })
-	}
-	wg.Wait()
-	n := 0
-	for i := range calls {
-		must(t, errs[i])
-		if won[i] {
-			n++
-		}
-	}
+	n := countWins(t, 20, func() (bool, error) {
+		return s.ClaimPasswordWarning(ctx, u.ID, at(0), 72*time.Hour, at(time.Hour))
+	})
 	wantEqual(t, "claims won", n, 1)
 	ok, err := s.ClaimPasswordWarning(ctx, u.ID, at(0), 14*24*time.Hour, at(time.Hour))
 	must(t, err)

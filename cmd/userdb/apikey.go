@@ -101,16 +101,15 @@ func apiKeyCmd(e *env, args []string) error {
 				return printJSON(e.stdout, map[string]any{"apiKeys": views})
 			}
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tACCOUNT\tROLES\tCREATED\tSTATE")
+			fmt.Fprintln(tw, "ID\tNAME\tACCOUNT\tROLES\tCREATED\tSTATE\tEXPIRES IF UNUSED")
 			for _, k := range keys {
-				state := "active"
-				if k.RevokedAt != nil {
-					state = "revoked"
-				} else if k.ExpiresAt != nil && !k.ExpiresAt.After(time.Now()) {
-					state = "expired"
+				state, inactive := svc.APIKeyState(k)
+				unused := "-"
+				if inactive != nil {
+					unused = inactive.Format(time.RFC3339)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, dash(k.AccountID), dash(strings.Join(k.Roles, ",")),
-					k.CreatedAt.Format(time.RFC3339), state)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, dash(k.AccountID), dash(strings.Join(k.Roles, ",")),
+					k.CreatedAt.Format(time.RFC3339), state, unused)
 			}
 			return tw.Flush()
 		})

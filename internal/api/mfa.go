@@ -27,6 +27,7 @@ import (
 //	DELETE /me/mfa/factors/{id}
 //	POST /me/mfa/recovery-codes  -> {recovery_codes}
 //	POST /me/reauth              {password, code} -> {"account": ...} and a new session cookie
+//	POST /me/reauth/passkey      -> {publicKey, state}; then POST /me/reauth {password, method: "webauthn", state, answer}
 
 // mfaRoutes registers the routes above under the login and me endpoints.
 func (a *API) mfaRoutes(mux *http.ServeMux) {
@@ -44,6 +45,7 @@ func (a *API) mfaRoutes(mux *http.ServeMux) {
 		mux.HandleFunc("DELETE "+me.URI+"/mfa/factors/{id}", a.authed(a.removeFactor))
 		mux.HandleFunc("POST "+me.URI+"/mfa/recovery-codes", a.authed(a.regenerateCodes))
 		mux.HandleFunc("POST "+me.URI+"/reauth", a.authed(a.reauth))
+		mux.HandleFunc("POST "+me.URI+"/reauth/passkey", a.authed(a.beginPasskeyReauth))
 	}
 }
 
@@ -273,12 +275,25 @@ func (a *API) reauth(w http.ResponseWriter, r *http.Request, p *edge.Principal) 
 		httpx.Error(w, r, err)
 		return
 	}
-	l, err := a.svc.Reauthenticate(r.Context(), p.User, req.Password, service.MFAProof{Method: req.Method, Code: req.Code})
+	l, err := a.svc.Reauthenticate(r.Context(), p.User, req.Password, service.MFAProof{Method: req.Method, Code: req.Code,
+		State: req.State, Answer: req.Answer})
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
 	a.signedIn(w, r, l, nil)
+}
+
+// beginPasskeyReauth: POST /me/reauth/passkey starts the passkey ceremony
+// of a re-authentication (then POST /me/reauth {password, method:
+// "webauthn", state, answer}).
+func (a *API) beginPasskeyReauth(w http.ResponseWriter, r *http.Request, p *edge.Principal) {
+	c, err := a.svc.BeginPasskeyReauth(r.Context(), p.User)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, c)
 }
 
 // v1UserFactors: GET /api/v1/users/{id}/factors.

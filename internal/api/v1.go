@@ -323,17 +323,25 @@ type APIKeyView struct {
 	ExpiresAt  *time.Time `json:"expiresAt,omitempty"`
 	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
 	RevokedAt  *time.Time `json:"revokedAt,omitempty"`
-	Secret     string     `json:"secret,omitempty"`
+	// InactivityExpiresAt is when the key stops working unless it is used
+	// before (api_keys.inactivity_expiry); ExpiredAt when it was found
+	// expired, by either expiry.
+	State               string     `json:"state"` // active, expired or revoked
+	InactivityExpiresAt *time.Time `json:"inactivityExpiresAt,omitempty"`
+	ExpiredAt           *time.Time `json:"expiredAt,omitempty"`
+	Secret              string     `json:"secret,omitempty"`
 }
 
-// NewAPIKeyView builds the view of a key (never its hash).
-func NewAPIKeyView(k *userdb.APIKey) APIKeyView {
+// NewAPIKeyView builds the view of a key (never its hash) in state, with
+// its inactivity expiry (service.APIKeyState).
+func NewAPIKeyView(k *userdb.APIKey, state string, inactiveAt *time.Time) APIKeyView {
 	roles := k.Roles
 	if roles == nil {
 		roles = []string{}
 	}
 	return APIKeyView{ID: k.ID, Name: k.Name, AccountID: k.AccountID, Roles: roles, CreatedBy: k.CreatedBy, ManageKeys: k.ManageKeys,
-		CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt}
+		CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt,
+		State: state, InactivityExpiresAt: inactiveAt, ExpiredAt: k.ExpiredAt}
 }
 
 // AdminSessionView is the JSON of a session in an administrator's list.

@@ -234,7 +234,8 @@ func (a *API) v1ListAPIKeys(w http.ResponseWriter, r *http.Request) {
 	}
 	items := make([]APIKeyView, len(keys))
 	for i, k := range keys {
-		items[i] = NewAPIKeyView(k)
+		state, inactive := a.svc.APIKeyState(k)
+		items[i] = NewAPIKeyView(k, state, inactive)
 	}
 	n := len(items)
 	httpx.JSON(w, http.StatusOK, Page{Items: items, Total: &n})
@@ -244,7 +245,7 @@ type v1APIKeyRequest struct {
 	Name      string   `json:"name"`
 	Account   string   `json:"account"`
 	Roles     []string `json:"roles"`
-	ExpiresAt string   `json:"expiresAt"` // RFC 3339; "" never expires
+	ExpiresAt string   `json:"expiresAt"` // RFC 3339; "" never expires (or api_keys.max_lifetime)
 	// ManageKeys lets the key create and revoke keys itself.
 	ManageKeys bool `json:"manageKeys"`
 }
@@ -271,7 +272,8 @@ func (a *API) v1CreateAPIKey(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	v := NewAPIKeyView(k)
+	state, inactive := a.svc.APIKeyState(k)
+	v := NewAPIKeyView(k, state, inactive)
 	v.Secret = secret
 	httpx.JSON(w, http.StatusCreated, v)
 }

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -21,12 +22,17 @@ type apiKeysData struct {
 	// creation and never again.
 	Secret  string
 	NewName string
+	// ExpiryHint explains the expiry field (api_keys.max_lifetime).
+	ExpiryHint string
 }
 
 type keyRow struct {
 	*userdb.APIKey
 	AccountName string
 	State       string // active, expired or revoked
+	// InactiveAt is when the key stops working unless used before (nil:
+	// never, or not active).
+	InactiveAt *time.Time
 }
 
 // apiKeys lists the API keys with the form to create one.
@@ -44,6 +50,10 @@ func (c *Console) showAPIKeys(w http.ResponseWriter, r *http.Request, me *admin,
 		c.fail(w, r, me, err)
 		return
 	}
+	d.ExpiryHint = "The key stops working at the start of this day (UTC). Empty: until you revoke it."
+	if longest := c.svc.Options().APIKeyMaxLifetime; longest > 0 {
+		d.ExpiryHint = fmt.Sprintf("The key stops working at the start of this day (UTC), at most %d days from now. Empty: in %[1]d days.", int(longest.Hours()/24))
+	}
 	if me.Super {
 		d.Accounts = append([]ui.Option{{Value: "", Label: "None: a global super-admin key"}}, accounts[1:]...)
 	}
@@ -56,15 +66,9 @@ func (c *Console) showAPIKeys(w http.ResponseWriter, r *http.Request, me *admin,
 		c.fail(w, r, me, err)
 		return
 	}
-	now := time.Now()
 	for _, k := range keys {
-		row := keyRow{APIKey: k, AccountName: names[k.AccountID], State: "active"}
-		switch {
-		case k.RevokedAt != nil:
-			row.State = "revoked"
-		case k.ExpiresAt != nil && !now.Before(*k.ExpiresAt):
-			row.State = "expired"
-		}
+		row := keyRow{APIKey: k, AccountName: names[k.AccountID]}
+		row.State, row.InactiveAt = c.svc.APIKeyState(k)
 		if k.AccountID == "" {
 			row.AccountName = "All (global)"
 		}

@@ -51,6 +51,9 @@ func New(svc *service.Service, e *edge.Edge, o Options) *Console {
 type admin struct {
 	User  *userdb.User
 	Super bool
+	// MFANotice asks an administrator without a second factor to add one
+	// (nil: nothing to ask).
+	MFANotice *ui.AdminMFANotice
 }
 
 // handler handles a console request of a signed-in administrator; r
@@ -83,6 +86,12 @@ func (c *Console) signedIn(h handler) http.HandlerFunc {
 			return
 		}
 		ctx := service.WithActor(service.WithMeta(r.Context(), c.edge.CallerMeta(r, p)), service.UserActor(p.User))
+		by, err := c.svc.AdminMFADeadline(ctx, p.User)
+		if err != nil {
+			c.fail(w, r, me, err)
+			return
+		}
+		me.MFANotice = ui.NewAdminMFANotice(by, c.edge.Options().ProfilePage)
 		h(w, r.WithContext(ctx), me)
 	}
 }

@@ -25,6 +25,7 @@ var catalogue = ui.Catalogue{
 	"invite-resent":         "A new invitation email is on its way to the user.",
 	"password-expired":      "The user must choose a new password at the next sign-in.",
 	"sessions-ended":        "The user has been signed out everywhere.",
+	"mfa-reset":             "The user's second factors have been removed, and the user told by email.",
 	"user-deleted":          "The user has been deleted.",
 	"account-created":       "The account has been created, with its admin role.",
 	"account-saved":         "The account has been saved.",
@@ -81,7 +82,7 @@ var flashes = ui.Flashes{Cookie: "userdb_admin_flash", Path: Prefix, Kinds: flas
 var flashKinds = map[string]string{
 	"user-created": "success", "user-invited": "success", "user-saved": "success", "roles-saved": "success",
 	"user-enabled": "success", "user-disabled": "success", "user-unlocked": "success", "reset-sent": "success",
-	"invite-resent": "success", "password-expired": "success", "sessions-ended": "success", "user-deleted": "success",
+	"invite-resent": "success", "password-expired": "success", "sessions-ended": "success", "user-deleted": "success", "mfa-reset": "success",
 	"account-created": "success", "account-saved": "success", "account-enabled": "success", "account-disabled": "success",
 	"role-created": "success", "role-saved": "success", "role-deleted": "success", "apikey-revoked": "success",
 	"client-saved": "success", "client-deleted": "success",

@@ -2,11 +2,13 @@ package console_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/userdb/userdb/server"
 )
@@ -137,6 +139,34 @@ func TestAPIKeys(t *testing.T) {
 	}
 	// Revoking a key that is not there (or not the admin's) is not found.
 	wantStatus(t, a.Post("/admin/api-keys", url.Values{"intent": {"revoke"}, "id": {"key_nope"}}), http.StatusNotFound)
+}
+
+// TestAPIKeyExpiryShown: the list shows when a key expires if unused and
+// its absolute expiry; a key unused for 30 days is refused with a message
+// saying so and listed as expired (ASVS 2.10.1).
+func TestAPIKeyExpiryShown(t *testing.T) {
+	s := newSite(t)
+	s.AddAccount("acme")
+	a := admin(s, "boss@acme.example", "acme")
+	p := a.Post("/admin/api-keys", url.Values{"intent": {"create"}, "name": {"nightly"}, "roles": {"admin"}, "expires": {"2026-06-01"}})
+	wantStatus(t, p, http.StatusCreated)
+	secret := secretInPage.FindStringSubmatch(p.Body)[1]
+	wantText(t, a.Get("/admin/api-keys"), "Expires if unused", `data-label="Expires if unused">31 Mar 2026<`, `data-label="Expires">1 Jun 2026<`, "OAuth client credentials")
+
+	s.Clock.Add(30 * 24 * time.Hour)
+	req, _ := http.NewRequest("GET", s.HTTP.URL+"/api/v1/users", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "not used for 30 days") {
+		t.Fatalf("a key unused for 30 days: %d %s", res.StatusCode, body)
+	}
+	b := admin(s, "other@acme.example", "acme") // the first one's session ended meanwhile
+	wantText(t, b.Get("/admin/api-keys"), `status-expired">expired<`, `data-label="Expires if unused">—<`)
 }
 
 // TestEventsViewer shows the audit log with its filters and pages.

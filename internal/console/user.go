@@ -24,6 +24,22 @@ type userData struct {
 	HasPassword bool
 	Self        bool
 	EventsURL   string
+	// Factors are the user's second factors; RecoveryCodes how many
+	// unused recovery codes it has. "Reset MFA" removes them all.
+	Factors       []factorRow
+	RecoveryCodes int
+}
+
+type factorRow struct {
+	Kind, Name string
+	Added      time.Time
+	LastUsed   *time.Time
+}
+
+// factorKinds name the kinds of factors as the page shows them.
+var factorKinds = map[string]string{
+	string(userdb.FactorTOTP):     "Authenticator app",
+	string(userdb.FactorWebAuthn): "Security key or passkey",
 }
 
 type sessionRow struct {
@@ -67,6 +83,19 @@ func (c *Console) showUser(w http.ResponseWriter, r *http.Request, me *admin, st
 		d.Sessions = append(d.Sessions, sessionRow{Device: catalogue.DescribeAgent(s.UserAgent), IP: s.IP,
 			Started: s.CreatedAt, LastSeen: s.LastSeenAt})
 	}
+	mfa, err := c.svc.AdminUserFactors(ctx, u.ID)
+	if err != nil {
+		c.fail(w, r, me, err)
+		return
+	}
+	for _, f := range mfa.Factors {
+		kind := factorKinds[f.Kind]
+		if kind == "" {
+			kind = f.Kind
+		}
+		d.Factors = append(d.Factors, factorRow{Kind: kind, Name: f.Name, Added: f.CreatedAt, LastUsed: f.LastUsedAt})
+	}
+	d.RecoveryCodes = mfa.RecoveryCodesLeft
 	events, err := c.svc.AdminUserEvents(ctx, u.ID, userdb.EventFilter{Limit: 15})
 	if err == nil {
 		d.Events, err = c.eventRows(r, me, events)
@@ -175,7 +204,7 @@ func indentCapped(src []byte, max int) []byte {
 var userActions = map[string]string{
 	"enable": "user-enabled", "disable": "user-disabled", "unlock": "user-unlocked",
 	"reset-password": "reset-sent", "resend-invite": "invite-resent", "expire-password": "password-expired",
-	"end-sessions": "sessions-ended",
+	"end-sessions": "sessions-ended", "reset-mfa": "mfa-reset",
 }
 
 // userPost saves the profile or the roles, or takes one of the actions.
@@ -216,6 +245,8 @@ func (c *Console) userPost(w http.ResponseWriter, r *http.Request, me *admin) {
 		_, err = c.svc.AdminExpirePassword(ctx, id)
 	case "end-sessions":
 		_, err = c.svc.AdminEndSessions(ctx, id)
+	case "reset-mfa":
+		_, err = c.svc.AdminResetMFA(ctx, id)
 	case "delete":
 		if r.PostFormValue("confirm") != "yes" {
 			v.Invalid("confirm", msg("confirm-delete"))

@@ -196,7 +196,7 @@ func (im *importer) importUser(ctx context.Context, st userdb.Store, rep *Report
 	if have != nil {
 		roles = have.Roles
 	}
-	if err := im.importMemberships(ctx, st, rep, want.ID, roles, mems); err != nil {
+	if err := im.importMemberships(ctx, st, rep, want.ID, roles, mems, im.superAccount(mems) != ""); err != nil {
 		return err
 	}
 	return im.importHistory(ctx, st, rep, want, have != nil, olds, wraps)
@@ -229,7 +229,7 @@ func (im *importer) mapUser(rep *Report, r userRow, mems []membershipRow) *userd
 	if acc := im.superAccount(mems); acc != "" {
 		u.AccountID = userdb.DefaultAccountID
 		rep.note(TableUsers, r.ID, "holds %s in account %s, which made it a super-admin of every account in the original; "+
-			"moved to the default account and given its %s role, as userdb's super-admins are (its other roles stay)",
+			"moved to the default account and given its %s role, as userdb's super-admins are (its roles of that account are not kept)",
 			im.opts.SuperAdminRole, acc, im.opts.SuperAdminRole)
 	}
 	// The original let only ENABLED users sign in: an unknown status is
@@ -358,8 +358,10 @@ func diffUser(want, have *userdb.User) (up userdb.UserUpdate, changed bool, gaps
 
 // importMemberships gives the user the roles of its users_roles rows. A
 // userdb user lists its roles by name, so a membership counts as present
-// when the user has a role of that name; has lists them.
-func (im *importer) importMemberships(ctx context.Context, st userdb.Store, rep *Report, userID string, has []string, mems []membershipRow) error {
+// when the user has a role of that name; has lists them. A user moved to
+// the default account as a super-admin (moved) keeps only that role: its
+// former account's roles would read, by name, as the default account's.
+func (im *importer) importMemberships(ctx context.Context, st userdb.Store, rep *Report, userID string, has []string, mems []membershipRow, moved bool) error {
 	owned := make(map[string]int)
 	for _, name := range has {
 		owned[userdb.Fold(name)]++
@@ -382,6 +384,10 @@ func (im *importer) importMemberships(ctx context.Context, st userdb.Store, rep 
 				return err
 			}
 			t = super
+		} else if moved {
+			rep.note(TableMemberships, id, "role %s of its former account is not kept: the user moved to the default account "+
+				"as a super-admin, where the name would mean the default account's role", quoteID(t.name))
+			continue
 		}
 		if given[t.id] { // two source roles merged into one
 			rep.Memberships.Unchanged++

@@ -52,6 +52,11 @@ func (im *importer) wrapHashes(ctx context.Context, rows []userRow, olds []oldPa
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
+			case userdb.IsCode(err, userdb.EINVALID):
+				// validBcrypt reads the prefix and cost only: a hash with
+				// a broken body cannot be wrapped, nor verify any password.
+				// It is kept as the source has it, signing nobody in, as
+				// before wrapping existed; one such row does not stop the run.
 			case err != nil && firstEr == nil:
 				firstEr = err
 			case wrapped:

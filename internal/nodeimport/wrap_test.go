@@ -89,3 +89,25 @@ func TestASVS_2_4_4_MigrateWrapsWeakBcrypt(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrateKeepsUnreadableWeakHash: a source hash that looks like bcrypt
+// of cost 4 by its prefix but has a broken body cannot be wrapped; the run
+// goes on and keeps it as the source has it (it signs nobody in), where a
+// failed wrap used to stop the whole migration after accounts and roles.
+func TestMigrateKeepsUnreadableWeakHash(t *testing.T) {
+	src, srcDialect, rw := openSource(t, nodeimport.SQLite)
+	broken := "$2a$04$" + strings.Repeat("!", 53)
+	mustExecDB(t, rw, "UPDATE users SET password = '"+broken+"' WHERE id = 'usr-json'")
+	_, dst := newDestination(t, nodeimport.SQLite)
+	hasher := password.NewHasher(password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 2, 0)
+	rep := mustImport(t, src, srcDialect, dst, nodeimport.Options{Now: func() time.Time { return now }, Wrapper: hasher})
+	if rep.Wrapped != 0 {
+		t.Errorf("%d hashes wrapped, want 0", rep.Wrapped)
+	}
+	if got := mustFindUser(t, dst, "usr-json").PasswordHash; got != broken {
+		t.Errorf("stored %q, want the source's hash kept", got)
+	}
+	if ok, _, _ := hasher.Verify(context.Background(), "json-pass", broken); ok {
+		t.Error("a broken hash verified a password")
+	}
+}

@@ -137,6 +137,11 @@ func (h *Hasher) WrapWeak(ctx context.Context, encoded string) (stored string, w
 	if err != nil {
 		return "", false, userdb.Errorf(userdb.EINVALID, "%s", strings.TrimPrefix(err.Error(), "password: "))
 	}
+	if w, ok := parsed.(*wrappedHash); ok && w.outer.weak() {
+		// Another instance's wrapping with a weak argon2id layer: the
+		// weak part cannot be wrapped again without the password.
+		return "", false, userdb.Errorf(userdb.EINVALID, "the argon2id layer of this wrapped hash is below the minimum cost; import the original hash instead")
+	}
 	l, ok := parsed.(legacy)
 	if a, isArgon := parsed.(*argon2idHash); !ok || !l.weak() || (isArgon && a.pepperID != "") {
 		return encoded, false, nil

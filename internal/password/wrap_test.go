@@ -78,7 +78,9 @@ func TestASVS_2_4_4_WeakImportedHashIsWrapped(t *testing.T) {
 			if !ok || !rehash || err != nil {
 				t.Errorf("Verify(right password) = %v, %v, %v; want true, true, nil", ok, rehash, err)
 			}
-			for _, wrong := range []string{pw[:len(pw)-1], "", strings.ToUpper(pw)} {
+			// Neither the legacy hash nor its key is a password: whoever
+			// holds the old database cannot pass the hash.
+			for _, wrong := range []string{pw[:len(pw)-1], "", strings.ToUpper(pw), weak, key} {
 				if ok, _, err := h.Verify(t.Context(), wrong, stored); ok || err != nil {
 					t.Errorf("Verify(%q) = %v, %v; want false, nil", wrong, ok, err)
 				}
@@ -184,6 +186,30 @@ func TestWrappedHashTampered(t *testing.T) {
 		if ok, _, _ := h.Verify(t.Context(), staple, bad); ok {
 			t.Errorf("Verify(%q) = true", bad)
 		}
+	}
+}
+
+// TestWrappedHashWithWeakLayerRefused: a wrapped hash from elsewhere whose
+// argon2id layer is below the minimum is refused at import (its weak part
+// cannot be wrapped again without the password); one with a strong layer
+// is kept.
+func TestWrappedHashWithWeakLayerRefused(t *testing.T) {
+	t.Parallel()
+	weakLayer := password.NewHasher(password.Params{Memory: 8, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 1, 0)
+	stored, _, err := weakLayer.WrapWeak(t.Context(), pbkdf2Passlib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := password.NewHasher(cheap, 1, 0)
+	if got, wrapped, err := h.WrapWeak(t.Context(), stored); userdb.ErrorCode(err) != userdb.EINVALID {
+		t.Errorf("WrapWeak(a weak layer) = %q, %v, %v; want EINVALID", got, wrapped, err)
+	}
+	strong, _, err := password.NewHasher(password.DefaultParams(), 1, 0).WrapWeak(t.Context(), pbkdf2Passlib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, wrapped, err := h.WrapWeak(t.Context(), strong); got != strong || wrapped || err != nil {
+		t.Errorf("WrapWeak(a strong layer) = %q, %v, %v; want it kept", got, wrapped, err)
 	}
 }
 

@@ -20,8 +20,10 @@ type NewAPIKey struct {
 	// Roles are role names of the key's account (of the default account for
 	// a global key). A key scoped to an account acts as its admin when it
 	// carries the admin role; a global key acts as super-admin.
-	Roles     []string
-	ExpiresAt *time.Time // nil: never
+	Roles []string
+	// ExpiresAt is when the key stops working; nil: never, or in
+	// Options.APIKeyMaxLifetime when that is set (a later time is refused).
+	ExpiresAt *time.Time
 	// ManageKeys lets the key create and revoke keys. Only a signed-in
 	// administrator or the command line gives it; a key never does.
 	ManageKeys bool
@@ -49,6 +51,14 @@ func (s *Service) createAPIKey(ctx context.Context, n NewAPIKey) (*userdb.APIKey
 	now := s.clock.Now()
 	if n.ExpiresAt != nil && !n.ExpiresAt.After(now) {
 		return nil, "", userdb.FieldError("expiresAt", "The expiry must be in the future.")
+	}
+	if longest := s.opts.APIKeyMaxLifetime; longest > 0 {
+		limit := now.Add(longest)
+		if n.ExpiresAt == nil {
+			n.ExpiresAt = &limit
+		} else if n.ExpiresAt.After(limit) {
+			return nil, "", userdb.FieldError("expiresAt", "The expiry must be at most %s from now (api_keys.max_lifetime).", days(longest))
+		}
 	}
 	accountID := userdb.DefaultAccountID
 	if strings.TrimSpace(n.Account) != "" {
@@ -209,9 +219,9 @@ func (s *Service) AdminRevokeAPIKey(ctx context.Context, id string) error {
 
 // AuthenticateAPIKey returns the actor of an API key's secret. Unknown,
 // revoked and expired keys, and keys of a disabled account, all get the same
-// EUNAUTHORIZED error. The key's last-used time is written at most once a
-// minute by each node; keys and their accounts are served from memory
-// (keycache.go).
+// EUNAUTHORIZED error; an expired key's says so (apikeyexpiry.go). The key's
+// last-used time is written at most once a minute by each node; keys and
+// their accounts are served from memory (keycache.go).
 func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (Actor, error) {
 	if secret == "" || len(secret) > 128 {
 		return Actor{}, errBadAPIKey
@@ -223,8 +233,11 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (Actor,
 		return Actor{}, err
 	}
 	k, now := e.key, s.clock.Now()
-	if !keyLive(k, now) {
+	if k.RevokedAt != nil {
 		return Actor{}, errBadAPIKey
+	}
+	if err := s.checkKeyExpiry(ctx, e, now); err != nil {
+		return Actor{}, err
 	}
 	if k.AccountID != "" {
 		if err := s.enabledAccount(ctx, k.AccountID); err != nil {

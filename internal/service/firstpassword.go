@@ -1,7 +1,9 @@
 package service
 
 import (
+	"cmp"
 	"context"
+	"time"
 
 	"github.com/userdb/userdb"
 )
@@ -27,18 +29,31 @@ func (s *Service) setFirstPassword(ctx context.Context, u *userdb.User, sess *us
 	if password == "" {
 		return userdb.FieldError("password", "Password is required.")
 	}
-	if err := s.Reauth(ctx); err != nil {
+	if err := s.recentSignIn(ctx, fresh); err != nil {
 		return err
-	}
-	if !s.hasCallerSession(ctx, fresh) {
-		return userdb.Errorf(userdb.EFORBIDDEN, "Sign in to set a password.")
 	}
 	return s.replacePassword(ctx, fresh, password, sess.ID, "password.set")
 }
 
-// hasCallerSession says whether the request carries a session of u: the
-// proof Reauth checks the age of (programs and API keys have none).
-func (s *Service) hasCallerSession(ctx context.Context, u *userdb.User) bool {
+// noPasswordMaxAge is how recent the sign-in of a user without a password
+// must be when mfa.reauth_max_age and mfa.step_up_max_age are both 0: the
+// sign-in stands in for a current password, so some limit always applies.
+const noPasswordMaxAge = 15 * time.Minute
+
+// recentSignIn refuses (ErrReauth) a change by u that a current password
+// would otherwise prove, unless the request carries a session of u started
+// within mfa.reauth_max_age (else mfa.step_up_max_age, else 15 minutes).
+func (s *Service) recentSignIn(ctx context.Context, u *userdb.User) error {
 	cu, sess := s.callerSession(ctx)
-	return sess != nil && cu != nil && cu.ID == u.ID
+	if sess == nil || cu == nil || cu.ID != u.ID {
+		// No session of u to stand in for the password (a program, or
+		// another user): the password is what is missing.
+		return userdb.FieldError("currentPassword", "Enter your current password.")
+	}
+	maxAge := cmp.Or(s.opts.MFA.ReauthMaxAge, s.opts.MFA.StepUpMaxAge, noPasswordMaxAge)
+	if s.clock.Now().Sub(sess.CreatedAt) > maxAge {
+		s.recordRefusal(ctx, "auth.reauth_required", u, map[string]any{"session": sess.ID})
+		return ErrReauth
+	}
+	return nil
 }

@@ -70,10 +70,12 @@ func TestFirstPasswordOfPasswordlessUser(t *testing.T) {
 	if _, err := e.svc.Login(browser("dev-Q", ""), "pat@example.com", "a first long password 1"); err != nil {
 		t.Fatalf("sign-in with the first password: %v", err)
 	}
-	// Now it has one: the current password is required.
-	fresh := e.reload(u)
-	err = e.svc.ChangePassword(ctx, fresh, l.Session, "", "another long password 2")
-	wantErr(t, "a second 'first' password", err, userdb.EINVALID, "currentPassword")
+	// Now it has one: the current password is required, also of a caller
+	// whose copy of the user (the session's) predates the first password.
+	for _, who := range []*userdb.User{e.reload(u), l.User} {
+		err = e.svc.ChangePassword(ctx, who, l.Session, "", "another long password 2")
+		wantErr(t, "a second 'first' password", err, userdb.EINVALID, "currentPassword")
+	}
 }
 
 // TestEmailChangeWithoutPassword: a user without a password asks for an

@@ -27,6 +27,27 @@ type cachedKey struct {
 	key      *userdb.APIKey // shared, read-only
 	loadedAt time.Time
 	lastUsed atomic.Int64 // unix nanoseconds of the last recorded use
+	// expired is the answer to every use once the key is found expired.
+	expired atomic.Pointer[error]
+}
+
+// lastUse returns the key's last use known to this node (zero: none).
+func (e *cachedKey) lastUse() time.Time {
+	if n := e.lastUsed.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
+}
+
+// noteUse learns of a use at t (by another node), unless a later one is
+// known.
+func (e *cachedKey) noteUse(t time.Time) {
+	for {
+		last := e.lastUsed.Load()
+		if last >= t.UnixNano() || e.lastUsed.CompareAndSwap(last, t.UnixNano()) {
+			return
+		}
+	}
 }
 
 type cachedAccount struct {

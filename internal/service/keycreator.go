@@ -58,7 +58,7 @@ func (s *Service) keyRoles(ctx context.Context, k *userdb.APIKey, depth int) ([]
 		} else if err != nil {
 			return nil, err
 		}
-		if !keyLive(parent, s.clock.Now()) || parent.AccountID != "" && parent.AccountID != k.AccountID {
+		if !s.keyLive(parent, s.clock.Now()) || parent.AccountID != "" && parent.AccountID != k.AccountID {
 			return nil, errBadAPIKey
 		}
 		roles, err := s.keyRoles(ctx, parent, depth+1)
@@ -73,9 +73,11 @@ func (s *Service) keyRoles(ctx context.Context, k *userdb.APIKey, depth int) ([]
 	return k.Roles, nil
 }
 
-// keyLive reports whether k is neither revoked nor expired at now.
-func keyLive(k *userdb.APIKey, now time.Time) bool {
-	return k.RevokedAt == nil && (k.ExpiresAt == nil || now.Before(*k.ExpiresAt))
+// keyLive reports whether k, as stored, is neither revoked nor expired at
+// now (by its ExpiresAt or its inactivity).
+func (s *Service) keyLive(k *userdb.APIKey, now time.Time) bool {
+	at, _ := s.keyExpiry(k, time.Time{})
+	return k.RevokedAt == nil && k.ExpiredAt == nil && (at.IsZero() || now.Before(at))
 }
 
 // enabledAccount returns errBadAPIKey unless the account exists and is

@@ -309,12 +309,8 @@ func (s *Service) passwordlessSignIn(ctx context.Context, u *userdb.User, amr []
 			return nil, err
 		}
 		if stage == userdb.PendingMFA && (slices.Contains(amr, "hwk") || slices.Contains(amr, "swk")) {
-			// A passkey cannot be its own second factor: with nothing
-			// else to ask for, it signs in alone as before.
-			if ok, err := s.hasFactorBesidesPasskeys(ctx, u); err != nil {
+			if stage, err = s.afterPasskey(ctx, u); err != nil {
 				return nil, err
-			} else if !ok {
-				stage = ""
 			}
 		}
 	}

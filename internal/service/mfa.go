@@ -25,6 +25,14 @@ type MFAOptions struct {
 	// Grace is how long a user who must have a factor and has none still
 	// gets a session (and is sent to enrolment); 0: enrolment first.
 	Grace time.Duration
+	// Admins is the rule for holders of an admin role (ASVS 4.3.1):
+	// MFARequired requires a factor of them whatever the policies say,
+	// with AdminsGrace instead of Grace; anything else adds no rule.
+	Admins userdb.MFAPolicy
+	// AdminsGrace is how long an administrator required a factor by Admins
+	// alone may sign in without one, from the start of its grace (its
+	// first sign-in as an administrator); 0: enrolment first.
+	AdminsGrace time.Duration
 	// RememberDevice is how long "remember this device" lasts; 0: off.
 	RememberDevice time.Duration
 	// StepUpMaxAge is how recent a second factor must be for sensitive
@@ -119,8 +127,15 @@ func (s *Service) confirmedFactors(ctx context.Context, st userdb.Store, userID 
 
 // MFAPolicyOf returns the policy that applies to u: its account's (or the
 // default), made stricter by any of its roles' — a role can require a
-// factor in an account that only offers one, never the reverse.
+// factor in an account that only offers one, never the reverse — and
+// required of an administrator under mfa.admins (adminmfa.go).
 func (s *Service) MFAPolicyOf(ctx context.Context, u *userdb.User) (userdb.MFAPolicy, error) {
+	r, err := s.mfaRuleOf(ctx, u)
+	return r.policy, err
+}
+
+// policyOf is MFAPolicyOf without the administrators' rule.
+func (s *Service) policyOf(ctx context.Context, u *userdb.User) (userdb.MFAPolicy, error) {
 	ids := []string{u.AccountID}
 	if len(u.Roles) > 0 {
 		roles, err := heldRoles(ctx, s.store, u)
@@ -149,8 +164,8 @@ func (s *Service) MFAPolicyOf(ctx context.Context, u *userdb.User) (userdb.MFAPo
 
 // mfaStage is loginStage's part for second factors.
 func (s *Service) mfaStage(ctx context.Context, u *userdb.User) (userdb.PendingStage, error) {
-	policy, err := s.MFAPolicyOf(ctx, u)
-	if err != nil || policy == userdb.MFAOff {
+	rule, err := s.mfaRuleOf(ctx, u)
+	if err != nil || rule.policy == userdb.MFAOff {
 		return "", err
 	}
 	factors, err := s.secondFactors(ctx, u)
@@ -163,24 +178,34 @@ func (s *Service) mfaStage(ctx context.Context, u *userdb.User) (userdb.PendingS
 		}
 		return userdb.PendingMFA, nil
 	}
-	if policy != userdb.MFARequired {
+	if rule.policy != userdb.MFARequired {
 		return "", nil
 	}
-	if s.opts.MFA.Grace > 0 {
-		start, err := s.store.StartMFAGrace(ctx, u.ID, s.clock.Now())
-		if err != nil {
-			return "", err
-		}
-		if s.clock.Now().Before(start.Add(s.opts.MFA.Grace)) {
-			return "", nil // a session, and the pages send the user to enrolment
-		}
+	if until, err := s.graceUntil(ctx, u, rule); err != nil {
+		return "", err
+	} else if until != nil && s.clock.Now().Before(*until) {
+		return "", nil // a session, and the pages send the user to enrolment
 	}
 	return PendingMFAEnrol, nil
 }
 
+// graceUntil is when u, required a factor by rule and without one, stops
+// getting sessions without one (nil: no grace). The grace starts at the
+// first call, and ends when the user adds a factor (EndMFAGrace).
+func (s *Service) graceUntil(ctx context.Context, u *userdb.User, rule mfaRule) (*time.Time, error) {
+	if rule.grace <= 0 {
+		return nil, nil
+	}
+	start, err := s.store.StartMFAGrace(ctx, u.ID, s.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	return ptr(start.Add(rule.grace)), nil
+}
+
 // MFAStatusOf describes u's second factors.
 func (s *Service) MFAStatusOf(ctx context.Context, u *userdb.User) (*MFAStatus, error) {
-	policy, err := s.MFAPolicyOf(ctx, u)
+	rule, err := s.mfaRuleOf(ctx, u)
 	if err != nil {
 		return nil, err
 	}
@@ -188,21 +213,17 @@ func (s *Service) MFAStatusOf(ctx context.Context, u *userdb.User) (*MFAStatus, 
 	if err != nil {
 		return nil, err
 	}
-	st := &MFAStatus{Policy: policy, Factors: []FactorInfo{}}
+	st := &MFAStatus{Policy: rule.policy, Factors: []FactorInfo{}}
 	for _, f := range factors {
 		st.Factors = append(st.Factors, factorInfo(f))
 	}
 	if st.RecoveryCodesLeft, err = s.store.CountRecoveryCodes(ctx, u.ID); err != nil {
 		return nil, err
 	}
-	if policy == userdb.MFARequired && len(factors) == 0 {
+	if rule.policy == userdb.MFARequired && len(factors) == 0 {
 		st.EnrolRequired = true
-		if s.opts.MFA.Grace > 0 {
-			start, err := s.store.StartMFAGrace(ctx, u.ID, s.clock.Now())
-			if err != nil {
-				return nil, err
-			}
-			st.GraceUntil = ptr(start.Add(s.opts.MFA.Grace))
+		if st.GraceUntil, err = s.graceUntil(ctx, u, rule); err != nil {
+			return nil, err
 		}
 	}
 	return st, nil
@@ -478,17 +499,11 @@ func (s *Service) VerifyMFA(ctx context.Context, p *Pending, proof MFAProof) (*L
 	default:
 		return nil, userdb.FieldError("method", "Unknown method %q.", method)
 	}
-	if err == errBadPasskey {
-		if err := s.countFailure(ctx, p.User, "mfa.failed", method); err != nil {
-			return nil, err
+	if err == errBadCode || err == errBadPasskey {
+		if cerr := s.countFailure(ctx, p.User, "mfa.failed", method); cerr != nil {
+			return nil, cerr
 		}
-		return nil, errBadPasskey
-	}
-	if err == errBadCode {
-		if err := s.countFailure(ctx, p.User, "mfa.failed", method); err != nil {
-			return nil, err
-		}
-		return nil, errBadCode
+		return nil, err
 	} else if err != nil {
 		return nil, err
 	}
@@ -523,7 +538,11 @@ func (s *Service) useTOTP(ctx context.Context, u *userdb.User, code string) (str
 		}
 		err = s.store.UseFactor(ctx, f.ID, step, s.clock.Now())
 		if userdb.IsCode(err, userdb.ECONFLICT) {
-			s.codeReused(ctx, u, f)
+			if step == f.Counter {
+				// The very code that was used (an older step's code after a
+				// newer one is refused as well, but is no second use).
+				s.codeReused(ctx, u, f)
+			}
 			return "", errBadCode
 		}
 		if userdb.IsCode(err, userdb.ENOTFOUND) {
@@ -940,9 +959,9 @@ func (s *Service) Reauthenticate(ctx context.Context, u *userdb.User, password s
 	if l.Pending.Stage != userdb.PendingMFA {
 		return l, nil // another stage: the caller goes through it
 	}
-	if strings.TrimSpace(proof.Code) == "" {
+	if strings.TrimSpace(proof.Code) == "" && proof.Method != MethodWebAuthn {
 		_ = s.usePending(ctx, s.store, l.Pending)
-		return nil, userdb.FieldError("code", "Enter the code from your authenticator app.")
+		return nil, userdb.FieldError("code", "Enter the code from your authenticator app, or use your passkey.")
 	}
 	p := &Pending{PendingLogin: l.Pending.PendingLogin, User: l.Pending.User}
 	return s.VerifyMFA(ctx, p, proof)

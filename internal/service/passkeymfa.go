@@ -24,7 +24,26 @@ func (s *Service) BeginPasskeyMFA(ctx context.Context, p *Pending) (*Ceremony, e
 	if err := passkeyNotUsedYet(p); err != nil {
 		return nil, err
 	}
-	wu, err := s.webauthnUser(ctx, s.store, p.User)
+	return s.beginPasskeyFactor(ctx, p.User)
+}
+
+// BeginPasskeyReauth starts the passkey ceremony of a re-authentication of
+// the signed-in u (Reauthenticate with MethodWebAuthn): the second factor
+// after the password, as in a sign-in.
+func (s *Service) BeginPasskeyReauth(ctx context.Context, u *userdb.User) (*Ceremony, error) {
+	if s.webauthn == nil {
+		return nil, errPasskeysOff
+	}
+	if cu, sess := s.callerSession(ctx); sess == nil || cu.ID != u.ID {
+		return nil, userdb.Errorf(userdb.EFORBIDDEN, "Sign in to confirm it is you.")
+	}
+	return s.beginPasskeyFactor(ctx, u)
+}
+
+// beginPasskeyFactor begins a ceremony for u's own passkeys, sealed to u
+// and the purpose "mfa".
+func (s *Service) beginPasskeyFactor(ctx context.Context, u *userdb.User) (*Ceremony, error) {
+	wu, err := s.webauthnUser(ctx, s.store, u)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +54,7 @@ func (s *Service) BeginPasskeyMFA(ctx context.Context, p *Pending) (*Ceremony, e
 	if err != nil {
 		return nil, err
 	}
-	return s.sealCeremony(options, state, "mfa", p.User.ID)
+	return s.sealCeremony(options, state, "mfa", u.ID)
 }
 
 var errNoPasskey = userdb.FieldError("method", "You have no passkey: use another way to confirm it is you.")
@@ -92,6 +111,23 @@ func (s *Service) usePasskeyFactor(ctx context.Context, p *Pending, state string
 		return "", err
 	}
 	return passkeyAMR(c), nil
+}
+
+// afterPasskey is the stage of a sign-in begun with a passkey that did not
+// verify the user (one factor), of a user with second factors: a code when
+// it has an authenticator app or recovery codes (a passkey cannot be its
+// own second factor); else enrolment of one when its policy requires a
+// second factor, or no stage when it only offers them (the passkey signs
+// in alone, as before passkeys counted as second factors).
+func (s *Service) afterPasskey(ctx context.Context, u *userdb.User) (userdb.PendingStage, error) {
+	if ok, err := s.hasFactorBesidesPasskeys(ctx, u); err != nil || ok {
+		return userdb.PendingMFA, err
+	}
+	policy, err := s.MFAPolicyOf(ctx, u)
+	if err != nil || policy != userdb.MFARequired {
+		return "", err
+	}
+	return PendingMFAEnrol, nil
 }
 
 // hasFactorBesidesPasskeys says whether u can complete a second-factor

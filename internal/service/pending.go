@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/userdb/userdb"
@@ -41,6 +42,12 @@ type Pending struct {
 // expired, used, of another browser or of a user who may no longer sign
 // in: the client starts over.
 var errPendingGone = userdb.Errorf(userdb.EUNAUTHORIZED, "Your sign-in has expired. Please sign in again.")
+
+// IsPendingGone reports whether err is the refusal of a pending sign-in
+// that cannot go on (missing, expired, used, of another browser): the
+// hosted pages send the browser back to sign in, while a wrong code, also
+// EUNAUTHORIZED, stays on the page.
+func IsPendingGone(err error) bool { return errors.Is(err, errPendingGone) }
 
 // loginStage says which stage a sign-in of u whose password was right must
 // complete before it gets a session ("" for none).

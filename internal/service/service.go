@@ -149,6 +149,14 @@ type Options struct {
 	MagicLinkURL      string
 	MagicLinkTTL      time.Duration
 	MagicCodeAttempts int
+
+	// API keys (apikeyexpiry.go): a key unused for APIKeyInactivity stops
+	// working (0 = never); a new key's expiry is at most APIKeyMaxLifetime
+	// away (0 = unbounded); creators are warned APIKeyWarning before
+	// either expiry (0 = no warning).
+	APIKeyInactivity  time.Duration
+	APIKeyMaxLifetime time.Duration
+	APIKeyWarning     time.Duration
 }
 
 // Deps are the pieces the service talks to.

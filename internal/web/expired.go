@@ -5,7 +5,6 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/edge"
-	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/ui"
 )
 
@@ -21,29 +20,6 @@ type expiredData struct {
 	Pending bool // no current password: the pending sign-in proved it
 }
 
-// expiredPending finds the request's pending sign-in at the password
-// stage; ok is false when the request carries none (nothing written) or
-// the page has been answered (a pending sign-in that is gone: sign in
-// again).
-func (p *Pages) expiredPending(w http.ResponseWriter, r *http.Request) (*http.Request, *service.Pending, bool) {
-	if !p.edge.HasPending(r) {
-		return r, nil, false
-	}
-	r = p.edge.WithMeta(r, "")
-	pend, err := p.svc.FindPending(r.Context(), userdb.PendingPasswordChange)
-	if err != nil {
-		p.edge.ClearPending(w, r)
-		if !userdb.IsCode(err, userdb.EUNAUTHORIZED) {
-			p.fail(w, r, err)
-			return r, nil, false
-		}
-		setFlash(w, r, flashSignInAgain)
-		ui.Redirect(w, r, SignInPath+p.nextQuery(r.FormValue("next")))
-		return r, nil, false
-	}
-	return r, pend, true
-}
-
 // expiredPage serves GET: the form of the pending sign-in, else the
 // signed-in user's.
 func (p *Pages) expiredPage(w http.ResponseWriter, r *http.Request) {
@@ -51,7 +27,7 @@ func (p *Pages) expiredPage(w http.ResponseWriter, r *http.Request) {
 		p.signedIn(p.expired, true)(w, r)
 		return
 	}
-	if r, pend, ok := p.expiredPending(w, r); ok {
+	if r, pend, ok := p.pending(w, r, userdb.PendingPasswordChange, r.URL.Query().Get("next")); ok { // signinstage.go
 		v := p.newView(r, "expired")
 		v.User, v.Next, v.Data = pend.User, p.keepNext(r.URL.Query().Get("next")), expiredData{Pending: true}
 		p.render(w, r, http.StatusOK, v)
@@ -67,7 +43,7 @@ func (p *Pages) expiredPagePost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
 	}
-	r, pend, ok := p.expiredPending(w, r)
+	r, pend, ok := p.pending(w, r, userdb.PendingPasswordChange, r.PostFormValue("next"))
 	if !ok {
 		return
 	}

@@ -25,8 +25,10 @@ const (
 	flashSetupDone       = "setup-done"
 	flashPasskeyAdded    = "passkey-added"
 	flashPasskeyRemoved  = "passkey-removed"
-	// flashSignInAgain: a pending sign-in (a password to change) is gone.
-	flashSignInAgain = "sign-in-again"
+	flashSignInExpired   = "signin-expired"
+	flashFactorAdded     = "factor-added"
+	flashFactorRemoved   = "factor-removed"
+	flashReauthenticated = "reauthenticated"
 )
 
 // flashKinds are the flash messages, by key, with their alert style; the
@@ -37,7 +39,8 @@ var flashKinds = map[string]string{
 	flashProfileSaved: "success", flashWelcome: "success", flashSessionEnded: "success",
 	flashSessionsEnded: "success", flashEmailChangeSent: "success", flashEmailChanged: "success",
 	flashAppRemoved: "success", flashPasskeyAdded: "success", flashPasskeyRemoved: "success",
-	flashSetupDone: "success", flashSignInAgain: "info",
+	flashSetupDone: "success", flashSignInExpired: "error", flashFactorAdded: "success",
+	flashFactorRemoved: "success", flashReauthenticated: "success",
 }
 
 // flashes carry the flash messages across redirects: the cookie holds

@@ -164,21 +164,3 @@ func (p *Pages) badMagicLink(w http.ResponseWriter, r *http.Request, err error) 
 	p.message(w, r, ui.FormStatus(err), ui.Message{Title: msg("magic-link-bad-title"), Text: userdb.ErrorMessage(err),
 		Kind: "error", Link: MagicRequestPath, LinkText: msg("link-new-magic")})
 }
-
-// signedInTo sets the session cookie of a sign-in and goes on to next= (or
-// first to change an expired password). A sign-in that must still complete
-// a stage (a second factor) keeps its pending cookie and goes to the
-// sign-in page, which takes the stage.
-func (p *Pages) signedInTo(w http.ResponseWriter, r *http.Request, l *service.Login, next string) {
-	if l.Pending != nil {
-		p.edge.SetPending(w, r, l.Pending)
-		ui.Redirect(w, r, SignInPath+p.nextQuery(next))
-		return
-	}
-	p.edge.SetSession(w, r, l)
-	if l.PasswordExpired {
-		ui.Redirect(w, r, ExpiredPath+p.nextQuery(next))
-		return
-	}
-	ui.Redirect(w, r, p.returnTo(next))
-}

@@ -25,6 +25,11 @@ var catalogue = ui.Catalogue{
 	"title-setup":       "Create the first administrator",
 	"title-signinemail": "Sign in by email",
 	"title-signinlink":  "Sign in on this browser?",
+	// The second factor's pages.
+	"title-mfa":           "Two-step verification",
+	"title-mfaenrol":      "Set up an authenticator app",
+	"title-recoverycodes": "Save your recovery codes",
+	"title-reauth":        "Confirm it is you",
 
 	// Flash messages, shown once after a form post redirects (see flash.go).
 	flashSignedOut:       "You have signed out.",
@@ -44,7 +49,10 @@ var catalogue = ui.Catalogue{
 	flashEmailChanged:    "Your email address has been changed and verified.",
 	flashPasskeyAdded:    "Your passkey has been added. You can sign in with it, no password needed.",
 	flashPasskeyRemoved:  "The passkey has been removed.",
-	flashSignInAgain:     "Your sign-in has expired. Please sign in again.",
+	flashSignInExpired:   "Your sign-in has expired. Please sign in again.",
+	flashFactorAdded:     "Your authenticator app has been added. Sign-ins will ask for its code.",
+	flashFactorRemoved:   "The authenticator app has been removed.",
+	flashReauthenticated: "Thank you. You can make the change now.",
 
 	// Field messages and messages above a form.
 	"enter-login":            "Enter your email address or username.",
@@ -57,6 +65,12 @@ var catalogue = ui.Catalogue{
 	"verify-failed":          "%s Ask for a new one below.", // the service's message first
 	"enter-email":            "Enter your email address.",
 	"enter-code":             "Enter the code from the email.",
+	"stage-unsupported":      "This sign-in needs a step these pages cannot take yet: sign in through your application.",
+	"code-refused":           "That code did not work. Codes change every 30 seconds and each works once: enter the one your app shows now, or wait for the next.",
+	"recovery-code-refused":  "That recovery code did not work. Each recovery code works once.",
+	"enrolment-restart":      "This set-up has expired. Please start again.",
+	"codes-continue":         "Continue",
+	"codes-back":             "Back to your profile",
 
 	// The message pages and their links.
 	"error-title":                "Something went wrong",

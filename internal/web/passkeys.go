@@ -57,6 +57,8 @@ type passkeyAnswer struct {
 	Credential json.RawMessage `json:"credential"`
 	Next       string          `json:"next"`
 	Name       string          `json:"name"`
+	// Remember: "remember this device" was ticked (the second factor).
+	Remember bool `json:"remember"`
 }
 
 // passkeySignIn: POST /signin/passkey {state, credential, next} ->
@@ -74,18 +76,7 @@ func (p *Pages) passkeySignIn(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	to := p.returnTo(a.Next)
-	switch {
-	case l.Pending != nil:
-		p.edge.SetPending(w, r, l.Pending)
-		to = SignInPath + p.nextQuery(a.Next)
-	case l.PasswordExpired:
-		p.edge.SetSession(w, r, l)
-		to = ExpiredPath + p.nextQuery(a.Next)
-	default:
-		p.edge.SetSession(w, r, l)
-	}
-	httpx.JSON(w, http.StatusOK, map[string]string{"redirect": to})
+	httpx.JSON(w, http.StatusOK, map[string]string{"redirect": p.afterSignIn(w, r, l, a.Next)})
 }
 
 // passkeyAddOptions: POST /profile/passkeys/options -> the ceremony.
@@ -117,21 +108,7 @@ func (p *Pages) passkeyAdd(w http.ResponseWriter, r *http.Request, me *edge.Prin
 
 // passkeyRemove: the profile's form that removes a passkey.
 func (p *Pages) passkeyRemove(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
-	if !p.parseForm(w, r) {
-		return
-	}
-	if err := p.svc.RemoveFactor(r.Context(), me.User, r.PostFormValue("id")); err != nil {
-		if userdb.IsCode(err, userdb.EINTERNAL) {
-			p.fail(w, r, err)
-			return
-		}
-		v := p.newView(r, "profile")
-		v.Error = userdb.ErrorMessage(err)
-		p.renderProfile(w, r, ui.FormStatus(err), v, me.User, "")
-		return
-	}
-	setFlash(w, r, flashPasskeyRemoved)
-	ui.Redirect(w, r, ProfilePath)
+	p.removeFactor(w, r, me, flashPasskeyRemoved)
 }
 
 // passkeyScriptURL is the script's URL when passkeys are on.

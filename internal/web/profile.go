@@ -11,6 +11,8 @@ import (
 
 // profileData is the profile page's own data.
 type profileData struct {
+	// AdminMFA asks an administrator without a second factor to add one.
+	AdminMFA *ui.AdminMFANotice
 	// Attributes are the custom attributes of the schema; none when custom
 	// data is free-form (no editor for it then).
 	Attributes []attrField
@@ -18,6 +20,8 @@ type profileData struct {
 	Editable bool
 	// Passkeys are the user's passkeys (passkeys.go).
 	Passkeys []service.FactorInfo
+	// MFA is the two-step verification section (profile_mfa.go).
+	MFA mfaSection
 }
 
 // profile shows the signed-in user's account: names and custom attributes
@@ -42,8 +46,17 @@ func (p *Pages) renderProfile(w http.ResponseWriter, r *http.Request, status int
 			d.Editable = d.Editable || !a.ReadOnly
 		}
 	}
-	var err error
+	by, err := p.svc.AdminMFADeadline(r.Context(), u)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	d.AdminMFA = ui.NewAdminMFANotice(by, ProfilePath)
 	if d.Passkeys, err = p.passkeysOf(r, u); err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	if d.MFA, err = p.mfaSectionOf(r, u); err != nil {
 		p.fail(w, r, err)
 		return
 	}

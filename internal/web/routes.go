@@ -48,6 +48,8 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 		mux.HandleFunc("POST "+AppsPath, p.signedIn(p.appsPost, false))
 	}
 
+	p.mfaRoutes(mux)
+	p.profileMFARoutes(mux)
 	p.upstreamRoutes(mux)
 	p.magicRoutes(mux)
 	p.passkeyRoutes(mux)

@@ -33,7 +33,8 @@ func (p *Pages) signIn(w http.ResponseWriter, r *http.Request) {
 }
 
 // signInPost signs in with a username or email and a password, then goes
-// on to next= — or first to change an expired password.
+// on to next= — or first to the page of the stage the sign-in stopped at
+// (a second factor), or to change an expired password.
 func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
 	if !p.parseForm(w, r) {
 		return
@@ -75,26 +76,14 @@ func (p *Pages) signInPost(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, ui.FormStatus(err), v)
 		return
 	}
-	if l.Pending != nil && l.Pending.Stage == userdb.PendingPasswordChange {
-		// An expired or temporary password: no session, only its change.
-		p.edge.SetPending(w, r, l.Pending)
-		ui.Redirect(w, r, ExpiredPath+p.nextQuery(next))
-		return
-	}
-	if l.Pending != nil {
-		// A second factor or another stage is due; the hosted challenge
-		// page is not built yet, so say so rather than fail (README:
-		// Multi-factor sign-in, the JSON API completes it).
-		v.setError(r, userdb.Errorf(userdb.EFORBIDDEN, "This account signs in with a second factor, which these pages cannot ask for yet: sign in through your application."), "login", "password")
+	if l.Pending != nil && pendingPath(l.Pending.Stage) == "" {
+		// A stage these pages do not take: say so rather than fail, and
+		// start no session.
+		v.setError(r, &userdb.Error{Code: userdb.EFORBIDDEN, Message: msg("stage-unsupported")}, "login", "password")
 		p.render(w, r, http.StatusForbidden, v)
 		return
 	}
-	p.edge.SetSession(w, r, l)
-	if l.PasswordExpired {
-		ui.Redirect(w, r, ExpiredPath+p.nextQuery(next))
-		return
-	}
-	ui.Redirect(w, r, p.returnTo(next))
+	p.signedInTo(w, r, l, next)
 }
 
 // keepNext is the next= a page carries on to its form: checked, and empty

@@ -22,6 +22,7 @@ var pageNames = []string{
 	"signin", "signup", "verify", "forgot", "reset", "expired",
 	"profile", "sessions", "invitation", "message", "emailchange", "notme",
 	"identities", "upstreamlink", "apps", "signinemail", "signinlink", "setup",
+	"mfa", "mfaenrol", "recoverycodes", "reauth",
 }
 
 // templates holds every page, parsed once when the program starts: a
@@ -47,6 +48,19 @@ var funcs = template.FuncMap{
 	},
 	"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 	"initials": initials,
+	"factor":   factorKind,
+}
+
+// factorKind names a kind of second factor (service.FactorInfo.Kind) on
+// the profile.
+func factorKind(kind string) string {
+	switch userdb.FactorKind(kind) {
+	case userdb.FactorTOTP:
+		return "TOTP"
+	case userdb.FactorWebAuthn:
+		return "Passkey"
+	}
+	return kind
 }
 
 // initials are the letters on a user's avatar: of the first and last name,
@@ -101,6 +115,8 @@ type view struct {
 	// PasskeyScript is the URL of the passkeys' script when passkeys are
 	// on ("" when off).
 	PasskeyScript string
+	// InlineImages lets the page show data: images (a QR code made here).
+	InlineImages bool
 }
 
 // meterPages are the pages where a new password is chosen.
@@ -138,6 +154,9 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, v *vi
 		var img, form []string
 		if src := p.look.LogoOrigin; src != "" {
 			img = []string{src}
+		}
+		if v.InlineImages {
+			img = append(img, "data:")
 		}
 		if o := p.returnOrigin(v.Next); o != "" {
 			form = []string{o}

@@ -62,6 +62,23 @@
     }
   }
 
+  // The second factor after a password: a passkey instead of a code.
+  const mfa = document.getElementById("passkey-mfa");
+  if (mfa) {
+    mfa.hidden = false;
+    mfa.addEventListener("click", () => {
+      (async () => {
+        const ceremony = await post("/signin/mfa/passkey/options");
+        const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(ceremony.publicKey);
+        const credential = await navigator.credentials.get({publicKey});
+        const remember = document.getElementById("f-remember");
+        const done = await post("/signin/mfa/passkey", {state: ceremony.state, credential: credential.toJSON(),
+          next: mfa.dataset.next || "", remember: Boolean(remember && remember.checked)});
+        window.location.assign(done.redirect);
+      })().catch(show);
+    });
+  }
+
   // Profile page.
   const add = document.getElementById("passkey-add");
   if (add) {
