@@ -319,7 +319,7 @@ func Default() *Config {
 			Secure:           "auto",
 			IdleTimeout:      30 * time.Minute,
 			Lifetime:         12 * time.Hour,
-			RememberLifetime: 30 * 24 * time.Hour,
+			RememberLifetime: 0, // "Keep me signed in" is the operator's choice: off at ASVS L2
 			CacheTTL:         time.Minute,
 			TouchInterval:    time.Minute,
 		},

@@ -9,12 +9,12 @@ import (
 )
 
 // TestKeepMeSignedIn: POST /login with "remember": true starts a session
-// that lives sessions.remember_lifetime (30 days) and does not end when
+// that lives sessions.remember_lifetime (30 days here; off by default) and does not end when
 // idle, says so in the session list and in its cookie's Max-Age; a session
 // without it ends after 30 idle minutes, and after 12 hours however much
 // it is used. With remember_lifetime 0 the field changes nothing.
 func TestKeepMeSignedIn(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, func(c *server.Config) { c.Sessions.RememberLifetime = 30 * 24 * time.Hour })
 	e.addUser("ann@example.com", "correct horse battery")
 	login := func(c *client, remember bool) response {
 		t.Helper()

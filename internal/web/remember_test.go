@@ -15,7 +15,10 @@ import (
 // through an expired password (the pending sign-in carries it) and the
 // session list shows the session kept until 30 days after sign-in.
 func TestKeepMeSignedInPage(t *testing.T) {
-	s := newSite(t, func(c *server.Config) { c.Password.MaxAge = 30 * 24 * time.Hour })
+	s := newSite(t, func(c *server.Config) {
+		c.Password.MaxAge = 30 * 24 * time.Hour
+		c.Sessions.RememberLifetime = 30 * 24 * time.Hour // off by default (ASVS 3.3.2 L2)
+	})
 	s.AddUser("ann@example.com", "correct horse battery", "")
 	s.Clock.Add(31 * 24 * time.Hour)
 	b := s.Browser()
