@@ -39,20 +39,7 @@ func TestBrowserMFAEnrolStage(t *testing.T) {
 	b.see("h1", "Set up an authenticator app")
 	b.see("p", "Scan the QR code")
 	b.screenshot("mfa-enrol-stage-360", 360)
-	shown, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("#totp-secret")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := newAuthenticator(t, strings.ReplaceAll(shown, " ", ""))
-	code, _ := app.now()
-	b.fill(map[string]string{"code": code})
-	b.press("Turn on two-step verification")
-	b.see("h1", "Save your recovery codes")
-	codes, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
-		`Array.from(document.querySelectorAll(".recovery-codes code"), e => e.textContent)`))
-	if err != nil || len(codes) != 10 {
-		t.Fatalf("recovery codes %v (%v)", codes, err)
-	}
+	_, codes := enrolOnPage(t, b)
 	b.do(clickLink("Continue"))
 	b.see("h1", "Fay Okafor")
 	b.see("span.badge", "TOTP")
