@@ -237,7 +237,7 @@ func (p *Pages) reauthPasskey(w http.ResponseWriter, r *http.Request, me *edge.P
 		return
 	}
 	if a.Password == "" {
-		httpx.Error(w, r, userdb.FieldError("password", msg("enter-password")))
+		httpx.Error(w, r, &userdb.Error{Code: userdb.EINVALID, Field: "password", Message: msg("enter-password")})
 		return
 	}
 	l, err := p.svc.Reauthenticate(r.Context(), me.User, a.Password, service.MFAProof{Method: service.MethodWebAuthn,
