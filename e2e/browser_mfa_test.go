@@ -43,6 +43,29 @@ func newAuthenticator(t *testing.T, secret string) *authenticator {
 	return &authenticator{t: t, node: node, secret: secret}
 }
 
+// enrolOnPage sets up the app on the enrolment page in front of b, as a
+// person does: the key typed in from its text (#totp-secret), the app's
+// code entered; it returns the app and the 10 recovery codes shown.
+func enrolOnPage(t *testing.T, b *tab) (*authenticator, []string) {
+	t.Helper()
+	shown, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("#totp-secret")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newAuthenticator(t, strings.ReplaceAll(shown, " ", ""))
+	first, step := app.now()
+	b.fill(map[string]string{"code": first})
+	b.press("Turn on two-step verification")
+	b.see("h1", "Save your recovery codes")
+	app.last = step
+	codes, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll(".recovery-codes code"), e => e.textContent)`))
+	if err != nil || len(codes) != 10 {
+		t.Fatalf("recovery codes %v (%v)", codes, err)
+	}
+	return app, codes
+}
+
 var sixDigits = regexp.MustCompile(`^[0-9]{6}$`)
 
 // codeAt is otplib's code for a step.
@@ -110,21 +133,7 @@ func TestBrowserMFA(t *testing.T) {
 	b.see("h1", "Set up an authenticator app")
 	b.screenshot("mfa-enrol-desktop", 1280)
 	b.screenshot("mfa-enrol-360", 360)
-	shown, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("#totp-secret")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := newAuthenticator(t, strings.ReplaceAll(shown, " ", ""))
-	first, step := app.now()
-	b.fill(map[string]string{"code": first})
-	b.press("Turn on two-step verification")
-	b.see("h1", "Save your recovery codes")
-	app.last = step
-	codes, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
-		`Array.from(document.querySelectorAll(".recovery-codes code"), e => e.textContent)`))
-	if err != nil || len(codes) != 10 {
-		t.Fatalf("recovery codes %v (%v)", codes, err)
-	}
+	app, codes := enrolOnPage(t, b)
 	b.screenshot("mfa-recovery-codes-360", 360)
 	b.do(clickLink("Back to your profile"))
 	b.see("div.alert-success", "Your authenticator app has been added.")

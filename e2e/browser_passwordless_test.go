@@ -100,7 +100,8 @@ func waitNewLink(t *testing.T, md *mailtest.MailDev, to, subject, old string) st
 // password typed; then a password sign-in, which asks for the passkey as
 // its second factor on the challenge page ("Use your passkey"). The
 // relying party is localhost: WebAuthn refuses IP addresses as relying
-// party ids.
+// party ids. Last, the page that confirms it is the user before a change
+// takes the password and the passkey.
 func TestBrowserPasskey(t *testing.T) {
 	chromium(t)
 	md := mailtest.New(t, mailtest.Options{})
@@ -190,5 +191,21 @@ func TestBrowserPasskey(t *testing.T) {
 	b.see("h1", "Your sessions")
 	if loc := b.location(); loc != s.url+"/profile/sessions" {
 		t.Fatalf("after the passkey as second factor the browser is at %s", loc)
+	}
+
+	// Confirming it is you before a change (where a sign-in too old for it
+	// is sent): the password typed on the page, then the passkey. A wrong
+	// password is refused on the page; the right one goes back to next=.
+	b.open("/profile/reauth?next=%2Fprofile")
+	b.see("p", "Enter your password and use your passkey to go on.")
+	b.fill(map[string]string{"password": "not the secret"})
+	b.press("Use your passkey")
+	b.see("p.alert-error", "Invalid username or password.")
+	b.open("/profile/reauth?next=%2Fprofile") // a fresh field: the harness's Clear leaves a typed password
+	b.fill(map[string]string{"password": "a long enough secret"})
+	b.press("Use your passkey")
+	b.see("div.alert-success", "Thank you. You can make the change now.")
+	if loc := b.location(); loc != s.url+"/profile" {
+		t.Fatalf("after confirming with the passkey the browser is at %s", loc)
 	}
 }

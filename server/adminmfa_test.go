@@ -44,6 +44,11 @@ func TestASVS_4_3_1_AdminsNeedASecondFactor(t *testing.T) {
 		if r.status != 200 || !strings.Contains(string(r.body), want) || !strings.Contains(string(r.body), `href="/profile#mfa-heading"`) {
 			t.Errorf("GET %s of an admin in its grace: %d, no notice %q linking to the profile's section", path, r.status, want)
 		}
+		// One notice, not two: the profile's section keeps its own quiet.
+		if n := strings.Count(string(r.body), "admin-mfa-notice"); n != 1 || strings.Contains(string(r.body), "Your account requires two-step verification") {
+			t.Errorf("GET %s of an admin in its grace: %d admin notices, the section's own shown: %v", path, n,
+				strings.Contains(string(r.body), "Your account requires two-step verification"))
+		}
 	}
 	r := c.do("POST", "/api/v1/api-keys", map[string]any{"name": "deploy", "roles": []string{userdb.RoleSuperAdmin}})
 	if r.status != 201 {

@@ -59,6 +59,9 @@ type passkeyAnswer struct {
 	Name       string          `json:"name"`
 	// Remember: "remember this device" was ticked (the second factor).
 	Remember bool `json:"remember"`
+	// Password: the one typed on the page confirming it is the user
+	// (re-authentication takes both).
+	Password string `json:"password"`
 }
 
 // passkeySignIn: POST /signin/passkey {state, credential, next} ->

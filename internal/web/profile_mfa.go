@@ -8,6 +8,7 @@ import (
 
 	"github.com/userdb/userdb"
 	"github.com/userdb/userdb/internal/edge"
+	"github.com/userdb/userdb/internal/httpx"
 	"github.com/userdb/userdb/internal/service"
 	"github.com/userdb/userdb/internal/ui"
 )
@@ -21,6 +22,10 @@ const (
 	ProfileFactorRemovePath = "/profile/mfa/remove"
 	RecoveryCodesPath       = "/profile/mfa/recovery-codes"
 	ReauthPath              = "/profile/reauth"
+	// The routes the confirmation page's script calls for a passkey as
+	// the second factor (JSON in and out, like the challenge's).
+	ReauthPasskeyOptionsPath = "/profile/reauth/passkey/options"
+	ReauthPasskeyPath        = "/profile/reauth/passkey"
 )
 
 // mfaSection is what the profile shows of the user's second factors.
@@ -43,6 +48,10 @@ func (p *Pages) profileMFARoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+RecoveryCodesPath, p.signedIn(p.recoveryCodesPost, false))
 	mux.HandleFunc("GET "+ReauthPath, p.signedIn(p.reauth, false))
 	mux.HandleFunc("POST "+ReauthPath, p.signedIn(p.reauthPost, false))
+	if p.svc.PasskeysEnabled() {
+		mux.HandleFunc("POST "+ReauthPasskeyOptionsPath, p.signedIn(p.reauthPasskeyOptions, false))
+		mux.HandleFunc("POST "+ReauthPasskeyPath, p.signedIn(p.reauthPasskey, false))
+	}
 }
 
 // mfaSectionOf describes u's second factors for the profile.
@@ -155,11 +164,10 @@ func (p *Pages) confirmFirst(w http.ResponseWriter, r *http.Request, err error) 
 }
 
 // reauthData is the data of the page where a signed-in user confirms it is
-// them: Code asks for a second factor too. PasskeyOnly: the user's only
-// second factor is a passkey, which re-authentication does not take yet
-// (service.Reauthenticate asks for a code), so the page says to sign in
-// again with it instead.
-type reauthData struct{ Code, PasskeyOnly bool }
+// them: Code asks for a code of a second factor too; Passkey offers the
+// user's passkey instead (the pages' script, with the password typed on
+// the page). A user whose only factor is a passkey gets no code field.
+type reauthData struct{ Code, Passkey bool }
 
 // reauth asks the signed-in user for the password again, and the code of a
 // second factor when the user has one.
@@ -176,7 +184,8 @@ func (p *Pages) renderReauth(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	code := slices.ContainsFunc(methods, func(m string) bool { return m != service.MethodWebAuthn })
-	v.User, v.Data = u, reauthData{Code: code, PasskeyOnly: !code && len(methods) > 0}
+	v.User, v.Data = u, reauthData{Code: code,
+		Passkey: slices.Contains(methods, service.MethodWebAuthn) && p.svc.PasskeysEnabled()}
 	p.render(w, r, status, v)
 }
 
@@ -203,4 +212,40 @@ func (p *Pages) reauthPost(w http.ResponseWriter, r *http.Request, me *edge.Prin
 	}
 	setFlash(w, r, flashReauthenticated)
 	p.signedInTo(w, r, l, v.Next)
+}
+
+// reauthPasskeyOptions: POST /profile/reauth/passkey/options -> the
+// ceremony of the signed-in user's own passkeys.
+func (p *Pages) reauthPasskeyOptions(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
+	c, err := p.svc.BeginPasskeyReauth(r.Context(), me.User)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, c)
+}
+
+// reauthPasskey: POST /profile/reauth/passkey {password, state, credential,
+// next} signs the user in again with the password and the passkey's
+// assertion -> {"redirect": next} and the new session cookie. A refusal
+// (wrong password, another user's key) is the JSON error the script shows;
+// the session stays as it was.
+func (p *Pages) reauthPasskey(w http.ResponseWriter, r *http.Request, me *edge.Principal) {
+	var a passkeyAnswer
+	if err := httpx.Decode(r, &a); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if a.Password == "" {
+		httpx.Error(w, r, &userdb.Error{Code: userdb.EINVALID, Field: "password", Message: msg("enter-password")})
+		return
+	}
+	l, err := p.svc.Reauthenticate(r.Context(), me.User, a.Password, service.MFAProof{Method: service.MethodWebAuthn,
+		State: a.State, Answer: a.Credential})
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	setFlash(w, r, flashReauthenticated)
+	httpx.JSON(w, http.StatusOK, map[string]string{"redirect": p.afterSignIn(w, r, l, a.Next)})
 }

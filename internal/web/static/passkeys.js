@@ -62,21 +62,51 @@
     }
   }
 
+  // assert runs the ceremony the server begins at optionsURL and posts the
+  // passkey's answer, with the page's own fields, to answerURL; the server
+  // answers where to go next.
+  async function assert(optionsURL, answerURL, fields) {
+    const ceremony = await post(optionsURL);
+    const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(ceremony.publicKey);
+    const credential = await navigator.credentials.get({publicKey});
+    const done = await post(answerURL, Object.assign({state: ceremony.state, credential: credential.toJSON()}, fields));
+    window.location.assign(done.redirect);
+  }
+
   // The second factor after a password: a passkey instead of a code.
   const mfa = document.getElementById("passkey-mfa");
   if (mfa) {
     mfa.hidden = false;
     mfa.addEventListener("click", () => {
-      (async () => {
-        const ceremony = await post("/signin/mfa/passkey/options");
-        const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(ceremony.publicKey);
-        const credential = await navigator.credentials.get({publicKey});
-        const remember = document.getElementById("f-remember");
-        const done = await post("/signin/mfa/passkey", {state: ceremony.state, credential: credential.toJSON(),
-          next: mfa.dataset.next || "", remember: Boolean(remember && remember.checked)});
-        window.location.assign(done.redirect);
-      })().catch(show);
+      const remember = document.getElementById("f-remember");
+      assert("/signin/mfa/passkey/options", "/signin/mfa/passkey",
+        {next: mfa.dataset.next || "", remember: Boolean(remember && remember.checked)}).catch(show);
     });
+  }
+
+  // Confirming it is you before a change: the password typed on the page
+  // and a passkey. Without a code field the passkey is the form's only
+  // way on, so Enter in the password runs it too.
+  const reauth = document.getElementById("passkey-reauth");
+  if (reauth) {
+    reauth.hidden = false;
+    const form = reauth.form;
+    const run = () => {
+      const password = form.querySelector("input[name=password]").value;
+      if (!password) {
+        show(new Error("Enter your password."));
+        return;
+      }
+      assert("/profile/reauth/passkey/options", "/profile/reauth/passkey",
+        {password, next: reauth.dataset.next || ""}).catch(show);
+    };
+    reauth.addEventListener("click", run);
+    if (!form.querySelector("[name=code]")) {
+      form.addEventListener("submit", (ev) => {
+        ev.preventDefault();
+        run();
+      });
+    }
   }
 
   // Profile page.
