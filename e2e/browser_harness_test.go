@@ -131,8 +131,32 @@ func (b *tab) open(path string) {
 func (b *tab) fill(fields map[string]string) {
 	b.t.Helper()
 	for name, value := range fields {
-		sel := chromedp.CSS(`input[name="` + name + `"]`)
-		b.do(chromedp.Clear(sel), chromedp.SendKeys(sel, value))
+		retype(b, name, value)
+	}
+}
+
+// retype replaces what the input named name holds by typing over its
+// selected text, as a person would. (chromedp.Clear empties the value
+// attribute only: text typed before stays, and a page whose script keeps
+// state from input events, such as React 15, would not see it cleared.)
+// Typing over a selection can be done again, so a page that replaced its
+// document between finding the input and typing (a navigation ending)
+// is tried again, at most three times.
+func retype(b *tab, name, value string) {
+	b.t.Helper()
+	sel := `input[name="` + name + `"]`
+	selectAll := `(() => { const e = document.querySelector('` + sel + `'); e.focus(); e.select(); return true })()`
+	for attempt := 1; ; attempt++ {
+		err := chromedp.Do(b.ctx, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](selectAll))
+			return err
+		}), chromedp.SendKeys(chromedp.CSS(sel), value))
+		if err == nil {
+			return
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "Could not find node") {
+			b.t.Fatalf("typing into %s: %v\n%s", sel, err, b.s.logs)
+		}
 	}
 }
 

@@ -373,16 +373,3 @@ func TestBrowserReactStormpath(t *testing.T) {
 		t.Fatalf("GET /me after signing out: %d, %v; want 401", status, err)
 	}
 }
-
-// retype replaces what the input named name holds by typing over its
-// selected text, as a person would: React 15 keeps the form's state from
-// the input's events, so a value cleared by script is not seen and the
-// typed text would be appended to the old one.
-func retype(b *tab, name, value string) {
-	b.t.Helper()
-	sel := `input[name="` + name + `"]`
-	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`(() => { const e = document.querySelector('`+sel+`'); e.focus(); e.select(); return true })()`)); err != nil {
-		b.t.Fatalf("selecting %s: %v", sel, err)
-	}
-	b.do(chromedp.SendKeys(chromedp.CSS(sel), value))
-}
