@@ -128,6 +128,10 @@ func (t *translator) translate() {
 	t.email()
 	t.database()
 	t.unknown()
+	// A difference on purpose (ASVS 4.3.1): the original had no second
+	// factors; a migrated administrator would otherwise be surprised.
+	t.note("mfa.admins: administrators (holders of admin or super-admin) must add a second factor within 7 days of " +
+		"their first sign-in (mfa.admins_grace); the original had none. Set mfa.admins: optional to sign them in with a password alone")
 }
 
 // ---- reading the original's options
@@ -382,8 +386,9 @@ func (t *translator) endpoints() {
 	}
 	if t.boolean("endpoints.expired.enabled", true) {
 		// Issue 22: a difference on purpose, which a front end may trip on.
-		t.note("endpoints.expired: POST /expired changes only a password that has expired (403 otherwise); " +
-			"the original changed any signed-in user's password there: use POST /me/password {currentPassword, password}")
+		t.note("endpoints.expired: POST /expired changes only a password that has expired or must change, after the " +
+			"sign-in that stopped for it (password_change_required) or with the current password; the original changed " +
+			"any signed-in user's password there: use POST /me/password {currentPassword, password}")
 	}
 }
 

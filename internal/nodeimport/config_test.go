@@ -408,7 +408,8 @@ func TestTranslateWarnsOfNodeDifferences(t *testing.T) {
 		t.Fatalf("endpoint %q", c.Email.AccountVerification.Endpoint)
 	}
 	for _, want := range []string{"endpoints.expired: POST /expired changes only a password that has expired",
-		"email.accountVerification.endpoint: new users are invited with this email"} {
+		"email.accountVerification.endpoint: new users are invited with this email",
+		"mfa.admins: administrators (holders of admin or super-admin) must add a second factor"} {
 		if !containsPrefix(notes, want) {
 			t.Errorf("no note starts %q; notes:\n%s", want, strings.Join(notes, "\n"))
 		}
