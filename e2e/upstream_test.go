@@ -216,6 +216,32 @@ func TestUpstream(t *testing.T) {
 	t.Run("BadCallbacks", func(t *testing.T) { upstreamBadCallbacks(t, s) })
 	t.Run("ProviderTrouble", func(t *testing.T) { upstreamTrouble(t, s, o) })
 	t.Run("JSONAndHomeRealm", func(t *testing.T) { upstreamJSON(t, s) })
+	t.Run("SecondFactor", func(t *testing.T) { upstreamSecondFactor(t, s) })
+}
+
+// upstreamSecondFactor: a provider's sign-in is one factor. When alice's
+// account requires two and she has none, the provider's answer sends her
+// to enrol one, with no session, as a password would — the stage pages
+// (and the administrators' rule) apply to every way in.
+func upstreamSecondFactor(t *testing.T, s *server) {
+	key := apiKey(t, s, "mfa-policy", "--role", "super-admin")
+	acc, _ := userJSON(t, s, "alice@acme.test")["account"].(string)
+	put := func(policy string) {
+		t.Helper()
+		if st, body := call(t, s.url+"/api/v1/accounts/"+acc+"/mfa-policy", "PUT", "Bearer "+key, map[string]any{"policy": policy}); st != 204 {
+			t.Fatalf("PUT acme's MFA policy %s: %d %v", policy, st, body)
+		}
+	}
+	put("required")
+	defer put("optional")
+	uc := newUpstreamClient(t, s)
+	at, status, body := uc.signIn("op", "alice")
+	if status != 200 || !strings.Contains(at, "/signin/mfa/enrol") {
+		t.Fatalf("alice through the provider with a required second factor: at %s, %d\n%s", at, status, body)
+	}
+	if at, _, page := uc.get("/profile"); !strings.Contains(at, "/signin") || strings.Contains(page, "alice@acme.test") {
+		t.Fatalf("alice's profile before enrolling a second factor: at %s; want the sign-in page", at)
+	}
 }
 
 // userJSON returns `userdb user show --json` of a user.

@@ -52,10 +52,13 @@ func (a *API) mfaRoutes(mux *http.ServeMux) {
 // pendingAnswer answers a sign-in that stopped at a stage: the pending
 // cookie, and what the client must do next. The session cookie the
 // request carried stays until the sign-in completes.
-func (a *API) pendingAnswer(w http.ResponseWriter, r *http.Request, l *service.Login) {
+func (a *API) pendingAnswer(w http.ResponseWriter, r *http.Request, l *service.Login, extra map[string]any) {
 	p := l.Pending
 	a.edge.SetPending(w, r, p)
 	body := map[string]any{"stage": string(p.Stage), "expires_in": int(p.ExpiresAt.Sub(p.CreatedAt).Seconds())}
+	for k, v := range extra {
+		body[k] = v // what the completed stage gave (recovery codes), kept when another stage follows
+	}
 	switch p.Stage {
 	case userdb.PendingMFA:
 		methods, err := a.svc.Methods(r.Context(), p.User)
@@ -77,7 +80,7 @@ func (a *API) pendingAnswer(w http.ResponseWriter, r *http.Request, l *service.L
 func (a *API) signedIn(w http.ResponseWriter, r *http.Request, l *service.Login, extra map[string]any) {
 	a.edge.SetRemembered(w, r, l.RememberSecret, a.svc.RememberDeviceFor())
 	if l.Pending != nil {
-		a.pendingAnswer(w, r, l) // another stage follows
+		a.pendingAnswer(w, r, l, extra) // another stage follows
 		return
 	}
 	a.edge.ClearPending(w, r)

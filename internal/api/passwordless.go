@@ -97,7 +97,7 @@ func (a *API) magicLink(w http.ResponseWriter, r *http.Request) {
 // {"mfa_required": true, "methods": [...]}.
 func (a *API) passwordlessSignedIn(w http.ResponseWriter, r *http.Request, l *service.Login) {
 	if l.Pending != nil {
-		a.pendingAnswer(w, r, l) // a second factor is still due
+		a.pendingAnswer(w, r, l, nil) // a second factor is still due
 		return
 	}
 	a.edge.SetSession(w, r, l)

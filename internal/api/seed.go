@@ -61,7 +61,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if l.Pending != nil {
-		a.pendingAnswer(w, r, l) // mfa.go
+		a.pendingAnswer(w, r, l, nil) // mfa.go
 		return
 	}
 	a.edge.SetSession(w, r, l)

@@ -34,8 +34,15 @@ func (s *Service) mfaRuleOf(ctx context.Context, u *userdb.User) (mfaRule, error
 	if err != nil {
 		return mfaRule{}, err
 	}
-	if p != userdb.MFARequired && s.opts.MFA.Admins == userdb.MFARequired && s.holdsAdminRole(u) {
+	adminRule := s.opts.MFA.Admins == userdb.MFARequired && s.holdsAdminRole(u)
+	switch {
+	case adminRule && p != userdb.MFARequired:
 		return mfaRule{policy: userdb.MFARequired, grace: s.opts.MFA.AdminsGrace, admin: true}, nil
+	case adminRule:
+		// Required by a policy too: the shorter grace, so that a long
+		// mfa.grace does not stretch the administrators' (0 is the
+		// shortest: enrolment first).
+		return mfaRule{policy: p, grace: min(s.opts.MFA.Grace, s.opts.MFA.AdminsGrace)}, nil
 	}
 	return mfaRule{policy: p, grace: s.opts.MFA.Grace}, nil
 }

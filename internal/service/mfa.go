@@ -274,10 +274,26 @@ type TOTPEnrolment struct {
 // key, sealed with the instance key, in an unconfirmed factor that counts
 // for nothing until ConfirmTOTP. An earlier unconfirmed one is dropped.
 func (s *Service) BeginTOTP(ctx context.Context, u *userdb.User) (*TOTPEnrolment, error) {
-	if err := s.stepUp(ctx, u); err != nil {
+	if err := s.mayAddFactor(ctx, u); err != nil {
 		return nil, err
 	}
 	return s.beginTOTP(ctx, u)
+}
+
+// mayAddFactor refuses adding a factor to the signed-in u without a recent
+// proof: a second factor (stepUp) from a user who has one, a recent
+// sign-in (Reauth) from one who has none — else a stolen session could add
+// its own authenticator, which a required policy then makes the user's way
+// in (and which hands the thief the recovery codes).
+func (s *Service) mayAddFactor(ctx context.Context, u *userdb.User) error {
+	factors, err := s.confirmedFactors(ctx, s.store, u.ID)
+	if err != nil {
+		return err
+	}
+	if len(factors) > 0 {
+		return s.stepUp(ctx, u)
+	}
+	return s.Reauth(ctx)
 }
 
 // BeginTOTPPending is BeginTOTP for a user at the enrolment stage.

@@ -281,3 +281,50 @@ func TestASVS_2_8_5_ReusedCodeIsLoggedAndNotified(t *testing.T) {
 		t.Fatalf("%d failures counted, want 2 (the wrong and the reused code)", u.FailedLogins)
 	}
 }
+
+// TestFirstFactorNeedsRecentSignIn: a session older than
+// mfa.reauth_max_age cannot add a user's first factor (a stolen session
+// would make its own authenticator the user's way in); a fresh sign-in
+// can.
+func TestFirstFactorNeedsRecentSignIn(t *testing.T) {
+	e := newEnv(t, func(o *service.Options) { o.MFA.ReauthMaxAge = 15 * time.Minute })
+	ann := e.user("", "ann@example.com", "secret pass 1")
+	l, err := e.svc.Login(browser("dev-A", ""), "ann@example.com", "secret pass 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(16 * time.Minute)
+	_, err = e.svc.BeginTOTP(e.session("dev-A", l), ann)
+	wantErr(t, "a first factor from an old session", err, userdb.EFORBIDDEN, "reauth")
+	if st, _ := e.svc.MFAStatusOf(context.Background(), ann); len(st.Factors) != 0 {
+		t.Fatalf("factors after the refusal: %+v", st.Factors)
+	}
+	l, err = e.svc.Login(browser("dev-A", ""), "ann@example.com", "secret pass 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.BeginTOTP(e.session("dev-A", l), ann); err != nil {
+		t.Fatalf("a first factor from a fresh session: %v", err)
+	}
+}
+
+// TestAdminGraceIsTheShorter: an administrator whose account also
+// requires a second factor gets the shorter of mfa.grace and
+// mfa.admins_grace, not the account's longer one.
+func TestAdminGraceIsTheShorter(t *testing.T) {
+	e := newEnv(t, func(o *service.Options) {
+		o.MFA.Admins, o.MFA.AdminsGrace, o.MFA.Grace = userdb.MFARequired, 7*24*time.Hour, 90*24*time.Hour
+	})
+	if err := e.svc.AdminSetMFAPolicy(sys(), userdb.DefaultAccountID, userdb.MFARequired); err != nil {
+		t.Fatal(err)
+	}
+	e.user("", "boss@example.com", "secret pass 1", "admin")
+	if l, err := e.svc.Login(browser("dev-A", ""), "boss@example.com", "secret pass 1"); err != nil || l.Session == nil {
+		t.Fatalf("an administrator in its grace: %+v %v", l, err)
+	}
+	e.clock.Add(8 * 24 * time.Hour)
+	l, err := e.svc.Login(browser("dev-A", ""), "boss@example.com", "secret pass 1")
+	if err != nil || l.Pending == nil || l.Pending.Stage != service.PendingMFAEnrol {
+		t.Fatalf("an administrator after 8 days: %+v %v, want the enrolment stage (7 days, not the account's 90)", l, err)
+	}
+}

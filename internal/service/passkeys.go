@@ -162,7 +162,7 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context, u *userdb.User) 
 	if s.webauthn == nil {
 		return nil, errPasskeysOff
 	}
-	if err := s.stepUp(ctx, u); err != nil {
+	if err := s.mayAddFactor(ctx, u); err != nil {
 		return nil, err
 	}
 	wu, err := s.webauthnUser(ctx, s.store, u)

@@ -451,6 +451,20 @@ func (s *Service) signInUpstream(ctx context.Context, c *userdb.Connector, u *us
 	if err != nil {
 		return nil, err
 	}
+	// The provider proved one factor: a second one, or its enrolment, is
+	// due as after a password (the user's factors, its account's and
+	// roles' policy, the administrators' rule — with the roles the
+	// provider's groups are about to give).
+	after := *u
+	for _, r := range roles {
+		if !after.HasRole(r.Name) {
+			after.Roles = append(slices.Clone(after.Roles), r.Name)
+		}
+	}
+	stage, err := s.loginStage(ctx, &after)
+	if err != nil {
+		return nil, err
+	}
 	var res *Login
 	err = s.store.Tx(ctx, func(tx userdb.Store) error {
 		if err := tx.UpdateIdentityLogin(ctx, x.ID, ident.Email, tokens, s.clock.Now()); err != nil {
@@ -462,6 +476,13 @@ func (s *Service) signInUpstream(ctx context.Context, c *userdb.Connector, u *us
 					return err
 				}
 			}
+		}
+		if stage != "" {
+			p, err := s.beginPending(ctx, tx, &after, stage, amrFederated, map[string]any{"method": "upstream", "connector": c.ID})
+			if err == nil {
+				res = &Login{User: p.User, AMR: p.AMR, Pending: p}
+			}
+			return err
 		}
 		res, err = s.startUpstreamSession(ctx, tx, c, u, nil)
 		return err

@@ -164,8 +164,9 @@ func (p *Pages) upstreamCallback(w http.ResponseWriter, r *http.Request) {
 		p.setFlowCookie(w, r, linkCookie, res.Pending, LinkPath)
 		ui.Redirect(w, r, LinkPath)
 	default:
-		p.edge.SetSession(w, r, res.Login)
-		ui.Redirect(w, r, p.returnTo(res.Next))
+		// A second factor (or its enrolment) may be due: the same pages
+		// as after a password.
+		p.signedInTo(w, r, res.Login, res.Next)
 	}
 }
 
