@@ -67,7 +67,7 @@ func (a *API) magicCode(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	a.passwordlessSignedIn(w, r, l)
+	a.loginAnswer(w, r, l)
 }
 
 // magicLink: POST /login/email/link {sptoken, confirm} -> {"account": ...};
@@ -88,14 +88,13 @@ func (a *API) magicLink(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	a.passwordlessSignedIn(w, r, l)
+	a.loginAnswer(w, r, l)
 }
 
-// passwordlessSignedIn answers a sign-in without a password as POST /login
-// answers one: the session cookie and {"account": ...}; or, when the user
-// must still give a second factor, the pending sign-in's cookie and
-// {"mfa_required": true, "methods": [...]}.
-func (a *API) passwordlessSignedIn(w http.ResponseWriter, r *http.Request, l *service.Login) {
+// loginAnswer answers a sign-in of POST /login or without a password: the
+// session cookie and {"account": ...}; or, when a stage is still due, the
+// pending sign-in's cookie and what the stage asks (pendingAnswer).
+func (a *API) loginAnswer(w http.ResponseWriter, r *http.Request, l *service.Login) {
 	if l.Pending != nil {
 		a.pendingAnswer(w, r, l, nil) // a second factor is still due
 		return

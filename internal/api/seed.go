@@ -60,17 +60,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	if l.Pending != nil {
-		a.pendingAnswer(w, r, l, nil) // mfa.go
-		return
-	}
-	a.edge.SetSession(w, r, l)
-	acc, err := a.svc.Account(r.Context(), l.User.AccountID)
-	if err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	a.writeView(w, http.StatusOK, true, NewUserView(l.User, acc, l.Roles, l.PasswordExpired))
+	a.loginAnswer(w, r, l)
 }
 
 // loginPage: GET /login sends a browser to the sign-in page with its next=;

@@ -50,10 +50,5 @@ func (s *Service) recentSignIn(ctx context.Context, u *userdb.User) error {
 		// another user): the password is what is missing.
 		return userdb.FieldError("currentPassword", "Enter your current password.")
 	}
-	maxAge := cmp.Or(s.opts.MFA.ReauthMaxAge, s.opts.MFA.StepUpMaxAge, noPasswordMaxAge)
-	if s.clock.Now().Sub(sess.CreatedAt) > maxAge {
-		s.recordRefusal(ctx, "auth.reauth_required", u, map[string]any{"session": sess.ID})
-		return ErrReauth
-	}
-	return nil
+	return s.sessionYoungerThan(ctx, u, sess, cmp.Or(s.opts.MFA.ReauthMaxAge, s.opts.MFA.StepUpMaxAge, noPasswordMaxAge))
 }

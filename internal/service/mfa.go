@@ -950,11 +950,22 @@ func (s *Service) Reauth(ctx context.Context) error {
 	if sess == nil {
 		return nil
 	}
-	if s.opts.MFA.ReauthMaxAge > 0 && s.clock.Now().Sub(sess.CreatedAt) > s.opts.MFA.ReauthMaxAge {
+	if s.opts.MFA.ReauthMaxAge > 0 {
+		if err := s.sessionYoungerThan(ctx, u, sess, s.opts.MFA.ReauthMaxAge); err != nil {
+			return err
+		}
+	}
+	return s.stepUp(ctx, u)
+}
+
+// sessionYoungerThan refuses (ErrReauth, recorded) a session of u started
+// more than maxAge ago.
+func (s *Service) sessionYoungerThan(ctx context.Context, u *userdb.User, sess *userdb.Session, maxAge time.Duration) error {
+	if s.clock.Now().Sub(sess.CreatedAt) > maxAge {
 		s.recordRefusal(ctx, "auth.reauth_required", u, map[string]any{"session": sess.ID})
 		return ErrReauth
 	}
-	return s.stepUp(ctx, u)
+	return nil
 }
 
 // Reauthenticate confirms the signed-in caller's identity again: the
