@@ -279,13 +279,23 @@ func (s *Store) FindMFAPolicies(ctx context.Context, subjectIDs []string) (map[s
 }
 
 // StartMFAGrace records the start of the user's grace period once.
+//
+// It reads first and writes only when there is no row: the pages and the
+// console ask at every view of an administrator in its grace, and only the
+// first ask may start it. Two first asks at once both insert; one insert
+// is ignored and both read the one start.
 func (s *Store) StartMFAGrace(ctx context.Context, userID string, now time.Time) (time.Time, error) {
+	var t time.Time
+	read := func() error {
+		return s.queryRow(ctx, "SELECT started_at FROM mfa_grace WHERE user_id = ?", []any{userID}, timeDest{&t})
+	}
+	if err := read(); !userdb.IsCode(err, userdb.ENOTFOUND) {
+		return t, err
+	}
 	if _, err := s.insertOnce(ctx, "INSERT INTO mfa_grace (user_id, started_at) VALUES (?, ?)", userID, s.d.time(now)); err != nil {
 		return time.Time{}, err
 	}
-	var t time.Time
-	err := s.queryRow(ctx, "SELECT started_at FROM mfa_grace WHERE user_id = ?", []any{userID}, timeDest{&t})
-	return t, err
+	return t, read()
 }
 
 // EndMFAGrace forgets the user's grace period.
